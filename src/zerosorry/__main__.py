@@ -1,0 +1,3 @@
+from zerosorry.cli import main
+
+raise SystemExit(main())

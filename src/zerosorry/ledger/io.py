@@ -1,0 +1,239 @@
+"""Reading and writing ``lean_status.json``: the only place the ledger meets the disk."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from .model import (
+    SCHEMA_ID,
+    Diagnostic,
+    Disagreement,
+    EngineInfo,
+    Ledger,
+    Record,
+    Severity,
+    SourceInfo,
+    Status,
+)
+
+
+class LedgerError(Exception):
+    """A ledger file that cannot be read: names the file and what is wrong."""
+
+
+@lru_cache(maxsize=1)
+def schema() -> dict[str, Any]:
+    text = resources.files("zerosorry.ledger").joinpath("schema.json").read_text(encoding="utf-8")
+    result: dict[str, Any] = json.loads(text)
+    return result
+
+
+def validate(data: Any) -> list[str]:
+    """Every schema violation of ``data``, as ``path: message`` strings (empty when valid)."""
+    import jsonschema
+
+    validator = jsonschema.Draft202012Validator(schema())
+    errors = sorted(validator.iter_errors(data), key=lambda e: list(map(str, e.absolute_path)))
+    return [f"/{'/'.join(map(str, e.absolute_path))}: {e.message}" for e in errors]
+
+
+def _record_to_json(r: Record) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "name": r.name,
+        "kind": r.kind,
+        "status": r.status.value,
+        "file": r.file,
+        "line": r.line,
+        "end_line": r.end_line,
+        "signature": r.signature,
+        "docstring": r.docstring,
+        "uses": list(r.uses),
+        "sorry_lines": list(r.sorry_lines),
+        "via": list(r.via),
+        "axioms": list(r.axioms),
+        "trusts": list(r.trusts),
+        "modifiers": list(r.modifiers),
+        "attributes": list(r.attributes),
+        "external_refs": r.external_refs,
+        "approximate": list(r.approximate),
+        "reason": r.reason,
+    }
+    if r.lean_status is not None:
+        out["lean_status"] = r.lean_status.value
+    return out
+
+
+def _diagnostic_to_json(d: Diagnostic) -> dict[str, Any]:
+    return {
+        "code": d.code,
+        "severity": d.severity.value,
+        "message": d.message,
+        "file": d.file,
+        "line": d.line,
+        "column": d.column,
+    }
+
+
+def to_json(ledger: Ledger) -> dict[str, Any]:
+    """The ledger as JSON-ready data, in a deterministic order."""
+    records = sorted(ledger.records, key=lambda r: (r.file, r.line, r.name))
+    data: dict[str, Any] = {
+        "schema": SCHEMA_ID,
+        "source": {
+            "root": ledger.source.root,
+            "commit": ledger.source.commit,
+            "dirty": ledger.source.dirty,
+        },
+        "generated": ledger.generated,
+        "engine": ledger.engine.name,
+        "engine_info": {
+            "requested": ledger.engine.requested,
+            "fallback_reason": ledger.engine.fallback_reason,
+            "lean_version": ledger.engine.lean_version,
+        },
+        "counts": {
+            "declarations": len(records),
+            "files": ledger.files,
+            "lines": ledger.lines,
+            "sorries": ledger.sorry_count(),
+            "status": ledger.status_counts(),
+            "kind": ledger.kind_counts(),
+        },
+        "declarations": [_record_to_json(r) for r in records],
+        "diagnostics": [
+            _diagnostic_to_json(d)
+            for d in sorted(
+                ledger.diagnostics,
+                key=lambda d: (d.file or "", d.line or 0, d.column or 0, d.code, d.message),
+            )
+        ],
+    }
+    if ledger.disagreements:
+        data["disagreements"] = [
+            {
+                "name": d.name,
+                "source_status": d.source_status.value,
+                "lean_status": d.lean_status.value,
+                "likely_cause": d.likely_cause,
+            }
+            for d in sorted(ledger.disagreements, key=lambda d: d.name)
+        ]
+    return data
+
+
+def dumps(ledger: Ledger) -> str:
+    """Byte-for-byte deterministic serialisation (sorted records, fixed indentation)."""
+    return json.dumps(to_json(ledger), indent=2, ensure_ascii=False) + "\n"
+
+
+def atomic_write_text(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` so that readers see either the old or the new file, never half."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
+
+
+def write(ledger: Ledger, path: Path) -> None:
+    data = to_json(ledger)
+    problems = validate(data)
+    if problems:  # a bug in zerosorry, never the user's fault: refuse to write an invalid ledger
+        raise LedgerError(f"internal error: ledger violates its schema: {problems[0]}")
+    atomic_write_text(path, json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+
+
+def from_json(data: Any, *, origin: str = "<ledger>") -> Ledger:
+    problems = validate(data)
+    if problems:
+        raise LedgerError(f"{origin}: not a valid zerosorry ledger: {problems[0]}")
+    src = data["source"]
+    eng = data.get("engine_info") or {}
+    records = [
+        Record(
+            name=d["name"],
+            kind=d["kind"],
+            status=Status(d["status"]),
+            file=d["file"],
+            line=d["line"],
+            end_line=d["end_line"],
+            signature=d["signature"],
+            docstring=d["docstring"],
+            uses=list(d["uses"]),
+            sorry_lines=list(d["sorry_lines"]),
+            via=list(d["via"]),
+            axioms=list(d["axioms"]),
+            trusts=list(d["trusts"]),
+            modifiers=list(d.get("modifiers", [])),
+            attributes=list(d.get("attributes", [])),
+            external_refs=d.get("external_refs", 0),
+            approximate=list(d.get("approximate", [])),
+            reason=d.get("reason"),
+            lean_status=Status(d["lean_status"]) if d.get("lean_status") else None,
+        )
+        for d in data["declarations"]
+    ]
+    diagnostics = [
+        Diagnostic(
+            code=d["code"],
+            message=d["message"],
+            file=d["file"],
+            line=d["line"],
+            column=d["column"],
+            severity=Severity(d["severity"]),
+        )
+        for d in data["diagnostics"]
+    ]
+    disagreements = [
+        Disagreement(
+            name=d["name"],
+            source_status=Status(d["source_status"]),
+            lean_status=Status(d["lean_status"]),
+            likely_cause=d["likely_cause"],
+        )
+        for d in data.get("disagreements", [])
+    ]
+    return Ledger(
+        source=SourceInfo(root=src["root"], commit=src["commit"], dirty=src["dirty"]),
+        generated=data["generated"],
+        engine=EngineInfo(
+            name=data["engine"],
+            requested=eng.get("requested", data["engine"]),
+            fallback_reason=eng.get("fallback_reason"),
+            lean_version=eng.get("lean_version"),
+        ),
+        records=records,
+        diagnostics=diagnostics,
+        disagreements=disagreements,
+        files=data["counts"]["files"],
+        lines=data["counts"]["lines"],
+    )
+
+
+def read(path: Path) -> Ledger:
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise LedgerError(f"{path}: cannot read ledger: {exc.strerror or exc}") from exc
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise LedgerError(f"{path}:{exc.lineno}:{exc.colno}: not JSON: {exc.msg}") from exc
+    return from_json(data, origin=str(path))
