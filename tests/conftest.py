@@ -1,0 +1,67 @@
+"""Shared fixtures.  Browser tests use Debian's Chromium through Playwright's Python package."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+CHROMIUM = "/usr/bin/chromium"
+SCREENSHOTS = Path(os.environ.get("ZEROSORRY_SCREENSHOTS", REPO / "artifacts" / "screenshots"))
+
+
+def _require(env: str) -> bool:
+    return os.environ.get(env, "") not in ("", "0")
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    """A headless Debian Chromium.  Skips when absent, unless ZEROSORRY_REQUIRE_BROWSER is set (CI)."""
+    if not Path(CHROMIUM).exists():
+        if _require("ZEROSORRY_REQUIRE_BROWSER"):
+            pytest.fail(f"{CHROMIUM} is missing but ZEROSORRY_REQUIRE_BROWSER is set")
+        pytest.skip(f"{CHROMIUM} not installed (apt-get install chromium)")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        if _require("ZEROSORRY_REQUIRE_BROWSER"):
+            raise
+        pytest.skip("playwright is not installed (pip install -e '.[test]')")
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(
+            executable_path=CHROMIUM,
+            headless=True,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+                "--disable-quic",
+            ],
+        )
+        try:
+            yield b
+        finally:
+            b.close()
+
+
+@pytest.fixture(scope="session")
+def screenshot_dir() -> Path:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    print(f"\nscreenshots: {SCREENSHOTS}")
+    return SCREENSHOTS
+
+
+@pytest.fixture
+def git() -> str:
+    exe = shutil.which("git")
+    if exe is None:
+        pytest.fail("git is required for these tests")
+    return exe
