@@ -1,0 +1,81 @@
+"""Options and steps shared by the commands that need a ledger (scan, site, check, why, …)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from ..errors import InputError
+from ..ledger import io
+from ..ledger.model import Ledger
+
+ENGINES = ("source", "lean", "both", "auto")
+
+
+def add_scan_options(p: argparse.ArgumentParser, *, engine: bool = True) -> None:
+    p.add_argument("path", type=Path, help="the Lean project's root (where its lakefile is)")
+    if engine:
+        p.add_argument("--engine", choices=ENGINES, default="source",
+                       help="source (default; no Lean needed), lean (the project's own toolchain), "
+                            "both (record both verdicts and their disagreements), auto")
+        p.add_argument("--lean-timeout", type=float, default=1800.0, metavar="SECONDS",
+                       help="give up on `lake` after this long (lean engine)")
+    p.add_argument("-j", "--jobs", type=int, default=None, help="parallel parser processes")
+    p.add_argument("--no-cache", action="store_true", help="do not use the content-hash parse cache")
+    p.add_argument("--cache-dir", type=Path, default=None, help="where the parse cache lives")
+    p.add_argument("-q", "--quiet", action="store_true", help="print only errors")
+
+
+def _progress_bar(quiet: bool):  # type: ignore[no-untyped-def]
+    """A rich progress bar on a terminal for long scans; nothing otherwise."""
+    if quiet or not sys.stderr.isatty():
+        return None, None
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
+    bar = Progress("[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
+                   TimeElapsedColumn(), transient=True)
+    task = bar.add_task("parsing", total=None)
+
+    def update(done: int, total: int) -> None:
+        bar.update(task, completed=done, total=total)
+
+    return bar, update
+
+
+def obtain_ledger(args: argparse.Namespace, *, ledger_file: Path | None = None) -> Ledger:
+    """Read ``ledger_file`` if given, else scan ``args.path`` with the requested engine."""
+    if ledger_file is not None:
+        return io.read(ledger_file)
+    from ..scan import scan_project
+
+    bar, update = _progress_bar(getattr(args, "quiet", False))
+    try:
+        if bar is not None:
+            bar.start()
+        ledger = scan_project(
+            args.path,
+            jobs=args.jobs,
+            cache_dir=args.cache_dir,
+            use_cache=not args.no_cache,
+            progress=update,
+        )
+    finally:
+        if bar is not None:
+            bar.stop()
+    engine = getattr(args, "engine", "source")
+    if engine != "source":
+        from ..lean.toolchain import apply_engine
+
+        def say(line: str) -> None:
+            if not getattr(args, "quiet", False):
+                print(line, file=sys.stderr)
+
+        ledger = apply_engine(ledger, args.path, engine, timeout=args.lean_timeout, progress=say)
+    return ledger
+
+
+def require_file(path: Path, what: str) -> Path:
+    if not path.is_file():
+        raise InputError(f"{path}: no such {what}")
+    return path

@@ -1,0 +1,45 @@
+"""``zerosorry scan PATH``: classify every declaration and write ``lean_status.json``."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from ..ledger import io
+from ..report import summary
+from ._common import add_scan_options, obtain_ledger
+
+NAME = "scan"
+HELP = "scan a Lean 4 project and write its proof-status ledger (lean_status.json)"
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    add_scan_options(p)
+    p.add_argument("-o", "--out", type=Path, default=None,
+                   help="write the ledger here (e.g. PATH/lean_status.json); atomically")
+    p.add_argument("--format", choices=("table", "json", "markdown"), default="table",
+                   help="what to print: a summary table (default), the ledger JSON, or Markdown")
+
+
+def run(args: argparse.Namespace) -> int:
+    ledger = obtain_ledger(args)
+    if args.out is not None:
+        io.write(ledger, args.out)
+    if args.quiet:
+        return 0
+    if args.format == "json":
+        sys.stdout.write(io.dumps(ledger))
+    elif args.format == "markdown":
+        sys.stdout.write(summary.markdown(ledger))
+    else:
+        from rich.console import Console
+
+        console = Console()
+        console.print(summary.rich_table(ledger))
+        console.print(summary.kind_table(ledger))
+        for line in summary.diagnostics_text(ledger):
+            console.print(line, markup=False, highlight=False)
+        if args.out is not None:
+            console.print(f"wrote {args.out}", markup=False, highlight=False)
+    return 0

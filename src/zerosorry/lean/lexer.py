@@ -1,0 +1,250 @@
+"""Lean 4's lexical rules, in Python, with a line and column on every token.
+
+The rules follow Lean's own tokenizer (``Lean.Parser.Basic``) and its character classes
+(``isIdFirst``, ``isIdRest``, ``isLetterLike``, ``isSubScriptAlnum`` in ``Init/Meta``):
+
+* whitespace and ``--`` line comments and nested ``/- … -/`` block comments separate tokens;
+* ``/-- … -/`` (doc comment) and ``/-! … -/`` (module doc) are tokens, with the same nesting rule;
+* string literals with escapes and ``\\``-newline gaps; raw strings ``r"…"``, ``r#"…"#`` with any
+  number of ``#``; char literals ``'a'`` versus the ``'`` inside identifiers such as ``foo'``;
+* identifiers made of dot-separated parts, each ``isIdFirst isIdRest*`` or ``«…»``;
+* name literals ```foo`` and ````foo``; numbers (decimal, ``0x``, ``0b``, ``0o``, scientific).
+
+The lexer never raises and runs in time linear in the input: every step consumes at least one
+character and no step rescans.  Unterminated comments, strings and ``«`` become diagnostics
+with their position; the token still extends to the end of the input so nothing after it is
+misread as code.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+IDENT = "ident"
+NUMBER = "number"
+STRING = "string"
+CHAR = "char"
+NAME = "name"  # name literal `foo / ``foo
+SYMBOL = "symbol"
+DOC = "doc"  # /-- … -/
+MODDOC = "moddoc"  # /-! … -/
+COMMENT = "comment"  # -- … and /- … -/ (only with keep_comments=True)
+
+
+def _ranges(*pairs: tuple[int, int]) -> str:
+    return "".join(f"\\U{lo:08x}-\\U{hi:08x}" for lo, hi in pairs)
+
+
+# isLetterLike: Greek (but λ, Π, Σ), Coptic, polytonic Greek, the letter-like block, the
+# mathematical alphanumeric block; newer Lean also admits Latin-1 and Latin Extended-A letters.
+_LETTER_LIKE = _ranges(
+    (0x3B1, 0x3BA),
+    (0x3BC, 0x3C9),  # lower Greek without λ (0x3BB)
+    (0x391, 0x39F),
+    (0x3A1, 0x3A2),
+    (0x3A4, 0x3A9),  # upper Greek without Π (0x3A0) and Σ (0x3A3)
+    (0x3CA, 0x3FB),  # Coptic
+    (0x1F00, 0x1FFE),  # polytonic Greek
+    (0x2100, 0x214F),  # letter-like symbols
+    (0x1D49C, 0x1D59F),  # script, double-struck, fraktur
+    (0xC0, 0xD6),
+    (0xD8, 0xF6),
+    (0xF8, 0xFF),  # Latin-1 letters without × and ÷
+    (0x100, 0x17F),  # Latin Extended-A
+)
+# isSubScriptAlnum: numeric subscripts, subscript letters, and subscript j.
+_SUBSCRIPT = _ranges((0x2080, 0x2089), (0x2090, 0x209C), (0x1D62, 0x1D6A), (0x2C7C, 0x2C7C))
+
+ID_FIRST = f"A-Za-z_{_LETTER_LIKE}"
+ID_REST = f"A-Za-z0-9_'!?{_LETTER_LIKE}{_SUBSCRIPT}"
+_PART = f"(?:[{ID_FIRST}][{ID_REST}]*|«[^»]*»)"
+IDENT_RE = re.compile(f"{_PART}(?:\\.{_PART})*")
+
+# Multi-character symbols the parser cares about, longest first.  Everything else is one char.
+_SYMBOLS = [
+    "...", "<->", "|>.", "<;>", ":=", "::", "=>", "->", "<-", "..", "@[", "#[", "%[", "|>", "<|",
+    "`(", "`[", "``(", "!=", "==", "&&", "||", "<=", ">=", "++", "^^", "''",
+]  # fmt: skip
+_SYMBOLS.sort(key=len, reverse=True)
+
+_MASTER = re.compile(
+    "|".join(
+        [
+            r"(?P<ws>[ \t\r\n\f]+)",
+            r"(?P<line>--[^\n]*)",
+            r"(?P<block>/-)",
+            r'(?P<str>"(?:[^"\\]|\\.)*")',
+            r'(?P<raw>r#*")',
+            r"(?P<char>'(?:[^'\\\n]|\\(?:x[0-9a-fA-F]{2}|u[0-9a-fA-F]{4}|[^\n]))')",
+            f"(?P<name>``?{_PART}(?:\\.{_PART})*)",
+            r"(?P<num>0[xX][0-9a-fA-F_]+|0[bB][01_]+|0[oO][0-7_]+"
+            r"|[0-9][0-9_]*(?:\.[0-9][0-9_]*)?(?:[eE][+-]?[0-9]+)?)",
+            f"(?P<ident>{_PART}(?:\\.{_PART})*)",
+            r"(?P<hash>#[A-Za-z_][A-Za-z0-9_]*)",
+            "(?P<sym>" + "|".join(re.escape(s) for s in _SYMBOLS) + ")",
+        ]
+    ),
+    re.DOTALL,
+)
+_COMMENT_DELIM = re.compile(r"/-|-/")
+
+
+@dataclass(frozen=True, slots=True)
+class Token:
+    kind: str
+    text: str
+    start: int  # offset in code points
+    end: int
+    line: int  # 1-based
+    col: int  # 1-based, code points
+
+    def __repr__(self) -> str:
+        return f"Token({self.kind}, {self.text!r}, {self.line}:{self.col})"
+
+
+@dataclass(frozen=True, slots=True)
+class LexDiagnostic:
+    code: str
+    message: str
+    line: int
+    col: int
+
+
+@dataclass
+class LexResult:
+    tokens: list[Token]
+    diagnostics: list[LexDiagnostic] = field(default_factory=list)
+    lines: int = 0
+
+
+def _close_comment(text: str, pos: int) -> int:
+    """Offset just past the ``-/`` closing a comment whose body starts at ``pos`` (nesting), or -1."""
+    depth = 1
+    search = _COMMENT_DELIM.search
+    while True:
+        m = search(text, pos)
+        if m is None:
+            return -1
+        pos = m.end()
+        if m.group() == "/-":
+            depth += 1
+        else:
+            depth -= 1
+            if depth == 0:
+                return pos
+
+
+def lex(text: str, *, keep_comments: bool = False) -> LexResult:
+    """Tokenize Lean 4 source.  Never raises; linear time."""
+    tokens: list[Token] = []
+    diags: list[LexDiagnostic] = []
+    append = tokens.append
+    match = _MASTER.match
+    n = len(text)
+    pos = 0
+    line = 1
+    line_start = 0  # offset where the current line starts
+
+    def advance_lines(a: int, b: int) -> None:
+        nonlocal line, line_start
+        k = text.count("\n", a, b)
+        if k:
+            line += k
+            line_start = text.rindex("\n", a, b) + 1
+
+    while pos < n:
+        m = match(text, pos)
+        col = pos - line_start + 1
+        if m is None:
+            # one character that starts nothing longer: a symbol (or an error we keep as text)
+            c = text[pos]
+            if c == '"':
+                diags.append(LexDiagnostic("unterminated-string", "unterminated string literal", line, col))
+                append(Token(STRING, text[pos:], pos, n, line, col))
+                advance_lines(pos, n)
+                pos = n
+                continue
+            if c == "«":
+                diags.append(
+                    LexDiagnostic("unterminated-identifier", "missing '»' to end the identifier", line, col)
+                )
+                eol = text.find("\n", pos)
+                stop = n if eol < 0 else eol
+                append(Token(IDENT, text[pos:stop], pos, stop, line, col))
+                pos = stop
+                continue
+            if c == "'" and pos + 1 < n and text[pos + 1] != "'":
+                diags.append(LexDiagnostic("bad-char-literal", "malformed character literal", line, col))
+            append(Token(SYMBOL, c, pos, pos + 1, line, col))
+            pos += 1
+            continue
+        kind = m.lastgroup
+        end = m.end()
+        if kind == "ws":
+            advance_lines(pos, end)
+            pos = end
+            continue
+        if kind == "line":
+            if keep_comments:
+                append(Token(COMMENT, m.group(), pos, end, line, col))
+            pos = end
+            continue
+        if kind == "block":
+            nxt = text[end] if end < n else ""
+            close = _close_comment(text, end)
+            tkind = DOC if nxt == "-" else MODDOC if nxt == "!" else COMMENT
+            if close < 0:
+                what = {DOC: "doc comment", MODDOC: "module doc", COMMENT: "comment"}[tkind]
+                diags.append(
+                    LexDiagnostic("unterminated-comment", f"unterminated {what}: missing '-/'", line, col)
+                )
+                close = n
+            if tkind != COMMENT or keep_comments:
+                append(Token(tkind, text[pos:close], pos, close, line, col))
+            advance_lines(pos, close)
+            pos = close
+            continue
+        if kind == "raw":
+            hashes = end - pos - 2
+            closing = '"' + "#" * hashes
+            stop = text.find(closing, end)
+            if stop < 0:
+                diags.append(LexDiagnostic("unterminated-string", "unterminated raw string literal", line, col))
+                stop = n
+            else:
+                stop += len(closing)
+            append(Token(STRING, text[pos:stop], pos, stop, line, col))
+            advance_lines(pos, stop)
+            pos = stop
+            continue
+        tok_text = m.group()
+        if kind == "str":
+            append(Token(STRING, tok_text, pos, end, line, col))
+            advance_lines(pos, end)
+        elif kind == "ident":
+            append(Token(IDENT, tok_text, pos, end, line, col))
+        elif kind == "num":
+            append(Token(NUMBER, tok_text, pos, end, line, col))
+        elif kind == "char":
+            append(Token(CHAR, tok_text, pos, end, line, col))
+        elif kind == "name":
+            append(Token(NAME, tok_text, pos, end, line, col))
+        else:  # hash, sym
+            append(Token(SYMBOL, tok_text, pos, end, line, col))
+        pos = end
+    lines = text.count("\n") + (1 if text and not text.endswith("\n") else 0)
+    return LexResult(tokens, diags, lines)
+
+
+def doc_text(token_text: str) -> str:
+    """The text of a ``/-- … -/`` or ``/-! … -/`` token without its delimiters, dedented."""
+    body = token_text[3:]
+    if body.endswith("-/"):
+        body = body[:-2]
+    lines = body.strip("\n").splitlines()
+    indents = [len(ln) - len(ln.lstrip()) for ln in lines[1:] if ln.strip()]
+    cut = min(indents) if indents else 0
+    if lines:
+        lines = [lines[0].strip()] + [ln[cut:].rstrip() for ln in lines[1:]]
+    return "\n".join(lines).strip()

@@ -1,0 +1,141 @@
+"""Name resolution: which project declaration an identifier denotes, the way Lean looks it up.
+
+For an identifier ``x`` written inside namespace ``A.B`` (a declaration named ``A.B.foo`` is
+elaborated inside ``A.B``) with some namespaces opened, Lean tries ``A.B.x``, ``A.x``, ``x``
+and ``O.x`` for every opened ``O``; ``_root_.x`` means exactly ``x``.  A ``protected``
+declaration is not found through a namespace or an ``open`` by its last component alone.  A
+``private`` one only from its own file.  When no prefix works, ``h.foo.bar`` is tried as a
+constant followed by field accesses (``h.foo`` then ``.bar``), which is how Lean reads
+generalised field notation.
+
+What does not resolve to a project declaration is external (Mathlib, core) and only counted.
+Resolutions that are guesses are reported as approximate: a field access on a local variable
+(``h.trans`` where ``trans`` exists once in the project), a dot-prefixed ``.foo``, and the
+names of anonymous instances.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from ..ledger.model import Declaration
+
+
+def ns_prefixes(ns: str) -> list[str]:
+    out = []
+    while ns:
+        out.append(ns)
+        ns = ns.rpartition(".")[0]
+    out.append("")
+    return out
+
+
+@dataclass
+class Resolution:
+    uses: list[int] = field(default_factory=list)  # indices of declarations
+    external: int = 0
+    approximate: list[str] = field(default_factory=list)
+
+
+@dataclass
+class NameIndex:
+    """Every project declaration by full name, plus member names (constructors, fields, exports)."""
+
+    decls: Sequence[Declaration]
+    by_name: dict[str, list[int]] = field(default_factory=dict)
+    by_last: dict[str, list[int]] = field(default_factory=dict)
+
+    @classmethod
+    def build(cls, decls: Sequence[Declaration], members: Iterable[tuple[str, str]] = (),
+              aliases: Iterable[tuple[str, str, str, tuple[str, ...]]] = ()) -> NameIndex:
+        idx = cls(decls)
+        by_name: dict[str, list[int]] = defaultdict(list)
+        for i, d in enumerate(decls):
+            if d.kind == "example":
+                continue
+            by_name[d.name].append(i)
+        for member, owner in members:
+            if member not in by_name and owner in by_name:
+                by_name[member] = list(by_name[owner])
+        idx.by_name = dict(by_name)
+        # aliases (export, open … renaming): resolve the target now, in the alias's own scope
+        for alias_name, target, ns, opens in aliases:
+            if alias_name in idx.by_name:
+                continue
+            hits = idx._lookup(target, ns, opens, file=None)
+            if hits:
+                idx.by_name[alias_name] = hits
+        by_last: dict[str, list[int]] = defaultdict(list)
+        for name, ids in idx.by_name.items():
+            by_last[name.rpartition(".")[2]].extend(ids)
+        idx.by_last = {k: sorted(set(v)) for k, v in by_last.items()}
+        return idx
+
+    def _visible(self, i: int, written: str, via_prefix: bool, file: str | None) -> bool:
+        d = self.decls[i]
+        if d.private and file is not None and d.file != file:
+            return False
+        # a protected name needs at least its last namespace component to be written
+        return not ("protected" in d.modifiers and via_prefix and "." not in written)
+
+    def _lookup(self, x: str, ns: str, opens: Sequence[str], file: str | None) -> list[int]:
+        if x.startswith("_root_."):
+            x = x[len("_root_.") :]
+            return [i for i in self.by_name.get(x, []) if self._visible(i, x, False, file)]
+        by_name = self.by_name
+        for p in ns_prefixes(ns):
+            cand = f"{p}.{x}" if p else x
+            hits = by_name.get(cand)
+            if hits:
+                vis = [i for i in hits if self._visible(i, x, bool(p), file)]
+                if vis:
+                    return vis
+        found: list[int] = []
+        for o in opens:
+            hits = by_name.get(f"{o}.{x}")
+            if hits:
+                found.extend(i for i in hits if self._visible(i, x, True, file))
+        return sorted(set(found))
+
+    def resolve(self, d: Declaration, refs: Sequence[str] | None = None) -> Resolution:
+        res = Resolution()
+        ns = d.namespace
+        opens = d.opens
+        file = d.file
+        uses: set[int] = set()
+        for x in d.refs if refs is None else refs:
+            if x.startswith("."):
+                cands = self.by_last.get(x[1:], [])
+                if len(cands) == 1:
+                    uses.add(cands[0])
+                    res.approximate.append(f"{x} resolved by its last component to {self.decls[cands[0]].name}")
+                else:
+                    res.external += 1
+                continue
+            hits = self._lookup(x, ns, opens, file)
+            if hits:
+                uses.update(hits)
+                continue
+            # constant followed by field accesses: try shorter prefixes of the written name
+            parts = x.split(".")
+            matched = False
+            for cut in range(len(parts) - 1, 0, -1):
+                hits = self._lookup(".".join(parts[:cut]), ns, opens, file)
+                if hits:
+                    uses.update(hits)
+                    matched = True
+                    break
+            if matched:
+                continue
+            if len(parts) > 1:
+                # generalised field notation on a local: `h.foo` -> the one project `*.foo`
+                cands = self.by_last.get(parts[-1], [])
+                if len(cands) == 1 and not parts[-1].startswith("_"):
+                    uses.add(cands[0])
+                    res.approximate.append(f"{x} read as field notation for {self.decls[cands[0]].name}")
+                    continue
+            res.external += 1
+        res.uses = sorted(u for u in uses if self.decls[u] is not d)
+        return res

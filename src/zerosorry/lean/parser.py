@@ -1,0 +1,771 @@
+"""Declarations from Lean 4 tokens.
+
+The parser splits a file's tokens into commands, keeps the scope (``namespace``/``section``/
+``end``, ``open``, ``export``, ``mutual``) and turns every declaring command into a
+:class:`~zerosorry.ledger.model.Declaration`: kind, fully qualified name, signature, docstring,
+span, the identifiers it mentions, its own ``sorry`` tokens and its trust extensions.
+
+Lean has no command terminator: a command ends where the next one begins.  A new command
+begins at a declaration keyword (``theorem``, ``def``, …), possibly preceded by a doc comment,
+``@[…]`` attributes and modifiers; at a scoping command (``namespace``, ``section``, ``end``,
+``mutual``, ``variable``, …); and at ``open``/``set_option``/``attribute`` only when they stand
+first on their line no deeper than the command they would interrupt (inside a proof they are
+tactics).  Everything else belongs to the command that is open.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+from ..ledger.model import Declaration, Diagnostic, Severity, TrustUse
+from .lexer import DOC, IDENT, MODDOC, NUMBER, STRING, SYMBOL, Token, doc_text, lex
+
+#: keyword -> ledger kind
+DECL_KEYWORDS: dict[str, str] = {
+    "theorem": "theorem",
+    "lemma": "lemma",
+    "def": "def",
+    "abbrev": "abbrev",
+    "instance": "instance",
+    "axiom": "axiom",
+    "opaque": "opaque",
+    "example": "example",
+    "inductive": "inductive",
+    "coinductive": "coinductive",
+    "structure": "structure",
+    "class": "class",
+    "alias": "alias",
+    "irreducible_def": "def",
+    "proof_wanted": "proof_wanted",
+}
+MODIFIERS = frozenset(
+    {"private", "public", "protected", "noncomputable", "meta", "unsafe", "partial", "nonrec",
+     "scoped", "local"}
+)  # fmt: skip
+#: commands that always start a new command wherever they stand
+SCOPE_COMMANDS = frozenset(
+    {"namespace", "section", "end", "mutual", "variable", "universe", "import", "module",
+     "prelude", "export", "omit", "include", "macro", "macro_rules", "syntax", "elab",
+     "elab_rules", "notation", "notation3", "infix", "infixl", "infixr", "prefix", "postfix",
+     "declare_syntax_cat", "initialize", "builtin_initialize", "add_decl_doc",
+     "register_simp_attr", "library_note", "assert_not_exists", "suppress_compilation",
+     "unseal", "seal", "simproc", "dsimproc", "run_cmd", "run_elab", "run_meta",
+     "initialize_simps_projections", "compile_inductive%", "deriving"}
+)  # fmt: skip
+#: commands that are also tactics or terms: a command only first on a line, not indented
+LINE_COMMANDS = frozenset({"open", "set_option", "attribute"})
+
+SORRY_WORDS = frozenset({"sorry", "admit", "sorryAx"})
+TRUST_WORDS = {
+    "native_decide": "native_decide",
+    "bv_decide": "bv_decide",
+    "bv_decide?": "bv_decide",
+    "Lean.ofReduceBool": "Lean.ofReduceBool",
+    "Lean.trustCompiler": "Lean.trustCompiler",
+}
+#: identifiers that are Lean keywords or tactic names, never references
+KEYWORDS = frozenset(
+    """fun λ by have show from at with match let if then else do return for in unless mut
+    calc suffices obtain intro intros rintro exact apply refine refine' rw rwa simp simp_all
+    simpa dsimp norm_num ring ring_nf linarith nlinarith positivity omega decide trivial rfl
+    constructor use exists exfalso contradiction assumption cases rcases induction
+    generalizing using only this where termination_by decreasing_by deriving extends
+    structure class instance def theorem lemma abbrev example axiom opaque inductive
+    namespace section end open set_option attribute variable universe noncomputable private
+    protected partial unsafe nonrec scoped local public meta mutual Type Sort Prop true false
+    True False at_top sorry admit stop native_decide bv_decide infer_instance inferInstance
+    field_simp push_cast norm_cast exact_mod_cast congr ext funext gcongr split_ifs by_cases
+    by_contra push_neg specialize subst unfold change convert calc_step nofun nomatch
+    forall exists_prop fin_cases interval_cases aesop tauto exact? apply? simp? first try
+    repeat all_goals any_goals focus case next on_goal rename_i clear revert set
+    filter_upwards measurability continuity fun_prop bound""".split()
+)  # fmt: skip
+_OPEN = {"(": ")", "[": "]", "{": "}", "⟨": "⟩", "⦃": "⦄", "@[": "]", "#[": "]", "%[": "]",
+         "`(": ")", "``(": ")", "`[": "]", "‹": "›", "⟦": "⟧"}  # fmt: skip
+_CLOSE = frozenset(_OPEN.values())
+
+
+@dataclass
+class ParsedFile:
+    """What one file declares, independent of its path (so it can be cached by content)."""
+
+    declarations: list[Declaration]
+    diagnostics: list[Diagnostic]
+    #: (alias full name, target as written, namespace, opens) from `export` and `open … renaming`
+    aliases: list[tuple[str, str, str, tuple[str, ...]]] = field(default_factory=list)
+    #: extra names that denote a declaration: constructors, fields (name -> owner full name)
+    members: dict[str, str] = field(default_factory=dict)
+    lines: int = 0
+    module_header: bool = False
+
+
+@dataclass
+class _Scope:
+    kind: str  # namespace | section | mutual | file
+    name: str
+    opens: list[str] = field(default_factory=list)
+    trusts: list[str] = field(default_factory=list)  # set_option debug.skipKernelTC true
+
+
+def _ns_prefixes(ns: str) -> list[str]:
+    """``A.B`` -> ``["A.B", "A", ""]``."""
+    out = []
+    while ns:
+        out.append(ns)
+        ns = ns.rpartition(".")[0]
+    out.append("")
+    return out
+
+
+def _join(ns: str, name: str) -> str:
+    if name.startswith("_root_."):
+        return name[len("_root_.") :]
+    return f"{ns}.{name}" if ns else name
+
+
+def _strip_guillemets(name: str) -> str:
+    """``«my name».x`` -> ``my name.x``: Lean's escaped name parts, as the name they denote."""
+    return name.replace("«", "").replace("»", "") if "«" in name else name
+
+
+def _render(tokens: Sequence[Token]) -> str:
+    """Tokens as text on one line: one space where the source had any gap, none otherwise."""
+    parts: list[str] = []
+    prev: Token | None = None
+    for t in tokens:
+        if prev is not None and t.start > prev.end:
+            parts.append(" ")
+        parts.append(t.text)
+        prev = t
+    return "".join(parts)
+
+
+class _FileParser:
+    def __init__(
+        self, text: str, extra_commands: Mapping[str, str] | None = None, *, module: str = ""
+    ) -> None:
+        self.text = text
+        self.module = module
+        self.decl_keywords = dict(DECL_KEYWORDS)
+        if extra_commands:
+            self.decl_keywords.update(extra_commands)
+        res = lex(text)
+        self.toks = res.tokens
+        self.lines = res.lines
+        self.diags: list[Diagnostic] = [
+            Diagnostic(d.code, d.message, None, d.line, d.col, Severity.ERROR) for d in res.diagnostics
+        ]
+        self.decls: list[Declaration] = []
+        self.aliases: list[tuple[str, str, str, tuple[str, ...]]] = []
+        self.members: dict[str, str] = {}
+        self.scopes: list[_Scope] = [_Scope("file", "")]
+        self.pending_opens: list[str] = []
+        self.pending_trusts: list[str] = []
+        self.module_header = False
+
+    # ----------------------------------------------------------------- scope helpers
+    @property
+    def namespace(self) -> str:
+        for s in reversed(self.scopes):
+            if s.kind == "namespace":
+                return s.name
+        return ""
+
+    def current_opens(self) -> list[str]:
+        out: list[str] = []
+        for s in self.scopes:
+            out.extend(s.opens)
+        out.extend(self.pending_opens)
+        return out
+
+    def current_trusts(self) -> list[str]:
+        out: list[str] = []
+        for s in self.scopes:
+            out.extend(s.trusts)
+        out.extend(self.pending_trusts)
+        return out
+
+    def diag(self, code: str, message: str, tok: Token | None, severity: Severity = Severity.WARNING) -> None:
+        self.diags.append(
+            Diagnostic(code, message, None, tok.line if tok else None, tok.col if tok else None, severity)
+        )
+
+    # ----------------------------------------------------------------- segmentation
+    def _is_line_start(self, i: int) -> bool:
+        return i == 0 or self.toks[i - 1].line < self.toks[i].line
+
+    def _head_keyword(self, i: int) -> int | None:
+        """If a command (doc comment, attributes, modifiers, keyword) starts at ``i``, the index of
+        its keyword; else None."""
+        toks = self.toks
+        n = len(toks)
+        j = i
+        if j < n and toks[j].kind == DOC:
+            j += 1
+        while j < n and toks[j].kind == SYMBOL and toks[j].text == "@[":
+            depth = 0
+            while j < n:
+                t = toks[j].text
+                if toks[j].kind == SYMBOL and t in _OPEN:
+                    depth += 1
+                elif toks[j].kind == SYMBOL and t in _CLOSE:
+                    depth -= 1
+                    if depth == 0:
+                        j += 1
+                        break
+                j += 1
+        while j < n and toks[j].kind == IDENT and toks[j].text in MODIFIERS:
+            j += 1
+        if j >= n or toks[j].kind != IDENT:
+            return None
+        w = toks[j].text
+        if w in self.decl_keywords or w in SCOPE_COMMANDS or w in LINE_COMMANDS:
+            return j
+        return None
+
+    def segments(self) -> Iterable[tuple[int, int, int]]:
+        """(start, keyword index, end) of each command, in order."""
+        toks = self.toks
+        n = len(toks)
+        starts: list[tuple[int, int]] = []
+        depth = 0
+        cur_col = 1
+        i = 0
+        while i < n:
+            t = toks[i]
+            if t.kind == MODDOC:
+                starts.append((i, i))
+                i += 1
+                continue
+            if t.kind == SYMBOL and t.text.startswith("#") and len(t.text) > 1 and t.text[1].isalpha():
+                if self._is_line_start(i) and t.col <= cur_col:
+                    starts.append((i, i))
+                    cur_col = t.col
+                    depth = 0
+                i += 1
+                continue
+            cand = t.kind == DOC or (t.kind == SYMBOL and t.text == "@[") or t.kind == IDENT
+            if cand:
+                k = self._head_keyword(i)
+                if k is not None:
+                    w = toks[k].text
+                    ok = True
+                    if w in LINE_COMMANDS:
+                        ok = self._is_line_start(i) and t.col <= cur_col
+                    elif w == "deriving":
+                        ok = self._is_line_start(i) and t.col <= cur_col and k + 1 < n and toks[k + 1].text == "instance"
+                    elif w == "instance" and k > 0 and toks[k - 1].text == "deriving":
+                        ok = False
+                    elif w in ("end",) and depth > 0 and not self._is_line_start(i):
+                        ok = False
+                    elif depth > 0 and not self._is_line_start(i):
+                        ok = False
+                    elif t.kind == DOC and not self._is_line_start(i) and depth > 0:
+                        ok = False
+                    if ok:
+                        starts.append((i, k))
+                        cur_col = t.col
+                        depth = 0
+                        i = k + 1
+                        continue
+            if t.kind == SYMBOL:
+                if t.text in _OPEN:
+                    depth += 1
+                elif t.text in _CLOSE and depth > 0:
+                    depth -= 1
+            i += 1
+        for idx, (s, k) in enumerate(starts):
+            e = starts[idx + 1][0] if idx + 1 < len(starts) else n
+            yield s, k, e
+        if starts and starts[0][0] > 0:
+            first = toks[0]
+            self.diag("unparsed-tokens", "text before the first command was not understood", first, Severity.INFO)
+
+    # ----------------------------------------------------------------- commands
+    def run(self) -> ParsedFile:
+        toks = self.toks
+        for s, k, e in self.segments():
+            t = toks[k]
+            if t.kind == MODDOC:
+                continue
+            w = t.text
+            if w in self.decl_keywords:
+                self.declaration(s, k, e)
+                self.pending_opens = []
+                self.pending_trusts = []
+            else:
+                self.command(s, k, e)
+        while len(self.scopes) > 1:
+            sc = self.scopes.pop()
+            if sc.kind == "namespace":
+                self.diag("unclosed-namespace", f"namespace {sc.name} is never closed with `end`", None, Severity.INFO)
+        return ParsedFile(self.decls, self.diags, self.aliases, self.members, self.lines, self.module_header)
+
+    def command(self, s: int, k: int, e: int) -> None:
+        toks = self.toks
+        w = toks[k].text
+        args = toks[k + 1 : e]
+        ends_with_in = bool(args) and args[-1].kind == IDENT and args[-1].text == "in"
+        if w == "module" and k == 0:
+            self.module_header = True
+        elif w == "namespace" and args and args[0].kind == IDENT:
+            name = _strip_guillemets(args[0].text)
+            ns = self.namespace
+            # `namespace A.B` is the same as `namespace A` then `namespace B`: one `end A.B` closes it
+            self.scopes.append(_Scope("namespace", _join(ns, name)))
+            self.scopes[-1].name = _join(ns, name)
+            self.pending_opens = []
+        elif w == "section":
+            name = args[0].text if args and args[0].kind == IDENT and args[0].line == toks[k].line else ""
+            self.scopes.append(_Scope("section", name))
+            self.pending_opens = []
+        elif w == "mutual":
+            self.scopes.append(_Scope("mutual", ""))
+        elif w == "end":
+            name = args[0].text if args and args[0].kind == IDENT and args[0].line == toks[k].line else ""
+            if len(self.scopes) <= 1:
+                self.diag("unmatched-end", f"`end{' ' + name if name else ''}` closes nothing", toks[k])
+            else:
+                sc = self.scopes.pop()
+                if sc.kind == "namespace":
+                    expected = sc.name
+                    parent = self.namespace
+                    written = _join(parent, name) if name else ""
+                    if written != expected:
+                        self.diag(
+                            "mismatched-end",
+                            f"`end {name}` closes namespace {expected}".rstrip(),
+                            toks[k],
+                        )
+                elif sc.kind == "section" and name != sc.name:
+                    self.diag("mismatched-end", f"`end {name}` closes section {sc.name or '(anonymous)'}", toks[k])
+            self.pending_opens = []
+        elif w == "open":
+            opens, aliases = self._parse_open(args[:-1] if ends_with_in else args)
+            if ends_with_in:
+                self.pending_opens.extend(opens)
+            else:
+                self.scopes[-1].opens.extend(opens)
+            self._add_aliases(aliases)
+        elif w == "export":
+            _, aliases = self._parse_open(args, export=True)
+            self._add_aliases(aliases)
+        elif w == "set_option":
+            if args and args[0].text == "debug.skipKernelTC" and len(args) > 1 and args[1].text == "true":
+                if ends_with_in:
+                    self.pending_trusts.append("debug.skipKernelTC")
+                else:
+                    self.scopes[-1].trusts.append("debug.skipKernelTC")
+            elif ends_with_in:
+                pass  # applies to the next command only; nothing to record
+        # other commands (variable, universe, attribute, macros, #eval, …) declare nothing we track
+
+    def _add_aliases(self, aliases: list[tuple[str, str]]) -> None:
+        scope = (self.namespace, tuple(self.current_opens()))
+        self.aliases.extend((a, t, *scope) for a, t in aliases)
+
+    def _parse_open(self, args: Sequence[Token], *, export: bool = False) -> tuple[list[str], list[tuple[str, str]]]:
+        """Namespaces opened, and explicit aliases, of `open`/`export` arguments."""
+        ns = self.namespace
+        opens: list[str] = []
+        aliases: list[tuple[str, str]] = []
+        i = 0
+        n = len(args)
+        if i < n and args[i].text in ("scoped", "private"):
+            return [], []  # `open scoped` brings notation and instances, not names
+        while i < n:
+            t = args[i]
+            if t.kind != IDENT:
+                i += 1
+                continue
+            target = _strip_guillemets(t.text)
+            nxt = args[i + 1] if i + 1 < n else None
+            if nxt is not None and nxt.kind == SYMBOL and nxt.text == "(":
+                j = i + 2
+                while j < n and args[j].text != ")":
+                    if args[j].kind == IDENT:
+                        short = _strip_guillemets(args[j].text)
+                        aliases.append((_join(ns, short) if export else short, f"{target}.{short}"))
+                    j += 1
+                if not export:
+                    opens.append(target)  # conservative: selective opens behave like opens
+                i = j + 1
+                continue
+            if nxt is not None and nxt.kind == IDENT and nxt.text in ("renaming", "hiding"):
+                opens.append(target)
+                if nxt.text == "renaming":
+                    j = i + 2
+                    while j + 2 < n and args[j + 1].text in ("→", "->"):
+                        aliases.append((_strip_guillemets(args[j + 2].text), f"{target}.{_strip_guillemets(args[j].text)}"))
+                        j += 3
+                        if j < n and args[j].text == ",":
+                            j += 1
+                    i = j
+                else:
+                    i = n
+                continue
+            if not export:
+                opens.append(target)
+            i += 1
+        # an opened name is looked up relative to the current namespace and its parents
+        expanded: list[str] = []
+        for o in opens:
+            if o.startswith("_root_."):
+                expanded.append(o[len("_root_.") :])
+                continue
+            for p in _ns_prefixes(ns):
+                expanded.append(_join(p, o))
+        return expanded, aliases
+
+    # ----------------------------------------------------------------- declarations
+    def declaration(self, s: int, k: int, e: int) -> None:
+        toks = self.toks
+        head = toks[s]
+        doc = doc_text(head.text) if head.kind == DOC else None
+        attrs: list[str] = []
+        mods: list[str] = []
+        j = s + (1 if head.kind == DOC else 0)
+        while j < k:
+            t = toks[j]
+            if t.kind == SYMBOL and t.text == "@[":
+                depth, a = 0, j
+                while j < k:
+                    if toks[j].kind == SYMBOL and toks[j].text in _OPEN:
+                        depth += 1
+                    elif toks[j].kind == SYMBOL and toks[j].text in _CLOSE:
+                        depth -= 1
+                        if depth == 0:
+                            break
+                    j += 1
+                attrs.extend(p.strip() for p in _render(toks[a + 1 : j]).split(",") if p.strip())
+                j += 1
+                continue
+            if t.kind == IDENT and t.text in MODIFIERS:
+                mods.append(t.text)
+            j += 1
+        kw = toks[k].text
+        kind = self.decl_keywords[kw]
+        i = k + 1
+        if kw == "class" and i < e and toks[i].text == "inductive":
+            kind = "class inductive"
+            i += 1
+        # instance priority: `instance (priority := low)`
+        if kw == "instance" and i + 2 < e and toks[i].text == "(" and toks[i + 1].text == "priority":
+            depth = 0
+            while i < e:
+                if toks[i].text == "(":
+                    depth += 1
+                elif toks[i].text == ")":
+                    depth -= 1
+                    if depth == 0:
+                        i += 1
+                        break
+                i += 1
+        name_tok: Token | None = None
+        if kw == "alias":
+            self._alias(s, k, e, doc, attrs, mods)
+            return
+        if kw != "example" and i < e and toks[i].kind == IDENT and toks[i].text not in ("where", "extends"):
+            name_tok = toks[i]
+            i += 1
+            # universe parameters `.{u, v}`
+            if i + 1 < e and toks[i].text == "." and toks[i + 1].text == "{" and toks[i].start == name_tok.end:
+                while i < e and toks[i].text != "}":
+                    i += 1
+                i += 1
+        elif kw not in ("instance", "example"):
+            self.diag("missing-name", f"`{kw}` without a name", toks[k], Severity.ERROR)
+            return
+        sig_start = i
+        is_inductive = kind in ("inductive", "coinductive", "class inductive")
+        depth = 0
+        colon = -1
+        body_start = e
+        body_kind = ""
+        while i < e:
+            t = toks[i]
+            if t.kind == SYMBOL:
+                if t.text in _OPEN:
+                    depth += 1
+                elif t.text in _CLOSE:
+                    depth = max(0, depth - 1)
+                elif depth == 0:
+                    if t.text == ":" and colon < 0:
+                        colon = i
+                    elif t.text == ":=":
+                        body_start, body_kind = i, ":="
+                        break
+                    elif t.text == "|" and (is_inductive or self._is_line_start(i)):
+                        body_start, body_kind = i, "|"
+                        break
+            elif t.kind == IDENT and depth == 0 and t.text == "where":
+                body_start, body_kind = i, "where"
+                break
+            i += 1
+        sig_toks = toks[sig_start:body_start]
+        type_toks = toks[colon + 1 : body_start] if colon >= 0 else []
+        ns = self.namespace
+        if name_tok is not None:
+            written = _strip_guillemets(name_tok.text)
+            full = _join(ns, written)
+            auto = False
+        elif kw == "instance":
+            full = _join(ns, self._instance_name(type_toks))
+            auto = True
+        else:  # example
+            full = f"_example.{self.module or 'file'}.L{toks[k].line}"
+            auto = True
+        private = "private" in mods
+        body_toks = toks[body_start:e]
+        # `where` helpers after a `:=` body are separate declarations `full.helper`
+        helpers: list[tuple[int, int]] = []
+        if body_kind == ":=" and kind not in ("structure", "class", "inductive", "coinductive", "class inductive"):
+            helpers = self._where_helpers(body_start, e)
+            if helpers:
+                body_toks = toks[body_start : helpers[0][0] - 1]
+        decl = self._make(kind, full, toks[k], toks[e - 1] if e > k else toks[k], sig_toks, type_toks,
+                          body_toks, doc, attrs, mods, private, auto, name_tok)
+        self.decls.append(decl)
+        if kind in ("structure", "class"):
+            self._structure_members(full, body_start, e, body_kind)
+        elif is_inductive:
+            self._inductive_members(full, body_start, e)
+        for a, b in helpers:
+            self._helper(full, a, b, mods)
+
+    def _make(self, kind: str, full: str, kw_tok: Token, last: Token, sig_toks: Sequence[Token],
+              type_toks: Sequence[Token], body_toks: Sequence[Token], doc: str | None,
+              attrs: list[str], mods: list[str], private: bool, auto: bool,
+              name_tok: Token | None) -> Declaration:
+        all_toks = list(sig_toks) + list(body_toks)
+        sorry_lines: list[int] = []
+        trusts: list[TrustUse] = [TrustUse(t, kw_tok.line) for t in self.current_trusts()]
+        refs: list[str] = []
+        seen: set[str] = set()
+        binders = self._binder_names(sig_toks)
+        prev: Token | None = None
+        has_by = False
+        for idx, t in enumerate(all_toks):
+            if t.kind == IDENT:
+                w = t.text
+                if w in SORRY_WORDS or (w == "stop" and has_by):
+                    sorry_lines.append(t.line)
+                elif w == "by":
+                    has_by = True
+                elif w in TRUST_WORDS:
+                    trusts.append(TrustUse(TRUST_WORDS[w], t.line))
+                elif w == "native" and prev is not None and prev.text == "+" and idx >= 2 and all_toks[idx - 2].text == "decide":
+                    trusts.append(TrustUse("decide +native", t.line))
+                elif w == "debug.skipKernelTC":
+                    trusts.append(TrustUse("debug.skipKernelTC", t.line))
+                if w not in KEYWORDS and w not in binders and w not in SORRY_WORDS:
+                    # a dot-prefixed name `.foo` (no gap after the dot, a gap or bracket before it)
+                    if (prev is not None and prev.kind == SYMBOL and prev.text == "." and prev.end == t.start
+                            and (idx < 2 or all_toks[idx - 2].end < prev.start or all_toks[idx - 2].kind == SYMBOL)):
+                        w = "." + w
+                    if w not in seen:
+                        seen.add(w)
+                        refs.append(w)
+            prev = t
+        type_text = _render(type_toks)
+        sig_text = _render(sig_toks)
+        body_core = [t.text for t in body_toks if t.text not in (":=",)]
+        is_stub = (
+            type_text == "True"
+            and bool(sorry_lines)
+            and body_core in (["sorry"], ["by", "sorry"], ["by", "admit"], ["admit"])
+        )
+        display_name = name_tok.text if name_tok is not None else ""
+        signature = " ".join(p for p in (kind if kind != "lemma" else "lemma", display_name, sig_text) if p)
+        return Declaration(
+            name=full,
+            kind=kind,
+            file="",
+            line=kw_tok.line,
+            end_line=max(last.line, kw_tok.line),
+            column=kw_tok.col,
+            signature=signature,
+            type_text=type_text,
+            docstring=doc,
+            body="",
+            modifiers=tuple(mods),
+            attributes=tuple(attrs),
+            namespace=full.rpartition(".")[0],
+            sorry_lines=tuple(sorry_lines),
+            trusts=tuple(trusts),
+            is_stub=is_stub,
+            refs=tuple(refs),
+            opens=tuple(dict.fromkeys(self.current_opens())),
+            private=private,
+            auto_named=auto,
+        )
+
+    @staticmethod
+    def _binder_names(sig_toks: Sequence[Token]) -> set[str]:
+        """Names bound by the signature's binders: `(x y : T)`, `{α}`, `[inst : C]`, `⦃h⦄`."""
+        names: set[str] = set()
+        depth = 0
+        group: list[str] = []
+        for t in sig_toks:
+            if t.kind == SYMBOL and t.text in ("(", "{", "[", "⦃", "⟨"):
+                depth += 1
+                group = []
+                continue
+            if t.kind == SYMBOL and t.text in (")", "}", "]", "⦄", "⟩"):
+                if depth == 1 and group:
+                    names.update(group)
+                depth = max(0, depth - 1)
+                group = []
+                continue
+            if depth == 1:
+                if t.kind == IDENT and group is not None:
+                    group.append(t.text)
+                elif t.kind == SYMBOL and t.text == ":":
+                    names.update(group)
+                    group = []
+                    depth += 100  # ignore the type part until the group closes
+                elif t.kind == SYMBOL and t.text == "_":
+                    pass
+                else:
+                    group = []
+            elif depth > 100 and t.kind == SYMBOL and t.text in (")", "}", "]", "⦄"):
+                depth = 0
+        return names
+
+    def _instance_name(self, type_toks: Sequence[Token]) -> str:
+        """Lean's guess for an anonymous instance: `inst` + the type's constant names (approximate)."""
+        parts = []
+        for t in type_toks:
+            if t.kind == IDENT and t.text[:1].isupper():
+                parts.append(_strip_guillemets(t.text).rpartition(".")[2])
+        return "inst" + "".join(parts) if parts else "inst"
+
+    def _where_helpers(self, body_start: int, e: int) -> list[tuple[int, int]]:
+        toks = self.toks
+        depth = 0
+        for i in range(body_start, e):
+            t = toks[i]
+            if t.kind == SYMBOL:
+                if t.text in _OPEN:
+                    depth += 1
+                elif t.text in _CLOSE:
+                    depth = max(0, depth - 1)
+            elif t.kind == IDENT and t.text == "where" and depth == 0:
+                # each helper starts at a line-start identifier after `where`
+                out: list[tuple[int, int]] = []
+                starts = []
+                j = i + 1
+                col = None
+                while j < e:
+                    tj = toks[j]
+                    if (tj.kind in (IDENT, DOC) or tj.text == "@[") and (j == i + 1 or self._is_line_start(j)):
+                        if col is None:
+                            col = tj.col
+                        if tj.col == col:
+                            starts.append(j)
+                    j += 1
+                for n_, a in enumerate(starts):
+                    b = starts[n_ + 1] if n_ + 1 < len(starts) else e
+                    out.append((a, b))
+                return out
+        return []
+
+    def _helper(self, parent: str, a: int, b: int, parent_mods: list[str]) -> None:
+        toks = self.toks
+        doc = None
+        if toks[a].kind == DOC:
+            doc = doc_text(toks[a].text)
+            a += 1
+        while a < b and toks[a].text == "@[":
+            while a < b and toks[a].text != "]":
+                a += 1
+            a += 1
+        if a >= b or toks[a].kind != IDENT:
+            return
+        name_tok = toks[a]
+        depth, colon, body = 0, -1, b
+        for i in range(a + 1, b):
+            t = toks[i]
+            if t.kind == SYMBOL:
+                if t.text in _OPEN:
+                    depth += 1
+                elif t.text in _CLOSE:
+                    depth = max(0, depth - 1)
+                elif depth == 0 and t.text == ":" and colon < 0:
+                    colon = i
+                elif depth == 0 and (t.text == ":=" or (t.text == "|" and self._is_line_start(i))):
+                    body = i
+                    break
+        full = f"{parent}.{_strip_guillemets(name_tok.text)}"
+        d = self._make("def", full, name_tok, toks[b - 1], toks[a + 1 : body],
+                       toks[colon + 1 : body] if colon >= 0 else [], toks[body:b], doc, [],
+                       [m for m in parent_mods if m in ("private", "noncomputable", "partial")],
+                       "private" in parent_mods, False, name_tok)
+        self.decls.append(d)
+        # the parent uses its helpers
+        parent_decl = next(x for x in reversed(self.decls) if x.name == parent)
+        if full not in parent_decl.refs:
+            parent_decl.refs = (*parent_decl.refs, "_root_." + full)
+
+    def _structure_members(self, full: str, body_start: int, e: int, body_kind: str) -> None:
+        toks = self.toks
+        self.members[f"{full}.mk"] = full
+        if body_kind != "where":
+            return
+        col = None
+        for i in range(body_start + 1, e):
+            t = toks[i]
+            if t.kind == IDENT and self._is_line_start(i):
+                if col is None:
+                    col = t.col
+                if t.col == col:
+                    if i + 1 < e and toks[i + 1].text == "::":
+                        self.members[f"{full}.{t.text}"] = full  # custom constructor name
+                        continue
+                    j = i
+                    while j < e and toks[j].kind == IDENT and toks[j].line == t.line and toks[j].text not in KEYWORDS:
+                        self.members[f"{full}.{_strip_guillemets(toks[j].text)}"] = full
+                        j += 1
+
+    def _inductive_members(self, full: str, body_start: int, e: int) -> None:
+        toks = self.toks
+        for i in range(body_start, e - 1):
+            if toks[i].kind == SYMBOL and toks[i].text == "|" and toks[i + 1].kind == IDENT:
+                self.members[f"{full}.{_strip_guillemets(toks[i + 1].text)}"] = full
+        # `where`-style inductive: constructors at line start
+        for i in range(body_start, e):
+            if toks[i].kind == IDENT and toks[i].text == "where":
+                for j in range(i + 1, e - 1):
+                    if toks[j].kind == IDENT and self._is_line_start(j) and toks[j + 1].text == ":":
+                        self.members[f"{full}.{toks[j].text}"] = full
+                break
+
+    def _alias(self, s: int, k: int, e: int, doc: str | None, attrs: list[str], mods: list[str]) -> None:
+        """Mathlib's `alias foo := bar` and `alias ⟨mp, mpr⟩ := iff_thm`."""
+        toks = self.toks
+        seg = toks[k + 1 : e]
+        try:
+            eq = next(i for i, t in enumerate(seg) if t.text == ":=")
+        except StopIteration:
+            self.diag("bad-alias", "`alias` without `:=`", toks[k], Severity.WARNING)
+            return
+        targets = [t for t in seg[eq + 1 :] if t.kind == IDENT]
+        if not targets:
+            return
+        target = targets[0]
+        names = [t for t in seg[:eq] if t.kind == IDENT and t.text != "_"]
+        ns = self.namespace
+        for nt in names:
+            full = _join(ns, _strip_guillemets(nt.text))
+            d = self._make("alias", full, toks[k], toks[e - 1], seg[:eq], [], [target], doc, attrs, mods,
+                           "private" in mods, False, nt)
+            self.decls.append(d)
+
+
+def parse(text: str, *, extra_commands: Mapping[str, str] | None = None, module: str = "") -> ParsedFile:
+    """Parse one file's text.  Never raises on any input."""
+    return _FileParser(text, extra_commands, module=module).run()
+
+
+__all__ = ["DECL_KEYWORDS", "NUMBER", "STRING", "ParsedFile", "parse"]

@@ -1,0 +1,179 @@
+"""Derivation: from declarations and their resolved uses to statuses (a transitive closure).
+
+* **proven**: no sorry anywhere in the derivation (the declaration and everything it uses,
+  transitively);
+* **deferred**: its own body, or something it transitively uses, holds a sorry.  ``via`` is the
+  shortest chain of names from the declaration to one whose own text holds a sorry (``[itself]``
+  when the sorry is its own), found by one breadth-first search from all sorry holders at once;
+* **stub**: ``: True := sorry`` — a reserved name, claiming nothing;
+* **axiom**: asserted without proof.
+
+Every declaration also lists the project axioms and trust extensions its derivation reaches,
+computed over the strongly connected components (mutual blocks form cycles) in one pass.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Sequence
+
+from .model import Declaration, Diagnostic, Record, Severity, Status
+
+
+def _sccs(n: int, edges: Sequence[Sequence[int]]) -> tuple[list[int], int]:
+    """Tarjan's algorithm, iterative.  Returns (component of each node, count); components are
+    numbered in reverse topological order (a component's successors have smaller numbers)."""
+    index = [-1] * n
+    low = [0] * n
+    on_stack = [False] * n
+    comp = [-1] * n
+    stack: list[int] = []
+    counter = 0
+    ncomp = 0
+    for root in range(n):
+        if index[root] != -1:
+            continue
+        work: list[tuple[int, int]] = [(root, 0)]
+        while work:
+            v, pi = work[-1]
+            if pi == 0 and index[v] == -1:
+                index[v] = low[v] = counter
+                counter += 1
+                stack.append(v)
+                on_stack[v] = True
+            succ = edges[v]
+            if pi < len(succ):
+                work[-1] = (v, pi + 1)
+                w = succ[pi]
+                if index[w] == -1:
+                    work.append((w, 0))
+                elif on_stack[w]:
+                    low[v] = min(low[v], index[w])
+                continue
+            work.pop()
+            if work:
+                u = work[-1][0]
+                low[u] = min(low[u], low[v])
+            if low[v] == index[v]:
+                while True:
+                    w = stack.pop()
+                    on_stack[w] = False
+                    comp[w] = ncomp
+                    if w == v:
+                        break
+                ncomp += 1
+    return comp, ncomp
+
+
+def _closure(n: int, edges: Sequence[Sequence[int]], own: Sequence[frozenset[str]]) -> list[frozenset[str]]:
+    """For each node, the union of ``own`` over everything reachable from it (itself included)."""
+    comp, ncomp = _sccs(n, edges)
+    members: list[list[int]] = [[] for _ in range(ncomp)]
+    for v in range(n):
+        members[comp[v]].append(v)
+    empty: frozenset[str] = frozenset()
+    acc: list[frozenset[str]] = [empty] * ncomp
+    for c in range(ncomp):  # successors' components are already done
+        sets = []
+        for v in members[c]:
+            if own[v]:
+                sets.append(own[v])
+            for w in edges[v]:
+                cw = comp[w]
+                if cw != c and acc[cw]:
+                    sets.append(acc[cw])
+        if sets:
+            acc[c] = sets[0] if len(sets) == 1 else frozenset().union(*sets)
+    return [acc[comp[v]] for v in range(n)]
+
+
+def derive(
+    decls: Sequence[Declaration],
+    uses: Sequence[Sequence[int]],
+    *,
+    external: Sequence[int] | None = None,
+    approximate: Sequence[Sequence[str]] | None = None,
+) -> tuple[list[Record], list[Diagnostic]]:
+    """Statuses, chains, axioms and trusts for ``decls`` whose resolved uses are ``uses``."""
+    n = len(decls)
+    edges = [sorted(set(u)) for u in uses]
+    rev: list[list[int]] = [[] for _ in range(n)]
+    for i, succ in enumerate(edges):
+        for j in succ:
+            rev[j].append(i)
+    # multi-source BFS from every declaration whose own text holds a sorry
+    dist = [-1] * n
+    nxt = [-1] * n
+    queue: deque[int] = deque()
+    for i, d in enumerate(decls):
+        if d.sorry_lines:
+            dist[i] = 0
+            queue.append(i)
+    while queue:
+        j = queue.popleft()
+        for i in rev[j]:
+            if dist[i] == -1:
+                dist[i] = dist[j] + 1
+                nxt[i] = j
+                queue.append(i)
+    own_axioms = [frozenset({d.name}) if d.kind == "axiom" else frozenset() for d in decls]
+    own_trusts = [frozenset(t.name for t in d.trusts) for d in decls]
+    axioms = _closure(n, edges, own_axioms)
+    trusts = _closure(n, edges, own_trusts)
+
+    records: list[Record] = []
+    diags: list[Diagnostic] = []
+    for i, d in enumerate(decls):
+        if d.kind == "axiom":
+            status = Status.AXIOM
+        elif d.is_stub:
+            status = Status.STUB
+        elif dist[i] >= 0:
+            status = Status.DEFERRED
+        else:
+            status = Status.PROVEN
+        via: list[str] = []
+        if status is Status.DEFERRED:
+            k = i
+            via.append(decls[k].name)
+            while dist[k] > 0:
+                k = nxt[k]
+                via.append(decls[k].name)
+        notes = list(approximate[i]) if approximate else []
+        if d.auto_named and d.kind == "instance":
+            notes.insert(0, f"anonymous instance: the name {d.name} is zerosorry's guess at Lean's")
+        records.append(
+            Record(
+                name=d.name,
+                kind=d.kind,
+                status=status,
+                file=d.file,
+                line=d.line,
+                end_line=d.end_line,
+                signature=d.signature,
+                docstring=d.docstring,
+                uses=sorted({decls[j].name for j in edges[i]}),
+                sorry_lines=sorted(set(d.sorry_lines)),
+                via=via,
+                axioms=sorted(axioms[i]),
+                trusts=sorted(trusts[i]),
+                modifiers=list(d.modifiers),
+                attributes=list(d.attributes),
+                external_refs=external[i] if external else 0,
+                approximate=notes,
+            )
+        )
+        if d.kind == "instance" and status is Status.DEFERRED:
+            diags.append(
+                Diagnostic(
+                    "sorried-instance",
+                    f"instance {d.name} depends on a sorry; Lean may use it implicitly through "
+                    "type-class search, which a source scan cannot see, so declarations relying on "
+                    "it can be shown proven here (use --engine lean for the exact verdict)",
+                    d.file,
+                    d.line,
+                    d.column,
+                    Severity.WARNING,
+                )
+            )
+    return records, diags

@@ -1,0 +1,1 @@
+"""Reporters: turn ledgers and diagnostics (data) into text, Markdown or JSON."""

@@ -1,0 +1,471 @@
+"""The source engine's pipeline: files -> tokens -> declarations -> ledger.
+
+``scan_files`` is the pure core (a mapping of relative paths to bytes in, a :class:`Ledger`
+out); ``scan_project`` discovers a project's files on disk and reads them; the content cache
+and the process pool make an unchanged file free and a cold scan parallel.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import multiprocessing
+import os
+import pickle
+import re
+import sqlite3
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, replace
+from datetime import datetime, timezone
+from pathlib import Path
+
+from . import __version__
+from .errors import InputError
+from .lean.names import NameIndex
+from .lean.parser import ParsedFile, parse
+from .ledger.derive import derive
+from .ledger.model import Declaration, Diagnostic, EngineInfo, Ledger, Severity, SourceInfo
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+#: bump when the parser's output for the same text changes; it keys the cache
+PARSER_VERSION = f"{__version__}+p7"
+SKIP_DIRS = frozenset({".lake", "lake-packages", ".git", ".hg", ".svn", "node_modules", "__pycache__"})
+
+Progress = Callable[[int, int], None]
+
+
+# ---------------------------------------------------------------------------- configuration
+@dataclass(frozen=True)
+class ScanConfig:
+    """Project-level settings, from ``zerosorry.toml`` at the project root (all optional)."""
+
+    #: the project's own declaring commands, keyword -> ledger kind (e.g. {"my_theorem": "theorem"})
+    declaring_commands: tuple[tuple[str, str], ...] = ()
+    #: glob patterns (relative to the root) of .lean files to leave out
+    exclude: tuple[str, ...] = ()
+
+
+def load_config(root: Path) -> ScanConfig:
+    path = root / "zerosorry.toml"
+    if not path.is_file():
+        return ScanConfig()
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"{path}: cannot read: {exc}") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise InputError(f"{path}: {exc}") from exc
+    scan = data.get("scan", {})
+    cmds = scan.get("declaring_commands", {})
+    if not isinstance(cmds, dict) or not all(isinstance(v, str) for v in cmds.values()):
+        raise InputError(f"{path}: [scan] declaring_commands must be a table of keyword = \"kind\"")
+    exclude = scan.get("exclude", [])
+    if not isinstance(exclude, list) or not all(isinstance(v, str) for v in exclude):
+        raise InputError(f"{path}: [scan] exclude must be a list of glob patterns")
+    return ScanConfig(tuple(sorted(cmds.items())), tuple(exclude))
+
+
+# ---------------------------------------------------------------------------- lakefile
+@dataclass(frozen=True)
+class LeanLib:
+    name: str
+    src_dir: str = "."
+    roots: tuple[str, ...] = ()
+
+    def owns(self, module: str) -> bool:
+        roots = self.roots or (self.name,)
+        return any(module == r or module.startswith(r + ".") for r in roots)
+
+
+_LIB_RE = re.compile(r"^\s*lean_lib\s+«?([\w.']+)»?(.*?)(?=^\s*(?:lean_lib|lean_exe|require|package|@\[|target|input_file)|\Z)", re.M | re.S)
+_SRCDIR_RE = re.compile(r"srcDir\s*:=\s*\"([^\"]*)\"")
+_ROOTS_RE = re.compile(r"roots\s*:=\s*#\[([^\]]*)\]")
+
+
+def read_lakefile(files: Mapping[str, bytes]) -> tuple[list[LeanLib], list[Diagnostic]]:
+    """The library roots a lakefile declares (``lakefile.toml`` first, then ``lakefile.lean``)."""
+    diags: list[Diagnostic] = []
+    if "lakefile.toml" in files:
+        try:
+            data = tomllib.loads(files["lakefile.toml"].decode("utf-8"))
+        except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+            diags.append(Diagnostic("bad-lakefile", f"cannot read lakefile.toml: {exc}", "lakefile.toml", None, None))
+            return [], diags
+        pkg_src = str(data.get("srcDir", "."))
+        libs = []
+        for lib in data.get("lean_lib", []) or []:
+            if not isinstance(lib, dict) or "name" not in lib:
+                continue
+            src = str(lib.get("srcDir", pkg_src))
+            roots = tuple(str(r) for r in lib.get("roots", []) or [])
+            libs.append(LeanLib(str(lib["name"]), src, roots))
+        return libs, diags
+    if "lakefile.lean" in files:
+        text = files["lakefile.lean"].decode("utf-8", errors="replace")
+        pkg_src = "."
+        libs = []
+        for m in _LIB_RE.finditer(text):
+            body = m.group(2)
+            src = _SRCDIR_RE.search(body)
+            roots = _ROOTS_RE.search(body)
+            root_names: tuple[str, ...] = ()
+            if roots:
+                root_names = tuple(r.strip().lstrip("`").strip("«»") for r in roots.group(1).split(",") if r.strip())
+            libs.append(LeanLib(m.group(1), src.group(1) if src else pkg_src, root_names))
+        return libs, diags
+    return [], diags
+
+
+def module_name(rel: str, libs: Iterable[LeanLib]) -> str:
+    """`LeanMining/NeuralGeometry/Softmax.lean` -> `LeanMining.NeuralGeometry.Softmax`."""
+    path = rel[:-5] if rel.endswith(".lean") else rel
+    for lib in libs:
+        src = lib.src_dir.strip("./")
+        if src and path.startswith(src + "/"):
+            path = path[len(src) + 1 :]
+            break
+    return path.replace("/", ".")
+
+
+# ---------------------------------------------------------------------------- discovery
+def discover(root: Path) -> tuple[dict[str, Path], list[Diagnostic]]:
+    """Every ``.lean`` file below ``root`` (and the lakefile), surviving symlink loops."""
+    found: dict[str, Path] = {}
+    diags: list[Diagnostic] = []
+    seen_dirs: set[tuple[int, int]] = set()
+
+    def onerror(exc: OSError) -> None:
+        rel = os.path.relpath(exc.filename, root) if exc.filename else None
+        diags.append(Diagnostic("unreadable-dir", f"cannot list directory: {exc.strerror}", rel, None, None))
+
+    for dirpath, dirnames, filenames in os.walk(root, followlinks=True, onerror=onerror):
+        try:
+            st = os.stat(dirpath)
+        except OSError:
+            dirnames[:] = []
+            continue
+        key = (st.st_dev, st.st_ino)
+        if key in seen_dirs:
+            rel = os.path.relpath(dirpath, root)
+            diags.append(Diagnostic("symlink-loop", "directory reached twice through a symlink; skipped", rel, None, None, Severity.INFO))
+            dirnames[:] = []
+            continue
+        seen_dirs.add(key)
+        dirnames[:] = sorted(d for d in dirnames if d not in SKIP_DIRS and not d.startswith("."))
+        for f in sorted(filenames):
+            if f.endswith(".lean") or f == "lakefile.toml":
+                full = Path(dirpath) / f
+                rel = full.relative_to(root).as_posix()
+                found[rel] = full
+    return found, diags
+
+
+# ---------------------------------------------------------------------------- cache
+def default_cache_dir() -> Path:
+    env = os.environ.get("ZEROSORRY_CACHE_DIR")
+    if env:
+        return Path(env)
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "zerosorry"
+
+
+class ParseCache:
+    """Parsed files by content hash, in SQLite: an unchanged file is never parsed twice."""
+
+    def __init__(self, directory: Path) -> None:
+        directory.mkdir(parents=True, exist_ok=True)
+        self.path = directory / "parse-cache.sqlite3"
+        self.db = sqlite3.connect(self.path, timeout=30)
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute("CREATE TABLE IF NOT EXISTS parsed (key TEXT PRIMARY KEY, data BLOB NOT NULL)")
+
+    def get_many(self, keys: list[str]) -> dict[str, ParsedFile]:
+        out: dict[str, ParsedFile] = {}
+        for i in range(0, len(keys), 500):
+            chunk = keys[i : i + 500]
+            q = f"SELECT key, data FROM parsed WHERE key IN ({','.join('?' * len(chunk))})"
+            for key, blob in self.db.execute(q, chunk):
+                try:
+                    out[key] = pickle.loads(blob)
+                except Exception:  # a corrupt entry is a miss, never an error
+                    continue
+        return out
+
+    def put_many(self, items: dict[str, ParsedFile]) -> None:
+        with self.db:
+            self.db.executemany(
+                "INSERT OR REPLACE INTO parsed (key, data) VALUES (?, ?)",
+                ((k, pickle.dumps(v, protocol=pickle.HIGHEST_PROTOCOL)) for k, v in items.items()),
+            )
+
+    def close(self) -> None:
+        self.db.close()
+
+
+# ---------------------------------------------------------------------------- parsing
+def _decode(rel: str, data: bytes) -> tuple[str, list[Diagnostic]]:
+    try:
+        return data.decode("utf-8"), []
+    except UnicodeDecodeError as exc:
+        before = data[: exc.start].decode("utf-8", errors="replace")
+        line = before.count("\n") + 1
+        col = len(before) - (before.rfind("\n") + 1) + 1
+        msg = f"invalid UTF-8 byte 0x{data[exc.start]:02x}; decoded with replacement characters"
+        return data.decode("utf-8", errors="replace"), [Diagnostic("not-utf8", msg, rel, line, col, Severity.ERROR)]
+
+
+def _parse_job(args: tuple[bytes, tuple[tuple[str, str], ...]]) -> ParsedFile:
+    data, cmds = args
+    text = data.decode("utf-8", errors="replace")
+    return parse(text, extra_commands=dict(cmds))
+
+
+def _cache_key(data: bytes, cmds: tuple[tuple[str, str], ...]) -> str:
+    h = hashlib.blake2b(digest_size=20)
+    h.update(PARSER_VERSION.encode())
+    h.update(repr(cmds).encode())
+    h.update(data)
+    return h.hexdigest()
+
+
+def parse_all(
+    files: Mapping[str, bytes],
+    *,
+    config: ScanConfig = ScanConfig(),
+    cache: ParseCache | None = None,
+    jobs: int | None = None,
+    progress: Progress | None = None,
+) -> dict[str, ParsedFile]:
+    cmds = config.declaring_commands
+    keys = {rel: _cache_key(data, cmds) for rel, data in files.items()}
+    cached = cache.get_many(sorted(set(keys.values()))) if cache else {}
+    todo = sorted({k: rel for rel, k in keys.items() if k not in cached}.items())
+    total = len(files)
+    done = total - len(todo)
+    if progress:
+        progress(done, total)
+    fresh: dict[str, ParsedFile] = {}
+    jobs = jobs if jobs is not None else (os.cpu_count() or 1)
+    if len(todo) >= 16 and jobs > 1:
+        ctx = multiprocessing.get_context("fork") if "fork" in multiprocessing.get_all_start_methods() else None
+        with ProcessPoolExecutor(max_workers=jobs, mp_context=ctx) as pool:
+            work = [(files[rel], cmds) for _, rel in todo]
+            chunk = max(1, min(64, len(work) // (jobs * 8) or 1))
+            for (key, _), parsed in zip(todo, pool.map(_parse_job, work, chunksize=chunk), strict=True):
+                fresh[key] = parsed
+                done += 1
+                if progress and done % 64 == 0:
+                    progress(done, total)
+    else:
+        for key, rel in todo:
+            fresh[key] = _parse_job((files[rel], cmds))
+            done += 1
+            if progress and done % 64 == 0:
+                progress(done, total)
+    if progress:
+        progress(total, total)
+    if cache and fresh:
+        cache.put_many(fresh)
+    merged = {**cached, **fresh}
+    return {rel: merged[k] for rel, k in keys.items()}
+
+
+# ---------------------------------------------------------------------------- the core
+def generated_time(commit_time: int | None = None) -> str:
+    """``SOURCE_DATE_EPOCH`` if set; else the commit's time for a clean tree; else now."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch is not None:
+        try:
+            t = int(epoch)
+        except ValueError as exc:
+            raise InputError(f"SOURCE_DATE_EPOCH must be an integer, got {epoch!r}") from exc
+    elif commit_time is not None:
+        t = commit_time
+    else:
+        t = int(time.time())
+    return datetime.fromtimestamp(t, tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def scan_files(
+    files: Mapping[str, bytes],
+    *,
+    source: SourceInfo,
+    generated: str,
+    config: ScanConfig = ScanConfig(),
+    cache: ParseCache | None = None,
+    jobs: int | None = None,
+    progress: Progress | None = None,
+    diagnostics: Iterable[Diagnostic] = (),
+) -> Ledger:
+    """The ledger of a project given as ``{relative path: bytes}`` (lakefiles included)."""
+    diags: list[Diagnostic] = list(diagnostics)
+    libs, lake_diags = read_lakefile(files)
+    diags.extend(lake_diags)
+    lean: dict[str, bytes] = {}
+    skipped = 0
+    for rel in sorted(files):
+        if not rel.endswith(".lean") or rel == "lakefile.lean":
+            continue
+        if any(Path(rel).match(p) for p in config.exclude):
+            continue
+        if libs and not any(lib.owns(module_name(rel, [lib])) for lib in libs):
+            skipped += 1
+            continue
+        lean[rel] = files[rel]
+    if skipped:
+        diags.append(Diagnostic(
+            "outside-libraries",
+            f"{skipped} .lean file(s) belong to no lean_lib of the lakefile and were not scanned",
+            None, None, None, Severity.INFO))
+    for rel, data in lean.items():
+        _, d = _decode(rel, data)
+        diags.extend(d)
+    parsed = parse_all(lean, config=config, cache=cache, jobs=jobs, progress=progress)
+
+    decls: list[Declaration] = []
+    members: list[tuple[str, str]] = []
+    aliases: list[tuple[str, str, str, tuple[str, ...]]] = []
+    lines = 0
+    for rel in sorted(parsed):
+        pf = parsed[rel]
+        module = module_name(rel, libs)
+        lines += pf.lines
+        for d in pf.declarations:
+            d2 = replace(d, file=rel)
+            if d2.kind == "example":
+                d2.name = f"_example.{module}.L{d2.line}"
+            decls.append(d2)
+        members.extend(pf.members.items())
+        aliases.extend(pf.aliases)
+        diags.extend(replace(x, file=rel) for x in pf.diagnostics)
+    # two declarations of one name: Lean rejects public ones; private ones live in their module
+    seen: dict[str, int] = {}
+    for i, d in enumerate(decls):
+        if d.name in seen:
+            first = decls[seen[d.name]]
+            if d.private:
+                d.name = f"_private.{module_name(d.file, libs)}.{d.name}"
+            else:
+                diags.append(Diagnostic(
+                    "duplicate-declaration",
+                    f"{d.name} is also declared at {first.file}:{first.line}",
+                    d.file, d.line, d.column, Severity.ERROR))
+                d.name = f"{d.name}@{d.file}:{d.line}"
+        seen.setdefault(d.name, i)
+
+    index = NameIndex.build(decls, members, aliases)
+    uses: list[list[int]] = []
+    external: list[int] = []
+    approx: list[list[str]] = []
+    for d in decls:
+        r = index.resolve(d)
+        uses.append(r.uses)
+        external.append(r.external)
+        approx.append(r.approximate)
+    records, derive_diags = derive(decls, uses, external=external, approximate=approx)
+    diags.extend(derive_diags)
+    return Ledger(
+        source=source,
+        generated=generated,
+        engine=EngineInfo(),
+        records=records,
+        diagnostics=diags,
+        files=len(lean),
+        lines=lines,
+    )
+
+
+# ---------------------------------------------------------------------------- on disk
+def _git(root: Path, *args: str) -> str | None:
+    try:
+        out = subprocess.run(
+            ["git", "-C", str(root), *args], capture_output=True, text=True, timeout=30, check=False
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    return out.stdout.strip() if out.returncode == 0 else None
+
+
+def git_source(root: Path) -> tuple[SourceInfo, int | None]:
+    """The commit, dirtiness and a stable root label of ``root``; commit time when clean."""
+    top = _git(root, "rev-parse", "--show-toplevel")
+    if top is None:
+        return SourceInfo(root=root.resolve().name, commit=None, dirty=None), None
+    rel = Path(os.path.relpath(root.resolve(), Path(top).resolve())).as_posix()
+    label = "." if rel == "." else rel
+    commit = _git(root, "rev-parse", "HEAD")
+    status = _git(root, "status", "--porcelain", "--untracked-files=normal", "--", ".")
+    dirty = bool(status) if status is not None else None
+    ctime = None
+    if commit and dirty is False:
+        t = _git(root, "show", "-s", "--format=%ct", "HEAD")
+        ctime = int(t) if t and t.isdigit() else None
+    return SourceInfo(root=label, commit=commit, dirty=dirty), ctime
+
+
+def read_files(root: Path, paths: Mapping[str, Path]) -> tuple[dict[str, bytes], list[Diagnostic]]:
+    files: dict[str, bytes] = {}
+    diags: list[Diagnostic] = []
+    for rel, p in paths.items():
+        try:
+            files[rel] = p.read_bytes()
+        except OSError as exc:
+            diags.append(Diagnostic("unreadable-file", f"cannot read: {exc.strerror or exc}", rel, None, None, Severity.ERROR))
+    for extra in ("lakefile.lean", "lakefile.toml"):
+        p = root / extra
+        if extra not in files and p.is_file():
+            try:
+                files[extra] = p.read_bytes()
+            except OSError as exc:
+                diags.append(Diagnostic("unreadable-file", f"cannot read: {exc.strerror or exc}", extra, None, None, Severity.ERROR))
+    return files, diags
+
+
+def scan_project(
+    root: Path,
+    *,
+    jobs: int | None = None,
+    cache_dir: Path | None = None,
+    use_cache: bool = True,
+    progress: Progress | None = None,
+) -> Ledger:
+    """Scan the Lean project at ``root`` with the source engine."""
+    root = Path(root)
+    if not root.exists():
+        raise InputError(f"{root}: no such directory")
+    if not root.is_dir():
+        raise InputError(f"{root}: not a directory (give the Lean project's root)")
+    config = load_config(root)
+    paths, diags = discover(root)
+    files, read_diags = read_files(root, paths)
+    diags.extend(read_diags)
+    if not any(rel.endswith(".lean") and rel != "lakefile.lean" for rel in files):
+        raise InputError(f"{root}: no .lean files found")
+    source, ctime = git_source(root)
+    cache = None
+    if use_cache:
+        try:
+            cache = ParseCache(cache_dir or default_cache_dir())
+        except (OSError, sqlite3.Error) as exc:
+            diags.append(Diagnostic("cache-unavailable", f"parse cache disabled: {exc}", None, None, None, Severity.INFO))
+    try:
+        return scan_files(
+            files,
+            source=source,
+            generated=generated_time(ctime),
+            config=config,
+            cache=cache,
+            jobs=jobs,
+            progress=progress,
+            diagnostics=diags,
+        )
+    finally:
+        if cache:
+            cache.close()
