@@ -1,0 +1,107 @@
+"""``zerosorry-geometry``: measure key tensors from the command line.
+
+    zerosorry-geometry measure KEYS [--out FILE.json|FILE.csv] [--center] [--baseline B]
+
+Subcommands are registered on one argparse ``subparsers`` object; if the optional module
+``neural_geometry.lab.cli`` is importable, its ``register(subparsers)`` adds more (``lab``).
+A registered subcommand sets ``func`` (``Callable[[argparse.Namespace], int]``) via
+``set_defaults``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from neural_geometry.formulas import GAUSSIAN_BETA
+from neural_geometry.keys import format_table, load_keys, measure, write_table
+
+PROG = "zerosorry-geometry"
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that reports usage errors as one line and exit status 2."""
+
+    def error(self, message: str) -> Any:  # argparse declares NoReturn; we raise instead
+        raise _UsageError(message)
+
+
+class _UsageError(Exception):
+    pass
+
+
+def _cmd_measure(args: argparse.Namespace) -> int:
+    keys_path = Path(args.keys)
+    out = Path(args.out) if args.out else None
+    if out is not None and out.suffix.lower() not in (".json", ".csv"):
+        raise ValueError(f"{out}: --out must end in .json or .csv")
+    keys = load_keys(keys_path)
+    rows = measure(keys, gauge_baseline=args.baseline, center=args.center)
+    print(f"{keys_path}: {keys.shape[0]} layers × {keys.shape[1]} heads × "
+          f"{keys.shape[2]} tokens, d = {keys.shape[3]}")
+    print(format_table(rows))
+    if out is not None:
+        write_table(rows, out)
+        print(f"wrote {out}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog=PROG, description="Numeric companion of the moe-gauge appendix.")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    m = subparsers.add_parser(
+        "measure",
+        help="per-layer β, angle, gauge and bits of a (layers, heads, tokens, d) key tensor",
+    )
+    m.add_argument("keys", metavar="KEYS", help="a .npy or .safetensors file")
+    m.add_argument("--out", metavar="FILE", help="also write the table (.json or .csv)")
+    m.add_argument("--center", action="store_true", help="DC-centre each head over tokens first")
+    m.add_argument(
+        "--baseline",
+        type=float,
+        default=GAUSSIAN_BETA,
+        help="β baseline subtracted from per-head means before the gauge's max(0, ·) "
+        "(default 2/π)",
+    )
+    m.set_defaults(func=_cmd_measure)
+    _register_optional(subparsers)
+    return parser
+
+
+def _register_optional(subparsers: Any) -> None:
+    try:
+        lab_cli = importlib.import_module("neural_geometry.lab.cli")
+    except ImportError as exc:
+        # only "the lab is absent" is tolerated; a broken lab module must surface
+        if exc.name not in ("neural_geometry.lab", "neural_geometry.lab.cli"):
+            raise
+        return
+    register: Callable[[Any], None] = lab_cli.register
+    register(subparsers)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    try:
+        args = parser.parse_args(list(argv) if argv is not None else None)
+    except _UsageError as exc:
+        print(f"{PROG}: error: {exc}", file=sys.stderr)
+        return 2
+    func: Callable[[argparse.Namespace], int] | None = getattr(args, "func", None)
+    if func is None:
+        print(f"{PROG}: error: a command is required (measure)", file=sys.stderr)
+        return 2
+    try:
+        return func(args)
+    except (ValueError, OSError) as exc:
+        message = " ".join(str(exc).split())
+        print(f"{PROG}: error: {message}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
