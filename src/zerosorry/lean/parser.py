@@ -81,6 +81,10 @@ KEYWORDS = frozenset(
     repeat all_goals any_goals focus case next on_goal rename_i clear revert set
     filter_upwards measurability continuity fun_prop bound""".split()
 )  # fmt: skip
+_BINDING_WORDS = frozenset(
+    {"fun", "λ", "∀", "∃", "∃!", "intro", "intros", "rintro", "obtain", "have", "let", "haveI",
+     "letI", "with"}
+)  # fmt: skip
 _OPEN = {"(": ")", "[": "]", "{": "}", "⟨": "⟩", "⦃": "⦄", "@[": "]", "#[": "]", "%[": "]",
          "`(": ")", "``(": ")", "`[": "]", "‹": "›", "⟦": "⟧"}  # fmt: skip
 _CLOSE = frozenset(_OPEN.values())
@@ -255,7 +259,8 @@ class _FileParser:
                         ok = self._is_line_start(i) and t.col <= cur_col
                     elif w == "deriving":
                         ok = self._is_line_start(i) and t.col <= cur_col and k + 1 < n and toks[k + 1].text == "instance"
-                    elif w == "instance" and k > 0 and toks[k - 1].text == "deriving":
+                    elif k > 0 and ((w == "instance" and toks[k - 1].text == "deriving")
+                                    or (w == "inductive" and toks[k - 1].text == "class")):
                         ok = False
                     elif w in ("end",) and depth > 0 and not self._is_line_start(i):
                         ok = False
@@ -543,7 +548,7 @@ class _FileParser:
         trusts: list[TrustUse] = [TrustUse(t, kw_tok.line) for t in self.current_trusts()]
         refs: list[str] = []
         seen: set[str] = set()
-        binders = self._binder_names(sig_toks)
+        binders = self._binder_names(sig_toks, body_toks)
         prev: Token | None = None
         has_by = False
         for idx, t in enumerate(all_toks):
@@ -602,35 +607,44 @@ class _FileParser:
         )
 
     @staticmethod
-    def _binder_names(sig_toks: Sequence[Token]) -> set[str]:
-        """Names bound by the signature's binders: `(x y : T)`, `{α}`, `[inst : C]`, `⦃h⦄`."""
+    def _binder_names(sig_toks: Sequence[Token], body_toks: Sequence[Token] = ()) -> set[str]:
+        """Local names: the signature's binders `(x y : T)`, `{α}`, `[inst : C]`, `⦃h⦄`, and
+        the names introduced by `fun`, `∀`, `∃`, `intro`, `obtain`, `have`, `let`, … anywhere."""
         names: set[str] = set()
-        depth = 0
+        stack: list[str] = []
         group: list[str] = []
+        collecting = False
         for t in sig_toks:
             if t.kind == SYMBOL and t.text in ("(", "{", "[", "⦃", "⟨"):
-                depth += 1
-                group = []
+                stack.append(t.text)
+                if len(stack) == 1:
+                    collecting, group = True, []
                 continue
             if t.kind == SYMBOL and t.text in (")", "}", "]", "⦄", "⟩"):
-                if depth == 1 and group:
-                    names.update(group)
-                depth = max(0, depth - 1)
-                group = []
+                if len(stack) == 1 and collecting and stack[0] in ("{", "⦃"):
+                    names.update(group)  # `{α β}`: names without a type
+                if stack:
+                    stack.pop()
+                collecting = False
                 continue
-            if depth == 1:
-                if t.kind == IDENT and group is not None:
+            if len(stack) == 1 and collecting:
+                if t.kind == IDENT:
                     group.append(t.text)
                 elif t.kind == SYMBOL and t.text == ":":
                     names.update(group)
-                    group = []
-                    depth += 100  # ignore the type part until the group closes
-                elif t.kind == SYMBOL and t.text == "_":
-                    pass
-                else:
-                    group = []
-            elif depth > 100 and t.kind == SYMBOL and t.text in (")", "}", "]", "⦄"):
-                depth = 0
+                    collecting = False
+                elif not (t.kind == SYMBOL and t.text == "_"):
+                    collecting = False
+        binding = False
+        for t in (*sig_toks, *body_toks):
+            if t.kind == IDENT and t.text in _BINDING_WORDS:
+                binding = True
+                continue
+            if binding:
+                if t.kind == IDENT:
+                    names.add(t.text)
+                elif not (t.kind == SYMBOL and t.text in ("(", "⟨", ",", "_", "|", "@", "{", "[")):
+                    binding = False
         return names
 
     def _instance_name(self, type_toks: Sequence[Token]) -> str:
@@ -758,8 +772,9 @@ class _FileParser:
         ns = self.namespace
         for nt in names:
             full = _join(ns, _strip_guillemets(nt.text))
-            d = self._make("alias", full, toks[k], toks[e - 1], seg[:eq], [], [target], doc, attrs, mods,
+            d = self._make("alias", full, toks[k], toks[e - 1], [], [], [target], doc, attrs, mods,
                            "private" in mods, False, nt)
+            d.signature = f"alias {_render(seg)}"
             self.decls.append(d)
 
 
