@@ -65,3 +65,15 @@ def git() -> str:
     if exe is None:
         pytest.fail("git is required for these tests")
     return exe
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _private_parse_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Tests never touch the user's ~/.cache: the parse cache lives in a session temp dir."""
+    old = os.environ.get("ZEROSORRY_CACHE_DIR")
+    os.environ["ZEROSORRY_CACHE_DIR"] = str(tmp_path_factory.mktemp("zerosorry-cache"))
+    yield
+    if old is None:
+        os.environ.pop("ZEROSORRY_CACHE_DIR", None)
+    else:
+        os.environ["ZEROSORRY_CACHE_DIR"] = old

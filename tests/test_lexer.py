@@ -6,7 +6,17 @@ import pytest
 from hypothesis import given, settings
 
 from zerosorry.lean.lexer import (
-    CHAR, COMMENT, DOC, IDENT, MODDOC, NAME, NUMBER, STRING, SYMBOL, doc_text, lex,
+    CHAR,
+    COMMENT,
+    DOC,
+    IDENT,
+    MODDOC,
+    NAME,
+    NUMBER,
+    STRING,
+    SYMBOL,
+    doc_text,
+    lex,
 )
 
 from .strategies import lean_like_text

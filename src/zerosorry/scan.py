@@ -113,12 +113,12 @@ def read_lakefile(files: Mapping[str, bytes]) -> tuple[list[LeanLib], list[Diagn
         libs = []
         for m in _LIB_RE.finditer(text):
             body = m.group(2)
-            src = _SRCDIR_RE.search(body)
-            roots = _ROOTS_RE.search(body)
+            src_m = _SRCDIR_RE.search(body)
+            roots_m = _ROOTS_RE.search(body)
             root_names: tuple[str, ...] = ()
-            if roots:
-                root_names = tuple(r.strip().lstrip("`").strip("«»") for r in roots.group(1).split(",") if r.strip())
-            libs.append(LeanLib(m.group(1), src.group(1) if src else pkg_src, root_names))
+            if roots_m:
+                root_names = tuple(r.strip().lstrip("`").strip("«»") for r in roots_m.group(1).split(",") if r.strip())
+            libs.append(LeanLib(m.group(1), src_m.group(1) if src_m else pkg_src, root_names))
         return libs, diags
     return [], diags
 
@@ -325,8 +325,7 @@ def scan_files(
             f"{skipped} .lean file(s) belong to no lean_lib of the lakefile and were not scanned",
             None, None, None, Severity.INFO))
     for rel, data in lean.items():
-        _, d = _decode(rel, data)
-        diags.extend(d)
+        diags.extend(_decode(rel, data)[1])
     parsed = parse_all(lean, config=config, cache=cache, jobs=jobs, progress=progress)
 
     decls: list[Declaration] = []

@@ -66,20 +66,7 @@ TRUST_WORDS = {
 }
 #: identifiers that are Lean keywords or tactic names, never references
 KEYWORDS = frozenset(
-    """fun λ by have show from at with match let if then else do return for in unless mut
-    calc suffices obtain intro intros rintro exact apply refine refine' rw rwa simp simp_all
-    simpa dsimp norm_num ring ring_nf linarith nlinarith positivity omega decide trivial rfl
-    constructor use exists exfalso contradiction assumption cases rcases induction
-    generalizing using only this where termination_by decreasing_by deriving extends
-    structure class instance def theorem lemma abbrev example axiom opaque inductive
-    namespace section end open set_option attribute variable universe noncomputable private
-    protected partial unsafe nonrec scoped local public meta mutual Type Sort Prop true false
-    True False at_top sorry admit stop native_decide bv_decide infer_instance inferInstance
-    field_simp push_cast norm_cast exact_mod_cast congr ext funext gcongr split_ifs by_cases
-    by_contra push_neg specialize subst unfold change convert calc_step nofun nomatch
-    forall exists_prop fin_cases interval_cases aesop tauto exact? apply? simp? first try
-    repeat all_goals any_goals focus case next on_goal rename_i clear revert set
-    filter_upwards measurability continuity fun_prop bound""".split()
+    ["fun", "λ", "by", "have", "show", "from", "at", "with", "match", "let", "if", "then", "else", "do", "return", "for", "in", "unless", "mut", "calc", "suffices", "obtain", "intro", "intros", "rintro", "exact", "apply", "refine", "refine'", "rw", "rwa", "simp", "simp_all", "simpa", "dsimp", "norm_num", "ring", "ring_nf", "linarith", "nlinarith", "positivity", "omega", "decide", "trivial", "rfl", "constructor", "use", "exists", "exfalso", "contradiction", "assumption", "cases", "rcases", "induction", "generalizing", "using", "only", "this", "where", "termination_by", "decreasing_by", "deriving", "extends", "structure", "class", "instance", "def", "theorem", "lemma", "abbrev", "example", "axiom", "opaque", "inductive", "namespace", "section", "end", "open", "set_option", "attribute", "variable", "universe", "noncomputable", "private", "protected", "partial", "unsafe", "nonrec", "scoped", "local", "public", "meta", "mutual", "Type", "Sort", "Prop", "true", "false", "True", "False", "at_top", "sorry", "admit", "stop", "native_decide", "bv_decide", "infer_instance", "inferInstance", "field_simp", "push_cast", "norm_cast", "exact_mod_cast", "congr", "ext", "funext", "gcongr", "split_ifs", "by_cases", "by_contra", "push_neg", "specialize", "subst", "unfold", "change", "convert", "calc_step", "nofun", "nomatch", "forall", "exists_prop", "fin_cases", "interval_cases", "aesop", "tauto", "exact?", "apply?", "simp?", "first", "try", "repeat", "all_goals", "any_goals", "focus", "case", "next", "on_goal", "rename_i", "clear", "revert", "set", "filter_upwards", "measurability", "continuity", "fun_prop", "bound"]
 )  # fmt: skip
 _BINDING_WORDS = frozenset(
     {"fun", "λ", "∀", "∃", "∃!", "intro", "intros", "rintro", "obtain", "have", "let", "haveI",
@@ -259,14 +246,8 @@ class _FileParser:
                         ok = self._is_line_start(i) and t.col <= cur_col
                     elif w == "deriving":
                         ok = self._is_line_start(i) and t.col <= cur_col and k + 1 < n and toks[k + 1].text == "instance"
-                    elif k > 0 and ((w == "instance" and toks[k - 1].text == "deriving")
-                                    or (w == "inductive" and toks[k - 1].text == "class")):
-                        ok = False
-                    elif w in ("end",) and depth > 0 and not self._is_line_start(i):
-                        ok = False
-                    elif depth > 0 and not self._is_line_start(i):
-                        ok = False
-                    elif t.kind == DOC and not self._is_line_start(i) and depth > 0:
+                    elif (k > 0 and ((w == "instance" and toks[k - 1].text == "deriving")
+                                    or (w == "inductive" and toks[k - 1].text == "class"))) or (w in ("end",) and depth > 0 and not self._is_line_start(i)) or (depth > 0 and not self._is_line_start(i)) or (t.kind == DOC and not self._is_line_start(i) and depth > 0):
                         ok = False
                     if ok:
                         starts.append((i, k))

@@ -1,0 +1,201 @@
+"""Golden projects, the ledger's schema and determinism, discovery edge cases, and the CLI."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from zerosorry.cli import main
+from zerosorry.ledger import io
+from zerosorry.ledger.model import Status
+from zerosorry.scan import read_lakefile, scan_project
+
+FIXTURES = Path(__file__).parent / "fixtures" / "projects"
+
+
+@pytest.fixture
+def golden(tmp_path: Path) -> Path:
+    dst = tmp_path / "golden"
+    shutil.copytree(FIXTURES / "golden", dst)
+    return dst
+
+
+def _records(root: Path, **kw: object) -> dict[str, dict[str, object]]:
+    ledger = scan_project(root, use_cache=False, **kw)  # type: ignore[arg-type]
+    return {r["name"]: r for r in io.to_json(ledger)["declarations"]}
+
+
+def test_golden_project_statuses_chains_axioms_and_trusts(golden: Path) -> None:
+    expected = json.loads((golden / "expected.json").read_text())
+    got = _records(golden)
+    assert set(got) == set(expected)
+    mismatches = [
+        (name, key, want, got[name][key])
+        for name, exp in expected.items()
+        for key, want in exp.items()
+        if got[name][key] != want
+    ]
+    assert mismatches == []
+
+
+def test_every_status_appears_and_counts_add_up(golden: Path) -> None:
+    data = io.to_json(scan_project(golden, use_cache=False))
+    assert all(data["counts"]["status"][s.value] > 0 for s in Status)
+    assert sum(data["counts"]["status"].values()) == len(data["declarations"])
+    assert data["counts"]["sorries"] == sum(len(d["sorry_lines"]) for d in data["declarations"])
+
+
+def test_sorried_instances_are_flagged(golden: Path) -> None:
+    ledger = scan_project(golden, use_cache=False)
+    flagged = sorted(d.message.split()[1] for d in ledger.diagnostics if d.code == "sorried-instance")
+    assert flagged == ["Golden.Misc.instShapeBox", "Golden.Misc.shapeNat"]
+
+
+def test_ledger_is_valid_and_byte_for_byte_deterministic(golden: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    a = io.dumps(scan_project(golden, use_cache=False))
+    b = io.dumps(scan_project(golden, use_cache=False, jobs=1))
+    assert a == b
+    data = json.loads(a)
+    assert io.validate(data) == []
+    assert data["generated"] == "2023-11-14T22:13:20Z"
+
+
+def test_warm_cache_gives_the_same_ledger(golden: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "0")
+    cache = tmp_path / "cache"
+    cold = io.dumps(scan_project(golden, cache_dir=cache))
+    assert (cache / "parse-cache.sqlite3").exists()
+    warm = io.dumps(scan_project(golden, cache_dir=cache))
+    assert cold == warm
+    # a changed file is re-parsed, not served stale from the cache
+    f = golden / "Golden" / "Base.lean"
+    f.write_text(f.read_text().replace("theorem base_gap (n : Nat) : n + 0 = n := by\n  sorry", "theorem base_gap (n : Nat) : n + 0 = n := by\n  simp"))
+    after = {r.name: r.status for r in scan_project(golden, cache_dir=cache).records}
+    assert after["top_chain"] is Status.PROVEN
+
+
+def test_round_trip_through_json(golden: Path, tmp_path: Path) -> None:
+    ledger = scan_project(golden, use_cache=False)
+    out = tmp_path / "lean_status.json"
+    io.write(ledger, out)
+    again = io.read(out)
+    assert io.dumps(again) == io.dumps(ledger)
+
+
+def test_schema_rejects_a_broken_ledger(golden: Path) -> None:
+    data = io.to_json(scan_project(golden, use_cache=False))
+    data["declarations"][0]["status"] = "maybe"
+    del data["counts"]
+    problems = io.validate(data)
+    assert any("counts" in p for p in problems)
+    assert any("maybe" in p for p in problems)
+
+
+def test_non_utf8_and_unreadable_files_spoil_nothing_else(golden: Path) -> None:
+    bad = golden / "Golden" / "Bad.lean"
+    bad.write_bytes(b"theorem fine_before : True := trivial\ntheorem bad\xff : True := sorry\n")
+    locked = golden / "Golden" / "Locked.lean"
+    locked.write_text("theorem locked : True := trivial\n")
+    locked.chmod(0)
+    try:
+        ledger = scan_project(golden, use_cache=False)
+    finally:
+        locked.chmod(0o644)
+    codes = {(d.code, d.file, d.line) for d in ledger.diagnostics}
+    assert ("not-utf8", "Golden/Bad.lean", 2) in codes
+    names = {r.name for r in ledger.records}
+    assert "top_chain" in names and "fine_before" in names
+    if os.geteuid() != 0:  # root reads anything
+        assert ("unreadable-file", "Golden/Locked.lean", None) in codes
+
+
+def test_symlink_loop_is_survived(golden: Path) -> None:
+    (golden / "Golden" / "loop").symlink_to(golden / "Golden", target_is_directory=True)
+    ledger = scan_project(golden, use_cache=False)
+    assert any(d.code == "symlink-loop" for d in ledger.diagnostics)
+    assert len([r for r in ledger.records if r.name == "top_chain"]) == 1
+
+
+def test_skips_lake_build_dirs(golden: Path) -> None:
+    dep = golden / ".lake" / "packages" / "mathlib" / "Mathlib"
+    dep.mkdir(parents=True)
+    (dep / "Foo.lean").write_text("theorem dep_gap : True := sorry\n")
+    assert "dep_gap" not in _records(golden)
+
+
+def test_files_outside_the_lakefile_libraries_are_not_scanned(golden: Path) -> None:
+    (golden / "Scratch.lean").write_text("theorem scratch : 1 = 1 := sorry\n")
+    ledger = scan_project(golden, use_cache=False)
+    assert "scratch" not in {r.name for r in ledger.records}
+    assert any(d.code == "outside-libraries" for d in ledger.diagnostics)
+
+
+def test_lakefile_lean_roots_and_src_dir() -> None:
+    files = {"lakefile.lean": b'import Lake\nopen Lake DSL\npackage foo\nlean_lib Foo where\n  srcDir := "src"\n  roots := #[`Foo, `Bar]\nlean_lib Baz\n'}
+    libs, _ = read_lakefile(files)
+    assert [(lib.name, lib.src_dir, lib.roots) for lib in libs] == [("Foo", "src", ("Foo", "Bar")), ("Baz", ".", ())]
+
+
+def test_registered_declaring_command_from_zerosorry_toml(tmp_path: Path) -> None:
+    (tmp_path / "zerosorry.toml").write_text('[scan]\ndeclaring_commands = { my_lemma = "theorem" }\n')
+    (tmp_path / "A.lean").write_text("my_lemma gap : 1 = 1 := sorry\ntheorem user : 1 = 1 := gap\n")
+    got = _records(tmp_path)
+    assert got["user"]["via"] == ["user", "gap"]
+
+
+def test_cli_scan_writes_ledger_and_prints_summary(golden: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "out" / "lean_status.json"
+    assert main(["scan", str(golden), "--out", str(out), "--no-cache"]) == 0
+    text = capsys.readouterr().out
+    assert "deferred" in text and "proven" in text
+    assert io.validate(json.loads(out.read_text())) == []
+
+
+def test_cli_scan_json_and_markdown(golden: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["scan", str(golden), "--format", "json", "--no-cache"]) == 0
+    assert json.loads(capsys.readouterr().out)["schema"] == "zerosorry.lean_status/1"
+    assert main(["scan", str(golden), "--format", "markdown", "--no-cache"]) == 0
+    md = capsys.readouterr().out
+    assert "| `top_chain` | Golden/Top.lean:5 | `Golden.base_gap` |" in md
+
+
+def test_cli_quiet_prints_nothing(golden: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["scan", str(golden), "-q", "--no-cache"]) == 0
+    assert capsys.readouterr().out == ""
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["scan", "/nonexistent/project"], "zerosorry scan: error: /nonexistent/project: no such directory\n"),
+    ],
+)
+def test_cli_input_errors_exit_2_with_one_line(args: list[str], message: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(args) == 2
+    assert capsys.readouterr().err == message
+
+
+def test_cli_no_lean_files(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["scan", str(tmp_path)]) == 2
+    assert capsys.readouterr().err == f"zerosorry scan: error: {tmp_path}: no .lean files found\n"
+
+
+def test_cli_usage_error_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exc:
+        main(["scan"])
+    assert exc.value.code == 2
+    assert "the following arguments are required: path" in capsys.readouterr().err
+
+
+def test_python_dash_m_entry_point(golden: Path) -> None:
+    import subprocess
+    import sys
+
+    out = subprocess.run([sys.executable, "-m", "zerosorry", "scan", str(golden), "-q", "--no-cache"],
+                         capture_output=True, text=True, check=False)
+    assert out.returncode == 0, out.stderr
