@@ -19,17 +19,20 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from ..ledger.model import Declaration
 
 
-def ns_prefixes(ns: str) -> list[str]:
+@lru_cache(maxsize=65536)
+def ns_prefixes(ns: str) -> tuple[str, ...]:
+    """``A.B`` -> ``("A.B", "A", "")``."""
     out = []
     while ns:
         out.append(ns)
         ns = ns.rpartition(".")[0]
     out.append("")
-    return out
+    return tuple(out)
 
 
 @dataclass
@@ -46,6 +49,8 @@ class NameIndex:
     decls: Sequence[Declaration]
     by_name: dict[str, list[int]] = field(default_factory=dict)
     by_last: dict[str, list[int]] = field(default_factory=dict)
+    #: every dotted suffix of every known name: `x` can only resolve if it is one of these
+    suffixes: frozenset[str] = frozenset()
 
     @classmethod
     def build(cls, decls: Sequence[Declaration], members: Iterable[tuple[str, str]] = (),
@@ -71,6 +76,12 @@ class NameIndex:
         for name, ids in idx.by_name.items():
             by_last[name.rpartition(".")[2]].extend(ids)
         idx.by_last = {k: sorted(set(v)) for k, v in by_last.items()}
+        sufs: set[str] = set()
+        for name in idx.by_name:
+            parts = name.split(".")
+            for i in range(len(parts)):
+                sufs.add(".".join(parts[i:]))
+        idx.suffixes = frozenset(sufs)
         return idx
 
     def _visible(self, i: int, written: str, via_prefix: bool, file: str | None) -> bool:
@@ -81,6 +92,8 @@ class NameIndex:
         return not ("protected" in d.modifiers and via_prefix and "." not in written)
 
     def _lookup(self, x: str, ns: str, opens: Sequence[str], file: str | None) -> list[int]:
+        if x not in self.suffixes and not x.startswith("_root_."):
+            return []  # no project name ends with `x`: no prefix or open can make it one
         if x.startswith("_root_."):
             x = x[len("_root_.") :]
             return [i for i in self.by_name.get(x, []) if self._visible(i, x, False, file)]
@@ -120,6 +133,9 @@ class NameIndex:
                 continue
             # constant followed by field accesses: try shorter prefixes of the written name
             parts = x.split(".")
+            if len(parts) == 1:
+                res.external += 1
+                continue
             matched = False
             for cut in range(len(parts) - 1, 0, -1):
                 hits = self._lookup(".".join(parts[:cut]), ns, opens, file)
