@@ -123,9 +123,18 @@
     return node;
   }
 
+  function outputList() {
+    var list = el("dl", { class: "zs-outputs" });
+    list.style.display = "grid";
+    list.style.gridTemplateColumns = "max-content auto";
+    list.style.columnGap = "1em";
+    return list;
+  }
+
   function outputRow(list, label, testid) {
     list.appendChild(el("dt", null, label));
     var dd = el("dd", { "data-testid": testid }, "\u2014");
+    dd.style.margin = "0";
     list.appendChild(dd);
     return dd;
   }
@@ -141,10 +150,14 @@
     var box = el("div", { class: "zs-beta-slider" });
 
     var datalistId = "zs-beta-marks-" + Math.random().toString(36).slice(2);
-    var sliderLabel = el("label", { class: "zs-row" });
-    sliderLabel.appendChild(el("span", null, "\u03b2 = "));
+    var betaRow = el("p", { class: "zs-row" });
+    betaRow.appendChild(el("span", null, "\u03b2 = "));
     var betaOut = el("output", { "data-testid": "beta-value" });
-    sliderLabel.appendChild(betaOut);
+    betaRow.appendChild(betaOut);
+    box.appendChild(betaRow);
+    // the slider and its marks share one track so the marks line up with the thumb positions
+    var track = el("div", { class: "zs-track" });
+    track.style.maxWidth = "32em";
     var slider = el("input", {
       type: "range",
       min: String(BETA_MIN),
@@ -154,8 +167,11 @@
       "aria-label": "moment ratio beta",
       "data-testid": "beta-slider-input"
     });
-    sliderLabel.appendChild(slider);
-    box.appendChild(sliderLabel);
+    slider.style.width = "100%";
+    slider.style.margin = "0";
+    slider.style.display = "block";
+    track.appendChild(slider);
+    box.appendChild(track);
 
     var datalist = el("datalist", { id: datalistId });
     REFERENCES.forEach(function (ref) {
@@ -188,7 +204,7 @@
       buttons.push({ ref: ref, node: b });
       buttonRow.appendChild(b);
     });
-    box.appendChild(marks);
+    track.appendChild(marks);
     box.appendChild(buttonRow);
 
     var dimLabel = el("label", { class: "zs-row" });
@@ -207,7 +223,7 @@
     dimError.hidden = true;
     box.appendChild(dimError);
 
-    var list = el("dl", { class: "zs-outputs" });
+    var list = outputList();
     var floorOut = outputRow(list, "1-bit floor 1 \u2212 \u03b2", "floor");
     var floorPct = outputRow(list, "as a percentage of key energy", "floor-percent");
     var cosOut = outputRow(list, "cosine to the 1-bit code \u221a\u03b2", "cosine");
@@ -280,7 +296,7 @@
     error.hidden = true;
     box.appendChild(error);
 
-    var list = el("dl", { class: "zs-outputs" });
+    var list = outputList();
     var dOut = outputRow(list, "dimension d", "calc-d");
     var betaOut = outputRow(list, "moment ratio \u03b2 = \u2016k\u2016\u2081\u00b2 / (d\u2016k\u2016\u2082\u00b2)", "calc-beta");
     var cosOut = outputRow(list, "cosine to the 1-bit code \u221a\u03b2", "calc-cosine");
