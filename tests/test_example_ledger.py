@@ -141,9 +141,13 @@ EXPECTED_BY_FILE: dict[str, dict[str, Status]] = {
     },
 }
 
-EXPECTED: dict[str, Status] = {NS + n: s for table in EXPECTED_BY_FILE.values() for n, s in table.items()}
+EXPECTED: dict[str, Status] = {
+    NS + n: s for table in EXPECTED_BY_FILE.values() for n, s in table.items()
+}
 FILE_OF: dict[str, str] = {
-    NS + n: f"LeanMining/NeuralGeometry/{stem}.lean" for stem, table in EXPECTED_BY_FILE.items() for n in table
+    NS + n: f"LeanMining/NeuralGeometry/{stem}.lean"
+    for stem, table in EXPECTED_BY_FILE.items()
+    for n in table
 }
 
 #: deferred declarations without a sorry of their own: where their `via` chain may end
@@ -256,7 +260,12 @@ def test_kinds(ledger: Ledger) -> None:
     assert by_name[NS + "betaVec"].kind == "def"
     stubs = sorted(r.name for r in ledger.records if r.status is S)
     assert stubs == sorted(
-        NS + n for n in ("clt_attractor_placeholder", "softmax_wo_split_placeholder", "eckart_young_placeholder")
+        NS + n
+        for n in (
+            "clt_attractor_placeholder",
+            "softmax_wo_split_placeholder",
+            "eckart_young_placeholder",
+        )
     )
 
 
@@ -270,4 +279,6 @@ def test_project_is_pinned() -> None:
     lakefile = (EXAMPLE / "lakefile.toml").read_text()
     version = toolchain.rsplit(":", 1)[1]
     assert toolchain.startswith("leanprover/lean4:v4.")
-    assert f'rev = "{version}"' in lakefile, "mathlib must be pinned to the tag matching the toolchain"
+    assert f'rev = "{version}"' in lakefile, (
+        "mathlib must be pinned to the tag matching the toolchain"
+    )
