@@ -207,7 +207,11 @@ def isotropic_expected_beta(d: int) -> float:
 
 
 def softmax(x: ArrayLike, axis: int = -1) -> FloatArray:
-    """Numerically stable softmax along ``axis`` (shifts by the maximum first)."""
+    """Numerically stable softmax along ``axis`` (shifts by the maximum first).
+
+    Mathematically every output is positive; in float64 that holds while the spread of the
+    scores stays below about 708 (beyond it ``exp`` underflows to 0).
+    """
     arr = _float_array(x, "scores")
     shifted = arr - np.max(arr, axis=axis, keepdims=True)
     e = np.exp(shifted)
