@@ -295,3 +295,35 @@ def test_parser_never_crashes(src: str) -> None:
     pf = parse(src)
     for d in pf.declarations:
         assert 1 <= d.line <= d.end_line
+
+
+def test_stop_binder_is_not_the_stop_tactic() -> None:
+    d = one("theorem t {stop : Nat} (h : stop ≤ 3) : stop ≤ 3 := by\n  exact h")
+    assert d.sorry_lines == ()
+
+
+def test_glued_quote_notation_is_not_a_char_literal() -> None:
+    pf = parse("theorem t : ∑' n : ℕ, f n = g ⁻¹' s := by\n  sorry\n")
+    assert [d.sorry_lines for d in pf.declarations] == [(2,)]
+    assert pf.diagnostics == []
+
+
+def test_namespace_with_dots_is_closed_part_by_part() -> None:
+    src = "namespace A.B\ntheorem x : True := trivial\nend B\ntheorem y : True := trivial\nend A\n"
+    pf = parse(src)
+    assert [d.name for d in pf.declarations] == ["A.B.x", "A.y"]
+    assert pf.diagnostics == []
+
+
+def test_colliding_anonymous_instance_names_are_numbered() -> None:
+    ds = parse("instance : Inhabited Foo := ⟨a⟩\ninstance : Inhabited Foo := ⟨b⟩\n").declarations
+    assert [d.name for d in ds] == ["instInhabitedFoo", "instInhabitedFoo_1"]
+
+
+def test_keywords_inside_syntax_quotations_do_not_start_commands() -> None:
+    src = "macro \"mk\" : command => `(\n    def generated : Nat := sorry)\ntheorem after : True := trivial\n"
+    assert [d.name for d in parse(src).declarations] == ["after"]
+
+
+def test_imports_are_recorded() -> None:
+    assert parse("module\npublic import A.B\nimport all C\nimport D\n").imports == ["A.B", "C", "D"]

@@ -36,8 +36,20 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover
     import tomli as tomllib
 
-#: bump when the parser's output for the same text changes; it keys the cache
-PARSER_VERSION = f"{__version__}+p7"
+def _parser_fingerprint() -> str:
+    """The cache key's version part: the parser's own source, so any change to it invalidates."""
+    from .lean import lexer, parser
+
+    h = hashlib.blake2b(digest_size=8)
+    for mod in (lexer, parser):
+        try:
+            h.update(Path(mod.__file__ or "").read_bytes())
+        except OSError:
+            h.update(__version__.encode())
+    return f"{__version__}+{h.hexdigest()}"
+
+
+PARSER_VERSION = _parser_fingerprint()
 SKIP_DIRS = frozenset({".lake", "lake-packages", ".git", ".hg", ".svn", "node_modules", "__pycache__"})
 
 Progress = Callable[[int, int], None]
@@ -279,6 +291,63 @@ def parse_all(
     return {rel: merged[k] for rel, k in keys.items()}
 
 
+# ---------------------------------------------------------------------------- imports
+def import_visibility(
+    imports: Mapping[str, list[str]], libs: Iterable[LeanLib]
+) -> tuple[dict[str, int], dict[str, int], list[Diagnostic]]:
+    """Which files each file sees: itself and everything it imports, transitively, as bitsets.
+
+    An import of a project-looking module that no file provides (say a misread ``srcDir``) makes
+    the importing file see every file: a missed dependency would make a sorry invisible, so
+    when in doubt zerosorry errs towards "deferred"."""
+    libs = list(libs)
+    files = sorted(imports)
+    file_bit = {rel: i for i, rel in enumerate(files)}
+    by_module = {module_name(rel, libs): rel for rel in files}
+    roots = {m.split(".")[0] for m in by_module} | {lib.name for lib in libs}
+    everything = (1 << len(files)) - 1
+    direct: dict[str, list[str]] = {}
+    blind: set[str] = set()
+    diags: list[Diagnostic] = []
+    for rel in files:
+        deps = []
+        for mod in imports[rel]:
+            target = by_module.get(mod)
+            if target is not None:
+                deps.append(target)
+            elif mod.split(".")[0] in roots:
+                blind.add(rel)
+                diags.append(Diagnostic(
+                    "unresolved-import",
+                    f"imports {mod}, which no scanned file provides; this file is resolved "
+                    "against every file of the project", rel, None, None, Severity.INFO))
+        direct[rel] = deps
+    sees: dict[str, int] = {}
+    visiting: set[str] = set()
+
+    def visit(rel: str) -> int:  # iterative enough: import chains are shallow relative to the stack
+        if rel in sees:
+            return sees[rel]
+        if rel in visiting:  # an import cycle (Lean rejects it); cut it here
+            return 1 << file_bit[rel]
+        visiting.add(rel)
+        bits = everything if rel in blind else 1 << file_bit[rel]
+        for dep in direct[rel]:
+            bits |= visit(dep)
+        visiting.discard(rel)
+        sees[rel] = bits
+        return bits
+
+    old = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(old, 4 * len(files) + 1000))
+    try:
+        for rel in files:
+            visit(rel)
+    finally:
+        sys.setrecursionlimit(old)
+    return file_bit, sees, diags
+
+
 # ---------------------------------------------------------------------------- the core
 @contextlib.contextmanager
 def _no_gc() -> Iterator[None]:
@@ -379,12 +448,22 @@ def _scan_files(
         members.extend(pf.members.items())
         aliases.extend(pf.aliases)
         diags.extend(replace(x, file=rel) for x in pf.diagnostics)
+    file_bit, sees, import_diags = import_visibility({rel: parsed[rel].imports for rel in parsed}, libs)
+    diags.extend(import_diags)
+
+    def see_each_other(a: str, b: str) -> bool:
+        return a == b or bool((sees[a] >> file_bit[b]) & 1) or bool((sees[b] >> file_bit[a]) & 1)
+
     # two declarations of one name: Lean rejects public ones; private ones live in their module
     seen: dict[str, int] = {}
     for i, d in enumerate(decls):
         if d.name in seen:
             first = decls[seen[d.name]]
-            if d.private:
+            if not see_each_other(first.file, d.file):
+                pass  # two modules that never meet (e.g. independent test files): no clash
+            elif d.auto_named:
+                d.name = f"{d.name}@{d.file}:{d.line}"  # our guess of Lean's generated name collided
+            elif d.private:
                 d.name = f"_private.{module_name(d.file, libs)}.{d.name}"
             else:
                 diags.append(Diagnostic(
@@ -395,6 +474,7 @@ def _scan_files(
         seen.setdefault(d.name, i)
 
     index = NameIndex.build(decls, members, aliases)
+    index.file_bit, index.sees = file_bit, sees
     uses: list[list[int]] = []
     external: list[int] = []
     approx: list[list[str]] = []

@@ -76,7 +76,8 @@ _MASTER = re.compile(
             r"(?P<block>/-)",
             r'(?P<str>"(?:[^"\\]|\\.)*")',
             r'(?P<raw>r#*")',
-            r"(?P<char>'(?:[^'\\\n]|\\(?:x[0-9a-fA-F]{2}|u[0-9a-fA-F]{4}|[^\n]))')",
+            # a char literal never follows a glued symbol: `∑'`, `⁻¹'` are notation tokens
+            r"(?P<char>(?<![^\s(\[{⟨⦃,;:=|>])'(?:[^'\\\n]|\\(?:x[0-9a-fA-F]{2}|u[0-9a-fA-F]{4}|[^\n]))')",
             f"(?P<name>``?{_PART}(?:\\.{_PART})*)",
             r"(?P<num>0[xX][0-9a-fA-F_]+|0[bB][01_]+|0[oO][0-7_]+"
             r"|[0-9][0-9_]*(?:\.[0-9][0-9_]*)?(?:[eE][+-]?[0-9]+)?)",
@@ -87,6 +88,7 @@ _MASTER = re.compile(
     ),
     re.DOTALL,
 )
+_CHAR_OK_BEFORE = frozenset(" \t\r\n\f([{⟨⦃,;:=|>")
 _COMMENT_DELIM = re.compile(r"/-|-/")
 
 
@@ -174,7 +176,7 @@ def lex(text: str, *, keep_comments: bool = False) -> LexResult:
                 append(Token(IDENT, text[pos:stop], pos, stop, line, col))
                 pos = stop
                 continue
-            if c == "'" and pos + 1 < n and text[pos + 1] != "'":
+            if c == "'" and pos + 1 < n and text[pos + 1] != "'" and (pos == 0 or text[pos - 1] in _CHAR_OK_BEFORE):
                 diags.append(LexDiagnostic("bad-char-literal", "malformed character literal", line, col))
             append(Token(SYMBOL, c, pos, pos + 1, line, col))
             pos += 1

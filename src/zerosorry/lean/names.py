@@ -51,6 +51,10 @@ class NameIndex:
     by_last: dict[str, list[int]] = field(default_factory=dict)
     #: every dotted suffix of every known name: `x` can only resolve if it is one of these
     suffixes: frozenset[str] = frozenset()
+    #: file -> bit index, and file -> bitset of the files it sees (itself and its imports,
+    #: transitively); None: every file sees every other (no import information)
+    file_bit: dict[str, int] | None = None
+    sees: dict[str, int] | None = None
 
     @classmethod
     def build(cls, decls: Sequence[Declaration], members: Iterable[tuple[str, str]] = (),
@@ -86,8 +90,13 @@ class NameIndex:
 
     def _visible(self, i: int, written: str, via_prefix: bool, file: str | None) -> bool:
         d = self.decls[i]
-        if d.private and file is not None and d.file != file:
-            return False
+        if file is not None:
+            if d.private and d.file != file:
+                return False
+            if self.sees is not None and self.file_bit is not None and d.file != file:
+                bit = self.file_bit.get(d.file)
+                if bit is not None and not (self.sees.get(file, -1) >> bit) & 1:
+                    return False  # declared in a module this file does not import
         # a protected name needs at least its last namespace component to be written
         return not ("protected" in d.modifiers and via_prefix and "." not in written)
 

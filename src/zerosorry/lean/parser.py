@@ -89,14 +89,16 @@ class ParsedFile:
     members: dict[str, str] = field(default_factory=dict)
     lines: int = 0
     module_header: bool = False
+    imports: list[str] = field(default_factory=list)
 
 
 @dataclass
 class _Scope:
     kind: str  # namespace | section | mutual | file
-    name: str
+    name: str  # the full namespace
     opens: list[str] = field(default_factory=list)
     trusts: list[str] = field(default_factory=list)  # set_option debug.skipKernelTC true
+    label: str = ""  # what `end` must say to close it
 
 
 def _ns_prefixes(ns: str) -> list[str]:
@@ -154,6 +156,8 @@ class _FileParser:
         self.pending_opens: list[str] = []
         self.pending_trusts: list[str] = []
         self.module_header = False
+        self.imports: list[str] = []
+        self.auto_names: dict[str, int] = {}
 
     # ----------------------------------------------------------------- scope helpers
     @property
@@ -215,6 +219,21 @@ class _FileParser:
             return j
         return None
 
+    def _starts_here(self, i: int, k: int, w: str, depth: int, cur_col: int) -> bool:
+        """Whether the command head at ``i`` (keyword ``w`` at ``k``) really starts a command."""
+        toks = self.toks
+        dedented = self._is_line_start(i) and toks[i].col <= cur_col
+        if w in LINE_COMMANDS:
+            return dedented  # otherwise a tactic or term: `open … in`, `set_option … in`
+        if w == "deriving":
+            return dedented and k + 1 < len(toks) and toks[k + 1].text == "instance"
+        if k > 0 and ((w == "instance" and toks[k - 1].text == "deriving")
+                      or (w == "inductive" and toks[k - 1].text == "class")):
+            return False
+        if depth > 0:
+            return dedented  # inside brackets (e.g. a syntax quotation) only when dedented
+        return True
+
     def segments(self) -> Iterable[tuple[int, int, int]]:
         """(start, keyword index, end) of each command, in order."""
         toks = self.toks
@@ -241,14 +260,7 @@ class _FileParser:
                 k = self._head_keyword(i)
                 if k is not None:
                     w = toks[k].text
-                    ok = True
-                    if w in LINE_COMMANDS:
-                        ok = self._is_line_start(i) and t.col <= cur_col
-                    elif w == "deriving":
-                        ok = self._is_line_start(i) and t.col <= cur_col and k + 1 < n and toks[k + 1].text == "instance"
-                    elif (k > 0 and ((w == "instance" and toks[k - 1].text == "deriving")
-                                    or (w == "inductive" and toks[k - 1].text == "class"))) or (w in ("end",) and depth > 0 and not self._is_line_start(i)) or (depth > 0 and not self._is_line_start(i)) or (t.kind == DOC and not self._is_line_start(i) and depth > 0):
-                        ok = False
+                    ok = self._starts_here(i, k, w, depth, cur_col)
                     if ok:
                         starts.append((i, k))
                         cur_col = t.col
@@ -282,11 +294,13 @@ class _FileParser:
                 self.pending_trusts = []
             else:
                 self.command(s, k, e)
-        while len(self.scopes) > 1:
-            sc = self.scopes.pop()
-            if sc.kind == "namespace":
-                self.diag("unclosed-namespace", f"namespace {sc.name} is never closed with `end`", None, Severity.INFO)
-        return ParsedFile(self.decls, self.diags, self.aliases, self.members, self.lines, self.module_header)
+        if len(self.scopes) > 1:
+            open_ns = [sc.name for sc in self.scopes if sc.kind == "namespace"]
+            if open_ns:
+                self.diag("unclosed-namespace", f"namespace {open_ns[-1]} is still open at the end of the file",
+                          None, Severity.INFO)
+        return ParsedFile(self.decls, self.diags, self.aliases, self.members, self.lines,
+                          self.module_header, self.imports)
 
     def command(self, s: int, k: int, e: int) -> None:
         toks = self.toks
@@ -296,36 +310,30 @@ class _FileParser:
         if w == "module" and k == 0:
             self.module_header = True
         elif w == "namespace" and args and args[0].kind == IDENT:
-            name = _strip_guillemets(args[0].text)
-            ns = self.namespace
-            # `namespace A.B` is the same as `namespace A` then `namespace B`: one `end A.B` closes it
-            self.scopes.append(_Scope("namespace", _join(ns, name)))
-            self.scopes[-1].name = _join(ns, name)
+            # `namespace A.B` opens two scopes, A then A.B: `end A.B` closes both, `end B` one
+            for part in _strip_guillemets(args[0].text).split("."):
+                self.scopes.append(_Scope("namespace", _join(self.namespace, part), label=part))
             self.pending_opens = []
         elif w == "section":
             name = args[0].text if args and args[0].kind == IDENT and args[0].line == toks[k].line else ""
-            self.scopes.append(_Scope("section", name))
+            self.scopes.append(_Scope("section", name, label=_strip_guillemets(name)))
             self.pending_opens = []
+        elif w == "import":
+            self.imports.extend(_strip_guillemets(t.text) for t in args if t.kind == IDENT and t.text != "all")
         elif w == "mutual":
             self.scopes.append(_Scope("mutual", ""))
         elif w == "end":
             name = args[0].text if args and args[0].kind == IDENT and args[0].line == toks[k].line else ""
-            if len(self.scopes) <= 1:
-                self.diag("unmatched-end", f"`end{' ' + name if name else ''}` closes nothing", toks[k])
-            else:
+            parts = _strip_guillemets(name).split(".") if name else [""]
+            for part in reversed(parts):
+                if len(self.scopes) <= 1:
+                    self.diag("unmatched-end", f"`end{' ' + name if name else ''}` closes nothing", toks[k])
+                    break
                 sc = self.scopes.pop()
-                if sc.kind == "namespace":
-                    expected = sc.name
-                    parent = self.namespace
-                    written = _join(parent, name) if name else ""
-                    if written != expected:
-                        self.diag(
-                            "mismatched-end",
-                            f"`end {name}` closes namespace {expected}".rstrip(),
-                            toks[k],
-                        )
-                elif sc.kind == "section" and name != sc.name:
-                    self.diag("mismatched-end", f"`end {name}` closes section {sc.name or '(anonymous)'}", toks[k])
+                if sc.label != part:
+                    what = f"namespace {sc.name}" if sc.kind == "namespace" else f"{sc.kind} {sc.label or '(anonymous)'}"
+                    self.diag("mismatched-end", f"`end {name}` closes {what}".replace("`end `", "`end`"), toks[k])
+                    break
             self.pending_opens = []
         elif w == "open":
             opens, aliases = self._parse_open(args[:-1] if ends_with_in else args)
@@ -461,7 +469,7 @@ class _FileParser:
                     i += 1
                 i += 1
         elif kw not in ("instance", "example"):
-            self.diag("missing-name", f"`{kw}` without a name", toks[k], Severity.ERROR)
+            self.diag("missing-name", f"`{kw}` without a name; skipped", toks[k], Severity.INFO)
             return
         sig_start = i
         is_inductive = kind in ("inductive", "coinductive", "class inductive")
@@ -498,6 +506,11 @@ class _FileParser:
             auto = False
         elif kw == "instance":
             full = _join(ns, self._instance_name(type_toks))
+            # Lean numbers colliding generated names: instFoo, instFoo_1, instFoo_2, …
+            seen = self.auto_names.get(full, 0)
+            self.auto_names[full] = seen + 1
+            if seen:
+                full = f"{full}_{seen}"
             auto = True
         else:  # example
             full = f"_example.{self.module or 'file'}.L{toks[k].line}"
@@ -535,7 +548,10 @@ class _FileParser:
         for idx, t in enumerate(all_toks):
             if t.kind == IDENT:
                 w = t.text
-                if w in SORRY_WORDS or (w == "stop" and has_by):
+                if w in SORRY_WORDS or (
+                    w == "stop" and has_by and w not in binders
+                    and (prev is None or prev.line < t.line or prev.text in ("by", ";", "·", "<;>", "=>"))
+                ):
                     sorry_lines.append(t.line)
                 elif w == "by":
                     has_by = True
@@ -676,7 +692,7 @@ class _FileParser:
             while a < b and toks[a].text != "]":
                 a += 1
             a += 1
-        if a >= b or toks[a].kind != IDENT:
+        if a >= b or toks[a].kind != IDENT or toks[a].text in ("_", "__"):
             return
         name_tok = toks[a]
         depth, colon, body = 0, -1, b
