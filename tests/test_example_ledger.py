@@ -125,6 +125,8 @@ EXPECTED_BY_FILE: dict[str, dict[str, Status]] = {
         "routerWeights": P,
         "router_weights_convex": P,
         "softmax_lipschitz": D,
+        "softmax_shift_invariant": D,
+        "key_centering_preserves_attention": D,
         "attend": P,
         "attention_distortion_bound": D,
     },

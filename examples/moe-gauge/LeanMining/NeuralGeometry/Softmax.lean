@@ -9,8 +9,9 @@ applies it to router logits, so its soft expert assignment respects the router's
 constraints whatever the (quantised) hidden state.
 
 *Distortion.*  Quantising the K-cache perturbs the attention scores; quantising the V-cache
-perturbs the values.  The output moves by at most `n · B · εₛ + ε_v`, using that softmax is
-Lipschitz in the sup norm.
+perturbs the values.  The output moves by at most `B · εₛ + ε_v`, using that softmax is
+1-Lipschitz from the sup norm on logits to the ℓ¹ norm on weights.  Shifting every logit by one
+constant changes nothing, which is why centring the keys is free.
 -/
 
 namespace NeuralGeometry
@@ -49,10 +50,25 @@ theorem router_weights_convex (hn : 0 < n) (Wr : Matrix (Fin n) (Fin m) ℝ) (h 
     (∀ e, 0 ≤ routerWeights Wr h e) ∧ ∑ e, routerWeights Wr h e = 1 :=
   softmax_soundness hn (Wr.mulVec h)
 
-/-- Softmax is 1-Lipschitz for the sup norm (the sharp constant is `1/2`; `1` is enough here). -/
+/-- Softmax is 1-Lipschitz from the sup norm to the ℓ¹ norm: if no logit moves by more than `ε`,
+the weights move by at most `ε` in total.  (Its Jacobian `diag p − p pᵀ` maps the sup-norm unit
+ball into the ℓ¹ unit ball.) -/
 theorem softmax_lipschitz (hn : 0 < n) (x y : Fin n → ℝ) (ε : ℝ)
-    (hxy : ∀ j, |x j - y j| ≤ ε) (i : Fin n) :
-    |softmax x i - softmax y i| ≤ ε := by
+    (hxy : ∀ j, |x j - y j| ≤ ε) :
+    ∑ i, |softmax x i - softmax y i| ≤ ε := by
+  sorry
+
+/-- Adding one constant to every logit leaves the softmax unchanged. -/
+theorem softmax_shift_invariant (x : Fin n → ℝ) (c : ℝ) :
+    softmax (fun i => x i + c) = softmax x := by
+  sorry
+
+/-- Subtracting any fixed vector `μ` from every key (for instance the mean key over the tokens)
+shifts all scores of a query by the same amount `⟨q, μ⟩`, so the attention weights do not change:
+centring the K-cache is free.  Follows from `softmax_shift_invariant` with `c = −⟨q, μ⟩`. -/
+theorem key_centering_preserves_attention {d : ℕ} (q : Fin d → ℝ) (K : Fin n → Fin d → ℝ)
+    (μ : Fin d → ℝ) :
+    softmax (fun j => ∑ i, q i * (K j i - μ i)) = softmax (fun j => ∑ i, q i * K j i) := by
   sorry
 
 /-- Attention output in value coordinate `c`: `∑ⱼ softmax(s)ⱼ · Vⱼc`. -/
@@ -61,14 +77,15 @@ noncomputable def attend (s : Fin n → ℝ) (V : Fin n → Fin m → ℝ) (c : 
 
 /-- **Attention distortion bound.** If the scores move by at most `εₛ` and the values by at most
 `ε_v` (entrywise), and the values are bounded by `B`, every output coordinate moves by at most
-`n · B · εₛ + ε_v`. -/
+`B · εₛ + ε_v`. -/
 theorem attention_distortion_bound (hn : 0 < n) (s s' : Fin n → ℝ) (V V' : Fin n → Fin m → ℝ)
     (εs εv B : ℝ) (hs : ∀ j, |s j - s' j| ≤ εs) (hv : ∀ j c, |V j c - V' j c| ≤ εv)
     (hB : ∀ j c, |V j c| ≤ B) (c : Fin m) :
-    |attend s V c - attend s' V' c| ≤ n * B * εs + εv := by
+    |attend s V c - attend s' V' c| ≤ B * εs + εv := by
   have hp := softmax_soundness hn s'
   have hL := softmax_lipschitz hn s s' εs hs
-  -- left: split the difference as `∑ (p − p') V + ∑ p' (V − V')` and bound both sums
+  -- left: split the difference as `∑ (p − p') V + ∑ p' (V − V')`, bound the first sum with `hL`
+  -- and `hB`, the second with `hp` and `hv`
   sorry
 
 end NeuralGeometry
