@@ -1,0 +1,92 @@
+"""Name resolution against the project's own declarations, the way Lean looks names up."""
+
+from __future__ import annotations
+
+from zerosorry.ledger.model import SourceInfo, Status
+from zerosorry.scan import scan_files
+
+
+def scan(files: dict[str, str]) -> dict[str, object]:
+    ledger = scan_files({k: v.encode() for k, v in files.items()}, source=SourceInfo("t"),
+                        generated="2026-01-01T00:00:00Z", jobs=1)
+    return {r.name: r for r in ledger.records}
+
+
+def test_export_makes_an_alias() -> None:
+    got = scan({
+        "A.lean": "namespace Impl\ntheorem gap : 1 = 1 := sorry\nend Impl\nnamespace Api\nexport Impl (gap)\nend Api\n",
+        "B.lean": "import A\ntheorem user : 1 = 1 := Api.gap\n",
+    })
+    assert got["user"].via == ["user", "Impl.gap"]  # type: ignore[attr-defined]
+
+
+def test_protected_needs_its_namespace() -> None:
+    got = scan({
+        "A.lean": "namespace N\nprotected theorem p : 1 = 1 := sorry\n"
+                  "theorem bare : 1 = 1 := p\ntheorem qualified : 1 = 1 := N.p\nend N\n",
+    })
+    assert got["N.bare"].status is Status.PROVEN  # type: ignore[attr-defined]
+    assert got["N.qualified"].status is Status.DEFERRED  # type: ignore[attr-defined]
+
+
+def test_private_is_invisible_from_other_files() -> None:
+    got = scan({
+        "A.lean": "private theorem hidden : 1 = 1 := sorry\ntheorem same_file : 1 = 1 := hidden\n",
+        "B.lean": "import A\ntheorem other_file : 1 = 1 := hidden\n",
+    })
+    assert got["same_file"].status is Status.DEFERRED  # type: ignore[attr-defined]
+    assert got["other_file"].status is Status.PROVEN  # type: ignore[attr-defined]
+
+
+def test_only_imported_modules_are_visible() -> None:
+    got = scan({
+        "Lib/A.lean": "theorem gap : 1 = 1 := sorry\n",
+        "Lib/B.lean": "theorem user_without_import : 1 = 1 := gap\n",
+        "Lib/C.lean": "import Lib.A\ntheorem user_with_import : 1 = 1 := gap\n",
+        "Lib/D.lean": "import Lib.C\ntheorem transitive : 1 = 1 := gap\n",
+    })
+    assert got["user_without_import"].status is Status.PROVEN  # type: ignore[attr-defined]
+    assert got["user_with_import"].status is Status.DEFERRED  # type: ignore[attr-defined]
+    assert got["transitive"].status is Status.DEFERRED  # type: ignore[attr-defined]
+
+
+def test_unknown_project_import_errs_towards_deferred() -> None:
+    ledger = scan_files(
+        {"Lib/A.lean": b"theorem gap : 1 = 1 := sorry\n",
+         "Lib/B.lean": b"import Lib.Missing\ntheorem user : 1 = 1 := gap\n"},
+        source=SourceInfo("t"), generated="2026-01-01T00:00:00Z", jobs=1)
+    by = {r.name: r for r in ledger.records}
+    assert by["user"].status is Status.DEFERRED
+    assert any(d.code == "unresolved-import" and d.file == "Lib/B.lean" for d in ledger.diagnostics)
+
+
+def test_field_notation_is_resolved_and_marked_approximate() -> None:
+    got = scan({"A.lean": "theorem Foo.helper_gap (x : Nat) : x = x := sorry\n"
+                          "theorem user (h : Nat) : h = h := h.helper_gap\n"})
+    user = got["user"]
+    assert user.status is Status.DEFERRED  # type: ignore[attr-defined]
+    assert user.approximate == ["h.helper_gap read as field notation for Foo.helper_gap"]  # type: ignore[attr-defined]
+
+
+def test_constant_followed_by_projection() -> None:
+    got = scan({"A.lean": "theorem iff_gap : True ↔ True := sorry\ntheorem user : True → True := iff_gap.mp\n"})
+    assert got["user"].uses == ["iff_gap"]  # type: ignore[attr-defined]
+    assert got["user"].approximate == []  # type: ignore[attr-defined]
+
+
+def test_dot_prefixed_name_resolves_when_unique() -> None:
+    got = scan({"A.lean": "inductive Mode where\n  | fast\n  | slow\n"
+                          "def pick : Mode := .fast\n"})
+    assert got["pick"].uses == ["Mode"]  # type: ignore[attr-defined]
+
+
+def test_innermost_namespace_wins() -> None:
+    got = scan({"A.lean": "theorem lemma_x : 1 = 1 := rfl\nnamespace N\ntheorem lemma_x : 1 = 1 := sorry\n"
+                          "theorem user : 1 = 1 := lemma_x\nend N\ntheorem root_user : 1 = 1 := lemma_x\n"})
+    assert got["N.user"].uses == ["N.lemma_x"]  # type: ignore[attr-defined]
+    assert got["root_user"].uses == ["lemma_x"]  # type: ignore[attr-defined]
+
+
+def test_external_names_are_counted_not_guessed() -> None:
+    got = scan({"A.lean": "theorem t (x : Nat) : x + 0 = x := Nat.add_zero x\n"})
+    assert got["t"].uses == [] and got["t"].external_refs == 2  # type: ignore[attr-defined]
