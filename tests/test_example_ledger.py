@@ -284,3 +284,123 @@ def test_project_is_pinned() -> None:
     assert f'rev = "{version}"' in lakefile, (
         "mathlib must be pinned to the tag matching the toolchain"
     )
+
+
+# ------------------------------------------------------------------------ the example's manifest
+WITNESS_NAMES = {
+    "cos_sign_quant_formula",
+    "residual_energy_formula",
+    "jensen_floor",
+    "jensen_floor_equality",
+    "iid_coord_moment_ratio_floor",
+    "gaussian_moment_ratio",
+    "uniform_moment_ratio",
+    "laplace_moment_ratio",
+    "isotropic_floor",
+    "attention_score_gauge_invariance",
+    "avg_amplification",
+    "dc_mean_centering",
+    "rank_r_correction",
+    "attention_distortion_bound",
+    "softmax_soundness",
+    "moe_gauge_monotone",
+    "allocator_thresholds",
+}
+
+
+@pytest.fixture(scope="module")
+def manifest() -> dict:
+    import tomllib
+
+    return tomllib.loads((EXAMPLE / "appendix.toml").read_text(encoding="utf-8"))
+
+
+def test_manifest_site(manifest: dict) -> None:
+    site = manifest["site"]
+    assert site["title"] and site["paper_title"]
+    assert site["repository"] == "https://github.com/zerosorry/zerosorry"
+    assert site["source_subdir"] == "examples/moe-gauge"
+    assert site["allowed_axioms"] == [AXIOM]
+    assert site["empirical_companion"] == "lab/report.html"
+
+
+def test_manifest_entries_match_the_scan(manifest: dict, ledger: Ledger) -> None:
+    by_name = ledger.by_name()
+    families = [f["id"] for f in manifest["families"]]
+    widgets = {w["id"] for w in manifest["widgets"]}
+    ids = [e["id"] for e in manifest["entries"]]
+    assert len(set(families)) == len(families) and len(set(ids)) == len(ids)
+    for e in manifest["entries"]:
+        assert e["family"] in families, e["id"]
+        assert e["target"] in ("zero-sorry", "in-progress", "open"), e["id"]
+        assert e["statement"] and e["summary"] and e["why"], e["id"]
+        assert set(e.get("widgets", [])) <= widgets, e["id"]
+        records = [by_name[n] for n in e["lean"]]  # KeyError: a name the scan does not know
+        proven = all(r.status is P for r in records)
+        # the gate's rule: zero-sorry only where the whole derivation is proven
+        if e["target"] == "zero-sorry":
+            assert proven, (e["id"], [r.status for r in records])
+        for r in records:
+            assert set(r.axioms) <= set(manifest["site"]["allowed_axioms"]), e["id"]
+    # every family is used, every load-bearing name has an entry
+    assert {e["family"] for e in manifest["entries"]} == set(families)
+    named = {n.removeprefix(NS) for e in manifest["entries"] for n in e["lean"]}
+    for required in (
+        "cos_sign_quant_formula",
+        "residual_energy_formula",
+        "jensen_floor",
+        "jensen_floor_eq_iff",
+        "iid_coord_moment_ratio_floor",
+        "gaussian_moment_ratio_floor_eq",
+        "uniform_moment_ratio_floor_eq",
+        "laplace_moment_ratio_floor_eq",
+        "isotropic_floor",
+        "attention_score_gauge_invariance",
+        "avg_amplification_eq_frob_div_sqrt",
+        "dc_mean_centering",
+        "beta_local_hessian",
+        "last_mile_hardness",
+        "rank_r_correction",
+        "attention_distortion_bound",
+        "softmax_soundness",
+        "moe_gauge_monotone",
+    ):
+        assert required in named, required
+
+
+def test_manifest_widgets_and_witnesses(manifest: dict) -> None:
+    import importlib
+
+    assert {w["id"]: w["script"] for w in manifest["widgets"]} == {
+        "beta-slider": "widgets/geometry_widgets.js",
+        "beta-calculator": "widgets/geometry_widgets.js",
+    }
+    assert (EXAMPLE / "widgets" / "geometry_widgets.js").is_file()
+    used = {w for e in manifest["entries"] for w in e.get("widgets", [])}
+    assert used == {"beta-slider", "beta-calculator"}
+    witnesses = [e["witness"] for e in manifest["entries"] if "witness" in e]
+    assert len(witnesses) == len(set(witnesses))
+    names = set()
+    for w in witnesses:
+        module, _, func = w.partition(":")
+        assert module == "neural_geometry.witnesses"
+        assert callable(getattr(importlib.import_module(module), func))
+        names.add(func)
+    assert names == WITNESS_NAMES
+
+
+def test_manifest_glossary(manifest: dict) -> None:
+    terms = {g["term"] for g in manifest["glossary"]}
+    for term in (
+        "phase-collapse angle",
+        "moment ratio",
+        "1-bit floor",
+        "gauge invariance",
+        "horizontal-slice allocator",
+        "anti-kurtosis effect",
+        "sorry",
+        "zero-sorry",
+        "axiom",
+    ):
+        assert term in terms, term
+    assert all(g["definition"].strip() for g in manifest["glossary"])
