@@ -21,6 +21,8 @@ namespace NeuralGeometry
 
 open MeasureTheory ProbabilityTheory Filter Topology
 
+universe u
+
 variable {d : ℕ}
 
 /-- The moment ratio `β = μ₁² / μ₂` of a first absolute moment `μ₁` and a second moment `μ₂`. -/
@@ -136,7 +138,7 @@ by one lifts to convergence of their expectations.  This is a special case of do
 convergence (`MeasureTheory.tendsto_integral_of_dominated_convergence` with the constant bound
 `1`, integrable under a probability measure); it is taken as an axiom until that glue is written,
 and the appendix lists it as the only project axiom. -/
-axiom slln_expectation_lift {Ω : Type*} [MeasurableSpace Ω] (μ : Measure Ω)
+axiom slln_expectation_lift {Ω : Type u} [MeasurableSpace Ω] (μ : Measure Ω)
     [IsProbabilityMeasure μ] (Y : ℕ → Ω → ℝ) (c : ℝ)
     (hmeas : ∀ n, AEStronglyMeasurable (Y n) μ) (hbound : ∀ n, ∀ᵐ ω ∂μ, |Y n ω| ≤ 1)
     (hlim : ∀ᵐ ω ∂μ, Tendsto (fun n => Y n ω) atTop (𝓝 c)) :
