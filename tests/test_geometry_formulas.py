@@ -385,9 +385,17 @@ def test_attention_distortion_bound_holds(t: int, d: int, seed: int) -> None:
     v = rng.standard_normal((t, 4))
     kh, _ = F.sign_quantize(k)
     vh = np.round(v, 1)
-    observed, bound = F.attention_distortion(q, k, v, kh, vh)
-    assert observed <= bound + 1e-12
-    # ‖k − k̂‖ = ‖k‖√(1 − β): the bound's ε in terms of the floor
+    res = F.attention_distortion(q, k, v, kh, vh)
+    p, ph = F.softmax(k @ q / math.sqrt(d)), F.softmax(kh @ q / math.sqrt(d))
+    assert res.observed == pytest.approx(float(np.max(np.abs(p @ v - ph @ vh))), abs=1e-15)
+    score_err = float(np.max(np.abs((k - kh) @ q))) / math.sqrt(d)
+    assert res.bound == pytest.approx(np.max(np.abs(v)) * score_err + np.max(np.abs(v - vh)), rel=1e-9, abs=1e-15)
+    assert res.observed <= res.bound + 1e-12
+    assert float(np.sum(np.abs(p - ph))) <= score_err + 1e-12  # softmax ℓ∞ → ℓ1 Lipschitz
+    # ‖k − k̂‖ = ‖k‖√(1 − β): the a-priori score error in terms of the floor
     eps = float(np.linalg.norm(q) / math.sqrt(d) * np.max(np.linalg.norm(k, axis=1) * np.sqrt(1 - F.beta(k))))
-    assert bound == pytest.approx(eps * np.max(np.abs(v)) + np.max(np.abs(v - vh)), rel=1e-9, abs=1e-12)
-    assert F.attention_distortion(q, k, v, k, v) == (0.0, 0.0)
+    assert res.score_error_bound == pytest.approx(eps, rel=1e-9, abs=1e-15)
+    assert res.score_error <= res.score_error_bound + 1e-12
+    assert res.bound <= res.a_priori_bound + 1e-12
+    exact = F.attention_distortion(q, k, v, k, v)
+    assert (exact.observed, exact.bound, exact.a_priori_bound) == (0.0, 0.0, 0.0)

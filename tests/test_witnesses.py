@@ -110,8 +110,16 @@ def test_structural_witnesses_catch_broken_ingredients() -> None:
     _fails(W.check_dc_mean_centering(center=lambda k: k - k.mean(axis=1, keepdims=True), total=200))
     _fails(W.check_rank_r_correction(effective=lambda b, g: 1 - (1 - b) * (1 - g) ** 2, total=200))
     _fails(W.check_rank_r_correction(svd_approx=lambda e, r: np.zeros_like(e), total=200))
-    half_bound = lambda *a: (F.attention_distortion(*a)[0], 0.5 * F.attention_distortion(*a)[1])  # noqa: E731
+    def half_bound(*args: Any) -> F.AttentionDistortion:
+        r = F.attention_distortion(*args)
+        return r._replace(bound=0.5 * r.bound)
+
+    def no_v_term(*args: Any) -> F.AttentionDistortion:  # forgets the V-cache error
+        r = F.attention_distortion(*args)
+        return r._replace(bound=float(np.max(np.abs(args[2]))) * r.score_error)
+
     _fails(W.check_attention_distortion_bound(distortion=half_bound, total=300))
+    _fails(W.check_attention_distortion_bound(distortion=no_v_term, total=300))
 
 
 def test_softmax_gauge_and_allocator_witnesses_catch_bugs() -> None:

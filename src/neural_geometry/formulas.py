@@ -311,6 +311,16 @@ def apply_gauge(
     return q @ r, k @ r
 
 
+class AttentionDistortion(NamedTuple):
+    """Distortion of one attention row and its guarantees (see :func:`attention_distortion`)."""
+
+    observed: float  # max_c |o_c − ô_c|
+    bound: float  # B·‖s − ŝ‖∞ + max|V − V̂|, the appendix's statement, B = max|V|
+    score_error: float  # ‖s − ŝ‖∞
+    score_error_bound: float  # scale·‖q‖₂·max_j ‖k_j − k̂_j‖₂ ≥ score_error (Cauchy–Schwarz)
+    a_priori_bound: float  # B·score_error_bound + max|V − V̂|: needs only the key errors
+
+
 def attention_distortion(
     q: ArrayLike,
     K: ArrayLike,
@@ -318,18 +328,20 @@ def attention_distortion(
     K_hat: ArrayLike,
     V_hat: ArrayLike,
     scale: float | None = None,
-) -> tuple[float, float]:
+) -> AttentionDistortion:
     """Observed and guaranteed ∞-norm distortion of one attention row under K/V quantisation.
 
-    With ``p = softmax(scale·K q)``, ``p̂ = softmax(scale·K̂ q)`` and outputs ``o = pV``,
-    ``ô = p̂V̂``:
+    With scores ``s = scale·K q``, ``ŝ = scale·K̂ q``, weights ``p = softmax(s)``,
+    ``p̂ = softmax(ŝ)`` and outputs ``o = pV``, ``ô = p̂V̂``:
 
-    * scores move by at most ``ε = scale·‖q‖₂·max_j ‖k_j − k̂_j‖₂`` (Cauchy–Schwarz);
     * softmax is 1-Lipschitz from ℓ∞ to ℓ1 (its Jacobian ``diag p − ppᵀ`` maps the ℓ∞ unit
-      ball into the ℓ1 unit ball), so ``‖p − p̂‖₁ ≤ ε``;
-    * ``o − ô = (p − p̂)V + p̂(V − V̂)`` gives ``‖o − ô‖∞ ≤ ε·max|V| + max|V − V̂|``.
+      ball into the ℓ1 unit ball), so ``‖p − p̂‖₁ ≤ ‖s − ŝ‖∞``;
+    * ``o − ô = (p − p̂)V + p̂(V − V̂)`` gives
+      ``‖o − ô‖∞ ≤ B·‖s − ŝ‖∞ + max|V − V̂|`` with ``B = max|V|`` (the appendix's statement);
+    * by Cauchy–Schwarz ``‖s − ŝ‖∞ ≤ scale·‖q‖₂·max_j ‖k_j − k̂_j‖₂``, and for the 1-bit key code
+      ``‖k_j − k̂_j‖₂ = ‖k_j‖√(1 − β(k_j))``, which gives a bound from the key errors alone.
 
-    Returns ``(observed, bound)``.  For the 1-bit key code ``‖k_j − k̂_j‖₂ = ‖k_j‖√(1 − β(k_j))``.
+    ``scale`` defaults to ``1/√d``.
     """
     qv = _float_array(q, "q")
     k = _float_array(K, "K", min_ndim=2)
@@ -342,13 +354,21 @@ def attention_distortion(
         raise ValueError("K/K_hat and V/V_hat shapes must agree, with one row per token")
     if k.shape[1] != qv.shape[0]:
         raise ValueError("q and K disagree on d")
-    s = 1.0 / math.sqrt(k.shape[1]) if scale is None else scale
-    p = softmax(s * (k @ qv))
-    ph = softmax(s * (kh @ qv))
-    observed = float(np.max(np.abs(p @ v - ph @ vh)))
-    eps = abs(s) * float(np.linalg.norm(qv)) * float(np.max(np.linalg.norm(k - kh, axis=1)))
-    bound = eps * float(np.max(np.abs(v))) + float(np.max(np.abs(v - vh)))
-    return observed, bound
+    sc = 1.0 / math.sqrt(k.shape[1]) if scale is None else scale
+    s = sc * (k @ qv)
+    sh = sc * (kh @ qv)
+    observed = float(np.max(np.abs(softmax(s) @ v - softmax(sh) @ vh)))
+    b = float(np.max(np.abs(v)))
+    v_err = float(np.max(np.abs(v - vh)))
+    score_err = float(np.max(np.abs(s - sh)))
+    score_bound = abs(sc) * float(np.linalg.norm(qv)) * float(np.max(np.linalg.norm(k - kh, axis=1)))
+    return AttentionDistortion(
+        observed=observed,
+        bound=b * score_err + v_err,
+        score_error=score_err,
+        score_error_bound=score_bound,
+        a_priori_bound=b * score_bound + v_err,
+    )
 
 
 # --------------------------------------------------------------------------------------------
