@@ -399,3 +399,29 @@ def test_attention_distortion_bound_holds(t: int, d: int, seed: int) -> None:
     assert res.bound <= res.a_priori_bound + 1e-12
     exact = F.attention_distortion(q, k, v, k, v)
     assert (exact.observed, exact.bound, exact.a_priori_bound) == (0.0, 0.0, 0.0)
+
+
+@SETTINGS
+@given(st.integers(2, 40), st.integers(0, 2**32 - 1), st.floats(-0.99, 0.99))
+def test_local_loss_near_the_lattice(d: int, seed: int, u: float) -> None:
+    rng = np.random.default_rng(seed)
+    s = np.where(rng.random(d) < 0.5, -1.0, 1.0)
+    v = F.lattice_tangent(s, rng.standard_normal(d))
+    assert abs(float(np.dot(s, v))) < 1e-12
+    assume(float(np.max(np.abs(v))) > 1e-6)
+    t = u / float(np.max(np.abs(v)))
+    a = t * t * float(np.dot(v, v))
+    brute = 1.0 - _brute_beta(s + t * v)
+    assert F.loss_along(s, v, t) == pytest.approx(brute, abs=1e-12)
+    assert F.lattice_local_loss(d, t, float(np.dot(v, v))) == pytest.approx(a / (d + a), abs=1e-15)
+    assert F.loss_along(s, v, t) == pytest.approx(a / (d + a), rel=1e-9, abs=1e-15)
+    assert F.loss_along(s, v, t) <= a / d + 1e-15
+
+
+def test_local_expansion_needs_no_sign_change() -> None:
+    """Once a coordinate crosses zero the closed form no longer holds (so the hypothesis matters)."""
+    s = np.array([1.0, 1.0, -1.0, -1.0])
+    v = F.lattice_tangent(s, np.array([3.0, -1.0, 0.5, 0.2]))
+    t = 3.0 / float(np.max(np.abs(v)))  # the second coordinate changes sign
+    a = t * t * float(np.dot(v, v))
+    assert F.loss_along(s, v, t) != pytest.approx(a / (4 + a), rel=1e-3)

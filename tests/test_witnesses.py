@@ -32,6 +32,8 @@ REQUIRED = [
     "moe_gauge_monotone",
     "allocator_thresholds",
 ]
+# witnesses for further appendix entries (BetaLocalHessian.lean, moe_gauge_beta_le_lattice)
+EXTRA = ["beta_local_expansion", "beta_local_hessian", "last_mile_hardness", "moe_gauge_lattice_bound"]
 
 CONTRACT = {
     "passed": bool,
@@ -51,10 +53,10 @@ def _assert_contract(res: Any) -> None:
 
 
 def test_registry_names() -> None:
-    assert list(W.WITNESSES) == REQUIRED
+    assert list(W.WITNESSES) == REQUIRED + EXTRA
 
 
-@pytest.mark.parametrize("name", REQUIRED)
+@pytest.mark.parametrize("name", REQUIRED + EXTRA)
 def test_witness_passes_via_manifest_reference(name: str) -> None:
     module, func = f"neural_geometry.witnesses:{name}".split(":")
     fn = getattr(importlib.import_module(module), func)
@@ -134,6 +136,14 @@ def test_softmax_gauge_and_allocator_witnesses_catch_bugs() -> None:
     _fails(W.check_allocator_thresholds(allocate=strict_40))
     off_by_one = lambda d, a: F.allocate_bits(np.asarray(d) + 1, a)  # noqa: E731
     _fails(W.check_allocator_thresholds(allocate=off_by_one))
+
+
+def test_lattice_witnesses_catch_bugs() -> None:
+    upper = lambda s, v, t: t * t * float(np.dot(v, v)) / s.size  # noqa: E731  (the bound, not the loss)
+    _fails(W.check_beta_local_expansion(loss=upper, total=300))
+    _fails(W.check_beta_local_hessian(loss=lambda s, v, t: 2 * F.loss_along(s, v, t), total=100))
+    _fails(W.check_last_mile_hardness(loss=lambda s, v, t: 1.001 * F.loss_along(s, v, t), total=300))
+    _fails(W.check_moe_gauge_lattice_bound(beta_fn=lambda k: 1.5 * np.asarray(F.beta(k)), total=300))
 
 
 def test_guarded_witness_reports_exceptions() -> None:

@@ -465,6 +465,39 @@ def rank_r_effective_beta(beta_1bit: ArrayLike, gamma: ArrayLike) -> FloatOrArra
 
 
 # --------------------------------------------------------------------------------------------
+# the loss near the sign lattice (BetaLocalHessian.lean)
+# --------------------------------------------------------------------------------------------
+
+
+def lattice_tangent(s: ArrayLike, v: ArrayLike) -> FloatArray:
+    """Project ``v`` onto the hyperplane orthogonal to the lattice point ``s`` (``⟨s, v⟩ = 0``)."""
+    sv = _float_array(s, "s")
+    vv = _float_array(v, "v")
+    if sv.shape != vv.shape or sv.ndim != 1:
+        raise ValueError("s and v must be vectors of the same length")
+    out: FloatArray = vv - (float(np.dot(sv, vv)) / float(np.dot(sv, sv))) * sv
+    return out
+
+
+def loss_along(s: ArrayLike, v: ArrayLike, t: float) -> float:
+    """The 1-bit loss ``1 − β(s + t v)``, evaluated as the residual energy (no cancellation)."""
+    sv = _float_array(s, "s")
+    vv = _float_array(v, "v")
+    return float(residual_energy(sv + t * vv))
+
+
+def lattice_local_loss(d: int, t: ArrayLike, v_sq_norm: ArrayLike) -> FloatOrArray:
+    """Closed form ``t²‖v‖² / (d + t²‖v‖²)`` of the loss at ``s + t v`` for ``s ∈ {±1}^d``,
+    ``v ⊥ s`` and ``|t v_i| < 1`` (no coordinate changes sign): then ``‖s + tv‖₁ = d`` and
+    ``‖s + tv‖₂² = d + t²‖v‖²``.  Its second derivative at ``t = 0`` is ``2‖v‖²/d``, and it
+    never exceeds ``t²‖v‖²/d`` (last-mile hardness)."""
+    if d < 1:
+        raise ValueError("d must be a positive integer")
+    a = np.asarray(t, dtype=np.float64) ** 2 * np.asarray(v_sq_norm, dtype=np.float64)
+    return _scalar_or_array(np.asarray(a / (d + a)))
+
+
+# --------------------------------------------------------------------------------------------
 # MoE gauge and the horizontal-slice allocator
 # --------------------------------------------------------------------------------------------
 

@@ -768,6 +768,126 @@ def check_moe_gauge_monotone(
     )
 
 
+def _lattice_cases(rng: Rng, total: int) -> Iterator[tuple[FloatArray, FloatArray, float]]:
+    """Lattice points s, tangent directions v ⊥ s and steps t with max|t v_i| < 1."""
+    for _ in range(total):
+        d = int(rng.integers(2, 200))
+        s = np.where(rng.random(d) < 0.5, -1.0, 1.0)
+        v = F.lattice_tangent(s, rng.standard_normal(d) * 10.0 ** rng.uniform(-3, 1))
+        t = float(rng.uniform(-0.999, 0.999) / np.max(np.abs(v)))
+        yield s, v, t
+
+
+def check_beta_local_expansion(
+    loss: Callable[[FloatArray, FloatArray, float], float] = F.loss_along,
+    total: int = 5_000,
+    seed: int = 17,
+) -> WitnessResult:
+    """1 − β(s + t v) = t²‖v‖²/(d + t²‖v‖²) for s ∈ {±1}^d, v ⊥ s, |t v_i| < 1 (relative error)."""
+    rng = np.random.default_rng(seed)
+    worst, counter = 0.0, None
+    for s, v, t in _lattice_cases(rng, total):
+        closed = float(F.lattice_local_loss(s.size, t, float(np.dot(v, v))))
+        got = loss(s, v, t)
+        err = _nan_inf(abs(got - closed) / closed) if closed > 0 else _nan_inf(abs(got))
+        if err > worst:
+            worst = err
+            if worst > 1e-9 and counter is None:
+                counter = f"d={s.size}, t={t:.6g}, ‖v‖²={np.dot(v, v):.6g}: loss {got:.15g} vs closed form {closed:.15g}"
+    return result(
+        cases=total,
+        max_error=worst,
+        tolerance=1e-9,
+        what="random (lattice point, tangent v, step t) with |t v_i| < 1, d = 2…199: exact local loss (relative)",
+        counterexample=counter,
+    )
+
+
+def check_beta_local_hessian(
+    loss: Callable[[FloatArray, FloatArray, float], float] = F.loss_along,
+    total: int = 2_000,
+    seed: int = 18,
+) -> WitnessResult:
+    """Finite differences of t ↦ 1 − β(s + t v) at 0: slope 0, curvature 2‖v‖²/d (relative)."""
+    rng = np.random.default_rng(seed)
+    worst, counter = 0.0, None
+    for s, v, _t in _lattice_cases(rng, total):
+        h = 1e-3 / float(np.max(np.abs(v)))
+        curvature = 2.0 * float(np.dot(v, v)) / s.size
+        lp, l0, lm = loss(s, v, h), loss(s, v, 0.0), loss(s, v, -h)
+        slope = (lp - lm) / (2 * h)
+        second = (lp - 2 * l0 + lm) / (h * h)
+        err = _nan_inf(max(abs(slope) / (curvature * h), abs(second - curvature) / curvature))
+        if err > worst:
+            worst = err
+            if worst > 1e-4 and counter is None:
+                counter = f"d={s.size}: slope {slope:.3e}, second difference {second:.6g} vs 2‖v‖²/d = {curvature:.6g}"
+    return result(
+        cases=total,
+        max_error=worst,
+        tolerance=1e-4,
+        what="lattice points and tangent directions: central differences give slope 0 and curvature 2‖v‖²/d (relative)",
+        counterexample=counter,
+    )
+
+
+def check_last_mile_hardness(
+    loss: Callable[[FloatArray, FloatArray, float], float] = F.loss_along,
+    total: int = 5_000,
+    seed: int = 19,
+) -> WitnessResult:
+    """1 − β(s + t v) ≤ t²‖v‖²/d near the lattice (error = relative excess over the bound)."""
+    rng = np.random.default_rng(seed)
+    worst, counter, ratio_max = 0.0, None, 0.0
+    for s, v, t in _lattice_cases(rng, total):
+        bound = t * t * float(np.dot(v, v)) / s.size
+        got = loss(s, v, t)
+        if bound > 0:
+            ratio_max = max(ratio_max, got / bound)
+        err = _nan_inf(max(0.0, (got - bound) / bound) if bound > 0 else abs(got))
+        if err > worst:
+            worst = err
+            if worst > 1e-12 and counter is None:
+                counter = f"d={s.size}, t={t:.6g}: loss {got:.15g} > t²‖v‖²/d = {bound:.15g}"
+    return result(
+        cases=total,
+        max_error=worst,
+        tolerance=1e-12,
+        what="random steps from the lattice with |t v_i| < 1: 1 − β(s + tv) ≤ t²‖v‖²/d",
+        counterexample=counter,
+        detail=f"largest loss/bound ratio {ratio_max:.6f}",
+    )
+
+
+def check_moe_gauge_lattice_bound(
+    gauge: Callable[[FloatArray], FloatArray] = F.moe_gauge,
+    beta_fn: Callable[[FloatArray], Any] = F.beta,
+    total: int = 2_000,
+    seed: int = 20,
+) -> WitnessResult:
+    """G(β(k_1), …, β(k_H)) ≤ G(1, …, 1) for random per-head keys (error = excess)."""
+    rng = np.random.default_rng(seed)
+    worst, counter = 0.0, None
+    for _ in range(total):
+        heads, d = int(rng.integers(1, 12)), int(rng.integers(1, 128))
+        kind = _KINDS[int(rng.integers(len(_KINDS)))]
+        keys = _draw(rng, kind, heads, d)
+        g = float(gauge(np.asarray(beta_fn(keys))[None, :])[0])
+        top = float(gauge(np.ones((1, heads)))[0])
+        err = _nan_inf(max(0.0, g - top))
+        if err > worst:
+            worst = err
+            if worst > 1e-12 and counter is None:
+                counter = f"{heads} heads of {kind} keys at d={d}: G = {g:.15g} > G(1…1) = {top:.15g}"
+    return result(
+        cases=total,
+        max_error=worst,
+        tolerance=1e-12,
+        what="random layers (1…11 heads, 9 key distributions): G(β(k_h)) ≤ G(1, …, 1)",
+        counterexample=counter,
+    )
+
+
 def _reference_bits(d: int, angle: float) -> int:
     if d >= 512 and angle <= 40.0:
         return 1
@@ -900,6 +1020,26 @@ def allocator_thresholds() -> WitnessResult:
     return check_allocator_thresholds()
 
 
+@_guarded
+def beta_local_expansion() -> WitnessResult:
+    return check_beta_local_expansion()
+
+
+@_guarded
+def beta_local_hessian() -> WitnessResult:
+    return check_beta_local_hessian()
+
+
+@_guarded
+def last_mile_hardness() -> WitnessResult:
+    return check_last_mile_hardness()
+
+
+@_guarded
+def moe_gauge_lattice_bound() -> WitnessResult:
+    return check_moe_gauge_lattice_bound()
+
+
 WITNESSES: dict[str, Callable[[], WitnessResult]] = {
     f.__name__: f
     for f in (
@@ -920,6 +1060,10 @@ WITNESSES: dict[str, Callable[[], WitnessResult]] = {
         softmax_soundness,
         moe_gauge_monotone,
         allocator_thresholds,
+        beta_local_expansion,
+        beta_local_hessian,
+        last_mile_hardness,
+        moe_gauge_lattice_bound,
     )
 }
 """All witnesses by name (``neural_geometry.witnesses:<name>`` in the manifest)."""
