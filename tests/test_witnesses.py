@@ -71,8 +71,11 @@ def test_witness_passes_via_manifest_reference(name: str) -> None:
     assert f"{res['cases']:,}" in res["summary"]
     # each takes well under a second on an idle core; the bound leaves room for a busy CI box
     assert elapsed < 10.0, f"{name} took {elapsed:.2f}s"
-    # deterministic: a second run reports the same numbers
-    assert fn() == res
+    # deterministic seeds: a second run reports the same cases and (up to BLAS threading
+    # round-off) the same error
+    again = fn()
+    assert (again["passed"], again["cases"]) == (res["passed"], res["cases"])
+    assert again["max_error"] == pytest.approx(res["max_error"], rel=1e-6, abs=1e-15)
 
 
 def _fails(res: dict[str, Any]) -> None:
