@@ -238,7 +238,8 @@ def _decode(rel: str, data: bytes) -> tuple[str, list[Diagnostic]]:
 def _parse_job(args: tuple[bytes, tuple[tuple[str, str], ...]]) -> ParsedFile:
     data, cmds = args
     text = data.decode("utf-8", errors="replace")
-    return parse(text, extra_commands=dict(cmds))
+    with _no_gc():
+        return parse(text, extra_commands=dict(cmds))
 
 
 def _cache_key(data: bytes, cmds: tuple[tuple[str, str], ...]) -> str:

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 IDENT = "ident"
 NUMBER = "number"
@@ -68,10 +69,12 @@ _SYMBOLS = [
 ]  # fmt: skip
 _SYMBOLS.sort(key=len, reverse=True)
 
+# leading whitespace is consumed by the same match as the token that follows it
+_WS = re.compile(r"[ \t\r\n\f]*")
 _MASTER = re.compile(
-    "|".join(
+    r"[ \t\r\n\f]*(?:"
+    + "|".join(
         [
-            r"(?P<ws>[ \t\r\n\f]+)",
             r"(?P<line>--[^\n]*)",
             r"(?P<block>/-)",
             r'(?P<str>"(?:[^"\\]|\\.)*")',
@@ -85,15 +88,15 @@ _MASTER = re.compile(
             r"(?P<hash>#[A-Za-z_][A-Za-z0-9_]*)",
             "(?P<sym>" + "|".join(re.escape(s) for s in _SYMBOLS) + ")",
         ]
-    ),
+    )
+    + ")",
     re.DOTALL,
 )
 _CHAR_OK_BEFORE = frozenset(" \t\r\n\f([{⟨⦃,;:=|>")
 _COMMENT_DELIM = re.compile(r"/-|-/")
 
 
-@dataclass(frozen=True, slots=True)
-class Token:
+class Token(NamedTuple):
     kind: str
     text: str
     start: int  # offset in code points
@@ -138,61 +141,75 @@ def _close_comment(text: str, pos: int) -> int:
 
 
 def lex(text: str, *, keep_comments: bool = False) -> LexResult:
-    """Tokenize Lean 4 source.  Never raises; linear time."""
+    """Tokenize Lean 4 source.  Never raises; linear time.
+
+    Lines are tracked with one pointer to the next newline, advanced as tokens pass it, so
+    every token gets its line and column in amortised constant time."""
     tokens: list[Token] = []
     diags: list[LexDiagnostic] = []
     append = tokens.append
     match = _MASTER.match
+    find = text.find
     n = len(text)
     pos = 0
     line = 1
     line_start = 0  # offset where the current line starts
-
-    def advance_lines(a: int, b: int) -> None:
-        nonlocal line, line_start
-        k = text.count("\n", a, b)
-        if k:
-            line += k
-            line_start = text.rindex("\n", a, b) + 1
+    nl = find("\n")  # the next newline at or after line_start
+    if nl < 0:
+        nl = n
 
     while pos < n:
         m = match(text, pos)
-        col = pos - line_start + 1
         if m is None:
+            start = _WS.match(text, pos).end()
+            if start >= n:
+                break
+            kind = None
+            end = start + 1
+        else:
+            kind = m.lastgroup
+            start = m.start(kind)  # type: ignore[arg-type]
+            end = m.end()
+        while nl < start:
+            line += 1
+            line_start = nl + 1
+            nl = find("\n", line_start)
+            if nl < 0:
+                nl = n
+        col = start - line_start + 1
+        if kind is None:
             # one character that starts nothing longer: a symbol (or an error we keep as text)
-            c = text[pos]
+            c = text[start]
             if c == '"':
                 diags.append(LexDiagnostic("unterminated-string", "unterminated string literal", line, col))
-                append(Token(STRING, text[pos:], pos, n, line, col))
-                advance_lines(pos, n)
+                append(Token(STRING, text[start:], start, n, line, col))
                 pos = n
                 continue
             if c == "«":
                 diags.append(
                     LexDiagnostic("unterminated-identifier", "missing '»' to end the identifier", line, col)
                 )
-                eol = text.find("\n", pos)
-                stop = n if eol < 0 else eol
-                append(Token(IDENT, text[pos:stop], pos, stop, line, col))
+                stop = nl  # to the end of the line
+                append(Token(IDENT, text[start:stop], start, stop, line, col))
                 pos = stop
                 continue
-            if c == "'" and pos + 1 < n and text[pos + 1] != "'" and (pos == 0 or text[pos - 1] in _CHAR_OK_BEFORE):
+            if c == "'" and start + 1 < n and text[start + 1] != "'" and (
+                start == 0 or text[start - 1] in _CHAR_OK_BEFORE
+            ):
                 diags.append(LexDiagnostic("bad-char-literal", "malformed character literal", line, col))
-            append(Token(SYMBOL, c, pos, pos + 1, line, col))
-            pos += 1
-            continue
-        kind = m.lastgroup
-        end = m.end()
-        if kind == "ws":
-            advance_lines(pos, end)
+            append(Token(SYMBOL, c, start, end, line, col))
             pos = end
             continue
-        if kind == "line":
+        if kind == "ident":
+            append(Token(IDENT, text[start:end], start, end, line, col))
+        elif kind == "sym" or kind == "hash":
+            append(Token(SYMBOL, text[start:end], start, end, line, col))
+        elif kind == "num":
+            append(Token(NUMBER, text[start:end], start, end, line, col))
+        elif kind == "line":
             if keep_comments:
-                append(Token(COMMENT, m.group(), pos, end, line, col))
-            pos = end
-            continue
-        if kind == "block":
+                append(Token(COMMENT, text[start:end], start, end, line, col))
+        elif kind == "block":
             nxt = text[end] if end < n else ""
             close = _close_comment(text, end)
             tkind = DOC if nxt == "-" else MODDOC if nxt == "!" else COMMENT
@@ -203,37 +220,25 @@ def lex(text: str, *, keep_comments: bool = False) -> LexResult:
                 )
                 close = n
             if tkind != COMMENT or keep_comments:
-                append(Token(tkind, text[pos:close], pos, close, line, col))
-            advance_lines(pos, close)
-            pos = close
-            continue
-        if kind == "raw":
-            hashes = end - pos - 2
+                append(Token(tkind, text[start:close], start, close, line, col))
+            end = close
+        elif kind == "raw":
+            hashes = end - start - 2
             closing = '"' + "#" * hashes
-            stop = text.find(closing, end)
+            stop = find(closing, end)
             if stop < 0:
                 diags.append(LexDiagnostic("unterminated-string", "unterminated raw string literal", line, col))
                 stop = n
             else:
                 stop += len(closing)
-            append(Token(STRING, text[pos:stop], pos, stop, line, col))
-            advance_lines(pos, stop)
-            pos = stop
-            continue
-        tok_text = m.group()
-        if kind == "str":
-            append(Token(STRING, tok_text, pos, end, line, col))
-            advance_lines(pos, end)
-        elif kind == "ident":
-            append(Token(IDENT, tok_text, pos, end, line, col))
-        elif kind == "num":
-            append(Token(NUMBER, tok_text, pos, end, line, col))
+            append(Token(STRING, text[start:stop], start, stop, line, col))
+            end = stop
+        elif kind == "str":
+            append(Token(STRING, text[start:end], start, end, line, col))
         elif kind == "char":
-            append(Token(CHAR, tok_text, pos, end, line, col))
-        elif kind == "name":
-            append(Token(NAME, tok_text, pos, end, line, col))
-        else:  # hash, sym
-            append(Token(SYMBOL, tok_text, pos, end, line, col))
+            append(Token(CHAR, text[start:end], start, end, line, col))
+        else:  # name literal
+            append(Token(NAME, text[start:end], start, end, line, col))
         pos = end
     lines = text.count("\n") + (1 if text and not text.endswith("\n") else 0)
     return LexResult(tokens, diags, lines)

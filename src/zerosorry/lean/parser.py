@@ -239,6 +239,7 @@ class _FileParser:
         toks = self.toks
         n = len(toks)
         starts: list[tuple[int, int]] = []
+        head_words = MODIFIERS | SCOPE_COMMANDS | LINE_COMMANDS | set(self.decl_keywords)
         depth = 0
         cur_col = 1
         i = 0
@@ -255,7 +256,9 @@ class _FileParser:
                     depth = 0
                 i += 1
                 continue
-            cand = t.kind == DOC or (t.kind == SYMBOL and t.text == "@[") or t.kind == IDENT
+            cand = (t.kind == IDENT and t.text in head_words) or t.kind == DOC or (
+                t.kind == SYMBOL and t.text == "@["
+            )
             if cand:
                 k = self._head_keyword(i)
                 if k is not None:

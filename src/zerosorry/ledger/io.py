@@ -6,6 +6,7 @@ import contextlib
 import json
 import os
 import tempfile
+from collections.abc import Callable
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -35,11 +36,30 @@ def schema() -> dict[str, Any]:
     return result
 
 
+@lru_cache(maxsize=1)
+def _fast_validator() -> Callable[[Any], Any]:
+    import fastjsonschema
+
+    compiled: Callable[[Any], Any] = fastjsonschema.compile(schema())
+    return compiled
+
+
 def validate(data: Any) -> list[str]:
-    """Every schema violation of ``data``, as ``path: message`` strings (empty when valid)."""
+    """Every schema violation of ``data``, as ``path: message`` strings (empty when valid).
+
+    A compiled validator (fastjsonschema) answers "valid" in well under a second for 50,000
+    declarations; only an invalid document is walked again by jsonschema, which lists every
+    violation with its path."""
+    import fastjsonschema
+
+    try:
+        _fast_validator()(data)
+        return []
+    except fastjsonschema.JsonSchemaException:
+        pass
     import jsonschema
 
-    validator = jsonschema.Draft202012Validator(schema())
+    validator = jsonschema.Draft7Validator(schema())
     errors = sorted(validator.iter_errors(data), key=lambda e: list(map(str, e.absolute_path)))
     return [f"/{'/'.join(map(str, e.absolute_path))}: {e.message}" for e in errors]
 
@@ -128,9 +148,32 @@ def to_json(ledger: Ledger) -> dict[str, Any]:
     return data
 
 
+def _compact(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(", ", ": "))
+
+
+def format_json(data: dict[str, Any]) -> str:
+    """The ledger's text: one top-level key per line, and one line per declaration and per
+    diagnostic, so that a review diff shows exactly the declarations that changed (and the
+    C encoder does the work: ``indent=`` would fall back to the pure-Python one)."""
+    lines = ["{"]
+    items = list(data.items())
+    for i, (key, value) in enumerate(items):
+        comma = "," if i < len(items) - 1 else ""
+        if isinstance(value, list) and value:
+            lines.append(f"  {json.dumps(key)}: [")
+            last = len(value) - 1
+            lines.extend(f"    {_compact(x)}{',' if j < last else ''}" for j, x in enumerate(value))
+            lines.append(f"  ]{comma}")
+        else:
+            lines.append(f"  {json.dumps(key)}: {_compact(value)}{comma}")
+    lines.append("}")
+    return "\n".join(lines) + "\n"
+
+
 def dumps(ledger: Ledger) -> str:
-    """Byte-for-byte deterministic serialisation (sorted records, fixed indentation)."""
-    return json.dumps(to_json(ledger), indent=2, ensure_ascii=False) + "\n"
+    """Byte-for-byte deterministic serialisation (sorted records, fixed layout)."""
+    return format_json(to_json(ledger))
 
 
 def atomic_write_text(path: Path, text: str) -> None:
@@ -155,7 +198,7 @@ def write(ledger: Ledger, path: Path) -> None:
     problems = validate(data)
     if problems:  # a bug in zerosorry, never the user's fault: refuse to write an invalid ledger
         raise LedgerError(f"internal error: ledger violates its schema: {problems[0]}")
-    atomic_write_text(path, json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+    atomic_write_text(path, format_json(data))
 
 
 def from_json(data: Any, *, origin: str = "<ledger>") -> Ledger:
