@@ -161,7 +161,8 @@ def lex(text: str, *, keep_comments: bool = False) -> LexResult:
     while pos < n:
         m = match(text, pos)
         if m is None:
-            start = _WS.match(text, pos).end()
+            ws = _WS.match(text, pos)  # `*` always matches
+            start = ws.end() if ws else pos
             if start >= n:
                 break
             kind = None
