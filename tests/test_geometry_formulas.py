@@ -425,3 +425,19 @@ def test_local_expansion_needs_no_sign_change() -> None:
     t = 3.0 / float(np.max(np.abs(v)))  # the second coordinate changes sign
     a = t * t * float(np.dot(v, v))
     assert F.loss_along(s, v, t) != pytest.approx(a / (4 + a), rel=1e-3)
+
+
+def test_random_orthogonal_is_haar() -> None:
+    """Every entry of a Haar matrix has the law of one coordinate of a uniform unit vector."""
+    d, n = 4, 20_000
+    rng = np.random.default_rng(11)
+    m = np.array([F.random_orthogonal(d, rng) for _ in range(n)])
+    assert np.max(np.abs(np.einsum("nji,njk->nik", m, m) - np.eye(d))) < 1e-12
+    e_abs = special.gamma(d / 2) / (math.sqrt(math.pi) * special.gamma((d + 1) / 2))  # E|u_1|
+    np.testing.assert_allclose(np.abs(m).mean(axis=0), e_abs, atol=0.012)
+    np.testing.assert_allclose((m**2).mean(axis=0), 1 / d, atol=0.01)
+    dets = np.linalg.det(m)
+    assert np.allclose(np.abs(dets), 1) and abs(float(np.mean(dets > 0)) - 0.5) < 0.02
+    # reproducible from a seed
+    np.testing.assert_array_equal(F.random_orthogonal(7, 3), F.random_orthogonal(7, 3))
+    assert F.random_orthogonal(1, 0).shape == (1, 1)

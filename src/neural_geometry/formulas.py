@@ -274,14 +274,32 @@ def attention(
 
 
 def random_orthogonal(d: int, rng: np.random.Generator | int | None = None) -> FloatArray:
-    """A Haar-distributed orthogonal ``d × d`` matrix (QR of a Gaussian with sign fix)."""
-    if not isinstance(d, (int, np.integer)) or d < 1:
+    """A Haar-distributed orthogonal ``d × d`` matrix.
+
+    Stewart's construction: a product of Householder reflections built from Gaussian vectors of
+    decreasing length, each oriented so that it maps its vector to a positive multiple of
+    ``e_1`` (the "positive-diagonal QR" normalisation), times a random sign on the last axis.
+    It uses only matrix-vector and rank-1 updates rather than a LAPACK QR, which stays fast when
+    a threaded BLAS competes for busy cores (a 256 × 256 QR can then take 100+ ms).
+    """
+    if not isinstance(d, (int, np.integer)) or isinstance(d, bool) or d < 1:
         raise ValueError("d must be a positive integer")
+    n = int(d)
     gen = rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
-    a = gen.standard_normal((int(d), int(d)))
-    q, r = np.linalg.qr(a)
-    signs = np.where(np.diag(r) < 0, -1.0, 1.0)
-    out: FloatArray = q * signs[None, :]
+    out: FloatArray = np.eye(n)
+    for k in range(n - 1):
+        x = gen.standard_normal(n - k)
+        sign = 1.0 if x[0] >= 0 else -1.0
+        u = x.copy()
+        u[0] += sign * math.sqrt(float(x @ x))
+        u /= math.sqrt(float(u @ u))
+        # rows k: of `out` ← −sign · (I − 2uuᵀ) · rows k:   (a view: updated in place)
+        block = out[k:, :]
+        block -= np.outer(2.0 * u, u @ block)
+        if sign > 0:
+            block *= -1.0
+    if gen.random() < 0.5:
+        out[n - 1, :] *= -1.0
     return out
 
 
