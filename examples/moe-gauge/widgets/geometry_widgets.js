@@ -124,7 +124,7 @@
   }
 
   function outputList() {
-    var list = el("dl", { class: "zs-outputs" });
+    var list = el("dl", { class: "zs-outputs", "aria-live": "polite" });
     list.style.display = "grid";
     list.style.gridTemplateColumns = "max-content auto";
     list.style.columnGap = "1em";
@@ -208,6 +208,8 @@
     box.appendChild(buttonRow);
 
     var dimLabel = el("label", { class: "zs-row" });
+    dimLabel.style.display = "block";
+    dimLabel.style.marginTop = "0.6em";
     dimLabel.appendChild(el("span", null, "head dimension d = "));
     var dim = el("input", {
       type: "number",
@@ -290,6 +292,10 @@
       placeholder: "e.g. 0.3, -1.2, 0.8, 2.0",
       "data-testid": "vector-input"
     });
+    area.style.display = "block";
+    area.style.width = "100%";
+    area.style.maxWidth = "32em";
+    area.style.boxSizing = "border-box";
     label.appendChild(area);
     box.appendChild(label);
     var error = el("p", { class: "zs-error", role: "alert", "data-testid": "calc-error" });
