@@ -137,9 +137,9 @@ def residual_energy(k: ArrayLike) -> FloatOrArray:
     return _scalar_or_array(np.sum(r * r, axis=-1) / np.sum(u * u, axis=-1))
 
 
-def angle_deg_from_beta(b: ArrayLike) -> FloatOrArray:
+def angle_deg_from_beta(beta: ArrayLike) -> FloatOrArray:
     """Phase-collapse angle ``arccos(√β)`` in degrees (0° on the sign lattice)."""
-    arr = _float_array(b, "beta", min_ndim=0)
+    arr = _float_array(beta, "beta", min_ndim=0)
     if np.any(arr <= 0) or np.any(arr > 1 + _BETA_SLACK):
         raise ValueError("beta must lie in (0, 1]")
     return _scalar_or_array(np.degrees(np.arccos(np.sqrt(np.minimum(arr, 1.0)))))
@@ -471,10 +471,10 @@ def truncated_svd(E: ArrayLike, r: int) -> FloatArray:
     return out
 
 
-def rank_r_effective_beta(beta_1bit: ArrayLike, gamma: ArrayLike) -> FloatOrArray:
+def rank_r_effective_beta(beta_1bit: ArrayLike, gamma_r: ArrayLike) -> FloatOrArray:
     """Effective β of 1-bit + rank-r residual correction: ``1 − (1 − β)(1 − γ_r)``."""
     b = _float_array(beta_1bit, "beta_1bit", min_ndim=0)
-    g = _float_array(gamma, "gamma_r", min_ndim=0)
+    g = _float_array(gamma_r, "gamma_r", min_ndim=0)
     if np.any(b < 0) or np.any(b > 1 + _BETA_SLACK):
         raise ValueError("beta_1bit must lie in [0, 1]")
     if np.any(g < 0) or np.any(g > 1 + _BETA_SLACK):
@@ -529,7 +529,7 @@ def moe_gauge(mu: ArrayLike) -> FloatArray:
     return out
 
 
-def allocate_bits(d: ArrayLike, angle: ArrayLike) -> int | npt.NDArray[np.int64]:
+def allocate_bits(d: ArrayLike, angle_deg: ArrayLike) -> int | npt.NDArray[np.int64]:
     """Horizontal-slice allocator: bits per coordinate for head dimension ``d`` and angle (°).
 
     1 bit if ``d ≥ 512`` and ``angle ≤ 40°`` (pressure release); 2 bits if ``angle ≤ 44°``
@@ -542,7 +542,7 @@ def allocate_bits(d: ArrayLike, angle: ArrayLike) -> int | npt.NDArray[np.int64]
         raise ValueError("d must be a positive integer")
     if np.any(d_arr < 1):
         raise ValueError("d must be a positive integer")
-    a = _float_array(angle, "angle", min_ndim=0)
+    a = _float_array(angle_deg, "angle", min_ndim=0)
     if np.any(a < 0) or np.any(a > 90):
         raise ValueError("angle must lie in [0°, 90°]")
     bits = np.where(
