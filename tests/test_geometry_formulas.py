@@ -175,7 +175,7 @@ def test_clear_value_errors(call: Any, message: str) -> None:
 def _quad_ratio(pdf: Any, lo: float, hi: float) -> float:
     m1 = integrate.quad(lambda x: abs(x) * pdf(x), lo, 0)[0] + integrate.quad(lambda x: x * pdf(x), 0, hi)[0]
     m2 = integrate.quad(lambda x: x * x * pdf(x), lo, hi, points=[0.0])[0]
-    return m1 * m1 / m2
+    return float(m1 * m1 / m2)
 
 
 @pytest.mark.parametrize("scale", [0.05, 1.0, 17.0])

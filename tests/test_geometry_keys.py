@@ -232,10 +232,14 @@ def test_cli_registers_the_lab_subcommand(monkeypatch: pytest.MonkeyPatch, capsy
     fake = types.ModuleType("neural_geometry.lab.cli")
     calls: list[Any] = []
 
+    def run(args: Any) -> int:
+        calls.append(args.n)
+        return 0
+
     def register(subparsers: Any) -> None:
         p = subparsers.add_parser("lab", help="fake lab")
         p.add_argument("--n", type=int, default=1)
-        p.set_defaults(func=lambda args: calls.append(args.n) or 0)
+        p.set_defaults(func=run)
 
     fake.register = register  # type: ignore[attr-defined]
     monkeypatch.setitem(sys.modules, "neural_geometry.lab.cli", fake)
