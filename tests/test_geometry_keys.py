@@ -122,9 +122,10 @@ def test_measure_matches_per_vector_definitions() -> None:
     rows = measure(k)
     assert [r.layer for r in rows] == [0, 1, 2]
     for r in rows:
-        betas = [F.beta(k[r.layer, h, t]) for h in range(2) for t in range(20)]
+        betas = [float(F.beta(k[r.layer, h, t])) for h in range(2) for t in range(20)]
         assert r.beta_mean == pytest.approx(float(np.mean(betas)), rel=1e-12)
-        assert (r.beta_min, r.beta_max) == (pytest.approx(min(betas)), pytest.approx(max(betas)))
+        assert r.beta_min == pytest.approx(min(betas))
+        assert r.beta_max == pytest.approx(max(betas))
         assert r.floor == pytest.approx(float(np.mean([F.residual_energy(k[r.layer, h, t]) for h in range(2) for t in range(20)])))
         assert math.sin(math.radians(r.angle_deg)) ** 2 == pytest.approx(r.floor)
         head_mu = [float(np.mean([F.beta(k[r.layer, h, t]) for t in range(20)])) - F.GAUSSIAN_BETA for h in range(2)]
@@ -211,7 +212,7 @@ def test_cli_errors_are_one_line_exit_2(tmp_path: Path, capsys: pytest.CaptureFi
         (["measure", str(bad)], f"zerosorry-geometry: error: {bad}: keys must have rank 4 (layers, heads, tokens, d), got rank 2 with shape (2, 2)"),
         (["measure", str(tmp_path / "nope.npy")], f"zerosorry-geometry: error: {tmp_path / 'nope.npy'}: cannot read key file: no such file"),
         (["measure", str(bad), "--out", str(tmp_path / "x.txt")], f"zerosorry-geometry: error: {tmp_path / 'x.txt'}: --out must end in .json or .csv"),
-        ([], "zerosorry-geometry: error: a command is required (measure)"),
+        ([], "zerosorry-geometry: error: a command is required (measure, witnesses)"),
         (["measure"], "zerosorry-geometry: error: the following arguments are required: KEYS"),
         (["measure", str(bad), "--baseline", "x"], "zerosorry-geometry: error: argument --baseline: invalid float value: 'x'"),
         (["frobnicate"], None),
@@ -261,3 +262,23 @@ def test_console_script_entry_point() -> None:
 
     (ep,) = [e for e in entry_points(group="console_scripts") if e.name == "zerosorry-geometry"]
     assert ep.load() is cli.main
+
+
+def test_cli_witnesses(tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    import neural_geometry.witnesses as W
+
+    code, out, _ = _run(["witnesses", "allocator_thresholds", "softmax_soundness", "--json", str(tmp_path / "w.json")], capsys)
+    assert code == 0
+    assert out.splitlines()[0].startswith("pass  allocator_thresholds  (")
+    assert out.splitlines()[-1] == "2 of 2 witnesses passed"
+    data = json.loads((tmp_path / "w.json").read_text())
+    assert set(data) == {"allocator_thresholds", "softmax_soundness"} and data["softmax_soundness"]["passed"]
+
+    broken = W._guarded(lambda: W.check_moe_gauge_monotone(gauge=lambda mu: np.mean(mu, axis=1), total=50))
+    monkeypatch.setitem(W.WITNESSES, "moe_gauge_monotone", broken)
+    code, out, _ = _run(["witnesses", "moe_gauge_monotone"], capsys)
+    assert code == 1
+    assert out.startswith("FAIL  moe_gauge_monotone") and "counterexample: " in out
+
+    code, _, err = _run(["witnesses", "nope"], capsys)
+    assert code == 2 and err.startswith("zerosorry-geometry: error: unknown witness 'nope' (known: cos_sign_quant_formula,")

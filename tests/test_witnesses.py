@@ -10,8 +10,8 @@ from typing import Any
 import numpy as np
 import pytest
 
+import neural_geometry.witnesses as W
 from neural_geometry import formulas as F
-from neural_geometry import witnesses as W
 
 REQUIRED = [
     "cos_sign_quant_formula",

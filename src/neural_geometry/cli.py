@@ -1,6 +1,7 @@
-"""``zerosorry-geometry``: measure key tensors from the command line.
+"""``zerosorry-geometry``: measure key tensors and run the numeric witnesses.
 
     zerosorry-geometry measure KEYS [--out FILE.json|FILE.csv] [--center] [--baseline B]
+    zerosorry-geometry witnesses [NAME ...] [--json FILE]
 
 Subcommands are registered on one argparse ``subparsers`` object; if the optional module
 ``neural_geometry.lab.cli`` is importable, its ``register(subparsers)`` adds more (``lab``).
@@ -50,6 +51,34 @@ def _cmd_measure(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_witnesses(args: argparse.Namespace) -> int:
+    import json
+    import time
+
+    from neural_geometry.witnesses import WITNESSES
+
+    names = list(args.names) or list(WITNESSES)
+    unknown = [n for n in names if n not in WITNESSES]
+    if unknown:
+        raise ValueError(f"unknown witness {unknown[0]!r} (known: {', '.join(WITNESSES)})")
+    report = {}
+    failed = 0
+    for name in names:
+        start = time.perf_counter()
+        res = WITNESSES[name]()
+        elapsed = time.perf_counter() - start
+        report[name] = {**res, "seconds": round(elapsed, 3)}
+        mark = "pass" if res["passed"] else "FAIL"
+        failed += not res["passed"]
+        print(f"{mark}  {name}  ({elapsed:.2f}s)  {res['summary']}")
+        if res["counterexample"]:
+            print(f"      counterexample: {res['counterexample']}")
+    if args.json:
+        Path(args.json).write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    print(f"{len(names) - failed} of {len(names)} witnesses passed")
+    return 1 if failed else 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog=PROG, description="Numeric companion of the moe-gauge appendix.")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
@@ -68,6 +97,10 @@ def build_parser() -> argparse.ArgumentParser:
         "(default 2/π)",
     )
     m.set_defaults(func=_cmd_measure)
+    w = subparsers.add_parser("witnesses", help="run the numeric witnesses (exit 1 if any fails)")
+    w.add_argument("names", nargs="*", metavar="NAME", help="witness names (default: all)")
+    w.add_argument("--json", metavar="FILE", help="also write the results as JSON")
+    w.set_defaults(func=_cmd_witnesses)
     _register_optional(subparsers)
     return parser
 
@@ -93,7 +126,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     func: Callable[[argparse.Namespace], int] | None = getattr(args, "func", None)
     if func is None:
-        print(f"{PROG}: error: a command is required (measure)", file=sys.stderr)
+        print(f"{PROG}: error: a command is required (measure, witnesses)", file=sys.stderr)
         return 2
     try:
         return func(args)
