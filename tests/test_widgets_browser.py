@@ -13,7 +13,7 @@ import math
 import re
 import shutil
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -337,3 +337,24 @@ def test_screenshot(page: Any, screenshot_dir: Path) -> None:
     out = screenshot_dir / "moe-gauge-geometry-widgets.png"
     page.screenshot(path=str(out), full_page=True)
     assert out.stat().st_size > 0
+
+
+def test_calculator_random_vectors(page: Any) -> None:
+    """40 random vectors (several laws, exact zeros, extreme scales, up to d = 300)."""
+    rng = np.random.default_rng(7)
+    draws: list[Callable[[int], np.ndarray]] = [
+        lambda d: rng.standard_normal(d),
+        lambda d: rng.laplace(size=d) * 1e-30,
+        lambda d: rng.uniform(-1, 1, d) * 1e30,
+        lambda d: rng.standard_t(2, d) * (rng.random(d) < 0.5),
+        lambda d: rng.integers(-3, 4, d).astype(float),
+    ]
+    for i in range(40):
+        d = int(rng.integers(1, 300))
+        k = draws[i % len(draws)](d)
+        if not np.any(k):
+            k[0] = 1.0
+        sep = (", ", " ", "\n", ",")[i % 4]
+        text = sep.join(repr(float(x)) for x in k)
+        with _context(f"random vector #{i} (d={d})"):
+            _check_calculator(page, text)
