@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import importlib
 import json
 import math
 import sys
@@ -282,3 +283,31 @@ def test_cli_witnesses(tmp_path: Path, capsys: pytest.CaptureFixture[str], monke
 
     code, _, err = _run(["witnesses", "nope"], capsys)
     assert code == 2 and err.startswith("zerosorry-geometry: error: unknown witness 'nope' (known: cos_sign_quant_formula,")
+
+
+def test_cli_lab_without_its_extra(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    real_import = importlib.import_module
+
+    def fake_import(name: str, package: str | None = None) -> Any:
+        if name == "neural_geometry.lab.cli":
+            raise ModuleNotFoundError("No module named 'torch'", name="torch")
+        return real_import(name, package)
+
+    monkeypatch.setattr(importlib, "import_module", fake_import)
+    np.save(tmp_path / "k.npy", _keys())
+    assert _run(["measure", str(tmp_path / "k.npy")], capsys)[0] == 0
+    code, _, err = _run(["lab"], capsys)
+    assert code == 2
+    assert err.strip() == (
+        "zerosorry-geometry: error: the lab needs the optional dependencies "
+        "(pip install 'zerosorry[lab]'): No module named 'torch'"
+    )
+
+    def broken_import(name: str, package: str | None = None) -> Any:
+        if name == "neural_geometry.lab.cli":
+            raise ModuleNotFoundError("No module named 'neural_geometry.lab.models'", name="neural_geometry.lab.models")
+        return real_import(name, package)
+
+    monkeypatch.setattr(importlib, "import_module", broken_import)
+    with pytest.raises(ModuleNotFoundError):
+        cli.main(["measure", str(tmp_path / "k.npy")])

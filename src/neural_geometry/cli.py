@@ -106,12 +106,30 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _register_optional(subparsers: Any) -> None:
+    """Let ``neural_geometry.lab.cli.register(subparsers)`` add the ``lab`` subcommand.
+
+    * lab package absent → nothing is added;
+    * lab present but a third-party dependency missing (the ``[lab]`` extra: torch, …) → a
+      ``lab`` subcommand that explains what to install, so ``measure`` keeps working;
+    * any other import error inside our own package surfaces.
+    """
     try:
         lab_cli = importlib.import_module("neural_geometry.lab.cli")
     except ImportError as exc:
-        # only "the lab is absent" is tolerated; a broken lab module must surface
-        if exc.name not in ("neural_geometry.lab", "neural_geometry.lab.cli"):
+        missing = exc.name or ""
+        if missing in ("neural_geometry.lab", "neural_geometry.lab.cli"):
+            return
+        if missing == "neural_geometry" or missing.startswith("neural_geometry."):
             raise
+        reason = str(exc)
+
+        def unavailable(_args: argparse.Namespace) -> int:
+            raise ValueError(
+                f"the lab needs the optional dependencies (pip install 'zerosorry[lab]'): {reason}"
+            )
+
+        lab = subparsers.add_parser("lab", help="the empirical lab (needs the [lab] extra)")
+        lab.set_defaults(func=unavailable)
         return
     register: Callable[[Any], None] = lab_cli.register
     register(subparsers)
