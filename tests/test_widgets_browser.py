@@ -358,3 +358,48 @@ def test_calculator_random_vectors(page: Any) -> None:
         text = sep.join(repr(float(x)) for x in k)
         with _context(f"random vector #{i} (d={d})"):
             _check_calculator(page, text)
+
+
+SWEEP_JS = """
+([root, d]) => {
+  const box = document.querySelector(root);
+  const q = (id) => box.querySelector('[data-testid="' + id + '"]');
+  const dim = q('head-dim');
+  dim.value = String(d);
+  dim.dispatchEvent(new Event('input', {bubbles: true}));
+  const slider = q('beta-slider-input');
+  const rows = [];
+  for (let i = 0; i <= 500; i++) {
+    slider.value = (0.5 + i / 1000).toFixed(3);
+    slider.dispatchEvent(new Event('input', {bubbles: true}));
+    rows.push([slider.value, q('beta-value').textContent, q('floor').textContent,
+               q('floor-percent').textContent, q('cosine').textContent, q('angle').textContent,
+               q('bits').textContent, q('regime').textContent]);
+  }
+  return rows;
+}
+"""
+
+REGIMES = {1: "pressure release", 2: "ballroom", 3: "fragmented"}
+
+
+def test_slider_sweep_every_position(page: Any) -> None:
+    """All 501 slider positions at d = 128 and d = 512 against Python."""
+    for d in (128, 512):
+        rows = page.evaluate(SWEEP_JS, ["#slider-b", d])
+        assert len(rows) == 501
+        bits_seen = set()
+        for value, beta_txt, floor_txt, pct_txt, cos_txt, angle_txt, bits_txt, regime_txt in rows:
+            b = float(value)
+            with _context(f"d={d}, β={value}"):
+                _agrees(beta_txt, b, 4)
+                _agrees(floor_txt, 1 - b, 4)
+                _agrees(pct_txt, 100 * (1 - b), 2)
+                _agrees(cos_txt, math.sqrt(b), 4)
+                angle = float(F.angle_deg_from_beta(b))
+                _agrees(angle_txt, angle, 2)
+                bits = F.allocate_bits(d, angle)
+                assert bits_txt == str(bits)
+                assert regime_txt == REGIMES[int(bits)]
+                bits_seen.add(int(bits))
+        assert bits_seen == ({2, 3} if d == 128 else {1, 2, 3})
