@@ -441,3 +441,27 @@ def test_random_orthogonal_is_haar() -> None:
     # reproducible from a seed
     np.testing.assert_array_equal(F.random_orthogonal(7, 3), F.random_orthogonal(7, 3))
     assert F.random_orthogonal(1, 0).shape == (1, 1)
+
+
+@SETTINGS
+@given(hnp.arrays(np.float64, st.tuples(st.integers(1, 6), st.integers(1, 8)), elements=st.floats(-5, 5)))
+def test_moe_gauge_property(mu: np.ndarray) -> None:
+    heads = mu.shape[1]
+    brute = [math.fsum(max(0.0, float(x)) for x in row) / heads for row in mu]
+    np.testing.assert_allclose(F.moe_gauge(mu), brute, atol=1e-15)
+
+
+@SETTINGS
+@given(hnp.arrays(np.float64, st.tuples(st.integers(1, 8), st.integers(1, 6)), elements=finite))
+def test_dc_center_property(k: np.ndarray) -> None:
+    kc = F.dc_center(k)
+    for j in range(k.shape[1]):
+        col_mean = math.fsum(float(x) for x in k[:, j]) / k.shape[0]
+        np.testing.assert_allclose(kc[:, j], k[:, j] - col_mean, atol=1e-9 * (1 + float(np.max(np.abs(k)))))
+
+
+@SETTINGS
+@given(st.integers(1, 5000), st.floats(0, 90))
+def test_allocator_property(d: int, angle: float) -> None:
+    expected = 1 if (d >= 512 and angle <= 40) else (2 if angle <= 44 else 3)
+    assert F.allocate_bits(d, angle) == expected
