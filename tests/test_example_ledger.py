@@ -305,6 +305,10 @@ WITNESS_NAMES = {
     "softmax_soundness",
     "moe_gauge_monotone",
     "allocator_thresholds",
+    "beta_local_expansion",
+    "beta_local_hessian",
+    "last_mile_hardness",
+    "moe_gauge_lattice_bound",
 }
 
 
