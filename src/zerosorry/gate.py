@@ -1,0 +1,533 @@
+"""The CI gate: policies over a fresh ledger, the author's manifest, a baseline and the
+committed ledger.  Findings are data (one frozen dataclass per kind, each with the file and
+line to point at); reporters in :mod:`zerosorry.report.gate_report` turn them into text,
+workflow annotations, Markdown or JSON; only the CLI turns them into an exit code.
+
+Policies (each finding's message starts with its policy's name in brackets):
+
+* ``zero-sorry`` — every manifest entry whose target is ``zero-sorry`` is proven, its whole
+  derivation; ``witness`` — the numeric witness of such an entry, if any, passes;
+* ``ship`` (opt-in) — every load-bearing entry (every entry of the manifest) is proven;
+* ``axiom`` — no project axiom outside the allowed list in a load-bearing derivation;
+* ``baseline`` (with a baseline ledger) — nothing proven became deferred, the number of sorries
+  did not grow, no new project axiom or trust extension, no load-bearing declaration vanished;
+* ``stale-ledger`` — a committed ``lean_status.json`` still matches the sources.
+"""
+
+from __future__ import annotations
+
+import importlib
+import math
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from .ledger.model import Ledger, Record, Status
+
+
+# ------------------------------------------------------------------------------ manifest view
+@dataclass(frozen=True)
+class GateEntry:
+    """What the gate needs of one manifest entry."""
+
+    id: str
+    lean: tuple[str, ...]
+    target: str  # zero-sorry | in-progress | open
+    witness: str | None = None
+
+
+@dataclass(frozen=True)
+class GateManifest:
+    entries: tuple[GateEntry, ...]
+    allowed_axioms: frozenset[str] = frozenset()
+    path: str = "appendix.toml"  # relative to the project root, for messages and annotations
+
+    def load_bearing(self) -> set[str]:
+        return {n for e in self.entries for n in e.lean}
+
+
+# ------------------------------------------------------------------------------ findings
+@dataclass(frozen=True)
+class Finding:
+    """Base of every finding: the file and line to point at (relative to the project root)."""
+
+    POLICY: ClassVar[str] = ""
+    KIND: ClassVar[str] = ""
+
+    @property
+    def policy(self) -> str:
+        return self.POLICY
+
+    @property
+    def file(self) -> str | None:
+        return None
+
+    @property
+    def line(self) -> int | None:
+        return None
+
+    def message(self) -> str:
+        raise NotImplementedError
+
+    def text(self) -> str:
+        return f"[{self.policy}] {self.message()}"
+
+    def title(self) -> str:
+        return f"zerosorry {self.policy}"
+
+
+def chain_text(via: Sequence[str], where: str | None) -> str:
+    chain = " -> ".join(via)
+    return f"via {chain} ({where})" if where else f"via {chain}"
+
+
+def _where(file: str | None, line: int | None) -> str | None:
+    if file is None:
+        return None
+    return f"{file}:{line}" if line is not None else file
+
+
+@dataclass(frozen=True)
+class EntryNotProven(Finding):
+    """A ``zero-sorry`` (or, under ``--ship``, any load-bearing) entry that is not proven."""
+
+    KIND: ClassVar[str] = "entry-not-proven"
+    policy_name: str
+    entry: str
+    name: str
+    status: Status
+    via: tuple[str, ...] = ()
+    at_file: str | None = None  # the sorry (deferred) or the declaration (stub, axiom)
+    at_line: int | None = None
+
+    @property
+    def policy(self) -> str:
+        return self.policy_name
+
+    @property
+    def file(self) -> str | None:
+        return self.at_file
+
+    @property
+    def line(self) -> int | None:
+        return self.at_line
+
+    def message(self) -> str:
+        head = f"entry {self.entry} ({self.name})"
+        where = _where(self.at_file, self.at_line)
+        if self.status is Status.DEFERRED:
+            return f"{head} is deferred: {chain_text(self.via, where)}"
+        if self.status is Status.STUB:
+            return f"{head} is a stub (: True := sorry) at {where}"
+        return f"{head} is an axiom, asserted without proof, at {where}"
+
+
+@dataclass(frozen=True)
+class UnknownEntryName(Finding):
+    """A manifest entry naming a declaration the scan does not find."""
+
+    KIND: ClassVar[str] = "unknown-entry-name"
+    policy_name: str
+    entry: str
+    name: str
+    manifest: str = "appendix.toml"
+    suggestion: str | None = None
+
+    @property
+    def policy(self) -> str:
+        return self.policy_name
+
+    @property
+    def file(self) -> str | None:
+        return self.manifest
+
+    def message(self) -> str:
+        hint = f" (did you mean {self.suggestion}?)" if self.suggestion else ""
+        return f"entry {self.entry} names {self.name}, which the scan does not find{hint}"
+
+
+@dataclass(frozen=True)
+class WitnessFailed(Finding):
+    KIND: ClassVar[str] = "witness-failed"
+    POLICY: ClassVar[str] = "witness"
+    entry: str
+    witness: str
+    summary: str
+    counterexample: str | None = None
+    manifest: str = "appendix.toml"
+
+    @property
+    def file(self) -> str | None:
+        return self.manifest
+
+    def message(self) -> str:
+        extra = f"; counterexample: {self.counterexample}" if self.counterexample else ""
+        return f"entry {self.entry}: numeric witness {self.witness} fails: {self.summary}{extra}"
+
+
+@dataclass(frozen=True)
+class ForbiddenAxiom(Finding):
+    KIND: ClassVar[str] = "forbidden-axiom"
+    POLICY: ClassVar[str] = "axiom"
+    entry: str
+    name: str
+    axiom: str
+    axiom_file: str | None = None
+    axiom_line: int | None = None
+
+    @property
+    def file(self) -> str | None:
+        return self.axiom_file
+
+    @property
+    def line(self) -> int | None:
+        return self.axiom_line
+
+    def message(self) -> str:
+        where = _where(self.axiom_file, self.axiom_line)
+        at = f" ({where})" if where else ""
+        return (f"entry {self.entry} ({self.name}) rests on project axiom {self.axiom}{at}, which is "
+                f"not allowed; allow it with --allow-axiom {self.axiom} or allowed_axioms in appendix.toml")
+
+
+@dataclass(frozen=True)
+class NewlyDeferred(Finding):
+    KIND: ClassVar[str] = "newly-deferred"
+    POLICY: ClassVar[str] = "baseline"
+    name: str
+    via: tuple[str, ...]
+    at_file: str | None = None
+    at_line: int | None = None
+
+    @property
+    def file(self) -> str | None:
+        return self.at_file
+
+    @property
+    def line(self) -> int | None:
+        return self.at_line
+
+    def message(self) -> str:
+        where = _where(self.at_file, self.at_line)
+        return f"{self.name} was proven in the baseline and is now deferred: {chain_text(self.via, where)}"
+
+
+@dataclass(frozen=True)
+class SorriesGrew(Finding):
+    KIND: ClassVar[str] = "sorries-grew"
+    POLICY: ClassVar[str] = "baseline"
+    before: int
+    after: int
+
+    def message(self) -> str:
+        return f"sorries grew from {self.before} to {self.after} (+{self.after - self.before})"
+
+
+@dataclass(frozen=True)
+class NewAxiom(Finding):
+    KIND: ClassVar[str] = "new-axiom"
+    POLICY: ClassVar[str] = "baseline"
+    name: str
+    at_file: str
+    at_line: int
+
+    @property
+    def file(self) -> str | None:
+        return self.at_file
+
+    @property
+    def line(self) -> int | None:
+        return self.at_line
+
+    def message(self) -> str:
+        return f"new project axiom {self.name} ({self.at_file}:{self.at_line}) is not in the baseline"
+
+
+@dataclass(frozen=True)
+class NewTrust(Finding):
+    KIND: ClassVar[str] = "new-trust"
+    POLICY: ClassVar[str] = "baseline"
+    trust: str
+    name: str
+    at_file: str
+    at_line: int
+
+    @property
+    def file(self) -> str | None:
+        return self.at_file
+
+    @property
+    def line(self) -> int | None:
+        return self.at_line
+
+    def message(self) -> str:
+        return (f"new trust extension {self.trust} in {self.name} ({self.at_file}:{self.at_line}), "
+                "not in the baseline")
+
+
+@dataclass(frozen=True)
+class EntryVanished(Finding):
+    KIND: ClassVar[str] = "entry-vanished"
+    POLICY: ClassVar[str] = "baseline"
+    entry: str
+    name: str
+    was_file: str
+    was_line: int
+
+    def message(self) -> str:
+        return (f"load-bearing entry {self.entry}: {self.name} ({self.was_file}:{self.was_line} in the "
+                "baseline) no longer exists")
+
+
+@dataclass(frozen=True)
+class StaleLedger(Finding):
+    KIND: ClassVar[str] = "stale-ledger"
+    POLICY: ClassVar[str] = "stale-ledger"
+    ledger: str  # as given on the command line (or PATH/lean_status.json)
+    differences: tuple[str, ...]
+    total: int
+    refresh: str  # the command that rewrites it
+
+    def message(self) -> str:
+        shown = "; ".join(self.differences)
+        more = f"; and {self.total - len(self.differences)} more" if self.total > len(self.differences) else ""
+        noun = "declaration differs" if self.total == 1 else "declarations differ"
+        return (f"{self.ledger} no longer matches the sources ({self.total} {noun}: {shown}{more}); "
+                f"refresh it with: {self.refresh}")
+
+
+# ------------------------------------------------------------------------------ result
+@dataclass
+class GateResult:
+    findings: list[Finding] = field(default_factory=list)
+    policies: list[str] = field(default_factory=list)  # the policies that ran
+    notes: list[str] = field(default_factory=list)  # what was skipped and why
+    checked_entries: int = 0
+
+    @property
+    def holds(self) -> bool:
+        return not self.findings
+
+
+# ------------------------------------------------------------------------------ helpers
+def sorry_site(ledger_by_name: Mapping[str, Record], via: Sequence[str]) -> tuple[str | None, int | None]:
+    """The file and line of the sorry that holds a deferred chain back."""
+    holder = ledger_by_name.get(via[-1]) if via else None
+    if holder is None:
+        return None, None
+    line = holder.sorry_lines[0] if holder.sorry_lines else holder.line
+    return holder.file, line
+
+
+def _suggest(name: str, known: Iterable[str]) -> str | None:
+    import difflib
+
+    known = list(known)
+    short = {k.rsplit(".", 1)[-1]: k for k in known}
+    tail = name.rsplit(".", 1)[-1]
+    if tail in short:
+        return short[tail]
+    close = difflib.get_close_matches(name, known, n=1, cutoff=0.75)
+    return close[0] if close else None
+
+
+def _not_proven(policy: str, entry: GateEntry, by_name: Mapping[str, Record]) -> list[Finding]:
+    out: list[Finding] = []
+    for name in entry.lean:
+        r = by_name.get(name)
+        if r is None:
+            out.append(UnknownEntryName(policy, entry.id, name, suggestion=_suggest(name, by_name)))
+            continue
+        if r.status is Status.PROVEN:
+            continue
+        if r.status is Status.DEFERRED:
+            f, ln = sorry_site(by_name, r.via)
+            out.append(EntryNotProven(policy, entry.id, name, r.status, tuple(r.via), f, ln))
+        else:
+            out.append(EntryNotProven(policy, entry.id, name, r.status, (), r.file, r.line))
+    return out
+
+
+WitnessRunner = Callable[[str], Mapping[str, Any]]
+
+
+def run_witness(spec: str) -> Mapping[str, Any]:
+    """Call ``module:function`` with no arguments (the witness contract of docs/manifest.md);
+    an exception, or a result that breaks the contract, is a failure with its reason."""
+    try:
+        module_name, _, func_name = spec.partition(":")
+        if not module_name or not func_name:
+            raise ValueError(f"{spec!r} is not of the form module:function")
+        func = getattr(importlib.import_module(module_name), func_name)
+        result = func()
+    except Exception as exc:  # the witness's own failure, reported, never raised
+        return {"passed": False, "summary": f"{type(exc).__name__}: {exc}", "counterexample": None}
+    if not isinstance(result, Mapping) or not isinstance(result.get("passed"), bool):
+        return {"passed": False, "summary": "did not return a mapping with a boolean 'passed'",
+                "counterexample": None}
+    return result
+
+
+def _witness_failure(entry: GateEntry, spec: str, result: Mapping[str, Any], manifest: str) -> Finding | None:
+    summary = str(result.get("summary") or "no summary")
+    passed = bool(result.get("passed"))
+    err, tol = result.get("max_error"), result.get("tolerance")
+    numeric = isinstance(err, (int, float)) and isinstance(tol, (int, float))
+    if passed and numeric and not (math.isfinite(float(err or 0)) and float(err or 0) <= float(tol or 0)):
+        passed = False
+        summary = f"reports passed but max error {err} exceeds tolerance {tol} ({summary})"
+    if passed:
+        return None
+    ce = result.get("counterexample")
+    return WitnessFailed(entry.id, spec, summary, str(ce) if ce else None, manifest)
+
+
+# ------------------------------------------------------------------------------ policies
+def check_entries(
+    ledger: Ledger,
+    manifest: GateManifest,
+    *,
+    ship: bool = False,
+    witnesses: bool = True,
+    runner: WitnessRunner = run_witness,
+) -> list[Finding]:
+    by_name = ledger.by_name()
+    out: list[Finding] = []
+    for entry in manifest.entries:
+        if entry.target == "zero-sorry":
+            out.extend(_not_proven("zero-sorry", entry, by_name))
+            if witnesses and entry.witness:
+                failure = _witness_failure(entry, entry.witness, runner(entry.witness), manifest.path)
+                if failure:
+                    out.append(failure)
+        elif ship:
+            out.extend(_not_proven("ship", entry, by_name))
+    return out
+
+
+def check_axioms(ledger: Ledger, manifest: GateManifest, allowed: Iterable[str]) -> list[Finding]:
+    by_name = ledger.by_name()
+    allowed = set(allowed) | set(manifest.allowed_axioms)
+    out: list[Finding] = []
+    for entry in manifest.entries:
+        for name in entry.lean:
+            r = by_name.get(name)
+            if r is None:
+                continue
+            for ax in r.axioms:
+                if ax in allowed:
+                    continue
+                a = by_name.get(ax)
+                out.append(ForbiddenAxiom(entry.id, name, ax, a.file if a else None, a.line if a else None))
+    return out
+
+
+def own_trusts(by_name: Mapping[str, Record]) -> dict[str, set[str]]:
+    """The trust extensions each declaration uses itself (not only through what it uses)."""
+    out: dict[str, set[str]] = {}
+    for r in by_name.values():
+        if not r.trusts:
+            continue
+        inherited: set[str] = set()
+        for u in r.uses:
+            dep = by_name.get(u)
+            if dep is not None:
+                inherited.update(dep.trusts)
+        mine = set(r.trusts) - inherited
+        if mine:
+            out[r.name] = mine
+    return out
+
+
+def check_baseline(ledger: Ledger, baseline: Ledger, manifest: GateManifest | None) -> list[Finding]:
+    now, before = ledger.by_name(), baseline.by_name()
+    out: list[Finding] = []
+    for name in sorted(now):
+        r, b = now[name], before.get(name)
+        if b is not None and b.status is Status.PROVEN and r.status is Status.DEFERRED:
+            f, ln = sorry_site(now, r.via)
+            out.append(NewlyDeferred(name, tuple(r.via), f, ln))
+    if ledger.sorry_count() > baseline.sorry_count():
+        out.append(SorriesGrew(baseline.sorry_count(), ledger.sorry_count()))
+    for name in sorted(now):
+        r = now[name]
+        if r.kind == "axiom" and (name not in before or before[name].kind != "axiom"):
+            out.append(NewAxiom(name, r.file, r.line))
+    trusts_now, trusts_before = own_trusts(now), own_trusts(before)
+    for name in sorted(trusts_now):
+        for t in sorted(trusts_now[name] - trusts_before.get(name, set())):
+            out.append(NewTrust(t, name, now[name].file, now[name].line))
+    if manifest is not None:
+        for entry in manifest.entries:
+            for name in entry.lean:
+                if name in before and name not in now:
+                    out.append(EntryVanished(entry.id, name, before[name].file, before[name].line))
+    return out
+
+
+_COMPARED = ("kind", "status", "file", "line", "end_line", "signature", "uses", "sorry_lines",
+             "via", "axioms", "trusts")
+
+
+def ledger_differences(committed: Ledger, fresh: Ledger) -> list[str]:
+    """How ``committed`` differs from ``fresh`` in declarations and statuses (never in the
+    generation time or the source label), one short phrase per declaration."""
+    old, new = committed.by_name(), fresh.by_name()
+    out: list[str] = []
+    for name in sorted(set(old) | set(new)):
+        a, b = old.get(name), new.get(name)
+        if a is None and b is not None:
+            out.append(f"{name} is missing from the ledger ({b.status})")
+        elif b is None and a is not None:
+            out.append(f"{name} is in the ledger but no longer in the sources")
+        elif a is not None and b is not None:
+            if a.status is not b.status:
+                out.append(f"{name}: {a.status} in the ledger, {b.status} in the sources")
+                continue
+            changed = [k for k in _COMPARED if getattr(a, k) != getattr(b, k)]
+            if changed:
+                out.append(f"{name}: {', '.join(changed)} changed")
+    return out
+
+
+def check_stale(committed: Ledger, fresh: Ledger, *, label: str, refresh: str, show: int = 3) -> list[Finding]:
+    diffs = ledger_differences(committed, fresh)
+    if not diffs:
+        return []
+    return [StaleLedger(label, tuple(diffs[:show]), len(diffs), refresh)]
+
+
+def evaluate(
+    ledger: Ledger,
+    *,
+    manifest: GateManifest | None = None,
+    ship: bool = False,
+    witnesses: bool = True,
+    allowed_axioms: Iterable[str] = (),
+    baseline: Ledger | None = None,
+    committed: Ledger | None = None,
+    committed_label: str = "lean_status.json",
+    refresh_command: str = "zerosorry scan . --out lean_status.json",
+    runner: WitnessRunner = run_witness,
+) -> GateResult:
+    """Run every applicable policy; the result lists the findings and which policies ran."""
+    result = GateResult()
+    if manifest is not None:
+        result.policies.append("zero-sorry")
+        if witnesses and any(e.witness and e.target == "zero-sorry" for e in manifest.entries):
+            result.policies.append("witness")
+        if ship:
+            result.policies.append("ship")
+        result.policies.append("axiom")
+        result.findings += check_entries(ledger, manifest, ship=ship, witnesses=witnesses, runner=runner)
+        result.findings += check_axioms(ledger, manifest, allowed_axioms)
+        result.checked_entries = sum(1 for e in manifest.entries if ship or e.target == "zero-sorry")
+    else:
+        result.notes.append("no manifest (appendix.toml): the entry, witness and axiom policies did not run")
+    if baseline is not None:
+        result.policies.append("baseline")
+        result.findings += check_baseline(ledger, baseline, manifest)
+    if committed is not None:
+        result.policies.append("stale-ledger")
+        result.findings += check_stale(committed, ledger, label=committed_label, refresh=refresh_command)
+    return result
