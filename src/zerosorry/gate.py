@@ -20,6 +20,7 @@ import importlib
 import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, ClassVar
 
 from .ledger.model import Ledger, Record, Status
@@ -531,3 +532,70 @@ def evaluate(
         result.policies.append("stale-ledger")
         result.findings += check_stale(committed, ledger, label=committed_label, refresh=refresh_command)
     return result
+
+
+# ------------------------------------------------------------------------------ loading
+def _from_toml_data(data: Mapping[str, Any], origin: str) -> GateManifest:
+    """Interim reader of the few manifest fields the gate needs, used only while
+    :mod:`zerosorry.appendix.manifest` (the manifest's owner) is not importable."""
+    from .errors import InputError
+
+    entries = []
+    for i, e in enumerate(data.get("entries", []) or []):
+        if not isinstance(e, Mapping) or not isinstance(e.get("id"), str):
+            raise InputError(f"{origin}: entries[{i}]: every entry needs an id")
+        lean = e.get("lean", [])
+        lean = [lean] if isinstance(lean, str) else lean
+        if not isinstance(lean, list) or not all(isinstance(n, str) for n in lean):
+            raise InputError(f"{origin}: entry {e['id']}: lean must be a list of names")
+        witness = e.get("witness")
+        entries.append(GateEntry(e["id"], tuple(lean), str(e.get("target", "open")),
+                                 witness if isinstance(witness, str) else None))
+    site = data.get("site", {}) or {}
+    allowed = site.get("allowed_axioms", []) if isinstance(site, Mapping) else []
+    return GateManifest(tuple(entries), frozenset(str(a) for a in allowed or []))
+
+
+def load_manifest(path: Path, *, project_root: Path | None = None) -> GateManifest:
+    """The gate's view of the manifest at ``path`` (entries, targets, witnesses, allowed axioms)."""
+    import os
+
+    from .errors import InputError
+
+    label = path.name
+    if project_root is not None:
+        try:
+            label = Path(os.path.relpath(path.resolve(), project_root.resolve())).as_posix()
+        except ValueError:
+            label = str(path)
+    try:
+        manifest_module: Any = importlib.import_module("zerosorry.appendix.manifest")
+    except ImportError:
+        manifest_module = None
+    if manifest_module is not None:
+        return _from_manifest_module(manifest_module, path, label)
+    import tomllib
+
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read: {exc.strerror or exc}") from exc
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise InputError(f"{path}: {exc}") from exc
+    m = _from_toml_data(data, str(path))
+    return GateManifest(m.entries, m.allowed_axioms, label)
+
+
+def load_manifest_bytes(data: bytes, *, label: str = "appendix.toml") -> GateManifest:
+    """The same, for a manifest read from a git revision."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="zerosorry-manifest-") as tmp:
+        p = Path(tmp) / "appendix.toml"
+        p.write_bytes(data)
+        m = load_manifest(p)
+    return GateManifest(m.entries, m.allowed_axioms, label)
+
+
+def _from_manifest_module(module: Any, path: Path, label: str) -> GateManifest:
+    raise NotImplementedError  # wired once zerosorry.appendix.manifest exists

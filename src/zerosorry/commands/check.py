@@ -1,0 +1,130 @@
+"""``zerosorry check PATH``: the CI gate.  Exit 0 when every policy holds, 1 when one is
+broken, 2 on a usage or input error."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from ..errors import InputError
+from ..gate import GateManifest, evaluate, load_manifest
+from ..ledger import io
+from ..ledger.model import Ledger
+from ..report import gate_report
+from ._common import add_scan_options, obtain_ledger
+
+NAME = "check"
+HELP = "the CI gate: exit 1 when a policy (zero-sorry entries, baseline, axioms, stale ledger) is broken"
+
+FORMATS = ("text", "github", "markdown", "json")
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    add_scan_options(p)
+    p.add_argument("--manifest", type=Path, default=None,
+                   help="the author's manifest (default: PATH/appendix.toml when it exists)")
+    p.add_argument("--ship", action="store_true",
+                   help="also require every load-bearing entry (every manifest entry) to be proven")
+    p.add_argument("--baseline", default=None, metavar="FILE|REV",
+                   help="a committed ledger (or a git revision of the project) that must not regress")
+    p.add_argument("--allow-axiom", action="append", default=[], metavar="NAME",
+                   help="a project axiom load-bearing derivations may rest on (repeatable; adds to "
+                        "the manifest's allowed_axioms)")
+    p.add_argument("--ledger", type=Path, default=None,
+                   help="the committed ledger that must match the sources "
+                        "(default: PATH/lean_status.json when it exists)")
+    p.add_argument("--no-witnesses", action="store_true", help="do not run the numeric witnesses")
+    p.add_argument("--format", choices=FORMATS, default=None,
+                   help="text (default), github (workflow annotations; the default when "
+                        "GITHUB_ACTIONS=true), markdown or json")
+
+
+def _manifest(args: argparse.Namespace) -> GateManifest | None:
+    if args.manifest is not None:
+        if not args.manifest.is_file():
+            raise InputError(f"{args.manifest}: no such manifest")
+        return load_manifest(args.manifest, project_root=args.path)
+    default = args.path / "appendix.toml"
+    return load_manifest(default, project_root=args.path) if default.is_file() else None
+
+
+def _baseline(args: argparse.Namespace) -> Ledger | None:
+    spec = args.baseline
+    if spec is None:
+        return None
+    if Path(spec).is_file():
+        return io.read(Path(spec))
+    from .. import gitsource
+
+    try:
+        repo, project = gitsource.toplevel(args.path)
+    except InputError:
+        raise InputError(f"--baseline {spec}: no such ledger file") from None
+    if not gitsource.is_revision(repo, spec):
+        raise InputError(f"--baseline {spec}: neither a ledger file nor a revision of {repo}")
+    with gitsource.GitObjects(repo) as objects:
+        cache = gitsource.open_cache(not args.no_cache, args.cache_dir)
+        try:
+            return gitsource.scan_revision(objects, gitsource.resolve(repo, spec), project, cache=cache,
+                                           jobs=args.jobs)
+        finally:
+            if cache is not None:
+                cache.close()
+
+
+def _repo_prefix(path: Path) -> str:
+    from .. import gitsource
+
+    try:
+        return gitsource.toplevel(path)[1]
+    except InputError:
+        return ""
+
+
+def run(args: argparse.Namespace) -> int:
+    if not args.path.is_dir():
+        raise InputError(f"{args.path}: no such directory")
+    manifest = _manifest(args)
+    if args.ship and manifest is None:
+        raise InputError(f"--ship needs a manifest: no appendix.toml in {args.path} (give --manifest FILE)")
+    baseline = _baseline(args)
+    committed_path = args.ledger if args.ledger is not None else args.path / "lean_status.json"
+    if args.ledger is not None and not args.ledger.is_file():
+        raise InputError(f"{args.ledger}: no such ledger")
+    committed = io.read(committed_path) if committed_path.is_file() else None
+    ledger = obtain_ledger(args)
+    refresh = f"zerosorry scan {args.path} --out {committed_path}"
+    result = evaluate(
+        ledger,
+        manifest=manifest,
+        ship=args.ship,
+        witnesses=not args.no_witnesses,
+        allowed_axioms=args.allow_axiom,
+        baseline=baseline,
+        committed=committed,
+        committed_label=str(committed_path),
+        refresh_command=refresh,
+    )
+    fmt = args.format or ("github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text")
+    target = str(args.path)
+    prefix = _repo_prefix(args.path) if fmt in ("github", "markdown") or os.environ.get("GITHUB_STEP_SUMMARY") else ""
+    if fmt == "json":
+        out = gate_report.json_report(result, target=target)
+    elif fmt == "github":
+        out = gate_report.github(result, target=target, prefix=prefix)
+    elif fmt == "markdown":
+        out = gate_report.markdown(result, target=target, prefix=prefix)
+    else:
+        out = gate_report.text(result, target=target)
+    if not (args.quiet and result.holds):
+        sys.stdout.write(out)
+    summary_file = os.environ.get("GITHUB_STEP_SUMMARY")
+    if summary_file:
+        try:
+            with open(summary_file, "a", encoding="utf-8") as fh:
+                fh.write(gate_report.markdown(result, target=target, prefix=prefix))
+        except OSError as exc:
+            print(f"zerosorry check: cannot append to GITHUB_STEP_SUMMARY: {exc}", file=sys.stderr)
+    return 0 if result.holds else 1
