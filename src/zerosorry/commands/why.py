@@ -1,0 +1,191 @@
+"""``zerosorry why NAME [PATH]``: the shortest chain from a declaration to every sorry,
+project axiom and trust extension its derivation reaches, with file:line at every step.
+
+The graph queries (``why``, ``impact``, name lookup) live here and are shared by
+:mod:`zerosorry.commands.impact`."""
+
+from __future__ import annotations
+
+import argparse
+import difflib
+import json
+import sys
+from collections import deque
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from ..errors import InputError
+from ..gate import GateManifest, load_manifest, own_trusts
+from ..ledger.model import Ledger, Record
+
+NAME = "why"
+HELP = "show the shortest chain from a declaration to each sorry, project axiom and trust extension it rests on"
+
+
+@dataclass(frozen=True)
+class Step:
+    name: str
+    file: str
+    line: int
+
+    def where(self) -> str:
+        return f"{self.file}:{self.line}"
+
+
+@dataclass(frozen=True)
+class Reason:
+    kind: str  # sorry | axiom | trust
+    what: str  # "sorry", the axiom's name, or the trust extension
+    chain: tuple[Step, ...]  # from the declaration asked about to the holder, both included
+    line: int  # the sorry's line, or the holder's declaration line
+
+
+# ------------------------------------------------------------------------------ queries
+def lookup(ledger: Ledger, name: str) -> Record:
+    """The record called ``name`` (or, when unambiguous, ending in ``.name``); an unknown name is
+    an input error that suggests close matches."""
+    by_name = ledger.by_name()
+    if name in by_name:
+        return by_name[name]
+    tail = [n for n in by_name if n.endswith("." + name)]
+    if len(tail) == 1:
+        return by_name[tail[0]]
+    if len(tail) > 1:
+        raise InputError(f"{name} is ambiguous: {', '.join(sorted(tail)[:8])}")
+    close = difflib.get_close_matches(name, list(by_name), n=5, cutoff=0.6)
+    shorts: dict[str, list[str]] = {}
+    for n in by_name:
+        shorts.setdefault(n.rsplit(".", 1)[-1], []).append(n)
+    short_name = name.rsplit(".", 1)[-1]
+    for s in difflib.get_close_matches(short_name, list(shorts), n=5, cutoff=0.6):
+        close.extend(x for x in shorts[s] if x not in close)
+    hint = f"; did you mean {', '.join(close[:5])}?" if close else ""
+    raise InputError(f"unknown declaration {name}{hint}")
+
+
+def _bfs(start: str, edges: Mapping[str, list[str]]) -> dict[str, str | None]:
+    """Parents of a breadth-first search from ``start`` (shortest chains, ties by name)."""
+    parent: dict[str, str | None] = {start: None}
+    queue = deque([start])
+    while queue:
+        v = queue.popleft()
+        for w in sorted(edges.get(v, ())):
+            if w not in parent:
+                parent[w] = v
+                queue.append(w)
+    return parent
+
+
+def _chain(parent: Mapping[str, str | None], end: str, by_name: Mapping[str, Record]) -> tuple[Step, ...]:
+    names = []
+    cur: str | None = end
+    while cur is not None:
+        names.append(cur)
+        cur = parent[cur]
+    names.reverse()
+    return tuple(Step(n, by_name[n].file, by_name[n].line) for n in names)
+
+
+def why(ledger: Ledger, name: str) -> list[Reason]:
+    """Each sorry holder, project axiom and trust-extension user reached from ``name``, with the
+    shortest chain to it, nearest first."""
+    by_name = ledger.by_name()
+    root = lookup(ledger, name)
+    edges = {r.name: [u for u in r.uses if u in by_name] for r in ledger.records}
+    parent = _bfs(root.name, edges)
+    order = list(parent)  # BFS order: nearest first
+    trusts = own_trusts(by_name)
+    reasons: list[Reason] = []
+    found_trusts: set[str] = set()
+    for n in order:
+        r = by_name[n]
+        for line in r.sorry_lines[:1]:
+            reasons.append(Reason("sorry", "sorry", _chain(parent, n, by_name), line))
+        if r.kind == "axiom":
+            reasons.append(Reason("axiom", n, _chain(parent, n, by_name), r.line))
+        for t in sorted(trusts.get(n, ())):
+            reasons.append(Reason("trust", t, _chain(parent, n, by_name), r.line))
+            found_trusts.add(t)
+    # a trust used only inside a mutual block has no single owner: point at its deepest member
+    for t in sorted(set(root.trusts) - found_trusts):
+        holders = [n for n in order if t in by_name[n].trusts]
+        if holders:
+            n = holders[-1]
+            reasons.append(Reason("trust", t, _chain(parent, n, by_name), by_name[n].line))
+    rank = {"sorry": 0, "axiom": 1, "trust": 2}
+    reasons.sort(key=lambda x: (rank[x.kind], len(x.chain), x.chain[-1].name))
+    return reasons
+
+
+# ------------------------------------------------------------------------------ CLI
+def add_source_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("name", help="a declaration's name (fully qualified, or its unambiguous last part)")
+    p.add_argument("path", nargs="?", type=Path, default=Path("."),
+                   help="the Lean project's root, scanned on the fly (default: .)")
+    p.add_argument("--ledger", type=Path, default=None, help="read this ledger instead of scanning")
+    p.add_argument("--manifest", type=Path, default=None,
+                   help="the author's manifest (default: PATH/appendix.toml when it exists)")
+    p.add_argument("--format", choices=("text", "json"), default="text")
+    p.add_argument("-j", "--jobs", type=int, default=None, help="parallel parser processes")
+    p.add_argument("--no-cache", action="store_true", help="do not use the content-hash parse cache")
+    p.add_argument("--cache-dir", type=Path, default=None, help="where the parse cache lives")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+
+
+def source_ledger(args: argparse.Namespace) -> Ledger:
+    from ._common import obtain_ledger
+
+    if args.ledger is None and not args.path.is_dir():
+        raise InputError(f"{args.path}: no such directory")
+    return obtain_ledger(args, ledger_file=args.ledger)
+
+
+def source_manifest(args: argparse.Namespace) -> GateManifest | None:
+    if args.manifest is not None:
+        if not args.manifest.is_file():
+            raise InputError(f"{args.manifest}: no such manifest")
+        return load_manifest(args.manifest, project_root=args.path)
+    default = args.path / "appendix.toml"
+    return load_manifest(default, project_root=args.path) if default.is_file() else None
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    add_source_options(p)
+
+
+def _arrowed(chain: tuple[Step, ...]) -> list[str]:
+    width = max(len(s.name) for s in chain)
+    return [f"  {'   ' if i == 0 else '-> '}{s.name.ljust(width)}  {s.where()}" for i, s in enumerate(chain)]
+
+
+def render_text(record: Record, reasons: list[Reason]) -> str:
+    head = f"{record.name} ({record.file}:{record.line}) is {record.status}"
+    if not reasons:
+        return f"{head}: no sorry, project axiom or trust extension anywhere in its derivation.\n"
+    counts = {k: sum(1 for r in reasons if r.kind == k) for k in ("sorry", "axiom", "trust")}
+    lines = [f"{head}; its derivation reaches {counts['sorry']} sorry holder(s), "
+             f"{counts['axiom']} project axiom(s), {counts['trust']} trust extension use(s)."]
+    for r in reasons:
+        end = r.chain[-1]
+        if r.kind == "sorry":
+            title = f"sorry at {end.file}:{r.line} in {end.name}:"
+        elif r.kind == "axiom":
+            title = f"project axiom {r.what} ({end.where()}):"
+        else:
+            title = f"trust extension {r.what} in {end.name} ({end.where()}):"
+        lines += ["", title, *_arrowed(r.chain)]
+    return "\n".join(lines) + "\n"
+
+
+def run(args: argparse.Namespace) -> int:
+    ledger = source_ledger(args)
+    record = lookup(ledger, args.name)
+    reasons = why(ledger, record.name)
+    if args.format == "json":
+        data = {"name": record.name, "status": record.status.value, "file": record.file,
+                "line": record.line, "reasons": [asdict(r) for r in reasons]}
+        sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+    else:
+        sys.stdout.write(render_text(record, reasons))
+    return 0
