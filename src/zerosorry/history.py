@@ -1,0 +1,349 @@
+"""Proof status over a project's first-parent history, kept in SQLite, and its burn-down SVG.
+
+Each commit is scanned from git objects (the parse cache makes unchanged files free) and
+recorded in one transaction: its counts and every declaration's status, or nothing.  A run
+skips the commits already recorded, so an interrupted run resumes where it stopped.
+
+Schema (``PRAGMA user_version``; :func:`migrate` upgrades older databases in place):
+
+* v1 — ``commits(sha PRIMARY KEY, committed, subject, declarations, sorries, proven, deferred,
+  stub, axiom)`` and ``statuses(sha, name, status)``;
+* v2 — commits get an integer id and the load-bearing entry counts (``entries_total``,
+  ``entries_proven``; NULL where the commit has no manifest); declaration names are interned
+  in ``names`` and ``statuses`` is keyed by ``(commit_id, name_id)``; a ``meta`` table records
+  the project directory the database belongs to.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from html import escape
+from pathlib import Path
+
+from .errors import InputError
+from .gate import GateManifest, load_manifest_bytes
+from .gitsource import GitObjects, Revision, scan_revision
+from .ledger.model import Ledger, Status
+from .scan import ParseCache
+
+SCHEMA_VERSION = 2
+
+_V2 = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS commits (
+    id INTEGER PRIMARY KEY,
+    sha TEXT NOT NULL UNIQUE,
+    committed INTEGER NOT NULL,
+    subject TEXT NOT NULL,
+    declarations INTEGER NOT NULL,
+    sorries INTEGER NOT NULL,
+    proven INTEGER NOT NULL,
+    deferred INTEGER NOT NULL,
+    stub INTEGER NOT NULL,
+    axiom INTEGER NOT NULL,
+    entries_total INTEGER,
+    entries_proven INTEGER
+);
+CREATE TABLE IF NOT EXISTS names (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE);
+CREATE TABLE IF NOT EXISTS statuses (
+    commit_id INTEGER NOT NULL REFERENCES commits(id),
+    name_id INTEGER NOT NULL REFERENCES names(id),
+    status TEXT NOT NULL,
+    PRIMARY KEY (commit_id, name_id)
+) WITHOUT ROWID;
+"""
+
+
+def _migrate_1_to_2(db: sqlite3.Connection) -> None:
+    db.execute("ALTER TABLE commits RENAME TO commits_v1")
+    db.execute("ALTER TABLE statuses RENAME TO statuses_v1")
+    for stmt in _V2.split(";"):
+        if stmt.strip():
+            db.execute(stmt)
+    db.execute(
+        "INSERT INTO commits (sha, committed, subject, declarations, sorries, proven, deferred, stub, axiom)"
+        " SELECT sha, committed, subject, declarations, sorries, proven, deferred, stub, axiom"
+        " FROM commits_v1 ORDER BY committed, rowid"
+    )
+    db.execute("INSERT INTO names (name) SELECT DISTINCT name FROM statuses_v1 ORDER BY name")
+    db.execute(
+        "INSERT INTO statuses (commit_id, name_id, status)"
+        " SELECT c.id, n.id, s.status FROM statuses_v1 s"
+        " JOIN commits c ON c.sha = s.sha JOIN names n ON n.name = s.name"
+    )
+    db.execute("DROP TABLE statuses_v1")
+    db.execute("DROP TABLE commits_v1")
+
+
+_MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {1: _migrate_1_to_2}
+
+
+def migrate(db: sqlite3.Connection) -> int:
+    """Bring ``db`` to :data:`SCHEMA_VERSION`, one step per transaction; returns the version
+    it started at (0 for a new database)."""
+    start = int(db.execute("PRAGMA user_version").fetchone()[0])
+    if start > SCHEMA_VERSION:
+        raise InputError(f"history database has schema version {start}; this zerosorry reads up to "
+                         f"{SCHEMA_VERSION} (upgrade zerosorry)")
+    version = start
+    if version == 0:
+        db.executescript("BEGIN;" + _V2 + f"PRAGMA user_version = {SCHEMA_VERSION};COMMIT;")
+        return start
+    while version < SCHEMA_VERSION:
+        step = _MIGRATIONS[version]
+        db.execute("BEGIN")
+        try:
+            step(db)
+            db.execute(f"PRAGMA user_version = {version + 1}")
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        version += 1
+    return start
+
+
+def open_db(path: Path, *, project: str | None = None) -> sqlite3.Connection:
+    """Open (creating or migrating) the history database; ``project`` must match the one it
+    was made for."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        db = sqlite3.connect(path, timeout=30, isolation_level=None)
+        db.execute("PRAGMA foreign_keys = ON")
+        migrate(db)
+    except sqlite3.DatabaseError as exc:
+        raise InputError(f"{path}: not a usable history database: {exc}") from exc
+    if project is not None:
+        row = db.execute("SELECT value FROM meta WHERE key = 'project'").fetchone()
+        if row is None:
+            db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('project', ?)", (project,))
+        elif row[0] != project:
+            db.close()
+            raise InputError(f"{path} records the project {row[0] or '.'!r}, not {project or '.'!r}; "
+                             "give another --db")
+    return db
+
+
+@dataclass(frozen=True)
+class CommitCounts:
+    sha: str
+    committed: int
+    subject: str
+    declarations: int
+    sorries: int
+    proven: int
+    deferred: int
+    stub: int
+    axiom: int
+    entries_total: int | None
+    entries_proven: int | None
+
+
+def counts_of(rev: Revision, ledger: Ledger, manifest: GateManifest | None) -> CommitCounts:
+    c = ledger.status_counts()
+    total = proven = None
+    if manifest is not None:
+        by_name = ledger.by_name()
+        total = len(manifest.entries)
+        proven = sum(
+            1 for e in manifest.entries
+            if e.lean and all(n in by_name and by_name[n].status is Status.PROVEN for n in e.lean)
+        )
+    return CommitCounts(rev.sha, rev.time, rev.subject, len(ledger.records), ledger.sorry_count(),
+                        c["proven"], c["deferred"], c["stub"], c["axiom"], total, proven)
+
+
+def recorded(db: sqlite3.Connection) -> set[str]:
+    return {row[0] for row in db.execute("SELECT sha FROM commits")}
+
+
+def store(db: sqlite3.Connection, counts: CommitCounts, statuses: Sequence[tuple[str, str]]) -> None:
+    """Record one commit and its declarations' statuses: all of it, or (on any error) none."""
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        cur = db.execute(
+            "INSERT INTO commits (sha, committed, subject, declarations, sorries, proven, deferred,"
+            " stub, axiom, entries_total, entries_proven) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+            (counts.sha, counts.committed, counts.subject, counts.declarations, counts.sorries,
+             counts.proven, counts.deferred, counts.stub, counts.axiom, counts.entries_total,
+             counts.entries_proven),
+        )
+        commit_id = cur.lastrowid
+        db.executemany("INSERT OR IGNORE INTO names (name) VALUES (?)", ((n,) for n, _ in statuses))
+        ids: dict[str, int] = {}
+        names = [n for n, _ in statuses]
+        for i in range(0, len(names), 500):
+            chunk = names[i : i + 500]
+            q = f"SELECT name, id FROM names WHERE name IN ({','.join('?' * len(chunk))})"
+            ids.update(db.execute(q, chunk).fetchall())
+        db.executemany(
+            "INSERT INTO statuses (commit_id, name_id, status) VALUES (?, ?, ?)",
+            ((commit_id, ids[n], s) for n, s in statuses),
+        )
+        db.execute("COMMIT")
+    except BaseException:
+        db.execute("ROLLBACK")
+        raise
+
+
+@dataclass
+class RunReport:
+    total: int = 0
+    scanned: int = 0
+    skipped: int = 0  # already recorded
+
+
+def record_history(
+    db: sqlite3.Connection,
+    objects: GitObjects,
+    revs: Sequence[Revision],
+    project: str = "",
+    *,
+    cache: ParseCache | None = None,
+    jobs: int | None = None,
+    on_commit: Callable[[int, int, CommitCounts], None] | None = None,
+) -> RunReport:
+    """Scan and record every commit of ``revs`` not yet in ``db``, oldest first."""
+    done = recorded(db)
+    report = RunReport(total=len(revs))
+    manifests: dict[str, GateManifest | None] = {}
+    for i, rev in enumerate(revs):
+        if rev.sha in done:
+            report.skipped += 1
+            continue
+        tree = objects.tree(rev.sha, project)
+        blobs = objects.blobs(list(tree.values()))
+        files = {p: blobs[oid] for p, oid in tree.items()}
+        ledger: Ledger | None = None
+        if any(p.endswith(".lean") and p != "lakefile.lean" for p in files):
+            ledger = scan_revision(objects, rev, project, cache=cache, jobs=jobs, files=files)
+        manifest = None
+        if "appendix.toml" in tree:
+            oid = tree["appendix.toml"]
+            if oid not in manifests:
+                try:
+                    manifests[oid] = load_manifest_bytes(files["appendix.toml"])
+                except InputError:  # a broken manifest at some commit: no entry counts there
+                    manifests[oid] = None
+            manifest = manifests[oid]
+        if ledger is None:  # the project did not exist yet at this commit
+            counts = CommitCounts(rev.sha, rev.time, rev.subject, 0, 0, 0, 0, 0, 0, None, None)
+            store(db, counts, [])
+        else:
+            counts = counts_of(rev, ledger, manifest)
+            store(db, counts, [(r.name, r.status.value) for r in ledger.records])
+        done.add(rev.sha)
+        report.scanned += 1
+        if on_commit is not None:
+            on_commit(i + 1, len(revs), counts)
+    return report
+
+
+def load_counts(db: sqlite3.Connection, shas: Sequence[str] | None = None) -> list[CommitCounts]:
+    """Recorded counts, in the order of ``shas`` (those not recorded are left out), or all of
+    them by commit time."""
+    q = ("SELECT sha, committed, subject, declarations, sorries, proven, deferred, stub, axiom,"
+         " entries_total, entries_proven FROM commits")
+    rows = {r[0]: CommitCounts(*r) for r in db.execute(q)}
+    if shas is None:
+        return sorted(rows.values(), key=lambda c: (c.committed, c.sha))
+    return [rows[s] for s in shas if s in rows]
+
+
+def statuses_at(db: sqlite3.Connection, sha: str) -> dict[str, str]:
+    q = ("SELECT n.name, s.status FROM statuses s JOIN names n ON n.id = s.name_id"
+         " JOIN commits c ON c.id = s.commit_id WHERE c.sha = ?")
+    return dict(db.execute(q, (sha,)).fetchall())
+
+
+# ------------------------------------------------------------------------------ the burn-down
+SERIES = (
+    ("sorries", "sorry tokens", "#c0392b"),
+    ("deferred", "deferred declarations", "#d68910"),
+    ("entries_proven", "proven load-bearing entries", "#1e8449"),
+)
+
+
+def _nice_max(v: int) -> int:
+    if v <= 5:
+        return 5
+    step = 10 ** (len(str(v)) - 1)
+    for m in (1, 2, 2.5, 5, 10):
+        top = int(m * step)
+        if top >= v:
+            return top
+    return v
+
+
+def _date(t: int) -> str:
+    return datetime.fromtimestamp(t, tz=timezone.utc).strftime("%Y-%m-%d")
+
+
+def burndown_svg(counts: Sequence[CommitCounts], *, title: str = "zerosorry burn-down") -> str:
+    """A self-contained SVG (no scripts, no external references; every text escaped).  Commits
+    at which the project has no declarations yet are left out."""
+    counts = [c for c in counts if c.declarations > 0]
+    w, h = 960, 420
+    left, right, top, bottom = 64, 24, 56, 72
+    pw, ph = w - left - right, h - top - bottom
+    out = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" viewBox="0 0 {w} {h}" '
+        f'role="img" aria-labelledby="zs-title" font-family="system-ui, sans-serif" font-size="12">',
+        f'<title id="zs-title">{escape(title)}</title>',
+        f'<rect x="0" y="0" width="{w}" height="{h}" fill="#ffffff"/>',
+        f'<text x="{left}" y="24" font-size="16" font-weight="bold">{escape(title)}</text>',
+    ]
+    if not counts:
+        out.append(f'<text x="{w // 2}" y="{h // 2}" text-anchor="middle">no commits recorded</text>')
+        out.append("</svg>")
+        return "\n".join(out) + "\n"
+    values = [c.sorries for c in counts] + [c.deferred for c in counts]
+    values += [c.entries_proven or 0 for c in counts]
+    ymax = _nice_max(max(values) or 1)
+    n = len(counts)
+
+    def x(i: int) -> float:
+        return left + (pw * i / (n - 1) if n > 1 else pw / 2)
+
+    def y(v: float) -> float:
+        return top + ph - ph * v / ymax
+
+    # axes and grid
+    for k in range(6):
+        v = ymax * k / 5
+        yy = y(v)
+        out.append(f'<line x1="{left}" y1="{yy:.1f}" x2="{left + pw}" y2="{yy:.1f}" stroke="#e5e5e5"/>')
+        label = f"{v:g}"
+        out.append(f'<text x="{left - 8}" y="{yy + 4:.1f}" text-anchor="end" fill="#444">{label}</text>')
+    out.append(f'<line x1="{left}" y1="{top + ph}" x2="{left + pw}" y2="{top + ph}" stroke="#444"/>')
+    out.append(f'<line x1="{left}" y1="{top}" x2="{left}" y2="{top + ph}" stroke="#444"/>')
+    ticks = sorted({0, n - 1, *(round(j * (n - 1) / 5) for j in range(1, 5))}) if n > 1 else [0]
+    for i in ticks:
+        c = counts[i]
+        anchor = "start" if i == 0 and n > 1 else "end" if i == n - 1 and n > 1 else "middle"
+        out.append(f'<line x1="{x(i):.1f}" y1="{top + ph}" x2="{x(i):.1f}" y2="{top + ph + 5}" stroke="#444"/>')
+        out.append(f'<text x="{x(i):.1f}" y="{top + ph + 18}" text-anchor="{anchor}" fill="#444">'
+                   f"{escape(c.sha[:7])}</text>")
+        out.append(f'<text x="{x(i):.1f}" y="{top + ph + 32}" text-anchor="{anchor}" fill="#777">'
+                   f"{escape(_date(c.committed))}</text>")
+    out.append(f'<text x="{left + pw / 2:.1f}" y="{h - 8}" text-anchor="middle" fill="#444">'
+               f"{n} commit{'s' if n != 1 else ''}, first parent, oldest to newest</text>")
+    # series
+    for j, (attr, label, colour) in enumerate(SERIES):
+        pts = [(i, getattr(c, attr)) for i, c in enumerate(counts) if getattr(c, attr) is not None]
+        if pts:
+            path = " ".join(f"{x(i):.1f},{y(v):.1f}" for i, v in pts)
+            out.append(f'<polyline points="{path}" fill="none" stroke="{colour}" stroke-width="2" '
+                       f'data-series="{attr}"/>')
+            last_i, last_v = pts[-1]
+            out.append(f'<circle cx="{x(last_i):.1f}" cy="{y(last_v):.1f}" r="3" fill="{colour}">'
+                       f"<title>{escape(f'{label}: {last_v} at {counts[last_i].sha[:7]}')}</title></circle>")
+        lx = left + 8 + j * 230
+        out.append(f'<line x1="{lx}" y1="42" x2="{lx + 22}" y2="42" stroke="{colour}" stroke-width="3"/>')
+        now = pts[-1][1] if pts else "n/a"
+        out.append(f'<text x="{lx + 28}" y="46">{escape(f"{label} ({now})")}</text>')
+    out.append("</svg>")
+    return "\n".join(out) + "\n"
