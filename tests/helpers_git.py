@@ -113,3 +113,118 @@ def fast_import(
         git(repo, "symbolic-ref", "HEAD", f"refs/heads/{branch}")
     git(repo, "reset", "-q", "--hard", branch)
     return [shas[i + 1] for i in range(len(commits))]
+
+
+# ------------------------------------------------------------------------------ a small project
+#: A Lean project with chains through three files: a sorry two steps below a theorem, an
+#: axiom and a trust extension reached from other files.
+DEMO_BASE = """namespace Demo
+
+theorem helper (n : Nat) : n = n := rfl
+
+theorem gap_lemma (n : Nat) : n + 0 = n := by
+  sorry
+
+axiom plumbing : ∀ n : Nat, n = n
+
+theorem via_axiom (n : Nat) : n = n := plumbing n
+
+end Demo
+"""
+
+DEMO_MID = """import Demo.Base
+
+namespace Demo
+
+theorem mid (n : Nat) : n = n := helper n
+
+theorem mid_gap (n : Nat) : n + 0 = n := gap_lemma n
+
+theorem mid_native : 10 < 20 := by native_decide
+
+end Demo
+"""
+
+DEMO_TOP = """import Demo.Mid
+
+namespace Demo
+
+theorem top_ok (n : Nat) : n = n := mid n
+
+theorem top_deferred (n : Nat) : n + 0 = n := mid_gap n
+
+theorem top_axiom (n : Nat) : n = n := via_axiom n
+
+theorem top_native : 10 < 20 := mid_native
+
+end Demo
+"""
+
+DEMO_LAKEFILE = """name = "demo"
+defaultTargets = ["Demo"]
+
+[[lean_lib]]
+name = "Demo"
+"""
+
+
+def demo_manifest(*, allowed: str = '["Demo.plumbing"]', witness_ok: str | None = None,
+                  extra_entries: str = "") -> str:
+    witness = f'witness = "{witness_ok}"\n' if witness_ok else ""
+    return f"""[site]
+title = "demo appendix"
+paper_title = "A demo"
+allowed_axioms = {allowed}
+
+[[families]]
+id = "demo"
+title = "Demo"
+explanation = "Demo family."
+
+[[entries]]
+id = "top-ok"
+lean = ["Demo.top_ok"]
+family = "demo"
+title = "Top is fine"
+statement = 'n = n'
+summary = "Proven through two files."
+why = "It is load-bearing."
+target = "zero-sorry"
+{witness}
+[[entries]]
+id = "top-deferred"
+lean = ["Demo.top_deferred"]
+family = "demo"
+title = "Top waits"
+statement = 'n + 0 = n'
+summary = "Waits on a gap two files down."
+why = "It is load-bearing."
+target = "in-progress"
+
+[[entries]]
+id = "top-axiom"
+lean = ["Demo.top_axiom"]
+family = "demo"
+title = "Top on an axiom"
+statement = 'n = n'
+summary = "Rests on the plumbing axiom."
+why = "It is load-bearing."
+target = "zero-sorry"
+{extra_entries}"""
+
+
+def demo_files(prefix: str = "proj/", **overrides: str | None) -> dict[str, str | None]:
+    files: dict[str, str | None] = {
+        "lakefile.toml": DEMO_LAKEFILE,
+        "Demo/Base.lean": DEMO_BASE,
+        "Demo/Mid.lean": DEMO_MID,
+        "Demo/Top.lean": DEMO_TOP,
+        "appendix.toml": demo_manifest(),
+    }
+    files.update(overrides)
+    return {prefix + k: v for k, v in files.items()}
+
+
+def line_of(text: str, needle: str) -> int:
+    """1-based line of the first occurrence of ``needle`` in ``text``."""
+    return text[: text.index(needle)].count("\n") + 1

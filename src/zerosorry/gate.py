@@ -321,13 +321,18 @@ def sorry_site(ledger_by_name: Mapping[str, Record], via: Sequence[str]) -> tupl
 
 
 def _suggest(name: str, known: Iterable[str]) -> str | None:
+    """The likeliest intended name: the same last component in another namespace, else a name
+    extending it (a rename that added a suffix), else the closest by edit similarity."""
     import difflib
 
-    known = list(known)
-    short = {k.rsplit(".", 1)[-1]: k for k in known}
+    known = sorted(known)
     tail = name.rsplit(".", 1)[-1]
-    if tail in short:
-        return short[tail]
+    same_tail = [k for k in known if k.rsplit(".", 1)[-1] == tail]
+    if same_tail:
+        return same_tail[0]
+    longer = [k for k in known if k.startswith(name)]
+    if longer:
+        return min(longer, key=len)
     close = difflib.get_close_matches(name, known, n=1, cutoff=0.75)
     return close[0] if close else None
 
@@ -474,21 +479,21 @@ def ledger_differences(committed: Ledger, fresh: Ledger) -> list[str]:
     """How ``committed`` differs from ``fresh`` in declarations and statuses (never in the
     generation time or the source label), one short phrase per declaration."""
     old, new = committed.by_name(), fresh.by_name()
-    out: list[str] = []
+    ranked: list[tuple[int, str]] = []  # status changes first, then presence, then the rest
     for name in sorted(set(old) | set(new)):
         a, b = old.get(name), new.get(name)
         if a is None and b is not None:
-            out.append(f"{name} is missing from the ledger ({b.status})")
+            ranked.append((1, f"{name} is missing from the ledger ({b.status})"))
         elif b is None and a is not None:
-            out.append(f"{name} is in the ledger but no longer in the sources")
+            ranked.append((1, f"{name} is in the ledger but no longer in the sources"))
         elif a is not None and b is not None:
             if a.status is not b.status:
-                out.append(f"{name}: {a.status} in the ledger, {b.status} in the sources")
+                ranked.append((0, f"{name}: {a.status} in the ledger, {b.status} in the sources"))
                 continue
             changed = [k for k in _COMPARED if getattr(a, k) != getattr(b, k)]
             if changed:
-                out.append(f"{name}: {', '.join(changed)} changed")
-    return out
+                ranked.append((2, f"{name}: {', '.join(changed)} changed"))
+    return [text for _, text in sorted(ranked, key=lambda x: x[0])]
 
 
 def check_stale(committed: Ledger, fresh: Ledger, *, label: str, refresh: str, show: int = 3) -> list[Finding]:
