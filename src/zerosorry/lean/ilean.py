@@ -103,7 +103,8 @@ def _loc(loc: Any) -> tuple[int, int, str | None]:
     """(1-based line, 1-based column, enclosing declaration) of a location array."""
     if not isinstance(loc, list) or len(loc) not in (4, 5, 13):
         raise IleanError(f"location {loc!r}: expected 4, 5 or 13 entries")
-    line, col = _nat(loc[0], "line") + 1, _nat(loc[1], "column") + 1
+    line, col, _, _ = (_nat(x, "position") for x in loc[:4])
+    line, col = line + 1, col + 1
     parent = None
     if len(loc) > 4:
         if not isinstance(loc[4], str):
