@@ -82,10 +82,12 @@ def first_parent_history(
 ) -> list[Revision]:
     """The first-parent chain ending at ``head``, oldest first: from ``since`` (inclusive) if
     given, and only the newest ``max_commits`` if given."""
+    start = resolve(repo, since) if since else None
+    head = resolve(repo, head).sha
     args = ["log", "--first-parent", "--format=%H %ct %s"]
     if max_commits is not None:
         args.append(f"--max-count={max_commits}")
-    args.append(f"{since}..{head}" if since else head)
+    args.append(f"{start.sha}..{head}" if start else head)
     args.append("--")
     out = _run_git(repo, *args).decode("utf-8", errors="replace")
     revs = []
@@ -94,8 +96,7 @@ def first_parent_history(
             sha, ct, *subject = line.split(" ", 2)
             revs.append(Revision(sha, int(ct), subject[0] if subject else ""))
     revs.reverse()
-    if since:
-        start = resolve(repo, since)
+    if start is not None:
         if not revs or revs[0].sha != start.sha:
             revs.insert(0, start)
     if max_commits is not None:
