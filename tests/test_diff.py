@@ -7,7 +7,16 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers_git import DEMO_BASE, DEMO_MID, DEMO_TOP, commit, demo_files, init_repo, line_of, write_files
+from tests.helpers_git import (
+    DEMO_BASE,
+    DEMO_MID,
+    DEMO_TOP,
+    commit,
+    demo_files,
+    init_repo,
+    line_of,
+    write_files,
+)
 from zerosorry.cli import main
 
 BASE, MID, TOP = "Demo/Base.lean", "Demo/Mid.lean", "Demo/Top.lean"

@@ -96,9 +96,8 @@ def first_parent_history(
             sha, ct, *subject = line.split(" ", 2)
             revs.append(Revision(sha, int(ct), subject[0] if subject else ""))
     revs.reverse()
-    if start is not None:
-        if not revs or revs[0].sha != start.sha:
-            revs.insert(0, start)
+    if start is not None and (not revs or revs[0].sha != start.sha):
+        revs.insert(0, start)
     if max_commits is not None:
         revs = revs[-max_commits:] if max_commits > 0 else []
     return revs
