@@ -53,13 +53,14 @@ def lookup(ledger: Ledger, name: str) -> Record:
         return by_name[tail[0]]
     if len(tail) > 1:
         raise InputError(f"{name} is ambiguous: {', '.join(sorted(tail)[:8])}")
-    close = difflib.get_close_matches(name, list(by_name), n=5, cutoff=0.6)
+    # compare last components (a shared namespace would make every name look alike), then whole names
     shorts: dict[str, list[str]] = {}
     for n in by_name:
         shorts.setdefault(n.rsplit(".", 1)[-1], []).append(n)
-    short_name = name.rsplit(".", 1)[-1]
-    for s in difflib.get_close_matches(short_name, list(shorts), n=5, cutoff=0.6):
-        close.extend(x for x in shorts[s] if x not in close)
+    close: list[str] = []
+    for s in difflib.get_close_matches(name.rsplit(".", 1)[-1], list(shorts), n=5, cutoff=0.75):
+        close.extend(sorted(shorts[s]))
+    close += [n for n in difflib.get_close_matches(name, list(by_name), n=5, cutoff=0.9) if n not in close]
     hint = f"; did you mean {', '.join(close[:5])}?" if close else ""
     raise InputError(f"unknown declaration {name}{hint}")
 
