@@ -168,6 +168,9 @@ def run_streaming(cmd: Sequence[str], cwd: Path, timeout: float | None,
         return ProcessResult(None, "".join(out), time.monotonic() - start)
     rc = proc.wait()
     reader.join(timeout=2.0)
+    if proc.stdout is not None:
+        with contextlib.suppress(OSError):
+            proc.stdout.close()
     return ProcessResult(rc, "".join(out), time.monotonic() - start)
 
 
@@ -230,6 +233,14 @@ def _source_imports(root: Path, file: str) -> list[str]:
         if m:
             out.extend(m.group(1).split())
     return out
+
+
+def _strip_prefix(file: str, prefixes: Iterable[str]) -> str:
+    """``src/A/B.lean`` -> ``A/B.lean`` when other modules live under ``src/`` (a srcDir)."""
+    for p in sorted(prefixes, key=len, reverse=True):
+        if p and file.startswith(p):
+            return file[len(p):]
+    return file
 
 
 def _module_of(file: str) -> str:
@@ -340,7 +351,8 @@ def run_lean(source: Ledger, root: Path, *, targets: Sequence[str] = (),
 
     # modules that failed, and every module importing one of them, cannot be imported
     failed_files = {m.file for m in errors if m.file is not None}
-    blocked = {module_of_file[f] for f in failed_files if f in module_of_file}
+    prefixes = {f[: len(f) - len(m.replace(".", "/") + ".lean")] for m, f in file_of_module.items()}
+    blocked = {module_of_file.get(f) or _module_of(_strip_prefix(f, prefixes)) for f in failed_files}
     imports = {mod: (ileans[mod].imports if mod in ileans and ileans[mod].imports
                      else _source_imports(root, f)) for mod, f in file_of_module.items()}
     changed = True
