@@ -306,7 +306,9 @@ def test_successful_build_with_old_lake_log(project: Path, monkeypatch: pytest.M
     log.write_text("[0/3] Building Demo.Basic\n"
                    "warning: ./././Demo/Basic.lean:24:8: declaration uses 'sorry'\n"
                    "[1/3] Building Demo.Sorry\n"
-                   "warning: ./././Demo/Sorry.lean:4:8: declaration uses 'sorry'\n", encoding="utf-8")
+                   "warning: ./././Demo/Sorry.lean:4:8: declaration uses 'sorry'\n"
+                   "warning: ./.lake/packages/dep/Demo/Broken.lean:14:8: declaration uses 'sorry'\n",
+                   encoding="utf-8")
     monkeypatch.setenv("FAKE_LAKE_BUILD_OUTPUT", str(log))
     monkeypatch.setenv("FAKE_LAKE_BUILD_RC", "0")
     out = apply_engine(demo_ledger(), project, "both", lake=LAKE, timeout=20)
@@ -314,6 +316,8 @@ def test_successful_build_with_old_lake_log(project: Path, monkeypatch: pytest.M
     assert by["Demo.by_macro"].status is D
     # Broken built this time but has no ilean: unanswered, so the source status stands
     assert by["Demo.broken"].status is P and by["Demo.broken"].reason is None
+    # a dependency's file of the same relative path is not the project's
+    assert by["Demo.fine_in_broken"].status is P
 
 
 def test_query_that_lean_cannot_run(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:

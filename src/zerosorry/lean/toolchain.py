@@ -213,6 +213,8 @@ def _rel(path: str, root: Path, files: set[str]) -> str | None:
     p = PurePosixPath(p).as_posix()
     if p in files:
         return p
+    if ".lake/" in p or "lake-packages/" in p or p.startswith("/"):
+        return None  # a dependency's file, never the project's
     for f in files:  # printed relative to another directory: match the longest suffix
         if f.endswith("/" + p) or p.endswith("/" + f):
             return f
@@ -312,9 +314,12 @@ def run_lean(source: Ledger, root: Path, *, targets: Sequence[str] = (),
             f"`{' '.join(cmd)}` did not finish within {timeout:g} s and was stopped "
             "(raise --lean-timeout, or build once with `lake build` first)")
     log = parse_build_log(build.output)
+    rel_cache: dict[str, str | None] = {}
     for m in log.messages:
         if m.file is not None:
-            m.file = _rel(m.file, root, files) or m.file
+            if m.file not in rel_cache:
+                rel_cache[m.file] = _rel(m.file, root, files)
+            m.file = rel_cache[m.file] or m.file
     errors = [m for m in log.errors if m.file in files]
     sorries = [m for m in log.sorry_warnings if m.file in files]
     if build.returncode != 0 and not errors:
@@ -391,8 +396,10 @@ def run_lean(source: Ledger, root: Path, *, targets: Sequence[str] = (),
                     f"Lean declares {d.name} here; the source engine did not see it",
                     mfile, d.line, d.column, Severity.INFO))
                 continue
+            # a record whose name Lean does not know, starting where Lean's declaration does
+            # (a guessed instance name): Lean's name is the right one
             r = max(at_line, key=lambda x: x.line)
-            if (r.line == d.line and canonical_name(r.name) not in il.decls
+            if (d.line <= r.line + 3 and canonical_name(r.name) not in il.decls
                     and r.kind != "example" and r.name not in renamed):
                 renamed[r.name] = d.name
     for old, new in renamed.items():
