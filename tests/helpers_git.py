@@ -228,3 +228,87 @@ def demo_files(prefix: str = "proj/", **overrides: str | None) -> dict[str, str 
 def line_of(text: str, needle: str) -> int:
     """1-based line of the first occurrence of ``needle`` in ``text``."""
     return text[: text.index(needle)].count("\n") + 1
+
+
+# ------------------------------------------------------------------------------ a long history
+class ChainModel:
+    """A project of ``files`` Lean files in a chain (``link_j`` uses ``link_{j-1}``, file j
+    imports file j-1) plus free-standing theorems; each step edits one file.  The model knows
+    the counts every commit must produce, computed from its own state, not from a scan."""
+
+    def __init__(self, files: int = 8, seed: int = 7) -> None:
+        import random
+
+        self.rng = random.Random(seed)
+        self.n = files
+        self.link_sorry = [False] * files
+        self.free: list[list[bool]] = [[False, True] if j % 3 == 0 else [False] for j in range(files)]
+        self.padding = [0] * files  # comment lines that shift declarations without changing status
+
+    def text(self, j: int) -> str:
+        lines = [f"import Chain.F{j - 1}", ""] if j else []
+        lines += ["namespace Chain", ""]
+        lines += [f"-- edit {k}" for k in range(self.padding[j])]
+        prev = f"link_{j - 1} n" if j else "rfl"
+        body = "by\n  sorry" if self.link_sorry[j] else prev
+        lines += [f"theorem link_{j} (n : Nat) : n = n := {body}", ""]
+        for m, s in enumerate(self.free[j]):
+            lines += [f"theorem free_{j}_{m} : {m} = {m} := {'by sorry' if s else 'rfl'}", ""]
+        lines += ["end Chain", ""]
+        return "\n".join(lines)
+
+    def manifest(self) -> str:
+        out = ['[site]\ntitle = "chain"\npaper_title = "Chain"\n\n[[families]]\nid = "chain"\n'
+               'title = "Chain"\nexplanation = "x"\n']
+        for j in range(self.n):
+            out.append(f'[[entries]]\nid = "link-{j}"\nlean = ["Chain.link_{j}"]\nfamily = "chain"\n'
+                       f'title = "Link {j}"\nstatement = "n = n"\nsummary = "s"\nwhy = "w"\n'
+                       f'target = "in-progress"\n')
+        return "\n".join(out)
+
+    def all_files(self) -> dict[str, str | None]:
+        files: dict[str, str | None] = {
+            "proj/lakefile.toml": 'name = "chain"\n\n[[lean_lib]]\nname = "Chain"\n',
+            "proj/appendix.toml": self.manifest(),
+        }
+        files.update({f"proj/Chain/F{j}.lean": self.text(j) for j in range(self.n)})
+        return files
+
+    def step(self) -> dict[str, str | None]:
+        j = self.rng.randrange(self.n)
+        action = self.rng.random()
+        if action < 0.3:
+            self.link_sorry[j] = not self.link_sorry[j]
+        elif action < 0.55:
+            self.free[j].append(self.rng.random() < 0.5)
+        elif action < 0.8 and any(self.free[j]):
+            self.free[j][self.free[j].index(True)] = False
+        else:
+            self.padding[j] += 1
+        return {f"proj/Chain/F{j}.lean": self.text(j)}
+
+    def expected(self) -> dict[str, int]:
+        broken = [any(self.link_sorry[: j + 1]) for j in range(self.n)]
+        free_sorry = sum(sum(f) for f in self.free)
+        decls = self.n + sum(len(f) for f in self.free)
+        deferred = free_sorry + sum(broken)
+        return {
+            "declarations": decls,
+            "sorries": free_sorry + sum(self.link_sorry),
+            "deferred": deferred,
+            "proven": decls - deferred,
+            "entries_proven": sum(not b for b in broken),
+        }
+
+
+def chain_history(repo: Path, commits: int = 200, seed: int = 7) -> tuple[list[str], list[dict[str, int]]]:
+    """A repository with ``commits`` first-parent commits of a :class:`ChainModel` project;
+    returns the shas and the expected counts of each, oldest first."""
+    model = ChainModel(seed=seed)
+    stream: list[tuple[str, Mapping[str, str | None]]] = [("initial chain", model.all_files())]
+    expected = [model.expected()]
+    for i in range(1, commits):
+        stream.append((f"step {i}", model.step()))
+        expected.append(model.expected())
+    init_repo(repo)
+    return fast_import(repo, stream), expected
