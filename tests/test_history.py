@@ -92,7 +92,7 @@ def test_history_of_200_commits_matches_the_model(chain: tuple[Path, list[str], 
 def test_sigkill_halfway_then_resume_loses_and_doubles_nothing(
     chain: tuple[Path, list[str], list[dict[str, int]]], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    repo, shas, _ = chain
+    repo, _shas, _ = chain
     db = tmp_path / "killed.sqlite3"
     env = dict(os.environ, ZEROSORRY_CACHE_DIR=str(tmp_path / "cold-cache"))  # cold: slower, killable
     proc = subprocess.Popen([sys.executable, "-m", "zerosorry", "history", str(repo / "proj"), "--db", str(db), "-q"],
@@ -236,7 +236,7 @@ def test_newer_schema_is_refused(tmp_path: Path) -> None:
 # ------------------------------------------------------------------------------ the plot
 def test_plot_is_a_safe_svg_of_the_burn_down(chain: tuple[Path, list[str], list[dict[str, int]]], tmp_path: Path,
                                              capsys: pytest.CaptureFixture[str]) -> None:
-    repo, shas, expected = chain
+    repo, _shas, expected = chain
     out = tmp_path / "burn.svg"
     assert main(["history", str(repo / "proj"), "--db", str(tmp_path / "h.db"), "--max-commits", "40",
                  "--plot", str(out), "-q"]) == 0
