@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from zerosorry.errors import InputError
-from zerosorry.lean.toolchain import apply_engine, run_streaming
+from zerosorry.lean.toolchain import _Locator, apply_engine, run_streaming
 from zerosorry.ledger import io
 from zerosorry.ledger.model import EngineInfo, Ledger, Record, SourceInfo, Status
 
@@ -324,6 +324,22 @@ def test_query_that_lean_cannot_run(project: Path, monkeypatch: pytest.MonkeyPat
     monkeypatch.setenv("FAKE_LAKE_AXIOMS", "{}")
     with pytest.raises(InputError, match="unknown constant"):
         apply_engine(demo_ledger(), project, "lean", lake=LAKE, timeout=20)
+
+
+def test_locator_finds_the_innermost_declaration() -> None:
+    outer = rec("A.outer", "A.lean", 10, 30, P)
+    inner = rec("A.outer.go", "A.lean", 15, 20, P)
+    same_start = rec("A.twin", "A.lean", 10, 12, P)
+    later = rec("A.later", "A.lean", 40, 41, P)
+    other = rec("B.x", "B.lean", 1, 100, P)
+    loc = _Locator([later, outer, other, inner, same_start])
+    assert loc.innermost("A.lean", 17) is inner
+    assert loc.innermost("A.lean", 25) is outer
+    assert loc.innermost("A.lean", 11) is same_start
+    assert loc.innermost("A.lean", 35) is None
+    assert loc.innermost("A.lean", 5) is None
+    assert loc.innermost("A.lean", 41) is later
+    assert loc.innermost("C.lean", 1) is None and loc.innermost("A.lean", None) is None
 
 
 def test_run_streaming_delivers_lines_as_they_come(tmp_path: Path) -> None:

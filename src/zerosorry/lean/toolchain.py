@@ -22,6 +22,7 @@ never hangs: every process runs in its own process group, killed at the deadline
 
 from __future__ import annotations
 
+import bisect
 import contextlib
 import os
 import queue
@@ -265,21 +266,36 @@ class LeanRun:
     """Everything the lean engine learned, before it becomes a ledger."""
 
     records: list[Record]
-    evidence: dict[str, _Evidence]
+    evidence: dict[int, _Evidence]  # by id() of the record
     diagnostics: list[Diagnostic]
     lean_only: set[str]
 
 
-def _within(msgs: Iterable[LeanMessage], file: str, start: int, end: int) -> list[LeanMessage]:
-    return [m for m in msgs if m.file == file and m.line is not None and start <= m.line <= end]
+class _Locator:
+    """The innermost record around a line of a file, in logarithmic time for the common case."""
 
+    def __init__(self, records: Iterable[Record]) -> None:
+        groups: dict[str, list[Record]] = {}
+        for r in records:
+            groups.setdefault(r.file, []).append(r)
+        self._by_file: dict[str, tuple[list[int], list[int], list[Record]]] = {}
+        for f, rs in groups.items():
+            rs.sort(key=lambda r: (r.line, -r.end_line))
+            maxend: list[int] = []
+            for r in rs:
+                maxend.append(max(r.end_line, maxend[-1] if maxend else 0))
+            self._by_file[f] = ([r.line for r in rs], maxend, rs)
 
-def _innermost(records: Sequence[Record], file: str, line: int) -> Record | None:
-    best: Record | None = None
-    for r in records:
-        if r.file == file and r.line <= line <= r.end_line and (best is None or r.line >= best.line):
-            best = r
-    return best
+    def innermost(self, file: str | None, line: int | None) -> Record | None:
+        if file is None or line is None or file not in self._by_file:
+            return None
+        starts, maxend, rs = self._by_file[file]
+        i = bisect.bisect_right(starts, line) - 1
+        while i >= 0 and maxend[i] >= line:
+            if rs[i].end_line >= line:
+                return rs[i]
+            i -= 1
+        return None
 
 
 # ------------------------------------------------------------------------------- engine
@@ -383,14 +399,15 @@ def run_lean(source: Ledger, root: Path, *, targets: Sequence[str] = (),
                 continue
             at_line = [r for r in frecs if r.line <= d.line <= r.end_line]
             if not at_line:
-                rec = Record(name=d.name, kind="declaration", status=Status.PROVEN, file=mfile,
+                rec = Record(name=escape_name(d.name), kind="declaration", status=Status.PROVEN,
+                             file=mfile,
                              line=d.line, end_line=d.range_end_line or d.line, signature="",
                              docstring=None, approximate=[
                                  "seen only by the lean engine (.ilean): the source engine did not "
                                  "find this declaration (a macro or an unknown command makes it)"])
                 records.append(rec)
                 by_name[d.name] = rec
-                lean_only.add(d.name)
+                lean_only.add(rec.name)
                 diags.append(Diagnostic(
                     "lean-only-declaration",
                     f"Lean declares {d.name} here; the source engine did not see it",
@@ -401,7 +418,7 @@ def run_lean(source: Ledger, root: Path, *, targets: Sequence[str] = (),
             r = max(at_line, key=lambda x: x.line)
             if (d.line <= r.line + 3 and canonical_name(r.name) not in il.decls
                     and r.kind != "example" and r.name not in renamed):
-                renamed[r.name] = d.name
+                renamed[r.name] = escape_name(d.name)
     for old, new in renamed.items():
         r = by_name.pop(canonical_name(old))
         r.approximate.append(f"Lean's name for it is {new} (the source engine guessed {old})")
@@ -412,15 +429,16 @@ def run_lean(source: Ledger, root: Path, *, targets: Sequence[str] = (),
             r.uses = sorted({renamed.get(u, u) for u in r.uses})
             r.via = [renamed.get(v, v) for v in r.via]
 
-    evidence: dict[str, _Evidence] = {r.name: _Evidence() for r in records}
-    for r in records:
-        ev = evidence[r.name]
-        ev.errors = _within(errors, r.file, r.line, r.end_line)
-        ev.sorry_warnings = _within(sorries, r.file, r.line, r.end_line)
-        # a message belongs to the innermost declaration around it
-        ev.errors = [m for m in ev.errors if _innermost(records, r.file, m.line or 0) is r]
-        ev.sorry_warnings = [m for m in ev.sorry_warnings
-                             if _innermost(records, r.file, m.line or 0) is r]
+    evidence: dict[int, _Evidence] = {id(r): _Evidence() for r in records}
+    locate = _Locator(records)
+    for m in errors:  # a message belongs to the innermost declaration around it
+        holder = locate.innermost(m.file, m.line)
+        if holder is not None:
+            evidence[id(holder)].errors.append(m)
+    for m in sorries:
+        holder = locate.innermost(m.file, m.line)
+        if holder is not None:
+            evidence[id(holder)].sorry_warnings.append(m)
     for mod, il in ileans.items():
         mfile = file_of_module.get(mod)
         if mfile is None:
@@ -429,15 +447,15 @@ def run_lean(source: Ledger, root: Path, *, targets: Sequence[str] = (),
             prec = by_name.get(parent)
             if prec is None:
                 continue
-            evidence[prec.name].lean_uses.update(
+            evidence[id(prec)].lean_uses.update(
                 by_name[u].name for u in used if u in by_name and by_name[u] is not prec)
         if il.version < 2 or not any(r.parent for r in il.refs):
             # no enclosing-declaration data: attribute each reference by its position
             for ref in il.refs:
                 target = by_name.get(ref.name)
-                holder = _innermost(records, mfile, ref.line)
+                holder = locate.innermost(mfile, ref.line)
                 if target is not None and holder is not None and holder is not target:
-                    evidence[holder.name].lean_uses.add(target.name)
+                    evidence[id(holder)].lean_uses.add(target.name)
 
     # 3. #print axioms ---------------------------------------------------------------
     queried: dict[int, Record] = {}
@@ -456,7 +474,7 @@ def run_lean(source: Ledger, root: Path, *, targets: Sequence[str] = (),
         elif not is_queryable(r.name) or "private" in r.modifiers:
             why = "a private or generated name cannot be named from another file"
         if why is not None:
-            evidence[r.name].no_answer = why
+            evidence[id(r)].no_answer = why
             continue
         lines.append(f"#print axioms {escape_name(r.name)}")
         queried[len(lines)] = r
@@ -479,7 +497,7 @@ def run_lean(source: Ledger, root: Path, *, targets: Sequence[str] = (),
         for m in qerrors:
             qr = queried.get(m.line or -1)
             if qr is not None:
-                evidence[qr.name].no_answer = f"#print axioms failed: {m.first_line}"
+                evidence[id(qr)].no_answer = f"#print axioms failed: {m.first_line}"
         if not answers and res.returncode != 0:
             first = next((m.first_line for m in qlog.errors), None) or \
                 " | ".join(res.output.strip().splitlines()[:3]) or "no output"
@@ -488,10 +506,11 @@ def run_lean(source: Ledger, root: Path, *, targets: Sequence[str] = (),
         for r in queried.values():
             ans = answers.get(canonical_name(r.name))
             if ans is not None:
-                evidence[r.name].answer = ans
-            elif evidence[r.name].no_answer is None:
-                evidence[r.name].no_answer = "Lean printed no answer for it"
-    missing = sorted(n for n, ev in evidence.items() if ev.answer is None and ev.no_answer)
+                evidence[id(r)].answer = ans
+            elif evidence[id(r)].no_answer is None:
+                evidence[id(r)].no_answer = "Lean printed no answer for it"
+    missing = sorted(r.name for r in records
+                     if evidence[id(r)].answer is None and evidence[id(r)].no_answer)
     if missing:
         shown = ", ".join(missing[:5]) + (f" and {len(missing) - 5} more" if len(missing) > 5 else "")
         diags.append(Diagnostic(
@@ -517,7 +536,7 @@ def _verdicts(run: LeanRun, source: Ledger) -> list[Record]:
     by_name = {r.name: r for r in run.records}
     answered: set[str] = set()
     for r in run.records:
-        ev = run.evidence[r.name]
+        ev = run.evidence[id(r)]
         was_stub = r.status is Status.STUB
         if ev.errors:
             r.reason = f"does not compile: {_first_error(ev)}"
@@ -555,7 +574,7 @@ def _verdicts(run: LeanRun, source: Ledger) -> list[Record]:
     # via: shortest chain to a declaration that holds a sorry or an error itself
     holders = {r.name for r in run.records
                if r.status in (Status.DEFERRED, Status.STUB) and (
-                   run.evidence[r.name].errors or run.evidence[r.name].sorry_warnings
+                   run.evidence[id(r)].errors or run.evidence[id(r)].sorry_warnings
                    or (r.name in src and src[r.name].sorry_lines))}
     for r in run.records:
         if r.status is not Status.DEFERRED:
@@ -701,7 +720,7 @@ def apply_engine(source_ledger: Ledger, root: Path, engine: str, *,
             if src.status is not r.status:
                 disagreements.append(Disagreement(
                     r.name, src.status, r.status,
-                    likely_cause(src, r, run.evidence[r.name], lean_by_name, src_by_name)))
+                    likely_cause(src, r, run.evidence[id(r)], lean_by_name, src_by_name)))
     return replace(
         source_ledger,
         engine=EngineInfo(name=name, requested=engine, lean_version=lean_version(root)),
