@@ -354,7 +354,8 @@ def run_lean(source: Ledger, root: Path, *, targets: Sequence[str] = (),
     file_of_module: dict[str, str] = {}
     for mod in ileans:
         parts = mod.replace(".", "/") + ".lean"
-        hit = next((f for f in files if f == parts or f.endswith("/" + parts)), None)
+        hit = parts if parts in files else next(
+            (f for f in files if f.endswith("/" + parts)), None)
         if hit is not None:
             file_of_module[mod] = hit
     if not ileans:  # an old toolchain without ileans: fall back to the .olean files
@@ -387,13 +388,16 @@ def run_lean(source: Ledger, root: Path, *, targets: Sequence[str] = (),
 
     # names Lean knows, by position: correct guessed names, find declarations unseen
     by_name = {canonical_name(r.name): r for r in records}
+    recs_by_file: dict[str, list[Record]] = {}
+    for r in records:
+        recs_by_file.setdefault(r.file, []).append(r)
     lean_only: set[str] = set()
     renamed: dict[str, str] = {}
     for mod, il in sorted(ileans.items()):
         mfile = file_of_module.get(mod)
         if mfile is None:
             continue
-        frecs = [r for r in records if r.file == mfile]
+        frecs = recs_by_file.get(mfile, [])
         for d in il.decls.values():
             if d.name in by_name or any(p.startswith("_") for p in split_name(d.name)):
                 continue
@@ -561,53 +565,51 @@ def _verdicts(run: LeanRun, source: Ledger) -> list[Record]:
             r.approximate.append(f"lean engine: no #print axioms answer ({ev.no_answer}); "
                                  "status from the source engine")
         r.uses = sorted(set(r.uses) | ev.lean_uses)
+    deferred = (Status.DEFERRED, Status.STUB)
+    users: dict[str, list[str]] = {}  # reverse edges
+    for r in run.records:
+        for u in r.uses:
+            if u in by_name and u != r.name:
+                users.setdefault(u, []).append(r.name)
     # an unanswered declaration using a deferred one is deferred
-    changed = True
-    while changed:
-        changed = False
-        for r in run.records:
-            if r.name in answered or r.status is not Status.PROVEN:
-                continue
-            if any(by_name[u].status in (Status.DEFERRED, Status.STUB) for u in r.uses if u in by_name):
-                r.status = Status.DEFERRED
-                changed = True
-    # via: shortest chain to a declaration that holds a sorry or an error itself
-    holders = {r.name for r in run.records
-               if r.status in (Status.DEFERRED, Status.STUB) and (
-                   run.evidence[id(r)].errors or run.evidence[id(r)].sorry_warnings
-                   or (r.name in src and src[r.name].sorry_lines))}
+    todo = deque(r.name for r in run.records if r.status in deferred)
+    while todo:
+        n = todo.popleft()
+        for p in users.get(n, ()):
+            q = by_name[p]
+            if q.name not in answered and q.status is Status.PROVEN:
+                q.status = Status.DEFERRED
+                todo.append(p)
+    # via: the shortest chain to a declaration holding a sorry or an error itself, by one
+    # breadth-first search from all of them along reverse edges
+    holders = sorted(r.name for r in run.records
+                     if r.status in deferred and (
+                         run.evidence[id(r)].errors or run.evidence[id(r)].sorry_warnings
+                         or (r.name in src and src[r.name].sorry_lines)))
+    nxt: dict[str, str | None] = {h: None for h in holders}
+    todo = deque(holders)
+    while todo:
+        n = todo.popleft()
+        for p in users.get(n, ()):
+            if p not in nxt and by_name[p].status in deferred:
+                nxt[p] = n
+                todo.append(p)
     for r in run.records:
         if r.status is not Status.DEFERRED:
             r.via = []
             continue
-        r.via = _chain(r.name, by_name, holders)
+        chain = [r.name]
+        step = nxt.get(r.name)
+        while step is not None:
+            chain.append(step)
+            step = nxt.get(step)
+        r.via = chain
     return run.records
 
 
-def _chain(start: str, by_name: dict[str, Record], holders: set[str]) -> list[str]:
-    if start in holders:
-        return [start]
-    prev: dict[str, str] = {}
-    todo = deque([start])
-    seen = {start}
-    while todo:
-        n = todo.popleft()
-        for u in by_name[n].uses:
-            if u in seen or u not in by_name or by_name[u].status not in (Status.DEFERRED, Status.STUB):
-                continue
-            seen.add(u)
-            prev[u] = n
-            if u in holders:
-                path = [u]
-                while path[-1] != start:
-                    path.append(prev[path[-1]])
-                return path[::-1]
-            todo.append(u)
-    return [start]
-
-
 def likely_cause(src: Record, lean: Record, ev: _Evidence, lean_by_name: dict[str, Record],
-                 src_by_name: dict[str, Record]) -> str:
+                 src_by_name: dict[str, Record],
+                 deferred_instances: Sequence[str] | None = None) -> str:
     """A one-line explanation of why the engines disagree, from the evidence at hand."""
     s, ls = src.status, lean.status
     deferred = (Status.DEFERRED, Status.STUB)
@@ -636,8 +638,9 @@ def likely_cause(src: Record, lean: Record, ev: _Evidence, lean_by_name: dict[st
                     "engine does not")
         if ev.answer is None:
             return "Lean gave no answer for it; it uses a declaration Lean finds deferred"
-        instances = sorted(r.name for r in lean_by_name.values()
-                           if r.kind == "instance" and r.status in deferred)
+        instances = (sorted(r.name for r in lean_by_name.values()
+                            if r.kind == "instance" and r.status in deferred)
+                     if deferred_instances is None else list(deferred_instances))
         if instances:
             return ("implicit instance: #print axioms reaches sorryAx through no name written in "
                     "its source; deferred instances type-class search can pick: "
@@ -711,6 +714,8 @@ def apply_engine(source_ledger: Ledger, root: Path, engine: str, *,
     if engine == "both":
         src_by_name = {r.name: r for r in source_ledger.records}
         lean_by_name = {r.name: r for r in records}
+        instances = sorted(r.name for r in records if r.kind == "instance"
+                           and r.status in (Status.DEFERRED, Status.STUB))
         n_src = len(source_ledger.records)
         for i, r in enumerate(records):  # copies keep the source order; lean-only ones follow
             r.lean_status = r.status
@@ -720,7 +725,8 @@ def apply_engine(source_ledger: Ledger, root: Path, engine: str, *,
             if src.status is not r.status:
                 disagreements.append(Disagreement(
                     r.name, src.status, r.status,
-                    likely_cause(src, r, run.evidence[id(r)], lean_by_name, src_by_name)))
+                    likely_cause(src, r, run.evidence[id(r)], lean_by_name, src_by_name,
+                                 instances)))
     return replace(
         source_ledger,
         engine=EngineInfo(name=name, requested=engine, lean_version=lean_version(root)),
