@@ -211,6 +211,8 @@ def _id_rest(c: str) -> bool:
 
 def split_name(name: str) -> tuple[str, ...]:
     """``Foo.«bar.baz».qux`` -> ``("Foo", "bar.baz", "qux")``: components, guillemets removed."""
+    if "«" not in name:
+        return tuple(name.split("."))
     parts: list[str] = []
     buf: list[str] = []
     i = 0
@@ -237,7 +239,10 @@ def split_name(name: str) -> tuple[str, ...]:
 def canonical_name(name: str) -> str:
     """The name with Lean's escaping removed, for comparing names printed in different ways
     (components that themselves contain a dot keep their guillemets)."""
-    return ".".join(p if "." not in p else f"«{p}»" for p in split_name(name.strip()))
+    name = name.strip()
+    if "«" not in name:
+        return name
+    return ".".join(p if "." not in p else f"«{p}»" for p in split_name(name))
 
 
 def escape_component(part: str) -> str:
