@@ -47,6 +47,7 @@ def demo_ledger() -> Ledger:
         rec("Demo.ghost", b, 32, 33, D, via=["Demo.ghost", "Demo.instThing"], uses=["Demo.instThing"],
             approximate=["h.thing read as field notation for Demo.instThing"]),
         rec("Demo.secret", b, 35, 36, P, kind="def", modifiers=["private"]),
+        rec("_root_.Demo.rooted", b, 38, 38, P),
         rec("Demo.by_macro", s, 4, 5, P),
         rec("Demo.calls_hidden", s, 14, 15, P),
         rec("Demo.broken", k, 5, 8, P),
@@ -73,6 +74,7 @@ AXIOMS = {
     "Demo.generated": [],
     "Demo.by_macro": ["sorryAx"],
     "Demo.calls_hidden": ["sorryAx"],
+    "Demo.rooted": ["sorryAx"],
 }
 
 
@@ -158,6 +160,7 @@ def test_both_engines_statuses_disagreements_and_causes(project: Path, tmp_path:
         "Demo.uses_inst": D, "Demo.ghost": P, "Demo.secret": P, "Demo.by_macro": D,
         "Demo.calls_hidden": D, "Demo.broken": D, "Demo.after_broken": D,
         "Demo.fine_in_broken": P, "Demo.downstream": D, "Demo.generated": P,
+        "_root_.Demo.rooted": D,  # answered as 'Demo.rooted': matched by position
     }
     assert all(r.lean_status is r.status for r in out.records)
     by = out.by_name()
@@ -175,7 +178,7 @@ def test_both_engines_statuses_disagreements_and_causes(project: Path, tmp_path:
 
     causes = {d.name: (d.source_status, d.lean_status, d.likely_cause) for d in out.disagreements}
     assert set(causes) == {"Demo.uses_inst", "Demo.ghost", "Demo.by_macro", "Demo.calls_hidden",
-                           "Demo.broken", "Demo.after_broken", "Demo.downstream"}
+                           "Demo.broken", "Demo.after_broken", "Demo.downstream", "_root_.Demo.rooted"}
     assert causes["Demo.uses_inst"][:2] == (P, D)
     assert causes["Demo.uses_inst"][2].startswith("implicit instance") and "Demo.instThing" in causes["Demo.uses_inst"][2]
     assert causes["Demo.by_macro"][2].startswith("macro expanding to sorry")
@@ -196,7 +199,7 @@ def test_both_engines_statuses_disagreements_and_causes(project: Path, tmp_path:
     assert not any(x.strip() == "module" or x.startswith("module ") for x in qlines)
     assert [x for x in qlines if x.startswith("import ")] == ["import Demo.Basic", "import Demo.Sorry"]
     asked = [x.removeprefix("#print axioms ") for x in qlines if x.startswith("#print axioms")]
-    assert sorted(asked) == sorted(AXIOMS)  # every answerable name, once; nothing else
+    assert sorted(a.removeprefix("_root_.") for a in asked) == sorted(AXIOMS)  # each once
     calls = [json.loads(x) for x in (tmp_path / "calls.jsonl").read_text().splitlines()]
     assert calls[0] == ["build"] and calls[1][:2] == ["env", "lean"] and len(calls) == 2
 

@@ -494,7 +494,8 @@ def run_lean(source: Ledger, root: Path, *, targets: Sequence[str] = (),
             raise LeanEngineError(
                 f"`{lake} env lean` (the #print axioms query) did not finish within the "
                 f"{timeout:g} s budget and was stopped")
-        for a in parse_axiom_answers(res.output):
+        in_order = parse_axiom_answers(res.output)
+        for a in in_order:
             answers[a.name] = a
         qlog = parse_build_log(res.output)
         qerrors = [m for m in qlog.errors if m.file is not None and m.file.endswith(QUERY_FILE)]
@@ -507,8 +508,14 @@ def run_lean(source: Ledger, root: Path, *, targets: Sequence[str] = (),
                 " | ".join(res.output.strip().splitlines()[:3]) or "no output"
             raise LeanEngineError(f"`{lake} env lean` could not run the #print axioms query "
                                   f"(exit {res.returncode}): {first}")
+        # Lean prints the name it resolved (`_root_.A.b` answers as `A.b`): when every query
+        # that did not fail has exactly one answer, answers and queries align by position
+        failed_lines = {m.line for m in qerrors}
+        ok = [r for line, r in sorted(queried.items()) if line not in failed_lines]
+        by_position = dict(zip(map(id, ok), in_order, strict=False)) \
+            if len(ok) == len(in_order) else {}
         for r in queried.values():
-            ans = answers.get(canonical_name(r.name))
+            ans = answers.get(canonical_name(r.name)) or by_position.get(id(r))
             if ans is not None:
                 evidence[id(r)].answer = ans
             elif evidence[id(r)].no_answer is None:
