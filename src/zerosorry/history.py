@@ -16,17 +16,20 @@ Schema (``PRAGMA user_version``; :func:`migrate` upgrades older databases in pla
 
 from __future__ import annotations
 
+import os
 import sqlite3
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from html import escape
 from pathlib import Path
+from typing import Any
 
 from .errors import InputError
 from .gate import GateManifest, load_manifest_bytes
 from .gitsource import GitObjects, Revision, scan_revision
-from .ledger.model import Ledger, Status
+from .ledger.model import Status
 from .scan import ParseCache
 
 SCHEMA_VERSION = 2
@@ -142,18 +145,58 @@ class CommitCounts:
     entries_proven: int | None
 
 
-def counts_of(rev: Revision, ledger: Ledger, manifest: GateManifest | None) -> CommitCounts:
-    c = ledger.status_counts()
+@dataclass(frozen=True)
+class Scanned:
+    """What a commit's scan contributes to the database (small, so it crosses processes cheaply)."""
+
+    statuses: tuple[tuple[str, str], ...]  # (name, status), every declaration
+    sorries: int
+
+
+def counts_of(rev: Revision, scanned: Scanned, manifest: GateManifest | None) -> CommitCounts:
+    c = {s.value: 0 for s in Status}
+    for _, status in scanned.statuses:
+        c[status] += 1
     total = proven = None
     if manifest is not None:
-        by_name = ledger.by_name()
+        status_of = dict(scanned.statuses)
         total = len(manifest.entries)
         proven = sum(
             1 for e in manifest.entries
-            if e.lean and all(n in by_name and by_name[n].status is Status.PROVEN for n in e.lean)
+            if e.lean and all(status_of.get(n) == Status.PROVEN.value for n in e.lean)
         )
-    return CommitCounts(rev.sha, rev.time, rev.subject, len(ledger.records), ledger.sorry_count(),
+    return CommitCounts(rev.sha, rev.time, rev.subject, len(scanned.statuses), scanned.sorries,
                         c["proven"], c["deferred"], c["stub"], c["axiom"], total, proven)
+
+
+def scan_tree(objects: GitObjects, rev: Revision, tree: Mapping[str, str], project: str,
+              cache: ParseCache | None) -> Scanned:
+    """Scan one commit whose project files are ``tree`` ({path: blob id})."""
+    if not any(p.endswith(".lean") and p != "lakefile.lean" for p in tree):
+        return Scanned((), 0)  # the project does not exist yet at this commit
+    blobs = objects.blobs(list(tree.values()))
+    files = {p: blobs[oid] for p, oid in tree.items()}
+    ledger = scan_revision(objects, rev, project, cache=cache, jobs=1, files=files)
+    return Scanned(tuple((r.name, r.status.value) for r in ledger.records), ledger.sorry_count())
+
+
+# worker processes: each keeps its own cat-file process and parse-cache connection
+_WORKER: dict[str, Any] = {}
+
+
+def _init_worker(repo: str, project: str, cache_dir: str | None) -> None:
+    _WORKER["objects"] = GitObjects(Path(repo))
+    _WORKER["project"] = project
+    _WORKER["cache"] = ParseCache(Path(cache_dir)) if cache_dir else None
+
+
+def _work(job: tuple[Revision, dict[str, str]]) -> Scanned:
+    rev, tree = job
+    return scan_tree(_WORKER["objects"], rev, tree, _WORKER["project"], _WORKER["cache"])
+
+
+#: below this many commits to scan, a process pool costs more than it saves
+PARALLEL_MIN_COMMITS = 16
 
 
 def recorded(db: sqlite3.Connection) -> set[str]:
@@ -206,39 +249,64 @@ def record_history(
     jobs: int | None = None,
     on_commit: Callable[[int, int, CommitCounts], None] | None = None,
 ) -> RunReport:
-    """Scan and record every commit of ``revs`` not yet in ``db``, oldest first."""
+    """Scan and record every commit of ``revs`` not yet in ``db``, oldest first.
+
+    Commits are scanned in parallel (``jobs`` processes, one commit each at a time) and
+    recorded in order, each in its own transaction; a commit whose project files are those of
+    the commit before it is not scanned again."""
     done = recorded(db)
-    report = RunReport(total=len(revs))
-    manifests: dict[str, GateManifest | None] = {}
-    for i, rev in enumerate(revs):
-        if rev.sha in done:
-            report.skipped += 1
-            continue
+    report = RunReport(total=len(revs), skipped=sum(1 for r in revs if r.sha in done))
+    todo = [(i, r) for i, r in enumerate(revs) if r.sha not in done]
+    if not todo:
+        return report
+    # the plan: each commit's project tree, and the scans needed (consecutive duplicates share one)
+    plan: list[tuple[int, Revision, dict[str, str], int]] = []
+    work: list[tuple[Revision, dict[str, str]]] = []
+    for i, rev in todo:
         tree = objects.tree(rev.sha, project)
-        blobs = objects.blobs(list(tree.values()))
-        files = {p: blobs[oid] for p, oid in tree.items()}
-        ledger: Ledger | None = None
-        if any(p.endswith(".lean") and p != "lakefile.lean" for p in files):
-            ledger = scan_revision(objects, rev, project, cache=cache, jobs=jobs, files=files)
-        manifest = None
-        if "appendix.toml" in tree:
-            oid = tree["appendix.toml"]
-            if oid not in manifests:
-                try:
-                    manifests[oid] = load_manifest_bytes(files["appendix.toml"])
-                except InputError:  # a broken manifest at some commit: no entry counts there
-                    manifests[oid] = None
-            manifest = manifests[oid]
-        if ledger is None:  # the project did not exist yet at this commit
-            counts = CommitCounts(rev.sha, rev.time, rev.subject, 0, 0, 0, 0, 0, 0, None, None)
-            store(db, counts, [])
-        else:
-            counts = counts_of(rev, ledger, manifest)
-            store(db, counts, [(r.name, r.status.value) for r in ledger.records])
-        done.add(rev.sha)
-        report.scanned += 1
-        if on_commit is not None:
-            on_commit(i + 1, len(revs), counts)
+        if not work or tree != work[-1][1]:
+            work.append((rev, tree))
+        plan.append((i, rev, tree, len(work) - 1))
+    jobs = jobs if jobs is not None else (os.cpu_count() or 1)
+    manifests: dict[str, GateManifest | None] = {}
+
+    def manifest_of(tree: Mapping[str, str]) -> GateManifest | None:
+        oid = tree.get("appendix.toml")
+        if oid is None:
+            return None
+        if oid not in manifests:
+            try:
+                manifests[oid] = load_manifest_bytes(objects.blobs([oid])[oid])
+            except InputError:  # a broken manifest at some commit: no entry counts there
+                manifests[oid] = None
+        return manifests[oid]
+
+    def record_all(results: Iterator[Scanned]) -> None:
+        current, scanned = -1, Scanned((), 0)
+        for i, rev, tree, k in plan:
+            while current < k:
+                scanned = next(results)
+                current += 1
+            counts = counts_of(rev, scanned, manifest_of(tree))
+            store(db, counts, scanned.statuses)
+            report.scanned += 1
+            if on_commit is not None:
+                on_commit(i + 1, len(revs), counts)
+
+    if jobs > 1 and len(work) >= PARALLEL_MIN_COMMITS:
+        import multiprocessing
+
+        ctx = multiprocessing.get_context("fork") if "fork" in multiprocessing.get_all_start_methods() else None
+        cache_dir = str(cache.path.parent) if cache is not None else None
+        with ProcessPoolExecutor(max_workers=jobs, mp_context=ctx, initializer=_init_worker,
+                                 initargs=(str(objects.repo), project, cache_dir)) as pool:
+            try:
+                record_all(pool.map(_work, work, chunksize=1))
+            except BaseException:
+                pool.shutdown(wait=True, cancel_futures=True)
+                raise
+    else:
+        record_all(scan_tree(objects, rev, tree, project, cache) for rev, tree in work)
     return report
 
 
