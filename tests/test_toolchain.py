@@ -355,6 +355,22 @@ def test_run_streaming_delivers_lines_as_they_come(tmp_path: Path) -> None:
     assert seen[1][1] - seen[0][1] > 0.4  # the first line arrived before the sleep ended
 
 
+def test_run_streaming_kills_the_process_when_the_caller_is_interrupted(tmp_path: Path) -> None:
+    script = ("import os, time\nprint(os.getpid(), flush=True)\ntime.sleep(30)\n")
+    pids: list[int] = []
+
+    def interrupt(line: str) -> None:
+        pids.append(int(line))
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        run_streaming([sys.executable, "-c", script], tmp_path, 10, interrupt)
+    deadline = time.monotonic() + 2
+    while not _dead(pids[0]) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert _dead(pids[0])
+
+
 def test_run_streaming_timeout(tmp_path: Path) -> None:
     script = "import time\nprint('started', flush=True)\ntime.sleep(30)\n"
     t0 = time.monotonic()

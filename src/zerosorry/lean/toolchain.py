@@ -136,23 +136,32 @@ def run_streaming(cmd: Sequence[str], cwd: Path, timeout: float | None,
     out: list[str] = []
     deadline = None if timeout is None else start + max(timeout, 0.0)
     timed_out = False
-    while True:
-        wait = None if deadline is None else deadline - time.monotonic()
-        if wait is not None and wait <= 0:
-            timed_out = True
-            break
-        try:
-            item = lines.get(timeout=wait)
-        except queue.Empty:
-            timed_out = True
-            break
-        if item is None:
-            break
-        out.append(item)
-        if on_line is not None:
-            text = strip_ansi(item).rstrip("\n")
-            if text.strip():
-                on_line(text)
+    try:
+        while True:
+            wait = None if deadline is None else deadline - time.monotonic()
+            if wait is not None and wait <= 0:
+                timed_out = True
+                break
+            try:
+                item = lines.get(timeout=wait)
+            except queue.Empty:
+                timed_out = True
+                break
+            if item is None:
+                break
+            out.append(item)
+            if on_line is not None:
+                text = strip_ansi(item).rstrip("\n")
+                if text.strip():
+                    on_line(text)
+    except BaseException:
+        # Ctrl-C reaches only the terminal's process group, not the session lake runs in
+        _kill_group(proc)
+        reader.join(timeout=2.0)
+        if proc.stdout is not None:
+            with contextlib.suppress(OSError):
+                proc.stdout.close()
+        raise
     if timed_out:
         _kill_group(proc)
         reader.join(timeout=2.0)
