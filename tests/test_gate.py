@@ -224,6 +224,8 @@ def test_stale_ledger_and_its_refresh(repo: Path, capsys: pytest.CaptureFixture[
         "deferred in the sources; Demo.top_ok: proven in the ledger, deferred in the sources; and 3 more); "
         "refresh it with: zerosorry scan proj --out proj/lean_status.json"
     )
+    code, out, _ = check(capsys, "--format", "github")
+    assert out[1].startswith("::error file=proj/lean_status.json,title=zerosorry stale-ledger::[stale-ledger] ")
     # the message's command refreshes it
     assert main(["scan", "proj", "--no-cache", "-q", "--out", "proj/lean_status.json"]) == 0
     code, out, _ = check(capsys)

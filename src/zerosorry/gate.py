@@ -288,6 +288,11 @@ class StaleLedger(Finding):
     differences: tuple[str, ...]
     total: int
     refresh: str  # the command that rewrites it
+    ledger_file: str | None = None  # the ledger relative to the project root, when inside it
+
+    @property
+    def file(self) -> str | None:
+        return self.ledger_file
 
     def message(self) -> str:
         shown = "; ".join(self.differences)
@@ -496,11 +501,12 @@ def ledger_differences(committed: Ledger, fresh: Ledger) -> list[str]:
     return [text for _, text in sorted(ranked, key=lambda x: x[0])]
 
 
-def check_stale(committed: Ledger, fresh: Ledger, *, label: str, refresh: str, show: int = 3) -> list[Finding]:
+def check_stale(committed: Ledger, fresh: Ledger, *, label: str, refresh: str, show: int = 3,
+                file: str | None = None) -> list[Finding]:
     diffs = ledger_differences(committed, fresh)
     if not diffs:
         return []
-    return [StaleLedger(label, tuple(diffs[:show]), len(diffs), refresh)]
+    return [StaleLedger(label, tuple(diffs[:show]), len(diffs), refresh, file)]
 
 
 def evaluate(
@@ -513,6 +519,7 @@ def evaluate(
     baseline: Ledger | None = None,
     committed: Ledger | None = None,
     committed_label: str = "lean_status.json",
+    committed_file: str | None = None,
     refresh_command: str = "zerosorry scan . --out lean_status.json",
     runner: WitnessRunner = run_witness,
 ) -> GateResult:
@@ -535,7 +542,8 @@ def evaluate(
         result.findings += check_baseline(ledger, baseline, manifest)
     if committed is not None:
         result.policies.append("stale-ledger")
-        result.findings += check_stale(committed, ledger, label=committed_label, refresh=refresh_command)
+        result.findings += check_stale(committed, ledger, label=committed_label, refresh=refresh_command,
+                                       file=committed_file)
     return result
 
 

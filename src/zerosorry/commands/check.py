@@ -96,6 +96,10 @@ def run(args: argparse.Namespace) -> int:
     committed = io.read(committed_path) if committed_path.is_file() else None
     ledger = obtain_ledger(args)
     refresh = f"zerosorry scan {args.path} --out {committed_path}"
+    try:
+        inside = committed_path.resolve().relative_to(args.path.resolve()).as_posix()
+    except ValueError:
+        inside = None
     result = evaluate(
         ledger,
         manifest=manifest,
@@ -105,6 +109,7 @@ def run(args: argparse.Namespace) -> int:
         baseline=baseline,
         committed=committed,
         committed_label=str(committed_path),
+        committed_file=inside,
         refresh_command=refresh,
     )
     fmt = args.format or ("github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text")
