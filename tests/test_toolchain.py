@@ -48,6 +48,7 @@ def demo_ledger() -> Ledger:
             approximate=["h.thing read as field notation for Demo.instThing"]),
         rec("Demo.secret", b, 35, 36, P, kind="def", modifiers=["private"]),
         rec("_root_.Demo.rooted", b, 38, 38, P),
+        rec("Pointy", b, 50, 52, P, kind="structure"),  # the source engine missed the namespace
         rec("Demo.by_macro", s, 4, 5, P),
         rec("Demo.calls_hidden", s, 14, 15, P),
         rec("Demo.broken", k, 5, 8, P),
@@ -75,6 +76,7 @@ AXIOMS = {
     "Demo.by_macro": ["sorryAx"],
     "Demo.calls_hidden": ["sorryAx"],
     "Demo.rooted": ["sorryAx"],
+    "Demo.Pointy": [],
 }
 
 
@@ -107,6 +109,8 @@ def write_project(root: Path) -> None:
             "Demo.instFooNat_1": [13, 0, 14, 9, 13, 0, 13, 8],  # Lean's name for the instance
             "Demo.generated": [39, 0, 39, 30, 39, 4, 39, 18],  # made by a macro: no source record
             "Demo.native._native.native_decide.ax_1_1": [20, 0, 21, 9, 20, 0, 20, 8],
+            "Demo.Pointy.x": [50, 2, 50, 9, 50, 2, 50, 3],  # a field, listed before its structure
+            "Demo.Pointy": [49, 0, 51, 9, 49, 10, 49, 16],
         },
     }
     sorry = {  # version 2: module-qualified keys, 13-entry locations with the parent decl
@@ -161,6 +165,7 @@ def test_both_engines_statuses_disagreements_and_causes(project: Path, tmp_path:
         "Demo.calls_hidden": D, "Demo.broken": D, "Demo.after_broken": D,
         "Demo.fine_in_broken": P, "Demo.downstream": D, "Demo.generated": P,
         "_root_.Demo.rooted": D,  # answered as 'Demo.rooted': matched by position
+        "Demo.Pointy": P,  # renamed to Lean's name, the structure's and not its field's
     }
     assert all(r.lean_status is r.status for r in out.records)
     by = out.by_name()

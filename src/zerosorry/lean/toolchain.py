@@ -48,7 +48,7 @@ from ..ledger.model import (
     Severity,
     Status,
 )
-from .ilean import build_dirs, load_ileans
+from .ilean import IleanDecl, build_dirs, load_ileans
 from .leanout import (
     AxiomAnswer,
     LeanMessage,
@@ -401,7 +401,9 @@ def run_lean(source: Ledger, root: Path, *, targets: Sequence[str] = (),
     for r in records:
         recs_by_file.setdefault(r.file, []).append(r)
     lean_only: set[str] = set()
-    renamed: dict[str, str] = {}
+    # a record whose name Lean does not know, where Lean declares a name the source engine does
+    # not know (a guessed instance name): Lean's earliest such declaration names it
+    candidates: dict[int, tuple[Record, list[IleanDecl]]] = {}
     for mod, il in sorted(ileans.items()):
         mfile = file_of_module.get(mod)
         if mfile is None:
@@ -426,17 +428,21 @@ def run_lean(source: Ledger, root: Path, *, targets: Sequence[str] = (),
                     f"Lean declares {d.name} here; the source engine did not see it",
                     mfile, d.line, d.column, Severity.INFO))
                 continue
-            # a record whose name Lean does not know, starting where Lean's declaration does
-            # (a guessed instance name): Lean's name is the right one
             r = max(at_line, key=lambda x: x.line)
-            if (d.line <= r.line + 3 and canonical_name(r.name) not in il.decls
-                    and r.kind != "example" and r.name not in renamed):
-                renamed[r.name] = escape_name(d.name)
-    for old, new in renamed.items():
-        r = by_name.pop(canonical_name(old))
+            if d.line <= r.line + 3 and canonical_name(r.name) not in il.decls and r.kind != "example":
+                candidates.setdefault(id(r), (r, []))[1].append(d)
+    renamed: dict[str, str] = {}
+    for r, ds in candidates.values():
+        d = min(ds, key=lambda x: (x.line, x.column, len(x.name)))
+        if d.name in by_name:  # already taken (by a lean-only record or another rename)
+            continue
+        old, new = r.name, escape_name(d.name)
         r.approximate.append(f"Lean's name for it is {new} (the source engine guessed {old})")
         r.name = new
-        by_name[canonical_name(new)] = r
+        if by_name.get(canonical_name(old)) is r:
+            del by_name[canonical_name(old)]
+        by_name[d.name] = r
+        renamed[old] = new
     if renamed:
         for r in records:
             r.uses = sorted({renamed.get(u, u) for u in r.uses})
