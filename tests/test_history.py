@@ -60,6 +60,21 @@ def consistent(db_path: Path) -> None:
         db.close()
 
 
+def _children(pid: int) -> list[int]:
+    try:
+        return [int(x) for x in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:  # not Linux: nothing to look at
+        return []
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return False
+    return state != "Z"
+
+
 # ------------------------------------------------------------------------------ 200 commits
 @pytest.mark.slow
 def test_history_of_200_commits_matches_the_model(chain: tuple[Path, list[str], list[dict[str, int]]],
@@ -110,8 +125,14 @@ def test_sigkill_halfway_then_resume_loses_and_doubles_nothing(
             if count >= 5:
                 break
         time.sleep(0.001)
+    children = _children(proc.pid)
     proc.send_signal(signal.SIGKILL)
     proc.wait(timeout=30)
+    # its worker processes notice and exit instead of waiting for work forever
+    deadline = time.monotonic() + 10
+    while any(_alive(c) for c in children) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not [c for c in children if _alive(c)]
     assert proc.returncode == -signal.SIGKILL, proc.stderr.read() if proc.stderr else ""
     if proc.stderr:
         proc.stderr.close()

@@ -184,7 +184,20 @@ def scan_tree(objects: GitObjects, rev: Revision, tree: Mapping[str, str], proje
 _WORKER: dict[str, Any] = {}
 
 
-def _init_worker(repo: str, project: str, cache_dir: str | None) -> None:
+def _orphan_watch(parent: int) -> None:
+    """Exit when the process that started this worker is gone (killed, say, with SIGKILL):
+    a pool worker would otherwise wait for work forever."""
+    import time
+
+    while os.getppid() == parent:
+        time.sleep(0.2)
+    os._exit(1)
+
+
+def _init_worker(repo: str, project: str, cache_dir: str | None, parent: int) -> None:
+    import threading
+
+    threading.Thread(target=_orphan_watch, args=(parent,), daemon=True).start()
     _WORKER["objects"] = GitObjects(Path(repo))
     _WORKER["project"] = project
     _WORKER["cache"] = ParseCache(Path(cache_dir)) if cache_dir else None
@@ -299,7 +312,7 @@ def record_history(
         ctx = multiprocessing.get_context("fork") if "fork" in multiprocessing.get_all_start_methods() else None
         cache_dir = str(cache.path.parent) if cache is not None else None
         with ProcessPoolExecutor(max_workers=jobs, mp_context=ctx, initializer=_init_worker,
-                                 initargs=(str(objects.repo), project, cache_dir)) as pool:
+                                 initargs=(str(objects.repo), project, cache_dir, os.getpid())) as pool:
             try:
                 record_all(pool.map(_work, work, chunksize=1))
             except BaseException:
