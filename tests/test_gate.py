@@ -87,6 +87,11 @@ def test_zero_sorry_entry_that_is_a_stub_or_unknown(repo: Path, capsys: pytest.C
         f"[zero-sorry] entry top-ok (Demo.top_ok) is a stub (: True := sorry) at {TOP}:{line_of(top, 'theorem top_ok')}",
         "[zero-sorry] entry ghost names Demo.top_okk, which the scan does not find (did you mean Demo.top_ok?)",
     ]
+    # the finding points at the manifest, wherever --manifest puts it
+    (repo / "proj" / "appendix.toml").rename(repo / "proj" / "paper.toml")
+    code, out, _ = check(capsys, "--manifest", "proj/paper.toml", "--format", "json")
+    ghost = [f for f in json.loads("\n".join(out))["findings"] if f["kind"] == "unknown-entry-name"]
+    assert (code, [(f["entry"], f["file"], f["line"]) for f in ghost]) == (1, [("ghost", "paper.toml", None)])
 
 
 def test_witness_passes_and_fails(repo: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str],

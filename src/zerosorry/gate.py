@@ -342,12 +342,13 @@ def _suggest(name: str, known: Iterable[str]) -> str | None:
     return close[0] if close else None
 
 
-def _not_proven(policy: str, entry: GateEntry, by_name: Mapping[str, Record]) -> list[Finding]:
+def _not_proven(policy: str, entry: GateEntry, by_name: Mapping[str, Record],
+                manifest_path: str = "appendix.toml") -> list[Finding]:
     out: list[Finding] = []
     for name in entry.lean:
         r = by_name.get(name)
         if r is None:
-            out.append(UnknownEntryName(policy, entry.id, name, suggestion=_suggest(name, by_name)))
+            out.append(UnknownEntryName(policy, entry.id, name, manifest_path, _suggest(name, by_name)))
             continue
         if r.status is Status.PROVEN:
             continue
@@ -406,13 +407,13 @@ def check_entries(
     out: list[Finding] = []
     for entry in manifest.entries:
         if entry.target == "zero-sorry":
-            out.extend(_not_proven("zero-sorry", entry, by_name))
+            out.extend(_not_proven("zero-sorry", entry, by_name, manifest.path))
             if witnesses and entry.witness:
                 failure = _witness_failure(entry, entry.witness, runner(entry.witness), manifest.path)
                 if failure:
                     out.append(failure)
         elif ship:
-            out.extend(_not_proven("ship", entry, by_name))
+            out.extend(_not_proven("ship", entry, by_name, manifest.path))
     return out
 
 
