@@ -302,3 +302,55 @@ def test_usage_and_input_errors_exit_2(repo: Path, capsys: pytest.CaptureFixture
     with pytest.raises(SystemExit) as exc:
         main(["check", "proj", "--format", "yaml"])
     assert exc.value.code == 2
+
+
+# ------------------------------------------------------------------------------ the manifest loader
+def test_gate_reads_entries_through_the_manifest_modules_loader(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Whatever object the manifest module's public loader returns, the gate takes entries,
+    targets, witnesses and allowed axioms from it (not from its own reading of the TOML)."""
+    import sys
+    import types
+    from dataclasses import dataclass as dc
+    from enum import Enum
+
+    from zerosorry.errors import InputError
+    from zerosorry.gate import load_manifest
+
+    class Target(Enum):
+        ZERO = "zero-sorry"
+
+    @dc
+    class Entry:
+        id: str
+        lean: list[str]
+        target: Target
+        witness: str | None
+
+    @dc
+    class Site:
+        allowed_axioms: list[str]
+
+    @dc
+    class Manifest:
+        entries: list[Entry]
+        site: Site
+
+    seen: list[Path] = []
+
+    def load_manifest_stub(path: Path) -> Manifest:
+        seen.append(path)
+        if "bad" in path.name:
+            raise ValueError("entries[0].family: no such family 'x'")
+        return Manifest([Entry("e1", ["A.b"], Target.ZERO, "m:f")], Site(["A.ax"]))
+
+    fake = types.ModuleType("zerosorry.appendix.manifest")
+    fake.load_manifest = load_manifest_stub  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "zerosorry.appendix.manifest", fake)
+    (tmp_path / "appendix.toml").write_text("this is not even TOML = = =\n", encoding="utf-8")
+    m = load_manifest(tmp_path / "appendix.toml", project_root=tmp_path)
+    assert seen == [tmp_path / "appendix.toml"]
+    assert [(e.id, e.lean, e.target, e.witness) for e in m.entries] == [("e1", ("A.b",), "zero-sorry", "m:f")]
+    assert (m.allowed_axioms, m.path) == (frozenset({"A.ax"}), "appendix.toml")
+    (tmp_path / "bad.toml").write_text("", encoding="utf-8")
+    with pytest.raises(InputError, match=r"bad.toml: entries\[0\].family: no such family"):
+        load_manifest(tmp_path / "bad.toml")

@@ -574,7 +574,6 @@ def load_manifest(path: Path, *, project_root: Path | None = None) -> GateManife
     """The gate's view of the manifest at ``path`` (entries, targets, witnesses, allowed axioms)."""
     import os
 
-    from .errors import InputError
 
     label = path.name
     if project_root is not None:
@@ -588,16 +587,7 @@ def load_manifest(path: Path, *, project_root: Path | None = None) -> GateManife
         manifest_module = None
     if manifest_module is not None:
         return _from_manifest_module(manifest_module, path, label)
-    import tomllib
-
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read: {exc.strerror or exc}") from exc
-    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise InputError(f"{path}: {exc}") from exc
-    m = _from_toml_data(data, str(path))
-    return GateManifest(m.entries, m.allowed_axioms, label)
+    return _interim(path, label)
 
 
 def load_manifest_bytes(data: bytes, *, label: str = "appendix.toml") -> GateManifest:
@@ -611,5 +601,59 @@ def load_manifest_bytes(data: bytes, *, label: str = "appendix.toml") -> GateMan
     return GateManifest(m.entries, m.allowed_axioms, label)
 
 
+_LOADER_NAMES = ("load_manifest", "load", "read_manifest", "read", "parse_manifest")
+
+
+def _field(obj: Any, name: str, default: Any = None) -> Any:
+    if isinstance(obj, Mapping):
+        return obj.get(name, default)
+    return getattr(obj, name, default)
+
+
 def _from_manifest_module(module: Any, path: Path, label: str) -> GateManifest:
-    raise NotImplementedError  # wired once zerosorry.appendix.manifest exists
+    """The gate's view of whatever :mod:`zerosorry.appendix.manifest`'s public loader returns
+    (an object or a mapping with ``entries`` — each with ``id``, ``lean``, ``target`` and
+    ``witness`` — and ``allowed_axioms`` on itself or on its ``site``).  A loader this adapter
+    does not recognise falls back to the interim reader."""
+    from .errors import InputError
+
+    loader = next((getattr(module, n) for n in _LOADER_NAMES if callable(getattr(module, n, None))), None)
+    if loader is None:
+        return _interim(path, label)
+    try:
+        loaded = loader(path)
+    except InputError:
+        raise
+    except (OSError, ValueError) as exc:  # the manifest module's own validation errors
+        raise InputError(f"{path}: {exc}") from exc
+    entries_raw = _field(loaded, "entries")
+    if entries_raw is None:
+        return _interim(path, label)
+    entries = []
+    for e in entries_raw:
+        lean = _field(e, "lean", ())
+        lean = (lean,) if isinstance(lean, str) else tuple(str(n) for n in lean)
+        target = _field(e, "target", "open")
+        target = str(getattr(target, "value", target))
+        witness = _field(e, "witness")
+        witness = _field(witness, "spec", witness) if witness is not None and not isinstance(witness, str) else witness
+        entries.append(GateEntry(str(_field(e, "id")), lean, target, str(witness) if witness else None))
+    allowed = _field(loaded, "allowed_axioms")
+    if allowed is None:
+        allowed = _field(_field(loaded, "site", {}) or {}, "allowed_axioms", ())
+    return GateManifest(tuple(entries), frozenset(str(a) for a in allowed or ()), label)
+
+
+def _interim(path: Path, label: str) -> GateManifest:
+    import tomllib
+
+    from .errors import InputError
+
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read: {exc.strerror or exc}") from exc
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise InputError(f"{path}: {exc}") from exc
+    m = _from_toml_data(data, str(path))
+    return GateManifest(m.entries, m.allowed_axioms, label)
