@@ -289,3 +289,38 @@ def test_plot_escapes_text(tmp_path: Path, git: str) -> None:
     assert root.find(f"{SVG}title").text == "zerosorry burn-down: a&b <c>"  # type: ignore[union-attr]
     empty = history.burndown_svg([], title="<none>")
     assert "&lt;none&gt;" in empty and ET.fromstring(empty).tag == f"{SVG}svg"
+
+
+def test_commits_outside_the_project_cost_no_scan(tmp_path: Path, git: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    repo = init_repo(tmp_path / "r")
+    commit(repo, {"README.md": "before the project\n"}, "readme")
+    commit(repo, demo_files("proj/"), "project")
+    for k in range(3):
+        commit(repo, {"README.md": f"edit {k}\n", "docs/x.lean": f"theorem d{k} : True := sorry\n"}, f"outside {k}")
+    commit(repo, {"proj/Demo/Base.lean": "namespace Demo\n\ntheorem helper (n : Nat) : n = n := rfl\n\nend Demo\n"},
+           "inside")
+    calls: list[str] = []
+    real = history.scan_tree
+
+    def counting(objects: gitsource.GitObjects, rev: gitsource.Revision, project: str, cache: object) -> history.Scanned:
+        calls.append(rev.subject)
+        return real(objects, rev, project, cache)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(history, "scan_tree", counting)
+    revs = gitsource.first_parent_history(repo)
+    db = history.open_db(tmp_path / "h.db", project="proj")
+    with gitsource.GitObjects(repo) as objects:
+        report = history.record_history(db, objects, revs, "proj")
+    assert calls == ["project", "inside"] and report.scanned == 6
+    counts = history.load_counts(db, [r.sha for r in revs])
+    # docs/x.lean is outside proj/; "inside" drops gap_lemma (the only sorry), plumbing and via_axiom
+    assert [c.declarations for c in counts] == [0, 11, 11, 11, 11, 8]
+    assert [c.sorries for c in counts] == [0, 1, 1, 1, 1, 0]
+    assert history.statuses_at(db, revs[4].sha) == history.statuses_at(db, revs[1].sha)
+    assert [c.entries_total for c in counts] == [None, 3, 3, 3, 3, 3]
+    db.close()
+    consistent(tmp_path / "h.db")
+    # the plot leaves out the commit before the project existed
+    root = ET.fromstring(history.burndown_svg(counts))
+    points = {el.attrib["data-series"]: el.attrib["points"].split() for el in root.iter(f"{SVG}polyline")}
+    assert len(points["sorries"]) == 5

@@ -164,6 +164,23 @@ class GitObjects:
                 self._blobs[oid] = data
         return {i: self._blobs[i] for i in ids}
 
+    def tree_ids(self, revs: list[str], project: str = "") -> list[str | None]:
+        """The id of ``project``'s directory tree at each of ``revs`` (None where it does not
+        exist), from one ``git cat-file --batch-check``: equal ids mean equal project files."""
+        prefix = project.strip("/")
+        specs = [f"{r}:{prefix}" if prefix else f"{r}^{{tree}}" for r in revs]
+        if not specs:
+            return []
+        out = _run_git(self.repo, "cat-file", "--batch-check=%(objectname) %(objecttype)",
+                       input_bytes=("\n".join(specs) + "\n").encode("utf-8", errors="surrogateescape"))
+        ids: list[str | None] = []
+        for line in out.decode("utf-8", errors="replace").splitlines():
+            parts = line.split(" ")
+            ids.append(parts[0] if len(parts) == 2 and parts[1] == "tree" else None)
+        if len(ids) != len(specs):
+            raise InputError(f"git cat-file: expected {len(specs)} answers, got {len(ids)}")
+        return ids
+
     def tree(self, rev: str, project: str = "") -> dict[str, str]:
         """``{path relative to project: blob id}`` of the files a scan reads at ``rev``."""
         prefix = project.strip("/")

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -151,6 +151,7 @@ class Scanned:
 
     statuses: tuple[tuple[str, str], ...]  # (name, status), every declaration
     sorries: int
+    manifest: str | None = None  # blob id of the commit's appendix.toml
 
 
 def counts_of(rev: Revision, scanned: Scanned, manifest: GateManifest | None) -> CommitCounts:
@@ -169,15 +170,21 @@ def counts_of(rev: Revision, scanned: Scanned, manifest: GateManifest | None) ->
                         c["proven"], c["deferred"], c["stub"], c["axiom"], total, proven)
 
 
-def scan_tree(objects: GitObjects, rev: Revision, tree: Mapping[str, str], project: str,
-              cache: ParseCache | None) -> Scanned:
-    """Scan one commit whose project files are ``tree`` ({path: blob id})."""
+def scan_tree(objects: GitObjects, rev: Revision, project: str, cache: ParseCache | None) -> Scanned:
+    """Scan ``project`` at one commit."""
+    tree = objects.tree(rev.sha, project)
+    manifest = tree.get("appendix.toml")
     if not any(p.endswith(".lean") and p != "lakefile.lean" for p in tree):
-        return Scanned((), 0)  # the project does not exist yet at this commit
+        return Scanned((), 0, manifest)  # no Lean project (yet) at this commit
     blobs = objects.blobs(list(tree.values()))
     files = {p: blobs[oid] for p, oid in tree.items()}
     ledger = scan_revision(objects, rev, project, cache=cache, jobs=1, files=files)
-    return Scanned(tuple((r.name, r.status.value) for r in ledger.records), ledger.sorry_count())
+    return Scanned(tuple((r.name, r.status.value) for r in ledger.records), ledger.sorry_count(), manifest)
+
+
+def _scan_job(objects: GitObjects, rev: Revision, tree_id: str | None, project: str,
+              cache: ParseCache | None) -> Scanned:
+    return Scanned((), 0) if tree_id is None else scan_tree(objects, rev, project, cache)
 
 
 # worker processes: each keeps its own cat-file process and parse-cache connection
@@ -203,9 +210,9 @@ def _init_worker(repo: str, project: str, cache_dir: str | None, parent: int) ->
     _WORKER["cache"] = ParseCache(Path(cache_dir)) if cache_dir else None
 
 
-def _work(job: tuple[Revision, dict[str, str]]) -> Scanned:
-    rev, tree = job
-    return scan_tree(_WORKER["objects"], rev, tree, _WORKER["project"], _WORKER["cache"])
+def _work(job: tuple[Revision, str | None]) -> Scanned:
+    rev, tree_id = job
+    return _scan_job(_WORKER["objects"], rev, tree_id, _WORKER["project"], _WORKER["cache"])
 
 
 #: below this many commits to scan, a process pool costs more than it saves
@@ -272,19 +279,17 @@ def record_history(
     todo = [(i, r) for i, r in enumerate(revs) if r.sha not in done]
     if not todo:
         return report
-    # the plan: each commit's project tree, and the scans needed (consecutive duplicates share one)
-    plan: list[tuple[int, Revision, dict[str, str], int]] = []
-    work: list[tuple[Revision, dict[str, str]]] = []
-    for i, rev in todo:
-        tree = objects.tree(rev.sha, project)
-        if not work or tree != work[-1][1]:
-            work.append((rev, tree))
-        plan.append((i, rev, tree, len(work) - 1))
+    # the plan: the scans needed (a commit whose project tree equals the one before shares its scan)
+    plan: list[tuple[int, Revision, int]] = []
+    work: list[tuple[Revision, str | None]] = []
+    for (i, rev), tree_id in zip(todo, objects.tree_ids([r.sha for _, r in todo], project), strict=True):
+        if not work or tree_id != work[-1][1]:
+            work.append((rev, tree_id))
+        plan.append((i, rev, len(work) - 1))
     jobs = jobs if jobs is not None else (os.cpu_count() or 1)
     manifests: dict[str, GateManifest | None] = {}
 
-    def manifest_of(tree: Mapping[str, str]) -> GateManifest | None:
-        oid = tree.get("appendix.toml")
+    def manifest_of(oid: str | None) -> GateManifest | None:
         if oid is None:
             return None
         if oid not in manifests:
@@ -296,11 +301,11 @@ def record_history(
 
     def record_all(results: Iterator[Scanned]) -> None:
         current, scanned = -1, Scanned((), 0)
-        for i, rev, tree, k in plan:
+        for i, rev, k in plan:
             while current < k:
                 scanned = next(results)
                 current += 1
-            counts = counts_of(rev, scanned, manifest_of(tree))
+            counts = counts_of(rev, scanned, manifest_of(scanned.manifest))
             store(db, counts, scanned.statuses)
             report.scanned += 1
             if on_commit is not None:
@@ -319,7 +324,7 @@ def record_history(
                 pool.shutdown(wait=True, cancel_futures=True)
                 raise
     else:
-        record_all(scan_tree(objects, rev, tree, project, cache) for rev, tree in work)
+        record_all(_scan_job(objects, rev, tree_id, project, cache) for rev, tree_id in work)
     return report
 
 
