@@ -83,3 +83,23 @@ def test_action_check_step_annotates_and_writes_the_summary(tmp_path: Path, git:
     assert lines[0].startswith(f"::error file=proj/Demo/Base.lean,line={sorry},title=zerosorry zero-sorry::")
     assert any(x.startswith("::error file=proj/Demo/Base.lean,line=") and "[ship] entry top-deferred" in x for x in lines)
     assert "FAILS" in summary.read_text(encoding="utf-8")
+
+
+@pytest.mark.skipif(shutil.which("bash") is None, reason="bash is needed to run the action's step")
+@pytest.mark.parametrize(("version", "package", "expected"), [
+    ("", "", "zerosorry"),
+    ("0.1.0", "", "zerosorry==0.1.0"),
+    ("0.1.0", "zerosorry @ git+https://example.invalid/z.git@main", "zerosorry @ git+https://example.invalid/z.git@main"),
+])
+def test_action_install_step_picks_the_requirement(tmp_path: Path, version: str, package: str, expected: str) -> None:
+    text = (REPO / "action.yml").read_text(encoding="utf-8")
+    step = text[text.index("- name: Install zerosorry"):text.index("- name: zerosorry check")]
+    script = "\n".join(line[8:] for line in step[step.index("run: |") + 6:].splitlines() if line.startswith("        "))
+    fake = tmp_path / "bin"
+    fake.mkdir()
+    (fake / "python").write_text('#!/bin/sh\nprintf "%s\\n" "$@"\n', encoding="utf-8")
+    (fake / "python").chmod(0o755)
+    env = dict(os.environ, ZS_VERSION=version, ZS_PACKAGE=package, PATH=f"{fake}{os.pathsep}{os.environ['PATH']}")
+    out = subprocess.run(["bash", "-e", "-c", script], env=env, capture_output=True, text=True, check=True)
+    assert out.stdout.splitlines()[-1] == expected
+    assert out.stdout.splitlines()[:2] == ["-m", "pip"]
