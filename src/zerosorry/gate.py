@@ -620,6 +620,15 @@ def _from_manifest_module(module: Any, path: Path, label: str) -> GateManifest:
     loader = next((getattr(module, n) for n in _LOADER_NAMES if callable(getattr(module, n, None))), None)
     if loader is None:
         return _interim(path, label)
+    import inspect
+
+    try:
+        required = [p for p in inspect.signature(loader).parameters.values()
+                    if p.default is p.empty and p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    except (TypeError, ValueError):
+        required = []
+    if len(required) > 1:  # a loader that wants more than the path: not one this adapter knows
+        return _interim(path, label)
     try:
         loaded = loader(path)
     except InputError:
