@@ -233,8 +233,8 @@ def scan_revision(
     if files is None:
         files = objects.files(rev.sha, project)
     if not any(p.endswith(".lean") and p != "lakefile.lean" for p in files):
-        where = f"{project}/ " if project else ""
-        raise InputError(f"{rev.sha[:12]}: no .lean files in {where or 'the repository'} at this revision")
+        where = f"{project}/" if project else "the repository"
+        raise InputError(f"{rev.sha[:12]}: no .lean files in {where} at this revision")
     scan_input = {p: b for p, b in files.items() if p not in ("zerosorry.toml", "appendix.toml")}
     return scan_files(
         scan_input,
