@@ -3,6 +3,7 @@ injected failure mid-commit, the v1 -> v2 migration, and the burn-down SVG."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import sqlite3
@@ -110,17 +111,18 @@ def test_sigkill_halfway_then_resume_loses_and_doubles_nothing(
     repo, _shas, _ = chain
     db = tmp_path / "killed.sqlite3"
     env = dict(os.environ, ZEROSORRY_CACHE_DIR=str(tmp_path / "cold-cache"))  # cold: slower, killable
-    proc = subprocess.Popen([sys.executable, "-m", "zerosorry", "history", str(repo / "proj"), "--db", str(db), "-q"],
-                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    log = tmp_path / "stderr.txt"
+    with log.open("wb") as err:
+        proc = subprocess.Popen([sys.executable, "-m", "zerosorry", "history", str(repo / "proj"), "--db", str(db), "-q"],
+                                env=env, stdout=subprocess.DEVNULL, stderr=err)
     deadline = time.monotonic() + 60
     count = 0
     while time.monotonic() < deadline and proc.poll() is None:
         if db.exists():
             try:
-                c = sqlite3.connect(db, timeout=1)
-                count = c.execute("SELECT COUNT(*) FROM commits").fetchone()[0]
-                c.close()
-            except sqlite3.OperationalError:  # schema not created yet
+                with contextlib.closing(sqlite3.connect(db, timeout=1)) as c:
+                    count = c.execute("SELECT COUNT(*) FROM commits").fetchone()[0]
+            except sqlite3.DatabaseError:  # being created: no schema yet, or not even a header
                 count = 0
             if count >= 5:
                 break
@@ -128,14 +130,12 @@ def test_sigkill_halfway_then_resume_loses_and_doubles_nothing(
     children = _children(proc.pid)
     proc.send_signal(signal.SIGKILL)
     proc.wait(timeout=30)
+    assert proc.returncode == -signal.SIGKILL, log.read_text(errors="replace")
     # its worker processes notice and exit instead of waiting for work forever
     deadline = time.monotonic() + 10
     while any(_alive(c) for c in children) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert not [c for c in children if _alive(c)]
-    assert proc.returncode == -signal.SIGKILL, proc.stderr.read() if proc.stderr else ""
-    if proc.stderr:
-        proc.stderr.close()
     recorded = len(table(db))
     assert 5 <= recorded < 200, "the run should have been killed part-way"
     consistent(db)
