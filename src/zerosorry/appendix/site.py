@@ -1,0 +1,273 @@
+"""Render the appendix site: a ledger plus the author's manifest in, a folder of static pages out.
+
+The build is in three steps, each a function: :func:`prepare` checks the manifest against the
+ledger (every problem at once, LaTeX included) and runs the numeric witnesses; :func:`render`
+turns the view model into a mapping of relative paths to bytes (pure: the same inputs give the
+same bytes, so ``SOURCE_DATE_EPOCH`` builds are reproducible); :func:`write_site` puts those files
+in place atomically (a sibling temporary folder, then a rename).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+import jinja2
+from markupsafe import Markup
+
+from ..errors import InputError
+from ..ledger import io
+from ..ledger.model import Ledger
+from . import manifest as mf
+from .markup import markdown, markdown_inline
+from .view import SiteView, build_view
+
+#: The marker file that says a folder is a zerosorry site (and so may be replaced by a rebuild).
+MARKER = ".zerosorry-site"
+
+#: No inline script, no request leaving the site.  KaTeX positions glyphs with style attributes,
+#: which ``style-src-attr`` allows without allowing <style> elements or inline script.
+CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; style-src-attr 'unsafe-inline'; "
+       "img-src 'self'; font-src 'self'; connect-src 'self'; base-uri 'none'; form-action 'none'")
+
+PAGES = (
+    ("index.html", "index.html"),
+    ("blockers.html", "blockers.html"),
+    ("declarations.html", "declarations.html"),
+    ("glossary.html", "glossary.html"),
+)
+
+WitnessRunner = Callable[[str], Mapping[str, Any]]
+
+
+class SiteError(InputError):
+    """The site cannot be written where asked."""
+
+
+@dataclass
+class Prepared:
+    """What the build needs beyond the ledger and manifest: checked and computed up front."""
+
+    statements: dict[str, Markup] = field(default_factory=dict)  # entry id -> KaTeX HTML
+    witness_results: dict[str, Mapping[str, Any]] = field(default_factory=dict)
+    widget_files: dict[str, Path] = field(default_factory=dict)  # file name in widgets/ -> source
+
+
+# ------------------------------------------------------------------------------ prepare
+def check_statements(manifest: mf.Manifest) -> tuple[dict[str, Markup], list[mf.Issue]]:
+    """Render every entry's LaTeX statement; a KaTeX error becomes an issue naming the entry."""
+    from .katex import KatexRenderer, LatexError
+
+    entries = manifest.entries
+    rendered = KatexRenderer().render_many([(e.statement, True) for e in entries])
+    out: dict[str, Markup] = {}
+    issues: list[mf.Issue] = []
+    for i, (e, html) in enumerate(zip(entries, rendered, strict=True)):
+        if isinstance(html, LatexError):
+            key = f"entries[{i}].statement"
+            issues.append(mf.Issue(str(manifest.path), manifest.key_line(key) or e.line, None, key,
+                                   f"entry '{e.id}': LaTeX error: {html}"))
+        else:
+            out[e.id] = Markup(html)
+    return out, issues
+
+
+def _widget_files(manifest: mf.Manifest) -> tuple[dict[str, Path], list[mf.Issue]]:
+    base = manifest.path.parent
+    files: dict[str, Path] = {}
+    issues: list[mf.Issue] = []
+    for i, w in enumerate(manifest.widgets):
+        src = base / w.script
+        name = PurePosixPath(w.script).name
+        key = f"widgets[{i}].script"
+        if not src.is_file():
+            continue  # reported by manifest.validate
+        if name in files and files[name].resolve() != src.resolve():
+            issues.append(mf.Issue(str(manifest.path), manifest.key_line(key) or w.line, None, key,
+                                   f"widget '{w.id}': another widget's script is also named {name!r}"))
+            continue
+        files[name] = src
+    return files, issues
+
+
+def prepare(ledger: Ledger, manifest: mf.Manifest | None, *,
+            run_witnesses: bool = True, runner: WitnessRunner | None = None) -> Prepared:
+    """Validate the manifest against the ledger and render what can fail; raise
+    :class:`~zerosorry.appendix.manifest.ManifestError` with every issue at once."""
+    prepared = Prepared()
+    if manifest is None:
+        return prepared
+    issues = list(mf.validate(manifest, ledger, base_dir=manifest.path.parent))
+    statements, latex_issues = check_statements(manifest)
+    widget_files, widget_issues = _widget_files(manifest)
+    issues += latex_issues + widget_issues
+    if issues:
+        issues.sort(key=lambda i: (i.line or 0, i.key))
+        raise mf.ManifestError(issues)
+    prepared.statements = statements
+    prepared.widget_files = widget_files
+    if run_witnesses:
+        if runner is None:
+            from ..gate import run_witness
+
+            runner = run_witness
+        for spec in sorted({e.witness for e in manifest.entries if e.witness}):
+            prepared.witness_results[spec] = runner(spec)
+    return prepared
+
+
+# ------------------------------------------------------------------------------ render
+def _environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("zerosorry.appendix", "templates"),
+        autoescape=True,  # everything is text unless a function here made it Markup
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    from .highlight import highlight_lean
+
+    env.filters["md"] = markdown
+    env.filters["md_inline"] = markdown_inline
+    env.filters["lean"] = highlight_lean
+    env.filters["thousands"] = lambda n: f"{n:,}"
+    env.filters["slug"] = lambda s: re.sub(r"[^a-z0-9]+", "-", str(s).lower()).strip("-") or "term"
+    env.filters["short_sha"] = lambda s: s[:12] if s else "—"
+    return env
+
+
+def _static_files() -> dict[str, bytes]:
+    """The site's own CSS/JS and the vendored KaTeX stylesheet and fonts (not its JS: formulas
+    are rendered at build time)."""
+    out: dict[str, bytes] = {}
+    root = resources.files("zerosorry.appendix") / "static"
+    for name in ("site.css", "site.js", "table.js", "theme.js"):
+        out[f"static/{name}"] = (root / name).read_bytes()
+    katex = root / "vendor" / "katex"
+    out["static/katex/katex.min.css"] = (katex / "katex.min.css").read_bytes()
+    fonts = katex / "fonts"
+    for f in sorted(fonts.iterdir(), key=lambda p: p.name):
+        if f.name.endswith(".woff2"):
+            out[f"static/katex/fonts/{f.name}"] = f.read_bytes()
+    lic = katex / "LICENSE"
+    if lic.is_file():
+        out["static/katex/LICENSE"] = lic.read_bytes()
+    from .highlight import pygments_css
+
+    out["static/pygments.css"] = pygments_css().encode()
+    return out
+
+
+def render(view: SiteView, prepared: Prepared, ledger_text: str, *,
+           history_svg: str | None = None) -> dict[str, bytes]:
+    """Every file of the site, as relative POSIX path -> bytes.  Pure."""
+    env = _environment()
+    files: dict[str, bytes] = {}
+    common: dict[str, Any] = {
+        "site": view, "csp": CSP, "statements": prepared.statements,
+        "has_history": history_svg is not None,
+    }
+    for template, out_name in PAGES:
+        html = env.get_template(template).render(page=out_name, **common)
+        files[out_name] = html.encode()
+    files["lean_status.json"] = ledger_text.encode()
+    # The same ledger as a script, for a site opened from disk (a browser will not fetch a file).
+    files["lean_status.js"] = ("window.ZEROSORRY_LEDGER = " + ledger_text.rstrip() + ";\n").encode()
+    files.update(_static_files())
+    for name, src in sorted(prepared.widget_files.items()):
+        files[f"widgets/{name}"] = src.read_bytes()
+    if history_svg is not None:
+        files["history.svg"] = history_svg.encode()
+    files[MARKER] = b"zerosorry site: this folder is replaced as a whole by `zerosorry site`\n"
+    return files
+
+
+# ------------------------------------------------------------------------------ write
+def _is_replaceable(out: Path) -> bool:
+    if not out.exists():
+        return True
+    if not out.is_dir():
+        return False
+    return (out / MARKER).is_file() or not any(out.iterdir())
+
+
+def write_site(files: Mapping[str, bytes], out: Path, *, force: bool = False) -> None:
+    """Write ``files`` under ``out``: into a sibling temporary folder first, then swapped in, so
+    a reader never sees half a site and a failed build leaves the old one in place."""
+    if out.exists() and not out.is_dir():
+        raise SiteError(f"{out}: exists and is not a folder")
+    if not force and not _is_replaceable(out):
+        raise SiteError(f"{out}: refusing to replace a folder that is not a zerosorry site "
+                        f"(no {MARKER} in it); choose an empty or new folder, or pass --force")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.parent / f".{out.name}.tmp-{os.getpid()}"
+    old = out.parent / f".{out.name}.old-{os.getpid()}"
+    shutil.rmtree(tmp, ignore_errors=True)
+    try:
+        for rel, data in sorted(files.items()):
+            p = tmp / rel
+            p.parent.mkdir(parents=True, exist_ok=True)
+            p.write_bytes(data)
+        if out.exists():
+            os.replace(out, old)
+        os.replace(tmp, out)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        if old.exists() and not out.exists():
+            os.replace(old, out)
+        raise
+    shutil.rmtree(old, ignore_errors=True)
+
+
+# ------------------------------------------------------------------------------ all together
+@dataclass(frozen=True)
+class BuildResult:
+    out: Path
+    files: int
+    entries: int
+    witnesses_failed: tuple[str, ...]
+    view: SiteView
+
+
+def build_site(ledger: Ledger, manifest: mf.Manifest | None, out: Path, *,
+               run_witnesses: bool = True, runner: WitnessRunner | None = None,
+               history_svg: str | None = None, force: bool = False,
+               ledger_text: str | None = None) -> BuildResult:
+    prepared = prepare(ledger, manifest, run_witnesses=run_witnesses, runner=runner)
+    widget_scripts = tuple(f"widgets/{n}" for n in sorted(prepared.widget_files))
+    view = build_view(ledger, manifest, witness_results=prepared.witness_results,
+                      widget_scripts=widget_scripts, default_title=_default_title(ledger))
+    text = ledger_text if ledger_text is not None else io.dumps(ledger)
+    files = render(view, prepared, text, history_svg=history_svg)
+    write_site(files, out, force=force)
+    failed = tuple(sorted(spec for spec, r in prepared.witness_results.items() if not r.get("passed")))
+    return BuildResult(out, len(files), len(view.entries), failed, view)
+
+
+def _default_title(ledger: Ledger) -> str:
+    root = ledger.source.root
+    name = PurePosixPath(root.replace("\\", "/")).name if root else ""
+    return f"{name}: Lean appendix" if name else "Lean appendix"
+
+
+def history_counts_svg(db_path: Path, title: str) -> str | None:
+    """The burn-down SVG from a history database, or None when there is none."""
+    if not db_path.is_file():
+        return None
+    from .. import history
+
+    db = history.open_db(db_path)
+    try:
+        counts = history.load_counts(db)
+    finally:
+        db.close()
+    if not counts:
+        return None
+    return history.burndown_svg(counts, title=title)

@@ -1,0 +1,207 @@
+// The full status table: every declaration of the ledger, filtered, sorted and paginated in the
+// browser, so that 100,000 rows stay quick (only one page is ever in the DOM).  The filter state
+// lives in the URL hash (#status=deferred&q=foo&page=2), so a view can be linked to.
+(function () {
+  "use strict";
+
+  var STATUS_RANK = { proven: 0, deferred: 1, stub: 2, axiom: 3 };
+
+  function firstLine(s) {
+    if (!s) return "";
+    var t = String(s).trim();
+    var i = t.indexOf("\n\n");
+    if (i >= 0) t = t.slice(0, i);
+    return t.replace(/\s+/g, " ");
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    var table = document.getElementById("decls-table");
+    if (!table || !window.zerosorry) return;
+    var body = document.getElementById("decls-body");
+    var search = document.getElementById("table-search");
+    var fStatus = document.getElementById("table-status");
+    var fKind = document.getElementById("table-kind");
+    var fSize = document.getElementById("table-page-size");
+    var count = document.getElementById("table-count");
+    var info = document.getElementById("page-info");
+    var base = table.getAttribute("data-source-base") || "";
+    var rows = [];
+    var shown = [];
+    var state = { q: "", status: "", kind: "", sort: "file", dir: 1, page: 1, size: 100 };
+
+    function readHash() {
+      state.q = ""; state.status = ""; state.kind = ""; state.sort = "file"; state.dir = 1;
+      state.page = 1; state.size = 100;
+      var h = location.hash.replace(/^#/, "");
+      if (!h) return;
+      h.split("&").forEach(function (kv) {
+        var i = kv.indexOf("=");
+        if (i < 0) return;
+        var k = decodeURIComponent(kv.slice(0, i));
+        var v = decodeURIComponent(kv.slice(i + 1).replace(/\+/g, " "));
+        if (k === "q" || k === "status" || k === "kind" || k === "sort") state[k] = v;
+        else if (k === "page" || k === "size") state[k] = Math.max(1, parseInt(v, 10) || 1);
+        else if (k === "dir") state.dir = v === "desc" ? -1 : 1;
+      });
+    }
+
+    function writeHash() {
+      var parts = [];
+      if (state.q) parts.push("q=" + encodeURIComponent(state.q));
+      if (state.status) parts.push("status=" + encodeURIComponent(state.status));
+      if (state.kind) parts.push("kind=" + encodeURIComponent(state.kind));
+      if (state.sort !== "file") parts.push("sort=" + encodeURIComponent(state.sort));
+      if (state.dir < 0) parts.push("dir=desc");
+      if (state.page > 1) parts.push("page=" + state.page);
+      if (state.size !== 100) parts.push("size=" + state.size);
+      var h = parts.length ? "#" + parts.join("&") : location.pathname + location.search;
+      if (parts.length) history.replaceState(null, "", h);
+      else history.replaceState(null, "", location.pathname + location.search);
+    }
+
+    function compare(a, b) {
+      var k = state.sort, r;
+      if (k === "status") r = STATUS_RANK[a.status] - STATUS_RANK[b.status];
+      else if (k === "file") r = a.file < b.file ? -1 : a.file > b.file ? 1 : a.line - b.line;
+      else r = a[k] < b[k] ? -1 : a[k] > b[k] ? 1 : 0;
+      if (r === 0) r = a.i - b.i;
+      return r * state.dir;
+    }
+
+    function filter() {
+      var t0 = performance.now();
+      var words = state.q.trim().toLowerCase().split(/\s+/).filter(Boolean);
+      shown = rows.filter(function (r) {
+        if (state.status && r.status !== state.status) return false;
+        if (state.kind && r.kind !== state.kind) return false;
+        for (var i = 0; i < words.length; i++) if (r.hay.indexOf(words[i]) < 0) return false;
+        return true;
+      });
+      shown.sort(compare);
+      var pages = Math.max(1, Math.ceil(shown.length / state.size));
+      if (state.page > pages) state.page = pages;
+      draw();
+      document.body.setAttribute("data-filter-ms", (performance.now() - t0).toFixed(1));
+    }
+
+    function cell(tr, text, cls) {
+      var td = document.createElement("td");
+      if (cls) td.className = cls;
+      if (text !== null) td.textContent = text;
+      tr.appendChild(td);
+      return td;
+    }
+
+    function draw() {
+      var start = (state.page - 1) * state.size;
+      var page = shown.slice(start, start + state.size);
+      var frag = document.createDocumentFragment();
+      page.forEach(function (r) {
+        var tr = document.createElement("tr");
+        tr.setAttribute("data-name", r.name);
+        tr.setAttribute("data-status", r.status);
+        var name = cell(tr, null, "name");
+        var code = document.createElement("code");
+        code.textContent = r.name;
+        name.appendChild(code);
+        cell(tr, r.kind, "kind");
+        var st = cell(tr, null, "status");
+        var chip = document.createElement("span");
+        chip.className = "chip chip-" + r.status;
+        chip.textContent = r.status;
+        st.appendChild(chip);
+        var where = cell(tr, null, "where");
+        var loc = r.file + ":" + r.line;
+        if (base) {
+          var a = document.createElement("a");
+          a.href = base + r.file.split("/").map(encodeURIComponent).join("/") + "#L" + r.line;
+          a.rel = "noopener noreferrer";
+          a.textContent = loc;
+          where.appendChild(a);
+        } else {
+          where.textContent = loc;
+        }
+        cell(tr, r.desc, "desc");
+        frag.appendChild(tr);
+      });
+      body.replaceChildren(frag);
+      var pages = Math.max(1, Math.ceil(shown.length / state.size));
+      count.textContent = shown.length.toLocaleString("en-US") + " of " +
+        rows.length.toLocaleString("en-US") + " declarations match";
+      info.textContent = shown.length
+        ? "rows " + (start + 1).toLocaleString("en-US") + "–" + (start + page.length).toLocaleString("en-US") +
+          " · page " + state.page + " of " + pages
+        : "no rows";
+      document.getElementById("page-first").disabled = state.page <= 1;
+      document.getElementById("page-prev").disabled = state.page <= 1;
+      document.getElementById("page-next").disabled = state.page >= pages;
+      document.getElementById("page-last").disabled = state.page >= pages;
+      table.querySelectorAll("th button[data-sort]").forEach(function (b) {
+        var on = b.getAttribute("data-sort") === state.sort;
+        b.parentNode.setAttribute("aria-sort", on ? (state.dir > 0 ? "ascending" : "descending") : "none");
+      });
+      writeHash();
+    }
+
+    function goto(page) {
+      var pages = Math.max(1, Math.ceil(shown.length / state.size));
+      state.page = Math.min(Math.max(1, page), pages);
+      draw();
+    }
+
+    function syncInputs() {
+      search.value = state.q;
+      fStatus.value = state.status;
+      fKind.value = state.kind;
+      fSize.value = String(state.size);
+    }
+
+    window.zerosorry.ledger.then(function (ledger) {
+      var kinds = new Set();
+      rows = (ledger.declarations || []).map(function (r, i) {
+        kinds.add(r.kind);
+        var desc = firstLine(r.docstring);
+        return {
+          i: i, name: r.name, kind: r.kind, status: r.status, file: r.file, line: r.line, desc: desc,
+          hay: (r.name + " " + r.file + " " + desc).toLowerCase()
+        };
+      });
+      Array.from(kinds).sort().forEach(function (k) {
+        var o = document.createElement("option");
+        o.value = k; o.textContent = k;
+        fKind.appendChild(o);
+      });
+      readHash();
+      syncInputs();
+      filter();
+      document.body.setAttribute("data-table", "ready");
+    });
+
+    function onChange() {
+      state.q = search.value;
+      state.status = fStatus.value;
+      state.kind = fKind.value;
+      state.size = parseInt(fSize.value, 10) || 100;
+      state.page = 1;
+      filter();
+    }
+    search.addEventListener("input", onChange);
+    [fStatus, fKind, fSize].forEach(function (s) { s.addEventListener("change", onChange); });
+    document.getElementById("table-filters").addEventListener("submit", function (e) { e.preventDefault(); });
+    document.getElementById("page-first").addEventListener("click", function () { goto(1); });
+    document.getElementById("page-prev").addEventListener("click", function () { goto(state.page - 1); });
+    document.getElementById("page-next").addEventListener("click", function () { goto(state.page + 1); });
+    document.getElementById("page-last").addEventListener("click", function () { goto(Infinity); });
+    table.querySelectorAll("th button[data-sort]").forEach(function (b) {
+      b.addEventListener("click", function () {
+        var k = b.getAttribute("data-sort");
+        if (state.sort === k) state.dir = -state.dir; else { state.sort = k; state.dir = 1; }
+        state.page = 1;
+        filter();
+      });
+    });
+    window.addEventListener("hashchange", function () {
+      readHash(); syncInputs(); filter();
+    });
+  });
+})();

@@ -1,0 +1,63 @@
+"""``zerosorry site PATH --out DIR``: scan, check the manifest, run the witnesses, render the site."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from ..errors import InputError
+from ._common import add_scan_options, obtain_ledger, require_file
+
+NAME = "site"
+HELP = "scan a Lean project and render its appendix site (status panel, theorems page, tables)"
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    add_scan_options(p)
+    p.add_argument("-o", "--out", type=Path, required=True, help="the folder to write the site into")
+    p.add_argument("--manifest", type=Path, default=None,
+                   help="the author's manifest (default: PATH/appendix.toml if it exists)")
+    p.add_argument("--ledger", type=Path, default=None,
+                   help="render this ledger (lean_status.json) instead of scanning")
+    p.add_argument("--history-db", type=Path, default=None,
+                   help="embed the burn-down from this history database "
+                        "(default: PATH/.zerosorry/history.sqlite3 if it exists)")
+    p.add_argument("--no-witnesses", action="store_true",
+                   help="do not run the manifest's numeric witnesses")
+    p.add_argument("--force", action="store_true",
+                   help="replace --out even if it is a non-empty folder that zerosorry did not write")
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..appendix import manifest as mf
+    from ..appendix.site import build_site, history_counts_svg
+
+    if not args.path.is_dir():
+        raise InputError(f"{args.path}: no such folder")
+    manifest_path = args.manifest
+    if manifest_path is None and (args.path / "appendix.toml").is_file():
+        manifest_path = args.path / "appendix.toml"
+    # Read and check the manifest's own structure before the (slower) scan.
+    manifest = mf.load_manifest(require_file(manifest_path, "manifest")) if manifest_path else None
+    ledger_file = require_file(args.ledger, "ledger") if args.ledger is not None else None
+    ledger = obtain_ledger(args, ledger_file=ledger_file)
+    db = args.history_db if args.history_db is not None else args.path / ".zerosorry" / "history.sqlite3"
+    svg = history_counts_svg(db, title="Burn-down")
+    result = build_site(ledger, manifest, args.out, run_witnesses=not args.no_witnesses,
+                        history_svg=svg, force=args.force)
+    if not args.quiet:
+        panel = result.view.panel
+        counts = ", ".join(f"{n} {s}" for s, n in panel.counts.items())
+        print(f"wrote {args.out}/index.html ({result.files} files): {panel.total} declarations ({counts})",
+              file=sys.stdout)
+        if manifest is not None:
+            print(f"load-bearing results: {panel.entries_zero_sorry} of {panel.entries_total} zero-sorry; "
+                  f"promised zero-sorry: {panel.entries_promised_met} of {panel.entries_promised} hold")
+        else:
+            print("no appendix.toml: the theorems page is empty (run `zerosorry init PATH` to start one)")
+        for spec in result.witnesses_failed:
+            print(f"numeric witness failed: {spec}", file=sys.stderr)
+        if ledger.engine.fallback_reason:
+            print(f"engine: {ledger.engine.fallback_reason}", file=sys.stderr)
+    return 0
