@@ -1,0 +1,175 @@
+"""Benchmark of the appendix site on a synthetic 20,000-declaration ledger.
+
+Builds (deterministically) a ledger of N declarations with a realistic mix of statuses, chains of
+uses and docstrings, and a manifest of 200 load-bearing entries with LaTeX statements, then
+measures:
+
+* baseline: serialising the ledger to JSON once (the floor: the site must at least write it);
+* build: the whole site (manifest checks, KaTeX for every statement, highlighting, templates,
+  blockers ranking, atomic write);
+* in Debian's Chromium (headless): loading the full status table, then one filter change
+  (status select) and one search keystroke, each timed in the page from the event to the new
+  rows being in the DOM, plus the same on the theorems page.
+
+Prints each time and its ratio against the baseline.  Targets: build <= 10 s, filter <= 200 ms.
+
+    python bench/site.py [--decls 20000] [--keep DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from zerosorry.appendix.manifest import parse_manifest
+from zerosorry.appendix.site import build_site
+from zerosorry.ledger import io
+from zerosorry.ledger.model import EngineInfo, Ledger, Record, SourceInfo, Status
+
+WORDS = ("moment ratio floor gauge sign quantiser residual energy attention key rotation "
+         "orthogonal lattice bound monotone clamp softmax hessian curvature norm").split()
+
+
+def synthetic_ledger(n: int, seed: int = 7) -> Ledger:
+    rng = random.Random(seed)
+    records: list[Record] = []
+    for i in range(n):
+        f = i // 50
+        kind = rng.choice(("theorem", "theorem", "lemma", "def", "instance", "abbrev"))
+        uses = [f"Synth.F{j // 50}.d{j}" for j in rng.sample(range(max(1, i)), min(4, i))] if i else []
+        records.append(Record(
+            name=f"Synth.F{f}.d{i}", kind=kind, status=Status.PROVEN, file=f"Synth/F{f}.lean",
+            line=1 + (i % 50) * 12, end_line=10 + (i % 50) * 12,
+            signature=f"(x y : ℝ) (h : 0 ≤ x) : x * y ≤ {' + '.join(rng.sample(WORDS, 3))}",
+            docstring=" ".join(rng.choices(WORDS, k=rng.randint(4, 14))).capitalize() + "." if rng.random() < .6 else None,
+            uses=uses,
+        ))
+    by = {r.name: r for r in records}
+    for r in records:
+        roll = rng.random()
+        if roll < 0.03:
+            r.sorry_lines = [r.line + 3]
+        elif roll < 0.035:
+            r.status = Status.AXIOM
+        elif roll < 0.04:
+            r.status, r.sorry_lines, r.kind = Status.STUB, [r.line], "theorem"
+    # derive: deferred when the own body or a used declaration has a sorry (uses point backwards,
+    # so one pass in order is the closure)
+    for r in records:
+        if r.status in (Status.AXIOM, Status.STUB):
+            continue
+        if r.sorry_lines:
+            r.status, r.via = Status.DEFERRED, [r.name]
+            continue
+        for u in r.uses:
+            d = by[u]
+            if d.status is Status.DEFERRED:
+                r.status, r.via = Status.DEFERRED, [r.name, *d.via]
+                break
+    return Ledger(SourceInfo("synthetic", "0" * 40, False), "2026-01-01T00:00:00Z",
+                  EngineInfo(), records, files=n // 50, lines=n * 12)
+
+
+def synthetic_manifest(ledger: Ledger, entries: int, seed: int = 7) -> str:
+    rng = random.Random(seed)
+    theorems = [r.name for r in ledger.records if r.kind in ("theorem", "lemma")]
+    out = ['[site]\ntitle = "Synthetic appendix"\npaper_title = "A synthetic paper"\n']
+    for f in range(10):
+        out.append(f'[[families]]\nid = "fam-{f}"\ntitle = "Family {f}"\nexplanation = "Family {f} in plain words."\n')
+    for i, name in enumerate(rng.sample(theorems, entries)):
+        a, b = rng.randint(1, 9), rng.randint(1, 9)
+        out.append(
+            f'[[entries]]\nid = "e-{i}"\nlean = ["{name}"]\nfamily = "fam-{i % 10}"\n'
+            f'title = "Result {i}"\nstatement = \'\\\\beta_{{{a}}} = \\\\frac{{\\\\|k\\\\|_1^{{{b}}}}}{{d\\\\,\\\\|k\\\\|_2^2}} \\\\le 1\'\n'
+            f'summary = "{" ".join(rng.choices(WORDS, k=12))}."\nwhy = "Because {rng.choice(WORDS)}."\n'
+            f'target = "{rng.choice(("zero-sorry", "in-progress", "open"))}"\n')
+    return "\n".join(out)
+
+
+def browser_timings(site: Path) -> dict[str, float]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path="/usr/bin/chromium", headless=True,
+                                     args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        t0 = time.perf_counter()
+        page.goto((site / "declarations.html").as_uri())
+        page.wait_for_selector("body[data-table='ready']", timeout=120_000)
+        load = time.perf_counter() - t0
+        # one filter change, timed inside the page: the change event to the rows in the DOM and
+        # a frame painted
+        timed = """async ([sel, value, kind]) => {
+            const el = document.querySelector(sel);
+            const t0 = performance.now();
+            if (kind === 'select') { el.value = value; el.dispatchEvent(new Event('change')); }
+            else { el.value = value; el.dispatchEvent(new Event('input')); }
+            await new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)));
+            return performance.now() - t0;
+        }"""
+        status_ms = page.evaluate(timed, ["#table-status", "deferred", "select"])
+        rows = page.locator("#decls-body tr").count()
+        search_ms = page.evaluate(timed, ["#table-search", "gauge", "input"])
+        sort_t0 = time.perf_counter()
+        page.click("th button[data-sort='name']")
+        sort_ms = (time.perf_counter() - sort_t0) * 1000
+        page.goto((site / "index.html").as_uri())
+        page.wait_for_selector("body[data-ledger='loaded']", timeout=120_000)
+        cards_ms = page.evaluate(timed, ["#filter-status", "deferred", "select"])
+        browser.close()
+    assert rows > 0
+    return {"table load (s)": load, "table status filter (ms)": status_ms,
+            "table search (ms)": search_ms, "table sort click, round trip (ms)": sort_ms,
+            "theorems status filter (ms)": cards_ms}
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--decls", type=int, default=20_000)
+    ap.add_argument("--entries", type=int, default=200)
+    ap.add_argument("--keep", type=Path, default=None, help="build the site here and keep it")
+    ap.add_argument("--no-browser", action="store_true")
+    args = ap.parse_args()
+
+    ledger = synthetic_ledger(args.decls)
+    counts = ledger.status_counts()
+    manifest_text = synthetic_manifest(ledger, args.entries)
+    tmp = Path(tempfile.mkdtemp(prefix="zerosorry-bench-site-"))
+    out = args.keep or tmp / "site"
+    try:
+        t0 = time.perf_counter()
+        text = io.dumps(ledger)
+        baseline = time.perf_counter() - t0
+        mpath = tmp / "appendix.toml"
+        mpath.write_text(manifest_text, encoding="utf-8")
+        t0 = time.perf_counter()
+        manifest = parse_manifest(manifest_text, path=str(mpath))
+        build_site(ledger, manifest, out, run_witnesses=False, force=True)
+        build = time.perf_counter() - t0
+        size = sum(p.stat().st_size for p in out.rglob("*") if p.is_file())
+        print(f"synthetic ledger: {len(ledger.records):,} declarations {counts}, {args.entries} entries; "
+              f"ledger JSON {len(text) / 1e6:.1f} MB, site {size / 1e6:.1f} MB")
+        print(f"baseline  ledger to JSON            {baseline:7.2f} s")
+        print(f"build     whole site                {build:7.2f} s  ({build / baseline:5.1f}x baseline)  target <= 10 s  "
+              f"{'OK' if build <= 10 else 'MISSED'}")
+        if not args.no_browser:
+            for label, value in browser_timings(out).items():
+                unit_ms = "(ms)" in label
+                ratio = (value / 1000 if unit_ms else value) / baseline
+                verdict = ""
+                if "filter" in label or "search" in label:
+                    verdict = f"target <= 200 ms  {'OK' if value <= 200 else 'MISSED'}"
+                print(f"browser   {label:34s}{value:9.1f}  ({ratio:5.2f}x baseline)  {verdict}")
+    finally:
+        if args.keep is None:
+            shutil.rmtree(tmp, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

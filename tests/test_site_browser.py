@@ -1,0 +1,343 @@
+"""The built appendix in a real headless Chromium (Debian's, through Playwright).
+
+The example's site is built once per module and opened both straight from disk (file://) and
+through a local HTTP server.  Every page load records its requests, console messages and page
+errors: nothing may leave the site and nothing may be logged as an error.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from zerosorry.appendix.manifest import load_manifest
+from zerosorry.appendix.site import build_site
+from zerosorry.ledger import io
+from zerosorry.scan import scan_project
+
+from .site_support import EXAMPLE, XSS_DOC, ledger_json, serve, write_xss_project
+
+pytestmark = pytest.mark.browser
+
+SEVERITY = {"proven": 0, "axiom": 1, "stub": 2, "deferred": 3}
+
+
+@pytest.fixture(scope="module")
+def example_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("example-site") / "site"
+    ledger = scan_project(EXAMPLE)
+    build_site(ledger, load_manifest(EXAMPLE / "appendix.toml"), out)
+    return out
+
+
+@pytest.fixture(scope="module")
+def xss_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = write_xss_project(tmp_path_factory.mktemp("xss") / "proj")
+    out = root.parent / "site"
+    build_site(scan_project(root), load_manifest(root / "appendix.toml"), out)
+    return out
+
+
+class Watch:
+    """Everything a page did that a test may want to refuse."""
+
+    def __init__(self, page: Any, allowed_prefix: str) -> None:
+        self.allowed_prefix = allowed_prefix
+        self.requests: list[str] = []
+        self.console_errors: list[str] = []
+        self.page_errors: list[str] = []
+        self.dialogs: list[str] = []
+        page.on("request", lambda r: self.requests.append(r.url))
+        page.on("console", lambda m: self.console_errors.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda e: self.page_errors.append(str(e)))
+
+        def on_dialog(d: Any) -> None:
+            self.dialogs.append(d.message)
+            d.dismiss()
+
+        page.on("dialog", on_dialog)
+
+    def check(self) -> None:
+        outside = [u for u in self.requests if not u.startswith(self.allowed_prefix)]
+        assert outside == [], f"requests left the site: {outside}"
+        assert self.console_errors == [], self.console_errors
+        assert self.page_errors == [], self.page_errors
+        assert self.dialogs == [], f"a script ran and opened a dialog: {self.dialogs}"
+
+
+@pytest.fixture
+def page(browser: Any) -> Iterator[Any]:
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    pg = context.new_page()
+    try:
+        yield pg
+    finally:
+        context.close()
+
+
+def _open(page: Any, url: str, prefix: str) -> Watch:
+    watch = Watch(page, prefix)
+    page.goto(url)
+    page.wait_for_selector("body[data-ledger='loaded']", timeout=15_000)
+    return watch
+
+
+def _entry_statuses(site: Path) -> dict[str, str]:
+    """Each card's status as the ledger decides it (the worst of its declarations)."""
+    from zerosorry.appendix.manifest import load_manifest as load
+
+    by_name = {r["name"]: r["status"] for r in ledger_json(site)["declarations"]}
+    manifest = load(EXAMPLE / "appendix.toml")
+    out = {}
+    for e in manifest.entries:
+        statuses = [by_name.get(n, "deferred") for n in e.lean]
+        out[e.id] = max(statuses, key=lambda s: SEVERITY[s])
+    return out
+
+
+def _visible_cards(page: Any) -> list[str]:
+    ids: list[str] = page.eval_on_selector_all(
+        "article.card", "els => els.filter(e => e.offsetParent !== null).map(e => e.dataset.entryId)")
+    return ids
+
+
+# ------------------------------------------------------------------------------ from disk
+def test_opened_from_disk_reads_the_ledger_and_stays_inside(page: Any, example_site: Path,
+                                                            screenshot_dir: Path) -> None:
+    watch = _open(page, (example_site / "index.html").as_uri(), example_site.as_uri())
+    expected = _entry_statuses(example_site)
+    shown = page.eval_on_selector_all("article.card", "els => els.map(e => [e.dataset.entryId, e.dataset.status, e.querySelector('.entry-status').textContent])")
+    assert {i: s for i, s, _ in shown} == expected
+    assert all(s == chip for _, s, chip in shown)
+    # KaTeX rendered at build time, fonts and all, from the vendored copy
+    assert page.locator(".statement .katex").count() == len(expected)
+    page.screenshot(path=str(screenshot_dir / "theorems-light.png"), full_page=False)
+    watch.check()
+
+
+def test_full_table_from_disk(page: Any, example_site: Path) -> None:
+    watch = _open(page, (example_site / "declarations.html").as_uri(), example_site.as_uri())
+    page.wait_for_selector("body[data-table='ready']")
+    total = len(ledger_json(example_site)["declarations"])
+    assert page.locator("#table-count").inner_text().startswith(f"{total} of {total}")
+    watch.check()
+
+
+# ------------------------------------------------------------------------------ over HTTP
+@pytest.fixture(scope="module")
+def served(example_site: Path) -> Iterator[str]:
+    with serve(example_site) as url:
+        yield url
+
+
+def test_filter_by_status_matches_the_ledger(page: Any, served: str, example_site: Path) -> None:
+    watch = _open(page, served + "index.html", served)
+    expected = _entry_statuses(example_site)
+    for status in ("deferred", "proven", "axiom", ""):
+        page.select_option("#filter-status", status)
+        want = sorted(i for i, s in expected.items() if not status or s == status)
+        assert sorted(_visible_cards(page)) == want, status
+        assert page.locator("#shown-count").inner_text().startswith(f"{len(want)} of {len(expected)}")
+    # a family filter hides the other families' sections
+    page.select_option("#filter-family", "jensen-floor")
+    visible_sections = page.eval_on_selector_all(
+        "[data-family-section]", "els => els.filter(e => !e.hidden).map(e => e.dataset.familySection)")
+    assert visible_sections == ["jensen-floor"]
+    watch.check()
+
+
+def test_search_view_switch_and_deep_link(page: Any, served: str, example_site: Path,
+                                          screenshot_dir: Path) -> None:
+    watch = _open(page, served + "index.html", served)
+    page.fill("#search", "gauge invariance")
+    visible = _visible_cards(page)
+    assert visible, "the search found nothing"
+    for entry_id in visible:
+        text = page.locator(f"#entry-{entry_id}").inner_text().lower()
+        assert "gauge" in text and "invariance" in text
+    page.fill("#search", "no such words anywhere qqq")
+    assert _visible_cards(page) == []
+    assert page.locator("#no-match").is_visible()
+    page.fill("#search", "")
+
+    page.click("#view-table")
+    assert page.locator("#table-view").is_visible()
+    assert not page.locator("#cards-view").is_visible()
+    rows = page.locator("tr[data-entry-row]").count()
+    assert rows == len(_entry_statuses(example_site))
+    page.screenshot(path=str(screenshot_dir / "theorems-table-view.png"))
+    page.click("#view-cards")
+    assert page.locator("#cards-view").is_visible()
+
+    # a deep link to a card hidden by a filter clears the filter and brings the card into view
+    statuses = _entry_statuses(example_site)
+    deferred = sorted(i for i, s in statuses.items() if s == "deferred")[0]
+    page.select_option("#filter-status", "proven")
+    assert not page.locator(f"#entry-{deferred}").is_visible()
+    page.evaluate(f"location.hash = 'entry-{deferred}'")
+    page.wait_for_function(f"document.getElementById('entry-{deferred}').offsetParent !== null")
+    card = page.locator(f"#entry-{deferred}")
+    assert card.is_visible()
+    assert card.evaluate("e => { const r = e.getBoundingClientRect(); return r.top < innerHeight && r.bottom > 0; }")
+    assert page.locator(f"#entry-{deferred} [data-testid='sorry-chain']").count() >= 1
+    # a fresh load of a family deep link lands on the family
+    page.goto(served + "index.html#family-moment-ratio-floor")
+    page.wait_for_selector("body[data-ledger='loaded']")
+    assert page.locator("#family-moment-ratio-floor").evaluate(
+        "e => { const r = e.getBoundingClientRect(); return r.top < innerHeight && r.bottom > 0; }")
+    watch.check()
+
+
+def test_chips_follow_the_served_ledger(page: Any, example_site: Path, tmp_path: Path) -> None:
+    """The ledger next to the pages is the source of truth: edit it and the chips change."""
+    site = tmp_path / "site"
+    shutil.copytree(example_site, site)
+    data = ledger_json(site)
+    target = next(r for r in data["declarations"] if r["name"] == "NeuralGeometry.jensen_floor")
+    assert target["status"] == "proven"
+    target["status"] = "deferred"
+    (site / "lean_status.json").write_text(json.dumps(data), encoding="utf-8")
+    with serve(site) as url:
+        watch = _open(page, url + "index.html", url)
+        chip = page.locator(".decl[data-decl='NeuralGeometry.jensen_floor'] .decl-head [data-status-chip]").first
+        assert chip.inner_text() == "deferred"
+        watch.check()
+
+
+def test_full_table_filters_sorts_and_pages(page: Any, served: str, example_site: Path,
+                                            screenshot_dir: Path) -> None:
+    records = ledger_json(example_site)["declarations"]
+    watch = _open(page, served + "declarations.html#status=deferred", served)
+    page.wait_for_selector("body[data-table='ready']")
+    deferred = sorted(r["name"] for r in records if r["status"] == "deferred")
+    names = page.eval_on_selector_all("#decls-body tr", "els => els.map(e => e.dataset.name)")
+    statuses = set(page.eval_on_selector_all("#decls-body tr", "els => els.map(e => e.dataset.status)"))
+    assert statuses == {"deferred"}
+    assert sorted(names) == deferred[: len(names)] or len(names) == min(100, len(deferred))
+    assert page.locator("#table-count").inner_text().startswith(f"{len(deferred)} of {len(records)}")
+
+    page.select_option("#table-status", "")
+    page.select_option("#table-page-size", "50")
+    assert page.locator("#decls-body tr").count() == min(50, len(records))
+    page.click("#page-next")
+    assert "page 2 of" in page.locator("#page-info").inner_text()
+    assert "page=2" in page.evaluate("location.hash")
+
+    page.click("th button[data-sort='name']")
+    first = page.eval_on_selector_all("#decls-body tr", "els => els.map(e => e.dataset.name)")
+    assert first == sorted(r["name"] for r in records)[:50]
+    page.click("th button[data-sort='name']")
+    first_desc = page.eval_on_selector_all("#decls-body tr", "els => els.map(e => e.dataset.name)")
+    assert first_desc == sorted((r["name"] for r in records), reverse=True)[:50]
+
+    page.fill("#table-search", "jensen")
+    rows = page.eval_on_selector_all("#decls-body tr", "els => els.map(e => e.textContent.toLowerCase())")
+    assert rows and all("jensen" in r for r in rows)
+    page.screenshot(path=str(screenshot_dir / "declarations.png"))
+    watch.check()
+
+
+def test_other_pages_theme_and_phone_width(browser: Any, served: str, screenshot_dir: Path) -> None:
+    context = browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=2)
+    page = context.new_page()
+    try:
+        watch = _open(page, served + "index.html", served)
+        page.click("#theme-toggle")
+        theme = page.evaluate("document.documentElement.getAttribute('data-theme')")
+        assert theme in ("dark", "light")
+        bg = page.evaluate("getComputedStyle(document.body).backgroundColor")
+        page.screenshot(path=str(screenshot_dir / f"theorems-phone-{theme}.png"))
+        # the choice survives a reload
+        page.reload()
+        page.wait_for_selector("body[data-ledger='loaded']")
+        assert page.evaluate("document.documentElement.getAttribute('data-theme')") == theme
+        assert page.evaluate("getComputedStyle(document.body).backgroundColor") == bg
+        # nothing wider than the phone's screen
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390 + 1
+        for name in ("blockers", "glossary"):
+            page.goto(served + f"{name}.html")
+            page.wait_for_selector("body[data-ledger='loaded']")
+            page.screenshot(path=str(screenshot_dir / f"{name}-phone.png"), full_page=True)
+        watch.check()
+    finally:
+        context.close()
+
+
+def test_keyboard_reaches_the_filters(page: Any, served: str) -> None:
+    watch = _open(page, served + "index.html", served)
+    focused = []
+    for _ in range(40):
+        page.keyboard.press("Tab")
+        focused.append(page.evaluate("document.activeElement && document.activeElement.id"))
+        if "filter-status" in focused:
+            break
+    assert "search" in focused and "filter-status" in focused
+    page.keyboard.press("ArrowDown")  # a select changes with the keyboard alone
+    watch.check()
+
+
+def test_blockers_and_glossary_pages(page: Any, served: str, example_site: Path) -> None:
+    watch = _open(page, served + "blockers.html", served)
+    records = ledger_json(example_site)["declarations"]
+    holders = {r["name"] for r in records if r["sorry_lines"]}
+    rows = page.eval_on_selector_all("tr[data-blocker]", "els => els.map(e => e.dataset.blocker)")
+    assert set(rows) == holders
+    counts = page.eval_on_selector_all("td[data-entries-count]", "els => els.map(e => +e.dataset.entriesCount)")
+    assert counts == sorted(counts, reverse=True)
+    assert counts[0] >= 1
+    page.goto(served + "glossary.html")
+    page.wait_for_selector("body[data-ledger='loaded']")
+    text = page.locator("main").inner_text().lower()
+    for term in ("moment ratio", "gauge invariance", "phase-collapse angle"):
+        assert term in text
+    watch.check()
+
+
+def test_widgets_run_on_the_example_site(page: Any, served: str) -> None:
+    watch = _open(page, served + "index.html", served)
+    page.wait_for_function("document.querySelector('[data-widget=\"beta-slider\"]').children.length > 0")
+    assert page.locator("[data-widget='beta-calculator']").first.locator("textarea, input").count() >= 1
+    watch.check()
+
+
+def test_witness_results_shown(page: Any, served: str) -> None:
+    watch = _open(page, served + "index.html", served)
+    witnesses = page.locator("[data-testid='witness']")
+    assert witnesses.count() >= 10
+    assert page.locator(".witness-fail").count() == 0
+    watch.check()
+
+
+# ------------------------------------------------------------------------------ XSS
+@pytest.mark.parametrize("how", ["disk", "http"])
+def test_hostile_text_stays_text(page: Any, xss_site: Path, how: str, screenshot_dir: Path) -> None:
+    with serve(xss_site) as url:
+        base = url if how == "http" else xss_site.as_uri() + "/"
+        prefix = url if how == "http" else xss_site.as_uri()
+        for name in ("index.html", "declarations.html", "glossary.html", "blockers.html"):
+            watch = _open(page, base + name, prefix)
+            if name == "declarations.html":
+                page.wait_for_selector("body[data-table='ready']")
+                assert page.locator("td.desc", has_text=XSS_DOC).count() == 1
+            if name == "index.html":
+                assert page.locator(".docstring", has_text="Fine: <b>not bold</b> & not markup.").count() == 1
+                assert page.locator("main script, main iframe, main img, main style").count() == 0
+                assert "Sneaky <script>alert(6)</script>" in page.locator("#entry-sneaky h3").inner_text()
+                if how == "disk":
+                    page.screenshot(path=str(screenshot_dir / "xss-inert.png"))
+            watch.check()
+        # the raw docstring is in the ledger verbatim
+        decls = {r["name"]: r for r in ledger_json(xss_site)["declarations"]}
+        assert decls["Evil.sneaky"]["docstring"] == XSS_DOC
+
+
+def test_ledger_json_on_the_site_is_valid(example_site: Path) -> None:
+    data = ledger_json(example_site)
+    assert io.validate(data) == []
+    js = (example_site / "lean_status.js").read_text(encoding="utf-8")
+    assert json.loads(js.removeprefix("window.ZEROSORRY_LEDGER = ").rstrip().rstrip(";")) == data
