@@ -233,7 +233,7 @@ def test_reproducible(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
     a, b = tmp_path / "a", tmp_path / "b"
     for out in (a, b):
-        assert main(["site", str(EXAMPLE), "--out", str(out), "-q", "--no-cache"]) == 0
+        assert main(["site", str(EXAMPLE), "--out", str(out), "-q", "--no-cache", "--no-witnesses"]) == 0
     files_a = sorted(p.relative_to(a) for p in a.rglob("*") if p.is_file())
     files_b = sorted(p.relative_to(b) for p in b.rglob("*") if p.is_file())
     assert files_a == files_b
@@ -309,7 +309,7 @@ def test_cli_site_refuses_foreign_out(tmp_path: Path, capsys: pytest.CaptureFixt
     out = tmp_path / "out"
     out.mkdir()
     (out / "keep.txt").write_text("x", encoding="utf-8")
-    assert main(["site", str(EXAMPLE), "--out", str(out), "-q"]) == 2
+    assert main(["site", str(EXAMPLE), "--out", str(out), "-q", "--no-witnesses"]) == 2
     assert "refusing to replace" in capsys.readouterr().err
-    assert main(["site", str(EXAMPLE), "--out", str(out), "-q", "--force"]) == 0
+    assert main(["site", str(EXAMPLE), "--out", str(out), "-q", "--force", "--no-witnesses"]) == 0
     assert not (out / "keep.txt").exists()

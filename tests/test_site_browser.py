@@ -198,14 +198,19 @@ def test_chips_follow_the_served_ledger(page: Any, example_site: Path, tmp_path:
     site = tmp_path / "site"
     shutil.copytree(example_site, site)
     data = ledger_json(site)
-    target = next(r for r in data["declarations"] if r["name"] == "NeuralGeometry.jensen_floor")
-    assert target["status"] == "proven"
+    statuses = _entry_statuses(example_site)
+    entry = sorted(i for i, s in statuses.items() if s == "proven")[0]
+    name = next(e for e in load_manifest(EXAMPLE / "appendix.toml").entries if e.id == entry).lean[0]
+    target = next(r for r in data["declarations"] if r["name"] == name)
     target["status"] = "deferred"
     (site / "lean_status.json").write_text(json.dumps(data), encoding="utf-8")
     with serve(site) as url:
         watch = _open(page, url + "index.html", url)
-        chip = page.locator(".decl[data-decl='NeuralGeometry.jensen_floor'] .decl-head [data-status-chip]").first
+        chip = page.locator(f".decl[data-decl='{name}'] .decl-head [data-status-chip]").first
         assert chip.inner_text() == "deferred"
+        card = page.locator(f"#entry-{entry}")
+        assert card.get_attribute("data-status") == "deferred"
+        assert card.locator(".entry-status").first.inner_text() == "deferred"
         watch.check()
 
 

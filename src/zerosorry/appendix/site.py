@@ -148,7 +148,7 @@ def _static_files() -> dict[str, bytes]:
     are rendered at build time)."""
     out: dict[str, bytes] = {}
     root = resources.files("zerosorry.appendix") / "static"
-    for name in ("site.css", "site.js", "table.js", "theme.js"):
+    for name in ("site.css", "site.js", "table.js", "theme.js", "favicon.svg"):
         out[f"static/{name}"] = (root / name).read_bytes()
     katex = root / "vendor" / "katex"
     out["static/katex/katex.min.css"] = (katex / "katex.min.css").read_bytes()
