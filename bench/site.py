@@ -41,7 +41,12 @@ def synthetic_ledger(n: int, seed: int = 7) -> Ledger:
     for i in range(n):
         f = i // 50
         kind = rng.choice(("theorem", "theorem", "lemma", "def", "instance", "abbrev"))
-        uses = [f"Synth.F{j // 50}.d{j}" for j in rng.sample(range(max(1, i)), min(4, i))] if i else []
+        # mostly local dependencies (the same or nearby files), as in a real library
+        lo = f * 50
+        deps = rng.sample(range(lo, i), min(2, i - lo))
+        if i and rng.random() < 0.02:
+            deps.append(rng.randrange(i))
+        uses = [f"Synth.F{j // 50}.d{j}" for j in deps]
         records.append(Record(
             name=f"Synth.F{f}.d{i}", kind=kind, status=Status.PROVEN, file=f"Synth/F{f}.lean",
             line=1 + (i % 50) * 12, end_line=10 + (i % 50) * 12,
@@ -52,11 +57,11 @@ def synthetic_ledger(n: int, seed: int = 7) -> Ledger:
     by = {r.name: r for r in records}
     for r in records:
         roll = rng.random()
-        if roll < 0.03:
+        if roll < 0.01:
             r.sorry_lines = [r.line + 3]
-        elif roll < 0.035:
+        elif roll < 0.012:
             r.status = Status.AXIOM
-        elif roll < 0.04:
+        elif roll < 0.015:
             r.status, r.sorry_lines, r.kind = Status.STUB, [r.line], "theorem"
     # derive: deferred when the own body or a used declaration has a sorry (uses point backwards,
     # so one pass in order is the closure)
