@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import re
-import tomllib
 from importlib import resources
 
 import pytest
+import tomllib
 
 from zerosorry.appendix.katex import KatexRenderer, LatexError, render, version
 

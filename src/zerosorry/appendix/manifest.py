@@ -163,6 +163,7 @@ def key_positions(text: str) -> dict[str, tuple[int, int]]:
                 i = counts.get(name, 0)
                 counts[name] = i + 1
                 prefix = f"{name}[{i}]"
+                out.setdefault(name, (n, line.index("[") + 1))
             else:
                 prefix = name
             out.setdefault(prefix, (n, line.index("[") + 1))
@@ -205,7 +206,11 @@ def _type_name(v: Any) -> str:
 
 
 def suggest(word: str, options: Iterable[str], n: int = 1) -> list[str]:
-    return difflib.get_close_matches(word, list(options), n=n, cutoff=0.6)
+    opts = list(options)
+    close = difflib.get_close_matches(word, opts, n=n, cutoff=0.6)
+    if not close and len(word) >= 3:  # an abbreviation: 'repo' for 'repository'
+        close = [o for o in opts if o.startswith(word)][:n]
+    return close
 
 
 def _did_you_mean(word: str, options: Iterable[str]) -> str:
@@ -363,6 +368,7 @@ def parse_manifest(text: str, *, path: str = "appendix.toml") -> Manifest:
             seen[value] = key
 
     families: list[Family] = []
+    family_ids: list[str] = []
     seen: dict[str, str] = {}
     for key, raw in c.array(data, "families"):
         t = c.table(raw, key, _FAMILY)
@@ -370,11 +376,12 @@ def parse_manifest(text: str, *, path: str = "appendix.toml") -> Manifest:
             continue
         if "id" in t:
             unique("family id", f"{key}.id", t["id"], seen)
+            family_ids.append(t["id"])
         if len(t) == len(_FAMILY):
             families.append(Family(t["id"], t["title"], t["explanation"], (_lookup(lines, key) or (0, 0))[0]))
-    family_ids = [f.id for f in families]
 
     widgets: list[Widget] = []
+    widget_ids: list[str] = []
     seen = {}
     for key, raw in c.array(data, "widgets"):
         t = c.table(raw, key, _WIDGET)
@@ -382,9 +389,9 @@ def parse_manifest(text: str, *, path: str = "appendix.toml") -> Manifest:
             continue
         if "id" in t:
             unique("widget id", f"{key}.id", t["id"], seen)
+            widget_ids.append(t["id"])
         if len(t) == len(_WIDGET):
             widgets.append(Widget(t["id"], t["title"], t["script"], (_lookup(lines, key) or (0, 0))[0]))
-    widget_ids = [w.id for w in widgets]
 
     entries: list[Entry] = []
     seen = {}
@@ -449,13 +456,13 @@ def load_manifest(path: Path) -> Manifest:
 
 # ------------------------------------------------------------------------------ against a scan
 def _name_suggestions(name: str, known: Sequence[str], by_last: Mapping[str, list[str]]) -> list[str]:
-    out = list(by_last.get(name.rsplit(".", 1)[-1], []))[:3]
-    if len(out) < 3:
-        out += [s for s in difflib.get_close_matches(name, known, n=3, cutoff=0.75) if s not in out]
-    if len(out) < 3:
-        last = name.rsplit(".", 1)[-1]
-        for s in difflib.get_close_matches(last, list(by_last), n=3, cutoff=0.75):
-            out += [n for n in by_last[s] if n not in out]
+    """Names with the same last component first, then those whose last component is close;
+    the names in the same namespace as ``name`` before the others."""
+    ns, _, last = name.rpartition(".")
+    out = list(by_last.get(last, []))
+    for s in difflib.get_close_matches(last, list(by_last), n=5, cutoff=0.75):
+        out += [n for n in by_last[s] if n not in out]
+    out.sort(key=lambda n: (n.rsplit(".", 1)[-1] != last, n.rpartition(".")[0] != ns))
     return out[:3]
 
 
