@@ -13,7 +13,7 @@ import os
 import re
 import shutil
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from importlib import resources
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -57,6 +57,9 @@ class Prepared:
     statements: dict[str, Markup] = field(default_factory=dict)  # entry id -> KaTeX HTML
     witness_results: dict[str, Mapping[str, Any]] = field(default_factory=dict)
     widget_files: dict[str, Path] = field(default_factory=dict)  # file name in widgets/ -> source
+    #: files copied as they are: site path -> source (the empirical companion, when it exists)
+    extra_files: dict[str, Path] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
 
 
 # ------------------------------------------------------------------------------ prepare
@@ -112,6 +115,15 @@ def prepare(ledger: Ledger, manifest: mf.Manifest | None, *,
         raise mf.ManifestError(issues)
     prepared.statements = statements
     prepared.widget_files = widget_files
+    companion = manifest.site.empirical_companion
+    if companion and "://" not in companion and not companion.startswith("#"):
+        rel = PurePosixPath(companion.split("#", 1)[0])
+        src = manifest.path.parent / rel
+        if src.is_file() and ".." not in rel.parts and not rel.is_absolute():
+            prepared.extra_files[rel.as_posix()] = src
+        else:
+            prepared.notes.append(f"empirical companion {companion} not found next to the manifest; "
+                                  "the site does not link it")
     if run_witnesses:
         if runner is None:
             from ..gate import run_witness
@@ -183,6 +195,8 @@ def render(view: SiteView, prepared: Prepared, ledger_text: str, *,
     files.update(_static_files())
     for name, src in sorted(prepared.widget_files.items()):
         files[f"widgets/{name}"] = src.read_bytes()
+    for rel, src in sorted(prepared.extra_files.items()):
+        files[rel] = src.read_bytes()
     if history_svg is not None:
         files["history.svg"] = history_svg.encode()
     files[MARKER] = b"zerosorry site: this folder is replaced as a whole by `zerosorry site`\n"
@@ -234,6 +248,7 @@ class BuildResult:
     entries: int
     witnesses_failed: tuple[str, ...]
     view: SiteView
+    notes: tuple[str, ...] = ()
 
 
 def build_site(ledger: Ledger, manifest: mf.Manifest | None, out: Path, *,
@@ -244,11 +259,13 @@ def build_site(ledger: Ledger, manifest: mf.Manifest | None, out: Path, *,
     widget_scripts = tuple(f"widgets/{n}" for n in sorted(prepared.widget_files))
     view = build_view(ledger, manifest, witness_results=prepared.witness_results,
                       widget_scripts=widget_scripts, default_title=_default_title(ledger))
+    if manifest is not None and manifest.site.empirical_companion and prepared.notes:
+        view = replace(view, empirical_companion=None)
     text = ledger_text if ledger_text is not None else io.dumps(ledger)
     files = render(view, prepared, text, history_svg=history_svg)
     write_site(files, out, force=force)
     failed = tuple(sorted(spec for spec, r in prepared.witness_results.items() if not r.get("passed")))
-    return BuildResult(out, len(files), len(view.entries), failed, view)
+    return BuildResult(out, len(files), len(view.entries), failed, view, tuple(prepared.notes))
 
 
 def _default_title(ledger: Ledger) -> str:

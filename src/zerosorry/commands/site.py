@@ -56,6 +56,8 @@ def run(args: argparse.Namespace) -> int:
                   f"promised zero-sorry: {panel.entries_promised_met} of {panel.entries_promised} hold")
         else:
             print("no appendix.toml: the theorems page is empty (run `zerosorry init PATH` to start one)")
+        for note in result.notes:
+            print(f"note: {note}", file=sys.stderr)
         for spec in result.witnesses_failed:
             print(f"numeric witness failed: {spec}", file=sys.stderr)
         if ledger.engine.fallback_reason:
