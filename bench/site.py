@@ -31,8 +31,7 @@ from zerosorry.appendix.site import build_site
 from zerosorry.ledger import io
 from zerosorry.ledger.model import EngineInfo, Ledger, Record, SourceInfo, Status
 
-WORDS = ("moment ratio floor gauge sign quantiser residual energy attention key rotation "
-         "orthogonal lattice bound monotone clamp softmax hessian curvature norm").split()
+WORDS = ["moment", "ratio", "floor", "gauge", "sign", "quantiser", "residual", "energy", "attention", "key", "rotation", "orthogonal", "lattice", "bound", "monotone", "clamp", "softmax", "hessian", "curvature", "norm"]
 
 
 def synthetic_ledger(n: int, seed: int = 7) -> Ledger:
