@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -84,3 +86,37 @@ def test_split_and_lift_shapes() -> None:
     assert np.array_equal(res.rotations["learned"][0, 0], res.rotations["learned"][0, 2])  # per layer
     with pytest.raises(ValueError, match="train_frac"):
         split(10, 1.0, 0)
+
+
+def test_rotations_round_trip_and_bad_files_are_named(tmp_path: Path) -> None:
+    pytest.importorskip("safetensors", reason="the lab extra is not installed")
+    from safetensors.numpy import save_file
+
+    from neural_geometry.lab.models import LabError
+    from neural_geometry.lab.rotations import load_rotations, save_rotations
+
+    rng = np.random.default_rng(3)
+    keys = rng.laplace(size=(2, 3, 40, 4))
+    res = lift(keys, iters=5, seed=0)
+    out = tmp_path / "rot.safetensors"
+    save_rotations(res, str(out))
+    back = load_rotations(str(out))
+    np.testing.assert_array_equal(back["learned"], res.rotations["learned"])
+    np.testing.assert_array_equal(back["learned_centered"], res.rotations["learned+c"])
+    assert [p.name for p in tmp_path.iterdir()] == ["rot.safetensors"]  # no temporary left
+
+    missing = tmp_path / "none.safetensors"
+    with pytest.raises(LabError, match=r"none\.safetensors: no such file \(write one with"):
+        load_rotations(str(missing))
+    junk = tmp_path / "junk.safetensors"
+    junk.write_bytes(b"junk")
+    with pytest.raises(LabError, match=r"junk\.safetensors: not a rotation file: "):
+        load_rotations(str(junk))
+    other = tmp_path / "keys.safetensors"
+    save_file({"keys": keys}, str(other))
+    with pytest.raises(LabError, match=r"keys\.safetensors: not a rotation file: no tensor 'learned' \(it holds keys\)"):
+        load_rotations(str(other))
+    flat = tmp_path / "flat.safetensors"
+    save_file({"learned": np.eye(4), "learned_centered": np.eye(4)}, str(flat))
+    with pytest.raises(LabError, match=r"tensor 'learned' has shape \(4, 4\), expected layers × heads × d × d"):
+        load_rotations(str(flat))

@@ -168,6 +168,8 @@ def save(cap: Capture, path: Path) -> None:
 def load(path: Path) -> Capture:
     from safetensors import safe_open
 
+    if not Path(path).is_file():
+        raise LabError(f"{path}: no such file (write one with `zerosorry-geometry lab capture --out {path}`)")
     try:
         with safe_open(str(path), framework="numpy") as f:
             meta = f.metadata() or {}

@@ -9,12 +9,15 @@ from the identity the result is never worse than no rotation on the training key
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
 
 from .. import formulas as F
+from .models import LabError
 
 Array = npt.NDArray[np.float64]
 
@@ -171,17 +174,39 @@ def lift(keys: npt.ArrayLike, *, train_frac: float = 0.5, seed: int = 0, per: st
     return LiftResult(beta, train_beta, rots, srhts, means, tr, te, d, per)
 
 
+ROTATION_KEYS = ("learned", "learned_centered")
+
+
 def save_rotations(result: LiftResult, path: str) -> None:
     from safetensors.numpy import save_file
 
-    save_file({"learned": result.rotations["learned"].astype(np.float64),
+    tensors = {"learned": result.rotations["learned"].astype(np.float64),
                "learned_centered": result.rotations["learned+c"].astype(np.float64),
-               "srht": result.srht, "means": result.means},
-              path, metadata={"per": result.per, "layout": "layers,heads,d,d"})
+               "srht": result.srht, "means": result.means}
+    tmp = f"{path}.tmp-{os.getpid()}"
+    try:
+        save_file(tensors, tmp, metadata={"per": result.per, "layout": "layers,heads,d,d"})
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
 
 
 def load_rotations(path: str) -> dict[str, Array]:
     from safetensors.numpy import load_file
 
-    out: dict[str, Array] = {k: v.astype(np.float64) for k, v in load_file(path).items()}
+    if not Path(path).is_file():
+        raise LabError(f"{path}: no such file (write one with `zerosorry-geometry lab lift KEYS --out {path}`)")
+    try:
+        loaded = load_file(path)
+    except Exception as exc:  # safetensors raises its own error types
+        raise LabError(f"{path}: not a rotation file: {exc}") from exc
+    for key in ROTATION_KEYS:
+        if key not in loaded:
+            raise LabError(f"{path}: not a rotation file: no tensor {key!r} "
+                           f"(it holds {', '.join(sorted(loaded)) or 'nothing'}); write one with `lab lift --out`")
+        t = loaded[key]
+        if t.ndim != 4 or t.shape[-1] != t.shape[-2]:
+            raise LabError(f"{path}: tensor {key!r} has shape {t.shape}, expected layers × heads × d × d")
+    out: dict[str, Array] = {k: v.astype(np.float64) for k, v in loaded.items()}
     return out
