@@ -117,3 +117,38 @@ def test_scan_engine_lean_without_lake_exits_2(demo: Path, tmp_path: Path,
     monkeypatch.setenv("PATH", str(tmp_path / "empty"))
     assert main(["scan", str(demo), "--engine", "lean", "--no-cache", "-q"]) == 2
     assert "not on PATH" in capsys.readouterr().err
+
+
+def test_scan_text_lists_each_disagreement_with_place_and_cause(
+        demo: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COLUMNS", "200")
+    assert main(["scan", str(demo), "--engine", "both", "--no-cache"]) == 0
+    out = capsys.readouterr().out
+    assert "the engines disagree on 3 declarations (the ledger keeps Lean's verdict):" in out
+    assert ("Demo/Basic.lean:10: by_macro: source engine says proven, Lean says deferred "
+            "(macro expanding to sorry") in out
+    assert "Demo/Basic.lean:6: nat_is_nice: source engine says proven, Lean says deferred (implicit instance" in out
+    assert "Demo/Broken.lean:3: broken: source engine says proven, Lean says deferred (compile error" in out
+
+
+def test_scan_markdown_has_a_disagreement_table(demo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["scan", str(demo), "--engine", "both", "--no-cache", "--format", "markdown"]) == 0
+    out = capsys.readouterr().out
+    assert "### Where the engines disagree (3)" in out
+    assert "| `by_macro` | proven | deferred | macro expanding to sorry" in out
+
+
+def test_site_under_engine_both_shows_the_disagreements(demo: Path, tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    assert main(["site", str(demo), "--out", str(site), "--engine", "both", "--no-cache"]) == 0
+    page = (site / "declarations.html").read_text(encoding="utf-8")
+    assert "Where the engines disagree (3)" in page
+    rows = page.split('id="engines-')[1:]
+    assert [r.split('"', 1)[0] for r in rows] == ["broken", "by-macro", "nat-is-nice"]
+    assert "macro expanding to sorry" in rows[1] and "chip-proven" in rows[1] and "chip-deferred" in rows[1]
+    index = (site / "index.html").read_text(encoding="utf-8")
+    assert 'href="declarations.html#disagreements"' in index and "the engines disagree on 3" in index
+    # a source-engine site has no such section
+    plain = tmp_path / "plain"
+    assert main(["site", str(demo), "--out", str(plain), "--engine", "source", "--no-cache"]) == 0
+    assert "disagree" not in (plain / "declarations.html").read_text(encoding="utf-8")

@@ -10,7 +10,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..ledger.model import STATUS_LEGEND, STATUS_ORDER, Ledger, Record, Status
+from ..ledger.model import STATUS_LEGEND, STATUS_ORDER, Disagreement, Ledger, Record, Status
 from .manifest import Entry, Manifest
 
 #: How an entry that names several declarations is summarised: the worst status wins.
@@ -127,6 +127,19 @@ class Panel:
 
 
 @dataclass(frozen=True)
+class DisagreementView:
+    """One declaration the two engines (``--engine both``) classify differently."""
+
+    name: str
+    source_status: str
+    lean_status: str
+    likely_cause: str
+    file: str | None
+    line: int | None
+    source_url: str | None
+
+
+@dataclass(frozen=True)
 class SiteView:
     title: str
     paper_title: str | None
@@ -143,6 +156,7 @@ class SiteView:
     has_manifest: bool
     widget_scripts: tuple[str, ...] = field(default=())
     source_base: str | None = None  # repository URL prefix of a source file at the ledger's commit
+    disagreements: tuple[DisagreementView, ...] = ()  # only under --engine both
 
 
 # ------------------------------------------------------------------------------ helpers
@@ -336,4 +350,14 @@ def build_view(ledger: Ledger, manifest: Manifest | None, *,
         has_manifest=manifest is not None,
         widget_scripts=tuple(widget_scripts),
         source_base=(url("") or "").rstrip("/") + "/" if repo else None,
+        disagreements=tuple(_disagreement_view(d, by_name, url)
+                            for d in sorted(ledger.disagreements, key=lambda d: d.name)),
     )
+
+
+def _disagreement_view(d: Disagreement, by_name: Mapping[str, Record], url: Any) -> DisagreementView:
+    rec = by_name.get(d.name)
+    return DisagreementView(
+        name=d.name, source_status=d.source_status.value, lean_status=d.lean_status.value,
+        likely_cause=d.likely_cause, file=rec.file if rec else None, line=rec.line if rec else None,
+        source_url=url(rec.file, rec.line) if rec else None)

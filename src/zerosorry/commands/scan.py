@@ -40,6 +40,8 @@ def run(args: argparse.Namespace) -> int:
         console.print(summary.kind_table(ledger))
         for line in summary.diagnostics_text(ledger):
             console.print(line, markup=False, highlight=False)
+        for line in summary.disagreements_text(ledger):
+            console.print(line, markup=False, highlight=False)
         if args.out is not None:
             console.print(f"wrote {args.out}", markup=False, highlight=False)
     return 0

@@ -56,7 +56,33 @@ def markdown(ledger: Ledger, *, limit: int = 50) -> str:
             lines.append(f"| `{r.name}` | {r.file}:{r.line} | `{holder}` |")
         if len(deferred) > limit:
             lines.append(f"| … {len(deferred) - limit} more | | |")
+    if ledger.disagreements:
+        by_name = ledger.by_name()
+        lines += ["", f"### Where the engines disagree ({len(ledger.disagreements)})", "",
+                  "| declaration | source engine | Lean | likely cause | where |", "|---|---|---|---|---|"]
+        for d in sorted(ledger.disagreements, key=lambda d: d.name)[:limit]:
+            rec = by_name.get(d.name)
+            where = f"{rec.file}:{rec.line}" if rec else ""
+            cause = d.likely_cause.replace("|", "\\|")
+            lines.append(f"| `{d.name}` | {d.source_status.value} | {d.lean_status.value} | {cause} | {where} |")
+        if len(ledger.disagreements) > limit:
+            lines.append(f"| … {len(ledger.disagreements) - limit} more | | | | |")
     return "\n".join(lines) + "\n"
+
+
+def disagreements_text(ledger: Ledger) -> list[str]:
+    """One line per declaration that ``--engine both`` found the engines classify differently."""
+    if not ledger.disagreements:
+        return []
+    by_name = ledger.by_name()
+    out = [f"the engines disagree on {len(ledger.disagreements)} declaration"
+           f"{'' if len(ledger.disagreements) == 1 else 's'} (the ledger keeps Lean's verdict):"]
+    for d in sorted(ledger.disagreements, key=lambda d: d.name):
+        rec = by_name.get(d.name)
+        where = f"{rec.file}:{rec.line}: " if rec else ""
+        out.append(f"  {where}{d.name}: source engine says {d.source_status.value}, "
+                   f"Lean says {d.lean_status.value} ({d.likely_cause})")
+    return out
 
 
 def diagnostics_text(ledger: Ledger, *, min_severity: str = "warning") -> list[str]:
