@@ -59,13 +59,16 @@ class Finding:
     def policy(self) -> str:
         return self.POLICY
 
+    # A finding that points at a declaration or a sorry has ``at_file``/``at_line`` fields.
     @property
     def file(self) -> str | None:
-        return None
+        at: str | None = getattr(self, "at_file", None)
+        return at
 
     @property
     def line(self) -> int | None:
-        return None
+        at: int | None = getattr(self, "at_line", None)
+        return at
 
     def message(self) -> str:
         raise NotImplementedError
@@ -104,14 +107,6 @@ class EntryNotProven(Finding):
     @property
     def policy(self) -> str:
         return self.policy_name
-
-    @property
-    def file(self) -> str | None:
-        return self.at_file
-
-    @property
-    def line(self) -> int | None:
-        return self.at_line
 
     def message(self) -> str:
         head = f"entry {self.entry} ({self.name})"
@@ -200,14 +195,6 @@ class NewlyDeferred(Finding):
     at_file: str | None = None
     at_line: int | None = None
 
-    @property
-    def file(self) -> str | None:
-        return self.at_file
-
-    @property
-    def line(self) -> int | None:
-        return self.at_line
-
     def message(self) -> str:
         where = _where(self.at_file, self.at_line)
         return f"{self.name} was proven in the baseline and is now deferred: {chain_text(self.via, where)}"
@@ -232,14 +219,6 @@ class NewAxiom(Finding):
     at_file: str
     at_line: int
 
-    @property
-    def file(self) -> str | None:
-        return self.at_file
-
-    @property
-    def line(self) -> int | None:
-        return self.at_line
-
     def message(self) -> str:
         return f"new project axiom {self.name} ({self.at_file}:{self.at_line}) is not in the baseline"
 
@@ -252,14 +231,6 @@ class NewTrust(Finding):
     name: str
     at_file: str
     at_line: int
-
-    @property
-    def file(self) -> str | None:
-        return self.at_file
-
-    @property
-    def line(self) -> int | None:
-        return self.at_line
 
     def message(self) -> str:
         return (f"new trust extension {self.trust} in {self.name} ({self.at_file}:{self.at_line}), "

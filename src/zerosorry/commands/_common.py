@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from ..errors import InputError
+from ..gate import GateManifest, load_manifest
 from ..ledger import io
 from ..ledger.model import Ledger
 
@@ -79,3 +80,14 @@ def require_file(path: Path, what: str) -> Path:
     if not path.is_file():
         raise InputError(f"{path}: no such {what}")
     return path
+
+
+def gate_manifest(args: argparse.Namespace) -> GateManifest | None:
+    """The manifest a command reads for its load-bearing entries: ``--manifest``, else
+    ``PATH/appendix.toml`` when there is one, else none."""
+    if args.manifest is not None:
+        if not args.manifest.is_file():
+            raise InputError(f"{args.manifest}: no such manifest")
+        return load_manifest(args.manifest, project_root=args.path)
+    default = args.path / "appendix.toml"
+    return load_manifest(default, project_root=args.path) if default.is_file() else None

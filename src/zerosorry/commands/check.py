@@ -9,11 +9,11 @@ import sys
 from pathlib import Path
 
 from ..errors import InputError
-from ..gate import GateManifest, evaluate, load_manifest
+from ..gate import evaluate
 from ..ledger import io
 from ..ledger.model import Ledger
 from ..report import gate_report
-from ._common import add_scan_options, obtain_ledger
+from ._common import add_scan_options, gate_manifest, obtain_ledger
 
 NAME = "check"
 HELP = "the CI gate: exit 1 when a policy (zero-sorry entries, baseline, axioms, stale ledger) is broken"
@@ -39,15 +39,6 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--format", choices=FORMATS, default=None,
                    help="text (default), github (workflow annotations; the default when "
                         "GITHUB_ACTIONS=true), markdown or json")
-
-
-def _manifest(args: argparse.Namespace) -> GateManifest | None:
-    if args.manifest is not None:
-        if not args.manifest.is_file():
-            raise InputError(f"{args.manifest}: no such manifest")
-        return load_manifest(args.manifest, project_root=args.path)
-    default = args.path / "appendix.toml"
-    return load_manifest(default, project_root=args.path) if default.is_file() else None
 
 
 def _baseline(args: argparse.Namespace) -> Ledger | None:
@@ -86,7 +77,7 @@ def _repo_prefix(path: Path) -> str:
 def run(args: argparse.Namespace) -> int:
     if not args.path.is_dir():
         raise InputError(f"{args.path}: no such directory")
-    manifest = _manifest(args)
+    manifest = gate_manifest(args)
     if args.ship and manifest is None:
         raise InputError(f"--ship needs a manifest: no appendix.toml in {args.path} (give --manifest FILE)")
     baseline = _baseline(args)

@@ -10,7 +10,8 @@ from dataclasses import asdict, dataclass
 
 from ..gate import GateManifest
 from ..ledger.model import Ledger
-from .why import Step, _bfs, _chain, add_source_options, lookup, source_ledger, source_manifest
+from ._common import gate_manifest
+from .why import Step, _bfs, _chain, add_source_options, lookup, source_ledger
 
 NAME = "impact"
 HELP = "list everything whose status depends on a declaration, load-bearing entries first"
@@ -56,7 +57,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     ledger = source_ledger(args)
-    manifest = source_manifest(args)
+    manifest = gate_manifest(args)
     record = lookup(ledger, args.name)
     deps = impact(ledger, record.name, manifest)
     if args.format == "json":

@@ -16,7 +16,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from ..errors import InputError
-from ..gate import GateManifest, load_manifest, own_trusts
+from ..gate import own_trusts
 from ..ledger.model import Ledger, Record
 
 NAME = "why"
@@ -140,15 +140,6 @@ def source_ledger(args: argparse.Namespace) -> Ledger:
     if args.ledger is None and not args.path.is_dir():
         raise InputError(f"{args.path}: no such directory")
     return obtain_ledger(args, ledger_file=args.ledger)
-
-
-def source_manifest(args: argparse.Namespace) -> GateManifest | None:
-    if args.manifest is not None:
-        if not args.manifest.is_file():
-            raise InputError(f"{args.manifest}: no such manifest")
-        return load_manifest(args.manifest, project_root=args.path)
-    default = args.path / "appendix.toml"
-    return load_manifest(default, project_root=args.path) if default.is_file() else None
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
