@@ -172,3 +172,52 @@ def test_cli_capture_and_lift(tmp_path: Path, capsys: pytest.CaptureFixture[str]
     assert "held-out β" in printed and rot.is_file()
     assert main(["lab", "capture", "--model", str(tmp_path), "--tokens", "5", "--out", str(keys)]) == 2
     assert "not a model folder" in capsys.readouterr().err
+
+
+@pytest.fixture(scope="module")
+def tiny_decoder(loaded: Any) -> Any:
+    """A decoder-style model with grouped-query attention (4 query heads share 2 key heads),
+    random weights from a fixed seed, built from a config: nothing is downloaded."""
+    import torch
+    from transformers import LlamaConfig, LlamaForCausalLM
+
+    torch.manual_seed(0)
+    cfg = LlamaConfig(vocab_size=loaded.tokenizer.vocab_size, hidden_size=64, intermediate_size=128,
+                      num_hidden_layers=3, num_attention_heads=4, num_key_value_heads=2,
+                      max_position_embeddings=512)
+    return LlamaForCausalLM(cfg).eval()
+
+
+def test_capture_of_a_grouped_query_decoder(loaded: Any, tiny_decoder: Any) -> None:
+    """k_proj hooks on a GQA decoder: keys are (layers, key heads, tokens, d) and equal the key
+    projection of the normed hidden state entering each layer (RoPE comes after k_proj)."""
+    import torch
+
+    from neural_geometry.lab.capture import capture, head_shape
+    from neural_geometry.lab.models import sample_texts
+
+    shape = head_shape(tiny_decoder)
+    assert (shape.layers, shape.q_heads, shape.kv_heads, shape.d) == (3, 4, 2, 16)
+    cap = capture(tiny_decoder, loaded.tokenizer, sample_texts()[:2], max_tokens=120, with_queries=True)
+    assert cap.keys.shape == (3, 2, 120, 16) and cap.queries is not None
+    assert cap.queries.shape == (3, 4, 120, 16)
+    text = sample_texts()[0]
+    enc = loaded.tokenizer(text, truncation=True, max_length=256, return_tensors="pt")
+    n = min(120, int(enc["input_ids"].shape[1]))
+    with torch.no_grad():
+        out = tiny_decoder(input_ids=enc["input_ids"], attention_mask=enc["attention_mask"],
+                           output_hidden_states=True)
+        for layer in range(3):
+            block = tiny_decoder.model.layers[layer]
+            x = block.input_layernorm(out.hidden_states[layer])[0]
+            direct = block.self_attn.k_proj(x).reshape(-1, 2, 16).permute(1, 0, 2).numpy()
+            np.testing.assert_allclose(cap.keys[layer, :, :n], direct[:, :n], rtol=1e-5, atol=1e-5)
+
+
+def test_gauge_refuses_a_rotary_model(tiny_decoder: Any) -> None:
+    from neural_geometry.lab.gauge import absorb
+    from neural_geometry.lab.models import LabError
+
+    eye = np.broadcast_to(np.eye(16), (3, 2, 16, 16))
+    with pytest.raises(LabError, match="rotary position embeddings"):
+        absorb(tiny_decoder, eye)

@@ -9,10 +9,11 @@ every text are collected in layer order and returned as ``(layers, heads, tokens
 from __future__ import annotations
 
 import hashlib
+import inspect
 import os
 import re
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -60,9 +61,15 @@ def projections(model: Any, pattern: re.Pattern[str] = KEY_MODULE) -> list[tuple
 
 
 def uses_rotary(model: Any) -> bool:
+    """Whether the model rotates queries and keys by position (RoPE). Configs name it in many
+    ways across versions (``rope_theta``, transformers 5's ``rope_parameters``, …), so a rotary
+    embedding module anywhere in the model counts too."""
     cfg = model.config
-    return bool(getattr(cfg, "rope_theta", None) or getattr(cfg, "rotary_emb_base", None)
-                or getattr(cfg, "position_embedding_type", "absolute") == "rotary")
+    if (getattr(cfg, "rope_theta", None) or getattr(cfg, "rope_parameters", None)
+            or getattr(cfg, "rotary_emb_base", None) or getattr(cfg, "rotary_dim", None)
+            or getattr(cfg, "position_embedding_type", "absolute") == "rotary"):
+        return True
+    return any("rotary" in type(m).__name__.lower() for m in model.modules())
 
 
 @dataclass
@@ -80,6 +87,12 @@ def _chunks(texts: Sequence[str]) -> list[str]:
     and positions for the same words, never the same forward pass twice."""
     sentences = [s.strip() for t in texts for s in re.split(r"(?<=[.!?])\s+", t) if len(s.split()) >= 4]
     return list(texts) + sentences
+
+
+def _accepted(model: Any, enc: Mapping[str, Any]) -> dict[str, Any]:
+    """The tokenizer's outputs that the model's forward names (a decoder takes no token_type_ids)."""
+    params = inspect.signature(model.forward).parameters
+    return {k: v for k, v in enc.items() if k in params}
 
 
 def capture(model: Any, tokenizer: Any, texts: Sequence[str], *, max_tokens: int, model_name: str = "",
@@ -119,7 +132,7 @@ def capture(model: Any, tokenizer: Any, texts: Sequence[str], *, max_tokens: int
                     break
                 enc = tokenizer(text, truncation=True, max_length=max_length, return_tensors="pt")
                 order.clear()
-                model(**enc)
+                model(**_accepted(model, enc))
                 if order != list(range(shape.layers)):
                     raise LabError(f"key hooks fired in the order {order}, not layer by layer")
                 n = int(enc["input_ids"].shape[1])
