@@ -199,3 +199,61 @@ def test_python_dash_m_entry_point(golden: Path) -> None:
     out = subprocess.run([sys.executable, "-m", "zerosorry", "scan", str(golden), "-q", "--no-cache"],
                          capture_output=True, text=True, check=False)
     assert out.returncode == 0, out.stderr
+
+
+RESOLVE_A = """\
+namespace P
+
+theorem gap : 1 = 1 := sorry
+
+theorem solid : 2 = 2 := rfl
+
+theorem user : 1 = 1 := solid ▸ rfl
+
+end P
+"""
+
+RESOLVE_B = """\
+import R.A
+
+namespace Q
+
+theorem top : 1 = 1 := P.user
+
+end Q
+"""
+
+
+def test_resolution_cache_follows_edits_that_keep_or_change_the_name_table(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """After every edit, a scan served from the caches equals a scan without them: an edit to
+    a body re-resolves that file only; a new name (which can capture a reference in a file
+    that did not change) invalidates every file's resolution."""
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "0")
+    root = tmp_path / "r"
+    (root / "R").mkdir(parents=True)
+    (root / "lakefile.toml").write_text('name = "R"\n\n[[lean_lib]]\nname = "R"\n', encoding="utf-8")
+    a, b = root / "R" / "A.lean", root / "R" / "B.lean"
+    a.write_text(RESOLVE_A, encoding="utf-8")
+    b.write_text(RESOLVE_B, encoding="utf-8")
+    cache = tmp_path / "cache"
+
+    def both() -> dict[str, tuple[str, list[str]]]:
+        cached = scan_project(root, cache_dir=cache)
+        fresh = scan_project(root, use_cache=False)
+        assert io.dumps(cached) == io.dumps(fresh)
+        return {r.name: (r.status.value, r.uses) for r in cached.records}
+
+    assert both()["Q.top"] == ("proven", ["P.user"])
+    assert both()["P.user"] == ("proven", ["P.solid"])  # served from the cache: same answer
+    # a body edit, same names: only A's resolution changes
+    a.write_text(RESOLVE_A.replace("solid ▸ rfl", "gap ▸ rfl"), encoding="utf-8")
+    got = both()
+    assert got["P.user"] == ("deferred", ["P.gap"]) and got["Q.top"][0] == "deferred"
+    # a new name declared in A captures `P.user` as written in B, whose text did not change
+    a.write_text(RESOLVE_A + "\ntheorem Q.P.user : 1 = 1 := sorry\n", encoding="utf-8")
+    got = both()
+    assert got["Q.top"] == ("deferred", ["Q.P.user"])
+    # and back: the name goes, B (unchanged all along) must not keep the captured resolution
+    a.write_text(RESOLVE_A, encoding="utf-8")
+    assert both()["Q.top"] == ("proven", ["P.user"])

@@ -18,7 +18,7 @@ import sqlite3
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
@@ -50,6 +50,19 @@ def _parser_fingerprint() -> str:
 
 
 PARSER_VERSION = _parser_fingerprint()
+
+
+def _resolver_fingerprint() -> str:
+    """Part of the resolution cache's key: the resolver's own source (lean/names.py)."""
+    from .lean import names
+
+    try:
+        return hashlib.blake2b(Path(names.__file__ or "").read_bytes(), digest_size=8).hexdigest()
+    except OSError:
+        return __version__
+
+
+RESOLVER_VERSION = _resolver_fingerprint()
 SKIP_DIRS = frozenset({".lake", "lake-packages", ".git", ".hg", ".svn", "node_modules", "__pycache__"})
 
 Progress = Callable[[int, int], None]
@@ -199,6 +212,9 @@ class ParseCache:
         self.db = sqlite3.connect(self.path, timeout=30)
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("CREATE TABLE IF NOT EXISTS parsed (key TEXT PRIMARY KEY, data BLOB NOT NULL)")
+        # resolved uses per file, valid only for one name table (its fingerprint ``fp``)
+        self.db.execute("CREATE TABLE IF NOT EXISTS resolved (key TEXT PRIMARY KEY, fp TEXT NOT NULL, "
+                        "data BLOB NOT NULL)")
 
     def get_many(self, keys: list[str]) -> dict[str, ParsedFile]:
         out: dict[str, ParsedFile] = {}
@@ -217,6 +233,26 @@ class ParseCache:
             self.db.executemany(
                 "INSERT OR REPLACE INTO parsed (key, data) VALUES (?, ?)",
                 ((k, pickle.dumps(v, protocol=pickle.HIGHEST_PROTOCOL)) for k, v in items.items()),
+            )
+
+    def get_resolved(self, fp: str) -> dict[str, list[tuple[list[int], int, list[str]]]]:
+        """Every file's resolution stored for the name table ``fp`` (key: path and parse key)."""
+        out: dict[str, list[tuple[list[int], int, list[str]]]] = {}
+        for key, blob in self.db.execute("SELECT key, data FROM resolved WHERE fp = ?", (fp,)):
+            try:
+                out[key] = pickle.loads(blob)
+            except Exception:  # a corrupt entry is a miss, never an error
+                continue
+        return out
+
+    def put_resolved(self, fp: str, items: dict[str, list[tuple[list[int], int, list[str]]]]) -> None:
+        """Store resolutions for ``fp``, dropping those of any other name table (they would
+        never be read again: a changed name table changes every fingerprint)."""
+        with self.db:
+            self.db.execute("DELETE FROM resolved WHERE fp != ?", (fp,))
+            self.db.executemany(
+                "INSERT OR REPLACE INTO resolved (key, fp, data) VALUES (?, ?, ?)",
+                ((k, fp, pickle.dumps(v, protocol=pickle.HIGHEST_PROTOCOL)) for k, v in items.items()),
             )
 
     def close(self) -> None:
@@ -257,9 +293,10 @@ def parse_all(
     cache: ParseCache | None = None,
     jobs: int | None = None,
     progress: Progress | None = None,
+    keys: Mapping[str, str] | None = None,
 ) -> dict[str, ParsedFile]:
     cmds = config.declaring_commands
-    keys = {rel: _cache_key(data, cmds) for rel, data in files.items()}
+    keys = dict(keys) if keys is not None else {rel: _cache_key(data, cmds) for rel, data in files.items()}
     cached = cache.get_many(sorted(set(keys.values()))) if cache else {}
     todo = sorted({k: rel for rel, k in keys.items() if k not in cached}.items())
     total = len(files)
@@ -427,15 +464,18 @@ def _scan_files(
             None, None, None, Severity.INFO))
     for rel, data in lean.items():
         diags.extend(_decode(rel, data)[1])
-    parsed = parse_all(lean, config=config, cache=cache, jobs=jobs, progress=progress)
+    parse_keys = {rel: _cache_key(data, config.declaring_commands) for rel, data in lean.items()}
+    parsed = parse_all(lean, config=config, cache=cache, jobs=jobs, progress=progress, keys=parse_keys)
 
     decls: list[Declaration] = []
     members: list[tuple[str, str]] = []
     aliases: list[tuple[str, str, str, tuple[str, ...]]] = []
+    spans: list[tuple[str, int, int]] = []  # (file, first declaration, one past the last)
     lines = 0
     used: set[int] = set()
     for rel in sorted(parsed):
         pf = parsed[rel]
+        spans.append((rel, len(decls), len(decls) + len(pf.declarations)))
         if id(pf) in used:  # two files with the same bytes share one cached parse: copy it
             pf = pickle.loads(pickle.dumps(pf, protocol=pickle.HIGHEST_PROTOCOL))
         used.add(id(pf))
@@ -474,16 +514,7 @@ def _scan_files(
                 d.name = f"{d.name}@{d.file}:{d.line}"
         seen.setdefault(d.name, i)
 
-    index = NameIndex.build(decls, members, aliases)
-    index.file_bit, index.sees = file_bit, sees
-    uses: list[list[int]] = []
-    external: list[int] = []
-    approx: list[list[str]] = []
-    for d in decls:
-        r = index.resolve(d)
-        uses.append(r.uses)
-        external.append(r.external)
-        approx.append(r.approximate)
+    uses, external, approx = _resolve_all(decls, members, aliases, file_bit, sees, spans, parse_keys, cache)
     records, derive_diags = derive(decls, uses, external=external, approximate=approx)
     diags.extend(derive_diags)
     return Ledger(
@@ -495,6 +526,68 @@ def _scan_files(
         files=len(lean),
         lines=lines,
     )
+
+
+def _name_table_fingerprint(decls: Sequence[Declaration], members: Sequence[tuple[str, str]],
+                            aliases: Sequence[tuple[str, str, str, tuple[str, ...]]],
+                            file_bit: Mapping[str, int], sees: Mapping[str, int]) -> str:
+    """Everything a resolution depends on besides the resolving file itself: the ordered
+    declarations (name, kind, file, visibility), members, aliases, the import visibility and the
+    resolver's source. Equal fingerprints give equal NameIndexes, so declaration indices agree."""
+    h = hashlib.blake2b(digest_size=20)
+    h.update(RESOLVER_VERSION.encode())
+    h.update("\n".join(f"{d.name}\0{d.kind}\0{d.file}\0{d.private:d}\0{'protected' in d.modifiers:d}"
+                       for d in decls).encode())
+    h.update(repr(members).encode())
+    h.update(repr(aliases).encode())
+    for rel in sorted(file_bit):  # bitsets as bytes: decimal repr of 5,000-bit ints is slow
+        h.update(f"{rel}\0{file_bit[rel]}\0".encode())
+        v = sees.get(rel, 0)
+        h.update(v.to_bytes((v.bit_length() + 8) // 8, "little", signed=True))
+    return h.hexdigest()
+
+
+def _resolve_all(
+    decls: Sequence[Declaration],
+    members: Sequence[tuple[str, str]],
+    aliases: Sequence[tuple[str, str, str, tuple[str, ...]]],
+    file_bit: dict[str, int],
+    sees: dict[str, int],
+    spans: Sequence[tuple[str, int, int]],
+    parse_keys: Mapping[str, str],
+    cache: ParseCache | None,
+) -> tuple[list[list[int]], list[int], list[list[str]]]:
+    """Resolved uses, external-reference counts and approximation notes of every declaration.
+
+    A file's resolution depends on its own text (its parse key) and on the project's name
+    table; when neither changed since the last scan, it is read from the cache, so re-scanning
+    after an edit that declares no new name resolves only the edited file."""
+    fp = _name_table_fingerprint(decls, members, aliases, file_bit, sees) if cache else ""
+    stored = cache.get_resolved(fp) if cache else {}
+    uses: list[list[int]] = [[] for _ in decls]
+    external = [0] * len(decls)
+    approx: list[list[str]] = [[] for _ in decls]
+    fresh: dict[str, list[tuple[list[int], int, list[str]]]] = {}
+    index: NameIndex | None = None
+    for rel, start, end in spans:
+        key = f"{rel}\0{parse_keys[rel]}"
+        got = stored.get(key)
+        if got is None or len(got) != end - start:
+            if index is None:
+                index = NameIndex.build(decls, members, aliases)
+                index.file_bit, index.sees = file_bit, sees
+            got = []
+            for d in decls[start:end]:
+                r = index.resolve(d)
+                got.append((r.uses, r.external, r.approximate))
+            fresh[key] = got
+        for i, (u, x, a) in enumerate(got, start):
+            uses[i], external[i], approx[i] = list(u), x, list(a)
+    if cache and fresh:
+        # a cache that cannot be written costs time on the next scan, never a result
+        with contextlib.suppress(sqlite3.Error):
+            cache.put_resolved(fp, fresh)
+    return uses, external, approx
 
 
 # ---------------------------------------------------------------------------- on disk

@@ -65,13 +65,17 @@ def _sccs(n: int, edges: Sequence[Sequence[int]]) -> tuple[list[int], int]:
     return comp, ncomp
 
 
-def _closure(n: int, edges: Sequence[Sequence[int]], own: Sequence[frozenset[str]]) -> list[frozenset[str]]:
-    """For each node, the union of ``own`` over everything reachable from it (itself included)."""
-    comp, ncomp = _sccs(n, edges)
+def _closure(n: int, edges: Sequence[Sequence[int]], own: Sequence[frozenset[str]],
+             sccs: tuple[list[int], int] | None = None) -> list[frozenset[str]]:
+    """For each node, the union of ``own`` over everything reachable from it (itself included).
+    ``sccs`` is :func:`_sccs` of the graph when the caller already has it."""
+    empty: frozenset[str] = frozenset()
+    if not any(own):
+        return [empty] * n
+    comp, ncomp = sccs if sccs is not None else _sccs(n, edges)
     members: list[list[int]] = [[] for _ in range(ncomp)]
     for v in range(n):
         members[comp[v]].append(v)
-    empty: frozenset[str] = frozenset()
     acc: list[frozenset[str]] = [empty] * ncomp
     for c in range(ncomp):  # successors' components are already done
         sets = []
@@ -118,8 +122,9 @@ def derive(
                 queue.append(i)
     own_axioms = [frozenset({d.name}) if d.kind == "axiom" else frozenset() for d in decls]
     own_trusts = [frozenset(t.name for t in d.trusts) for d in decls]
-    axioms = _closure(n, edges, own_axioms)
-    trusts = _closure(n, edges, own_trusts)
+    sccs = _sccs(n, edges) if any(own_axioms) or any(own_trusts) else None
+    axioms = _closure(n, edges, own_axioms, sccs)
+    trusts = _closure(n, edges, own_trusts, sccs)
 
     records: list[Record] = []
     diags: list[Diagnostic] = []
