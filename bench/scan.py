@@ -6,7 +6,8 @@ each in a fresh process:
 
 * baseline: reading and hashing every file (the I/O floor the scan cannot beat);
 * cold: a full scan with an empty parse cache;
-* warm: a re-scan after touching one file.
+* warm: a re-scan after one file gains a declaration (every file's names are re-resolved),
+  then after one proof is edited (only that file is re-parsed and re-resolved).
 
 Prints times, lines per second, peak memory (the process and its parser workers), and each time
 as a ratio against the baseline measured in the same run.  Targets on a 2-core machine:
@@ -144,14 +145,19 @@ def main() -> int:
         touched = root / "Synth" / "File17.lean"
         touched.write_text(touched.read_text() + "\ntheorem touched : True := trivial\n")
         warm = run_phase("warm", root, cache)
+        touched.write_text(touched.read_text().replace("theorem touched : True := trivial",
+                                                       "theorem touched : True := by trivial"))
+        edit = run_phase("warm", root, cache)
         b = base["seconds"]
         print(f"baseline (read + hash every file): {b:.2f} s")
         print(f"cold scan:  {cold['seconds']:.2f} s  ({cold['seconds'] / b:.1f}x baseline)  "
               f"{lines / cold['seconds']:,.0f} lines/s  {cold['decls']:,} declarations  "
               f"peak {cold['peak_mib']:.0f} MiB (main {cold['self_mib']:.0f}, worker {cold['worker_mib']:.0f})  "
               f"[target <= 15 s, <= 1024 MiB]")
-        print(f"warm scan:  {warm['seconds']:.2f} s  ({warm['seconds'] / b:.1f}x baseline)  "
-              f"peak {warm['peak_mib']:.0f} MiB  [target <= 1 s]")
+        print(f"warm scan, one file gains a declaration:  {warm['seconds']:.2f} s  "
+              f"({warm['seconds'] / b:.1f}x baseline)  peak {warm['peak_mib']:.0f} MiB  [target <= 1 s]")
+        print(f"warm scan, one proof edited (no new name): {edit['seconds']:.2f} s  "
+              f"({edit['seconds'] / b:.1f}x baseline)  peak {edit['peak_mib']:.0f} MiB  [target <= 1 s]")
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return 0
