@@ -291,7 +291,9 @@ def _engine_note(ledger: Ledger) -> str | None:
     if eng.fallback_reason:
         return f"asked for the {eng.requested} engine; used {eng.name}: {eng.fallback_reason}"
     if eng.name == "source":
-        return "source engine: statuses read from the Lean text, without running Lean"
+        return ("source engine: statuses read from the Lean text without running Lean, so a proof "
+                "that fails to compile, or a sorry reached through a macro or an instance, is not "
+                "seen; build with --engine lean for Lean's own verdict")
     if eng.lean_version:
         return f"Lean's own verdict ({eng.lean_version})"
     return None

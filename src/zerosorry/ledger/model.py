@@ -31,7 +31,7 @@ STATUS_ORDER = (Status.PROVEN, Status.DEFERRED, Status.STUB, Status.AXIOM)
 
 #: One-line definitions, shared by the CLI legend and the site legend.
 STATUS_LEGEND = {
-    Status.PROVEN: "No sorry anywhere in its whole derivation: checked by Lean down to the axioms.",
+    Status.PROVEN: "No sorry anywhere in its whole derivation, down to the axioms it rests on.",
     Status.DEFERRED: "A real statement whose own proof, or a declaration it uses, still contains a sorry.",
     Status.STUB: "A placeholder whose type is just True, proved by sorry: it reserves a name, it claims nothing.",
     Status.AXIOM: "Asserted without proof; everything that uses it rests on it.",
