@@ -268,6 +268,30 @@ def test_alias() -> None:
     ]
 
 
+def test_library_keywords_are_identifiers_inside_other_commands() -> None:
+    """`alias`, `proof_wanted`, `irreducible_def` are Batteries/Mathlib commands, not Lean's:
+    mid-line they are identifiers (a syntax variable, a local), never a new declaration."""
+    src = (
+        'elab (name := alias) mods:declModifiers "alias " alias:ident " := " t:ident : command => do\n'
+        "  let decl := alias.getId\n"
+        "  addDeclarationRangesFromSyntax decl (← getRef) alias\n"
+        "\n"
+        "theorem real : True := trivial\n"
+        "@[simp] alias real' := real\n"
+        "#guard_msgs in proof_wanted later : 1 = 2\n"
+        "open Nat in\n"
+        "irreducible_def c : Nat := 3\n"
+    )
+    pf = parse(src)
+    assert [(d.name, d.kind) for d in pf.declarations] == [
+        ("real", "theorem"), ("real'", "alias"), ("later", "proof_wanted"), ("c", "def")]
+    assert [d.code for d in pf.diagnostics if d.severity.value != "info"] == []
+    # a registered command follows the same rule
+    pf = parse("def f (my_thm : Nat) : Nat := my_thm\nmy_thm t : 1 = 1 := sorry\n",
+               extra_commands={"my_thm": "theorem"})
+    assert [(d.name, d.kind) for d in pf.declarations] == [("f", "def"), ("t", "theorem")]
+
+
 def test_export_records_an_alias() -> None:
     pf = parse("namespace N\nexport Foo (bar)\nend N\n")
     assert pf.aliases == [("N.bar", "Foo.bar", "N", ())]

@@ -55,6 +55,10 @@ SCOPE_COMMANDS = frozenset(
 )  # fmt: skip
 #: commands that are also tactics or terms: a command only first on a line, not indented
 LINE_COMMANDS = frozenset({"open", "set_option", "attribute"})
+#: declaring commands that libraries define (Batteries, Mathlib), not Lean itself: their keyword
+#: is an ordinary identifier elsewhere (`alias:ident` in a syntax pattern, a local named
+#: `alias`), so, like LINE_COMMANDS, they start a command only first on a line, not indented
+LIBRARY_DECL_KEYWORDS = frozenset({"alias", "irreducible_def", "proof_wanted"})
 
 SORRY_WORDS = frozenset({"sorry", "admit", "sorryAx"})
 TRUST_WORDS = {
@@ -141,8 +145,10 @@ class _FileParser:
         self.text = text
         self.module = module
         self.decl_keywords = dict(DECL_KEYWORDS)
+        self.line_decl_keywords = set(LIBRARY_DECL_KEYWORDS)
         if extra_commands:
             self.decl_keywords.update(extra_commands)
+            self.line_decl_keywords.update(extra_commands)
         res = lex(text)
         self.toks = res.tokens
         self.lines = res.lines
@@ -225,6 +231,10 @@ class _FileParser:
         dedented = self._is_line_start(i) and toks[i].col <= cur_col
         if w in LINE_COMMANDS:
             return dedented  # otherwise a tactic or term: `open … in`, `set_option … in`
+        if w in self.line_decl_keywords:
+            # first on a line, or after a command combinator (`open Foo in`, `#guard_msgs in`);
+            # anywhere else an identifier that happens to share the keyword's name
+            return dedented or (i > 0 and toks[i - 1].kind == IDENT and toks[i - 1].text == "in")
         if w == "deriving":
             return dedented and k + 1 < len(toks) and toks[k + 1].text == "instance"
         if k > 0 and ((w == "instance" and toks[k - 1].text == "deriving")
