@@ -257,3 +257,17 @@ def test_resolution_cache_follows_edits_that_keep_or_change_the_name_table(
     # and back: the name goes, B (unchanged all along) must not keep the captured resolution
     a.write_text(RESOLVE_A, encoding="utf-8")
     assert both()["Q.top"] == ("proven", ["P.user"])
+
+
+def test_proof_wanted_is_deferred_on_its_own_account() -> None:
+    """Batteries' `proof_wanted` records a statement without a proof: never proven."""
+    from zerosorry.ledger.model import SourceInfo
+    from zerosorry.scan import scan_files
+
+    src = "proof_wanted hard : ∀ n : Nat, n + 0 = n\n\ntheorem easy : 1 = 1 := rfl\n"
+    ledger = scan_files({"A.lean": src.encode()}, source=SourceInfo("t"), generated="2026-01-01T00:00:00Z")
+    recs = ledger.by_name()
+    assert recs["hard"].status is Status.DEFERRED and recs["hard"].via == ["hard"]
+    assert recs["hard"].reason is not None and recs["hard"].reason.startswith("proof_wanted: ")
+    assert recs["hard"].sorry_lines == [] and ledger.sorry_count() == 0
+    assert recs["easy"].status is Status.PROVEN and recs["easy"].reason is None

@@ -209,6 +209,21 @@ def test_both_engines_statuses_disagreements_and_causes(project: Path, tmp_path:
     assert calls[0] == ["build"] and calls[1][:2] == ["env", "lean"] and len(calls) == 2
 
 
+def test_proof_wanted_is_not_asked_and_stays_deferred(project: Path, tmp_path: Path) -> None:
+    """`proof_wanted` adds no constant: `#print axioms` would fail on it, so it is not asked,
+    and both engines agree that it is deferred."""
+    source = demo_ledger()
+    source.records.append(rec("Demo.wanted", "Demo/Basic.lean", 45, 45, D, kind="proof_wanted",
+                              via=["Demo.wanted"], reason="proof_wanted: the statement is recorded without a proof"))
+    out = apply_engine(source, project, "both", lake=LAKE, timeout=20)
+    wanted = out.by_name()["Demo.wanted"]
+    assert wanted.status is D and wanted.lean_status is D
+    assert "Demo.wanted" not in {d.name for d in out.disagreements}
+    assert any("proof_wanted adds no declaration" in n for n in wanted.approximate)
+    query = (tmp_path / "query.lean").read_text(encoding="utf-8")
+    assert "Demo.wanted" not in query
+
+
 def test_lean_engine_sets_no_lean_status_and_no_disagreements(project: Path) -> None:
     out = apply_engine(demo_ledger(), project, "lean", lake=LAKE, timeout=20)
     assert out.engine.name == "lean" and out.disagreements == []

@@ -39,6 +39,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 
 from ..errors import InputError
+from ..ledger.derive import WANTED_KINDS
 from ..ledger.model import (
     Diagnostic,
     Disagreement,
@@ -484,6 +485,9 @@ def run_lean(source: Ledger, root: Path, *, targets: Sequence[str] = (),
         rmod = module_of_file.get(r.file)
         why = None
         if r.kind == "example":
+            continue
+        if r.kind in WANTED_KINDS:
+            evidence[id(r)].no_answer = "proof_wanted adds no declaration to ask about"
             continue
         if rmod is None:
             why = "its file was not built (not in a built target)"

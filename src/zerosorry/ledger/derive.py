@@ -19,6 +19,11 @@ from collections.abc import Sequence
 
 from .model import Declaration, Diagnostic, Record, Severity, Status
 
+#: Batteries' `proof_wanted`: a statement recorded without a proof (Lean checks the statement
+#: and adds no declaration), so it is deferred on its own account, with no sorry token
+WANTED_KINDS = frozenset({"proof_wanted"})
+WANTED_REASON = "proof_wanted: the statement is recorded without a proof (Lean adds no declaration)"
+
 
 def _sccs(n: int, edges: Sequence[Sequence[int]]) -> tuple[list[int], int]:
     """Tarjan's algorithm, iterative.  Returns (component of each node, count); components are
@@ -110,7 +115,7 @@ def derive(
     nxt = [-1] * n
     queue: deque[int] = deque()
     for i, d in enumerate(decls):
-        if d.sorry_lines:
+        if d.sorry_lines or d.kind in WANTED_KINDS:
             dist[i] = 0
             queue.append(i)
     while queue:
@@ -166,6 +171,7 @@ def derive(
                 attributes=list(d.attributes),
                 external_refs=external[i] if external else 0,
                 approximate=notes,
+                reason=WANTED_REASON if d.kind in WANTED_KINDS else None,
             )
         )
         if d.kind == "instance" and status is Status.DEFERRED:
