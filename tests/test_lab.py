@@ -162,7 +162,8 @@ def test_cli_capture_and_lift(tmp_path: Path, capsys: pytest.CaptureFixture[str]
     from neural_geometry.cli import main
 
     text = tmp_path / "t.txt"
-    text.write_text("\n\n".join(["The quick brown fox jumps over the lazy dog near the river bank."] * 8), encoding="utf-8")
+    text.write_text("\n\n".join(f"The quick brown fox number {n} jumps over the lazy dog near the river bank."
+                                  for n in range(8)), encoding="utf-8")
     keys = tmp_path / "k.safetensors"
     assert main(["lab", "capture", "--text", str(text), "--tokens", "64", "--out", str(keys)]) == 0
     assert "6 layers × 12 heads × 64 tokens × d = 32" in capsys.readouterr().out
@@ -221,3 +222,21 @@ def test_gauge_refuses_a_rotary_model(tiny_decoder: Any) -> None:
     eye = np.broadcast_to(np.eye(16), (3, 2, 16, 16))
     with pytest.raises(LabError, match="rotary position embeddings"):
         absorb(tiny_decoder, eye)
+
+
+def test_no_token_is_captured_twice(loaded: Any, tiny_decoder: Any) -> None:
+    """Repeated texts, one-sentence paragraphs and (in a causal model) the shared first token of
+    every pass would put copies of one key on both sides of the train/held-out split."""
+    from neural_geometry.lab.capture import capture
+    from neural_geometry.lab.models import LabError
+
+    texts = ["One short paragraph that is a single sentence about keys.",
+             "One short paragraph that is a single sentence about keys.",
+             "A second paragraph, also a single sentence, about queries.",
+             "Two sentences here about rotations. The second one is about the sign lattice."] * 3
+    for model in (loaded.model, tiny_decoder):
+        cap = capture(model, loaded.tokenizer, texts, max_tokens=40)
+        rows = cap.keys.transpose(2, 0, 1, 3).reshape(cap.tokens, -1)
+        assert len({r.tobytes() for r in rows}) == cap.tokens, type(model).__name__
+        with pytest.raises(LabError, match="fewer than"):
+            capture(model, loaded.tokenizer, texts, max_tokens=80)

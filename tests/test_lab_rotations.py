@@ -120,3 +120,17 @@ def test_rotations_round_trip_and_bad_files_are_named(tmp_path: Path) -> None:
     save_file({"learned": np.eye(4), "learned_centered": np.eye(4)}, str(flat))
     with pytest.raises(LabError, match=r"tensor 'learned' has shape \(4, 4\), expected layers × heads × d × d"):
         load_rotations(str(flat))
+
+
+def test_chunks_never_repeat_a_pass() -> None:
+    from neural_geometry.lab.capture import _chunks
+
+    texts = ["Only one sentence in this text here.", "Only one sentence in this text here.",
+             "First sentence of two is here. Second sentence of two is here.",
+             "Another text. Second sentence of two is here."]
+    assert _chunks(texts) == [
+        "Only one sentence in this text here.",
+        "First sentence of two is here. Second sentence of two is here.",
+        "Another text. Second sentence of two is here.",
+        "Second sentence of two is here.",
+    ]

@@ -582,7 +582,7 @@ def _resolve_all(
                 got.append((r.uses, r.external, r.approximate))
             fresh[key] = got
         for i, (u, x, a) in enumerate(got, start):
-            uses[i], external[i], approx[i] = list(u), x, list(a)
+            uses[i], external[i], approx[i] = u, x, a  # fresh lists: from resolve or unpickled
     if cache and fresh:
         # a cache that cannot be written costs time on the next scan, never a result
         with contextlib.suppress(sqlite3.Error):

@@ -83,10 +83,36 @@ class Capture:
 
 
 def _chunks(texts: Sequence[str]) -> list[str]:
-    """The texts, then (if more tokens are needed) their sentences one by one: new contexts
-    and positions for the same words, never the same forward pass twice."""
-    sentences = [s.strip() for t in texts for s in re.split(r"(?<=[.!?])\s+", t) if len(s.split()) >= 4]
-    return list(texts) + sentences
+    """The texts, then (if more tokens are needed) their sentences one by one: new contexts and
+    positions for the same words.  A sentence that is a whole text, a repeated sentence, and each
+    text's first sentence (a prefix of the text: a causal model would give it the very same keys)
+    are left out, so no forward pass repeats one already run."""
+    texts = [t for t in dict.fromkeys(t.strip() for t in texts) if t]
+    seen = set(texts)
+    out = list(texts)
+    for t in texts:
+        for i, sentence in enumerate(s.strip() for s in re.split(r"(?<=[.!?])\s+", t)):
+            if i == 0 or len(sentence.split()) < 4 or sentence in seen:
+                continue
+            seen.add(sentence)
+            out.append(sentence)
+    return out
+
+
+def _new_tokens(keys_by_layer: Sequence[Sequence[Any]], digests: set[bytes]) -> list[int]:
+    """Positions of the last forward pass whose keys (all layers) were not captured before.
+    A causal model gives the same keys to the same prefix: the BOS token, or a first word, at
+    the start of every pass.  Such a copy would sit on both sides of a train/held-out split."""
+    import torch
+
+    per_token = torch.cat([layer[-1] for layer in keys_by_layer], dim=1).numpy()  # (T, L*H*d)
+    keep = []
+    for i, row in enumerate(per_token):
+        digest = hashlib.blake2b(row.tobytes(), digest_size=16).digest()
+        if digest not in digests:
+            digests.add(digest)
+            keep.append(i)
+    return keep
 
 
 def _accepted(model: Any, enc: Mapping[str, Any]) -> dict[str, Any]:
@@ -124,6 +150,7 @@ def capture(model: Any, tokenizer: Any, texts: Sequence[str], *, max_tokens: int
     seen = 0
     used: list[str] = []
     ids: list[int] = []
+    digests: set[bytes] = set()
     chunks = _chunks(texts)
     try:
         with torch.no_grad():
@@ -135,10 +162,15 @@ def capture(model: Any, tokenizer: Any, texts: Sequence[str], *, max_tokens: int
                 model(**_accepted(model, enc))
                 if order != list(range(shape.layers)):
                     raise LabError(f"key hooks fired in the order {order}, not layer by layer")
-                n = int(enc["input_ids"].shape[1])
+                keep = _new_tokens(keys_by_layer, digests)
+                for store in (keys_by_layer, queries_by_layer) if with_queries else (keys_by_layer,):
+                    for layer in range(shape.layers):
+                        store[layer][-1] = store[layer][-1][keep]
+                n = len(keep)
                 seen += n
                 used.append(text)
-                ids.extend(int(i) for i in enc["input_ids"][0])
+                token_ids = enc["input_ids"][0]
+                ids.extend(int(token_ids[i]) for i in keep)
                 if progress is not None:
                     progress(min(seen, max_tokens), max_tokens)
     finally:

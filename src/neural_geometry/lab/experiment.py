@@ -100,6 +100,7 @@ def _one_bit(c: cap.Capture, res: rotations.LiftResult) -> tuple[dict[str, dict[
 def table_rows(run: LabRun) -> list[dict[str, Any]]:
     rows = []
     d = run.shape[3]
+    p = run.lift.srht.shape[-2]  # SRHT pads d to a power of two: its code has p coordinates
     for r in run.lift.layer_table():
         layer = int(r["layer"])
         row: dict[str, Any] = {"layer": layer}
@@ -109,7 +110,8 @@ def table_rows(run: LabRun) -> list[dict[str, Any]]:
 
         for v in ("raw", "srht", "learned", "learned+c"):
             b = min(1.0, r[v])
-            row[f"bits[{v}]"] = int(F.allocate_bits(d, float(F.angle_deg_from_beta(b))))
+            dim = p if v.startswith("srht") else d
+            row[f"bits[{v}]"] = int(F.allocate_bits(dim, float(F.angle_deg_from_beta(b))))
         for n, vals in run.one_bit_per_layer.items():
             row[f"err[{n}]"] = vals[layer]
         rows.append(row)

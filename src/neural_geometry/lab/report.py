@@ -136,6 +136,10 @@ def render(run: LabRun) -> str:
             cells.append(f"{angle:.1f}° → {r[f'bits[{v}]']}")
         sched.append("<tr>" + "".join(f"<td>{escape(c)}</td>" for c in cells) + "</tr>")
     sched.append("</tbody></table>")
+    p = lift.srht.shape[-2]
+    pad_note = ("" if p == d else
+                f" SRHT pads d = {d} to p = {p} coordinates (a power of two), so its β, allocator bits and "
+                f"1-bit code are over p coordinates: p bits per key where the other bases spend d.")
     g = run.gauge
     gauge_html = ("<p>Not run.</p>" if g is None else
                   f"<p>The learned rotations were folded into W_Q and W_K (and their biases) of a copy of the model. "
@@ -157,7 +161,7 @@ def render(run: LabRun) -> str:
 <h1>Geometry lab: attention keys of {escape(run.model)}</h1>
 <p class="muted">{L} layers × {H} heads, d = {d}; {run.tokens} tokens of text (sha256 {escape(run.text_sha256[:16])}…),
 split {len(lift.train_index)} for learning / {len(lift.test_index)} held out (seed {run.seed}); one rotation per {escape(lift.per)}.
-Every number below is measured on the held-out tokens.</p>
+Every number below is measured on the held-out tokens.{pad_note}</p>
 <h2>β per layer</h2>
 <p>Mean held-out β: raw <strong>{mean['raw']:.4f}</strong> (Gaussian 2/π = {GAUSS:.4f}), SRHT <strong>{mean['srht']:.4f}</strong>,
 learned rotation <strong>{mean['learned']:.4f}</strong> (uniform limit 3/4); with DC-mean centering: raw {mean['raw+c']:.4f},
