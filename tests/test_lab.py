@@ -240,3 +240,16 @@ def test_no_token_is_captured_twice(loaded: Any, tiny_decoder: Any) -> None:
         assert len({r.tobytes() for r in rows}) == cap.tokens, type(model).__name__
         with pytest.raises(LabError, match="fewer than"):
             capture(model, loaded.tokenizer, texts, max_tokens=80)
+
+
+def test_whole_run_on_a_rotary_decoder_skips_the_gauge_and_says_why(loaded: Any, tiny_decoder: Any) -> None:
+    from neural_geometry.lab.experiment import run
+    from neural_geometry.lab.models import Loaded, sample_texts
+    from neural_geometry.lab.report import render
+
+    lab = run(Loaded("tiny-llama", Path("."), tiny_decoder, loaded.tokenizer), sample_texts()[:3], tokens=120)
+    assert lab.gauge is None and lab.gauge_note is not None and "rotary" in lab.gauge_note
+    assert lab.shape == (3, 2, 120, 16)
+    assert set(lab.one_bit) == {"identity", "srht", "learned", "learned+c"}
+    page = render(lab)
+    assert "Not run: this model uses rotary position embeddings" in page

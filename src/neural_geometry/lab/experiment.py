@@ -34,6 +34,7 @@ class LabRun:
     keys_sample: dict[str, Array]  # "raw"/"learned" -> normalised coordinates (for histograms)
     seconds: dict[str, float] = field(default_factory=dict)
     seed: int = 0
+    gauge_note: str | None = None  # why the gauge check did not run
 
 
 def run(loaded: Loaded, texts: Sequence[str], *, tokens: int, seed: int = 0, train_frac: float = 0.5,
@@ -49,6 +50,12 @@ def run(loaded: Loaded, texts: Sequence[str], *, tokens: int, seed: int = 0, tra
     t2 = time.perf_counter()
     say("learned the rotations")
     check = None
+    gauge_note = None if gauge_check else "not asked for"
+    if gauge_check and cap.uses_rotary(loaded.model):
+        gauge_check = False
+        gauge_note = ("not run: this model uses rotary position embeddings, and a general rotation of "
+                      "key space does not commute with RoPE, so it cannot be folded into W_Q and W_K")
+        say(f"gauge check {gauge_note}")
     if gauge_check:
         twin = gauge.absorb(loaded.model, res.rotations["learned"])
         check = gauge.check(loaded.model, twin, loaded.tokenizer, texts[:3])
@@ -66,7 +73,7 @@ def run(loaded: Loaded, texts: Sequence[str], *, tokens: int, seed: int = 0, tra
         lift=res, gauge=check, one_bit=one_bit, one_bit_per_layer=per_layer,
         keys_sample={"raw": raw.reshape(-1), "learned": learned.reshape(-1)},
         seconds={"capture": t1 - t0, "lift": t2 - t1, "gauge": t3 - t2, "one_bit": t4 - t3},
-        seed=seed,
+        seed=seed, gauge_note=gauge_note,
     )
 
 

@@ -141,7 +141,7 @@ def render(run: LabRun) -> str:
                 f" SRHT pads d = {d} to p = {p} coordinates (a power of two), so its β, allocator bits and "
                 f"1-bit code are over p coordinates: p bits per key where the other bases spend d.")
     g = run.gauge
-    gauge_html = ("<p>Not run.</p>" if g is None else
+    gauge_html = (f"<p>{escape((run.gauge_note or 'not run').capitalize())}.</p>" if g is None else
                   f"<p>The learned rotations were folded into W_Q and W_K (and their biases) of a copy of the model. "
                   f"Over {g.tokens} tokens, the largest change of any attention probability is "
                   f"<strong>{g.max_prob_diff:.2e}</strong> and of any layer output <strong>{g.max_hidden_diff:.2e}</strong> "
