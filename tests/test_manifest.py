@@ -53,7 +53,7 @@ summary = "S"
 why = "W"
 caveat = "C"
 target = "zero-sorry"
-paper = [{ label = "§1", url = "#sec-1" }]
+paper = [{ label = "§1", url = "https://example.org/p#sec-1" }]
 widgets = ["w"]
 witness = "pkg.mod:check"
 
@@ -89,7 +89,7 @@ def test_good_manifest_to_dataclasses() -> None:
     assert m.families[0].explanation == 'Two lines;\nkey = "inside a string"\n'
     assert m.entries == (Entry(
         id="one", lean=("A.b",), family="f", title="One", statement="x \\le 1", summary="S", why="W",
-        caveat="C", target="zero-sorry", paper=(PaperLink("§1", "#sec-1"),), widgets=("w",),
+        caveat="C", target="zero-sorry", paper=(PaperLink("§1", "https://example.org/p#sec-1"),), widgets=("w",),
         witness="pkg.mod:check", line=16),)
     assert m.widgets[0].script == "w.js" and m.glossary[0].term == "t"
     assert m.key_line("entries[0].statement") == 21

@@ -313,3 +313,17 @@ def test_cli_site_refuses_foreign_out(tmp_path: Path, capsys: pytest.CaptureFixt
     assert "refusing to replace" in capsys.readouterr().err
     assert main(["site", str(EXAMPLE), "--out", str(out), "-q", "--force", "--no-witnesses"]) == 0
     assert not (out / "keep.txt").exists()
+
+
+def test_a_witness_that_passes_outside_its_tolerance_is_shown_failed(tmp_path: Path) -> None:
+    """The card judges a witness as the gate does: `passed: True` with max error above the
+    tolerance (or NaN) is a failure, never a ✓."""
+    ledger, manifest = small()
+    for err in (0.5, float("nan")):
+        out = tmp_path / f"site-{err}"
+        lying = {"passed": True, "cases": 3, "max_error": err, "tolerance": 1e-12, "summary": "3 cases"}
+        result = build_site(ledger, manifest, out, runner=lambda spec, r=lying: r)  # type: ignore[misc]
+        assert result.witnesses_failed == ("tests.test_site:_failing_witness",)
+        index = (out / "index.html").read_text(encoding="utf-8")
+        assert "witness-fail" in index and "witness-pass" not in index
+        assert f"reports passed but max error {err} exceeds tolerance 1e-12" in index

@@ -351,16 +351,25 @@ def run_witness(spec: str) -> Mapping[str, Any]:
     return result
 
 
-def _witness_failure(entry: GateEntry, spec: str, result: Mapping[str, Any], manifest: str) -> Finding | None:
+def witness_verdict(result: Mapping[str, Any]) -> Mapping[str, Any]:
+    """A witness's result with ``passed`` made to agree with its numbers: a result that says it
+    passed while its max error is NaN or above its tolerance has failed.  The gate and the site
+    both judge a witness by this, so a card can never show ✓ where the gate fails."""
     summary = str(result.get("summary") or "no summary")
     passed = bool(result.get("passed"))
     err, tol = result.get("max_error"), result.get("tolerance")
     numeric = isinstance(err, (int, float)) and isinstance(tol, (int, float))
     if passed and numeric and not (math.isfinite(float(err or 0)) and float(err or 0) <= float(tol or 0)):
-        passed = False
-        summary = f"reports passed but max error {err} exceeds tolerance {tol} ({summary})"
-    if passed:
+        return {**result, "passed": False,
+                "summary": f"reports passed but max error {err} exceeds tolerance {tol} ({summary})"}
+    return {**result, "passed": passed, "summary": summary}
+
+
+def _witness_failure(entry: GateEntry, spec: str, result: Mapping[str, Any], manifest: str) -> Finding | None:
+    result = witness_verdict(result)
+    if result["passed"]:
         return None
+    summary = str(result["summary"])
     ce = result.get("counterexample")
     return WitnessFailed(entry.id, spec, summary, str(ce) if ce else None, manifest)
 

@@ -14,7 +14,7 @@ import re
 import sys
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from ..errors import InputError
@@ -64,7 +64,7 @@ class ManifestError(InputError):
 @dataclass(frozen=True)
 class PaperLink:
     label: str
-    url: str
+    url: str | None  # None: the section is named, not linked (no public URL yet)
 
 
 @dataclass(frozen=True)
@@ -249,7 +249,7 @@ class _Checker:
         return out
 
     def value(self, v: Any, key: str, kind: str) -> Any:
-        if kind in ("text", "str", "id", "url", "witness"):
+        if kind in ("text", "str", "id", "url", "witness", "path"):
             if not isinstance(v, str):
                 self.add(key, f"expected a string, got {_type_name(v)}")
                 return None
@@ -261,8 +261,16 @@ class _Checker:
                               "hyphens (like 'jensen-floor')")
                 return None
             if kind == "url" and not _safe_url(v):
-                self.add(key, f"'{v}' is not an allowed link: use an http(s):// URL, a relative "
-                              "path or a #fragment")
+                if _unsafe_chars(v):
+                    self.add(key, f"{v!r} is not an allowed link: spaces, control characters and "
+                                  "backslashes must be percent-encoded")
+                else:
+                    self.add(key, f"'{v}' is not an allowed link: use an http(s):// URL, a relative "
+                                  "path or a #fragment")
+                return None
+            if kind == "path" and not _safe_relative_path(v):
+                self.add(key, f"{v!r} must be a relative path inside the project (no '..', no "
+                              "absolute path, no URL)")
                 return None
             if kind == "witness" and not WITNESS_RE.match(v):
                 self.add(key, f"witness must be 'module:function' (like 'package.module:check'), not '{v}'")
@@ -291,9 +299,9 @@ class _Checker:
                 return None
             links = []
             for i, item in enumerate(v):
-                t = self.table(item, f"{key}[{i}]", {"label": ("text", True), "url": ("url", True)})
-                if t is not None and "label" in t and "url" in t:
-                    links.append(PaperLink(t["label"], t["url"]))
+                t = self.table(item, f"{key}[{i}]", {"label": ("text", True), "url": ("url", False)})
+                if t is not None and "label" in t:
+                    links.append(PaperLink(t["label"], t.get("url")))
             return tuple(links)
         raise AssertionError(kind)  # pragma: no cover
 
@@ -305,11 +313,32 @@ class _Checker:
         return [(f"{name}[{i}]", item) for i, item in enumerate(v)]
 
 
+def _unsafe_chars(url: str) -> bool:
+    """Whitespace, control characters and backslashes: a browser drops or rewrites them before
+    it reads the scheme (" javascript:", "java\tscript:", "\\evil.example" all become live)."""
+    return "\\" in url or any(ord(c) <= 0x20 or 0x7F <= ord(c) <= 0x9F for c in url)
+
+
 def _safe_url(url: str) -> bool:
+    if _unsafe_chars(url):
+        return False
     m = _SCHEME.match(url)
     if m is None:
         return not url.startswith("//")  # relative path or #fragment; no protocol-relative host
     return m.group(1).lower() in ("http", "https")
+
+
+def _safe_relative_path(path: str) -> bool:
+    """A file inside the project: relative, no `..`, no scheme, no odd characters."""
+    if _unsafe_chars(path.replace(" ", "_")) or _SCHEME.match(path) or path.startswith(("/", "#")):
+        return False
+    return ".." not in PurePosixPath(path).parts
+
+
+#: paths the site writes itself; an author's file copied into the site may not take one
+RESERVED_SITE_PATHS = frozenset({"index.html", "blockers.html", "declarations.html", "glossary.html",
+                                 "lean_status.json", "lean_status.js", "history.svg", ".zerosorry-site"})
+RESERVED_SITE_DIRS = ("static/", "widgets/")
 
 
 _SITE = {
@@ -324,7 +353,7 @@ _ENTRY = {
     "caveat": ("text", False), "target": ("str", True), "paper": ("links", False),
     "widgets": ("strs", False), "witness": ("witness", False),
 }
-_WIDGET = {"id": ("id", True), "title": ("text", True), "script": ("text", True)}
+_WIDGET = {"id": ("id", True), "title": ("text", True), "script": ("path", True)}
 _GLOSSARY = {"term": ("text", True), "definition": ("text", True)}
 _TOP = ("site", "families", "entries", "widgets", "glossary")
 
@@ -407,6 +436,11 @@ def parse_manifest(text: str, *, path: str = "appendix.toml") -> Manifest:
         if target is not None and target not in TARGETS:
             c.add(f"{key}.target", f"target must be one of {', '.join(TARGETS)}, not '{target}'"
                                    f"{_did_you_mean(target, TARGETS)}")
+        for j, link in enumerate(t.get("paper", ())):
+            has_paper_url = isinstance(site_raw, dict) and "paper_url" in site_raw  # a bad one errs itself
+            if link.url and _SCHEME.match(link.url) is None and not has_paper_url:
+                c.add(f"{key}.paper[{j}].url", f"'{link.url}' is relative to the paper, but [site] has no "
+                                               "paper_url to resolve it against")
         for i, w in enumerate(t.get("widgets", ())):
             if w not in widget_ids:
                 c.add(f"{key}.widgets[{i}]", f"unknown widget '{w}'{_did_you_mean(w, widget_ids)}")
@@ -431,6 +465,12 @@ def parse_manifest(text: str, *, path: str = "appendix.toml") -> Manifest:
         if len(t) == len(_GLOSSARY):
             glossary.append(GlossaryTerm(t["term"], t["definition"], (_lookup(lines, key) or (0, 0))[0]))
 
+    companion = (site or {}).get("empirical_companion")
+    if companion and _SCHEME.match(companion) is None:
+        rel = companion.split("#", 1)[0].removeprefix("./")
+        if rel in RESERVED_SITE_PATHS or rel.startswith(RESERVED_SITE_DIRS):
+            c.add("site.empirical_companion", f"'{companion}' would overwrite the site's own "
+                                              f"'{rel}': put the companion at another path")
     if c.issues or site is None or len([k for k in ("title", "paper_title") if k in site]) < 2:
         raise ManifestError(c.issues or [Issue(path, None, None, "site", "incomplete [site] table")])
     config = SiteConfig(

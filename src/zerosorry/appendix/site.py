@@ -22,6 +22,7 @@ import jinja2
 from markupsafe import Markup
 
 from ..errors import InputError
+from ..gate import run_witness, witness_verdict
 from ..ledger import io
 from ..ledger.model import Ledger
 from . import manifest as mf
@@ -126,11 +127,9 @@ def prepare(ledger: Ledger, manifest: mf.Manifest | None, *,
                                   "the site does not link it")
     if run_witnesses:
         if runner is None:
-            from ..gate import run_witness
-
             runner = run_witness
         for spec in sorted({e.witness for e in manifest.entries if e.witness}):
-            prepared.witness_results[spec] = runner(spec)
+            prepared.witness_results[spec] = witness_verdict(runner(spec))
     return prepared
 
 
@@ -150,7 +149,8 @@ def _environment() -> jinja2.Environment:
     env.filters["md_inline"] = markdown_inline
     env.filters["lean"] = highlight_lean
     env.filters["thousands"] = lambda n: f"{n:,}"
-    env.filters["slug"] = lambda s: re.sub(r"[^a-z0-9]+", "-", str(s).lower()).strip("-") or "term"
+    # letters of any script stay (a glossary term "β" gets its own id, not "term")
+    env.filters["slug"] = lambda s: re.sub(r"[\W_]+", "-", str(s).lower()).strip("-") or "term"
     env.filters["short_sha"] = lambda s: s[:12] if s else "—"
     return env
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import quote, urljoin
 
 from ..ledger.model import STATUS_LEGEND, STATUS_ORDER, Disagreement, Ledger, Record, Status
 from .manifest import Entry, Manifest
@@ -75,7 +76,7 @@ class EntryView:
     summary: str  # Markdown
     why: str  # Markdown
     caveat: str | None
-    paper: tuple[tuple[str, str], ...]
+    paper: tuple[tuple[str, str | None], ...]  # (label, url or None)
     widgets: tuple[str, ...]
     decls: tuple[DeclView, ...]
     witness: WitnessView | None
@@ -167,7 +168,7 @@ def source_url(repository: str | None, commit: str | None, subdir: str | None,
         return None
     ref = commit or "HEAD"
     path = "/".join(p.strip("/") for p in (subdir or "", file) if p and p.strip("/"))
-    url = f"{repository.rstrip('/')}/blob/{ref}/{path}"
+    url = f"{repository.rstrip('/')}/blob/{quote(ref, safe='')}/{quote(path, safe='/')}"
     return f"{url}#L{line}" if line else url
 
 
@@ -251,7 +252,7 @@ def _witness_view(spec: str | None, results: Mapping[str, Mapping[str, Any]]) ->
 
 
 def _entry_view(e: Entry, family_title: str, by_name: Mapping[str, Record], url: Any,
-                witness_results: Mapping[str, Mapping[str, Any]]) -> EntryView:
+                witness_results: Mapping[str, Mapping[str, Any]], paper_url: str | None = None) -> EntryView:
     decls = []
     records = []
     for n in e.lean:
@@ -281,7 +282,8 @@ def _entry_view(e: Entry, family_title: str, by_name: Mapping[str, Record], url:
         status=status.value, kind=records[0].kind if records else "?",
         target=e.target, target_label=TARGET_LABELS.get(e.target, e.target), promise=promise,
         statement=e.statement, summary=e.summary, why=e.why, caveat=e.caveat,
-        paper=tuple((p.label, p.url) for p in e.paper), widgets=tuple(e.widgets),
+        paper=tuple((p.label, urljoin(paper_url, p.url) if paper_url and p.url else p.url) for p in e.paper),
+        widgets=tuple(e.widgets),
         decls=tuple(decls), witness=witness, axioms=axioms, trusts=trusts, search_text=search,
     )
 
@@ -316,7 +318,8 @@ def build_view(ledger: Ledger, manifest: Manifest | None, *,
     families: list[FamilyView] = []
     if manifest is not None:
         titles = {f.id: f.title for f in manifest.families}
-        entries = [_entry_view(e, titles.get(e.family, e.family), by_name, url, results)
+        entries = [_entry_view(e, titles.get(e.family, e.family), by_name, url, results,
+                               site.paper_url if site else None)
                    for e in manifest.entries]
         for f in manifest.families:
             fe = tuple(e for e in entries if e.family == f.id)
@@ -330,7 +333,8 @@ def build_view(ledger: Ledger, manifest: Manifest | None, *,
         counts=counts, total=len(ledger.records), entries_total=len(entries),
         entries_zero_sorry=proven_entries, entries_promised=len(promised),
         entries_promised_met=sum(1 for e in promised if e.promise == "met"),
-        percent_zero_sorry=round(100 * proven_entries / len(entries)) if entries else 0,
+        # floor, so that 100% means all of them (round() would show 199 of 200 as 100%)
+        percent_zero_sorry=100 * proven_entries // len(entries) if entries else 0,
         sorries=ledger.sorry_count(), engine=ledger.engine.name, engine_note=_engine_note(ledger),
         commit=commit, dirty=ledger.source.dirty, generated=ledger.generated,
         files=ledger.files, lines=ledger.lines, project_axioms=project_axioms,

@@ -78,7 +78,8 @@
       setChip(el.querySelector(".decl-head [data-status-chip]"), r ? r.status : "deferred");
     });
     document.querySelectorAll("[data-decls]").forEach(function (el) {
-      var names = el.getAttribute("data-decls").split(" ").filter(Boolean);
+      var names = [];  // a JSON array: Lean names may hold spaces («a b»)
+      try { names = JSON.parse(el.getAttribute("data-decls")) || []; } catch (e) { names = []; }
       var worst = names.length ? "proven" : "deferred";
       names.forEach(function (n) {
         var r = byName.get(n);
@@ -164,7 +165,8 @@
     }
 
     function follow() {
-      var id = decodeURIComponent(location.hash.slice(1));
+      var id = location.hash.slice(1);
+      try { id = decodeURIComponent(id); } catch (e) { /* a malformed link: use it as written */ }
       if (!id) return;
       var el = document.getElementById(id);
       if (!el) return;

@@ -5,6 +5,15 @@
   "use strict";
 
   var STATUS_RANK = { proven: 0, deferred: 1, stub: 2, axiom: 3 };
+  var SORT_KEYS = ["name", "kind", "status", "file"];
+
+  function decode(s) {  // a malformed %-escape in a hand-edited link must not stop the page
+    try { return decodeURIComponent(s); } catch (e) { return s; }
+  }
+
+  function offered(select, value) {  // only a value the select offers (else the control shows blank)
+    return Array.prototype.some.call(select.options, function (o) { return o.value === value; });
+  }
 
   function firstLine(s) {
     if (!s) return "";
@@ -37,10 +46,14 @@
       h.split("&").forEach(function (kv) {
         var i = kv.indexOf("=");
         if (i < 0) return;
-        var k = decodeURIComponent(kv.slice(0, i));
-        var v = decodeURIComponent(kv.slice(i + 1).replace(/\+/g, " "));
-        if (k === "q" || k === "status" || k === "kind" || k === "sort") state[k] = v;
-        else if (k === "page" || k === "size") state[k] = Math.max(1, parseInt(v, 10) || 1);
+        var k = decode(kv.slice(0, i));
+        var v = decode(kv.slice(i + 1).replace(/\+/g, " "));
+        if (k === "q") state.q = v;
+        else if (k === "status" && offered(fStatus, v)) state.status = v;
+        else if (k === "kind" && offered(fKind, v)) state.kind = v;
+        else if (k === "sort" && SORT_KEYS.indexOf(v) >= 0) state.sort = v;
+        else if (k === "size" && offered(fSize, v)) state.size = parseInt(v, 10);
+        else if (k === "page") state.page = Math.max(1, parseInt(v, 10) || 1);
         else if (k === "dir") state.dir = v === "desc" ? -1 : 1;
       });
     }
@@ -54,9 +67,9 @@
       if (state.dir < 0) parts.push("dir=desc");
       if (state.page > 1) parts.push("page=" + state.page);
       if (state.size !== 100) parts.push("size=" + state.size);
-      var h = parts.length ? "#" + parts.join("&") : location.pathname + location.search;
-      if (parts.length) history.replaceState(null, "", h);
-      else history.replaceState(null, "", location.pathname + location.search);
+      if (parts.length) history.replaceState(null, "", "#" + parts.join("&"));
+      else if (location.hash.indexOf("=") >= 0) history.replaceState(null, "", location.pathname + location.search);
+      // any other hash (#disagreements) is an anchor on the page: leave it
     }
 
     function compare(a, b) {
