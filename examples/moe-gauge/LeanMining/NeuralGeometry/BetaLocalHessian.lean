@@ -69,7 +69,9 @@ theorem beta_local_hessian (hd : 0 < d) (s v : Fin d → ℝ) (hs : OnSignLattic
       HasDerivAt (deriv (lossAlong s v)) (2 * sqNorm v / d) 0 := by
   sorry
 
-/-- The local Hessian is non-negative: the sign lattice is a local minimum of the loss. -/
+/-- The curvature `2‖v‖²/d` that `beta_local_hessian` computes is non-negative.  This is only
+the sign of that number: that the lattice is a local minimum follows once
+`beta_local_hessian` itself is proved. -/
 theorem beta_local_hessian_nonneg (v : Fin d → ℝ) : 0 ≤ 2 * sqNorm v / d :=
   div_nonneg (mul_nonneg zero_le_two (sqNorm_nonneg v)) (Nat.cast_nonneg d)
 
