@@ -107,6 +107,9 @@ def test_witness_passes_and_fails(repo: Path, tmp_path: Path, capsys: pytest.Cap
         "    return {'passed': True, 'cases': 1, 'max_error': 2.0, 'tolerance': 1e-12, 'summary': 'ok'}\n"
         "def boom():\n"
         "    raise ZeroDivisionError('division by zero')\n"
+        "def quitter():\n"
+        "    print('::error::a witness may not write the report')\n"
+        "    import sys; sys.exit(0)\n"
     ))
     write_files(repo, {"proj/appendix.toml": demo_manifest(witness_ok=f"{mod}:good")})
     code, out, _ = check(capsys)
@@ -130,6 +133,13 @@ def test_witness_passes_and_fails(repo: Path, tmp_path: Path, capsys: pytest.Cap
     code, out, _ = check(capsys)
     assert (code, out[0]) == (1, f"[witness] entry top-ok: numeric witness {mod}:boom fails: "
                                  "ZeroDivisionError: division by zero")
+
+    # a witness that exits, and prints, decides neither the exit code nor the report
+    write_files(repo, {"proj/appendix.toml": demo_manifest(witness_ok=f"{mod}:quitter")})
+    code, out, err = check(capsys, "--format", "json")
+    report = json.loads("\n".join(out))
+    assert code == 1 and [f["summary"] for f in report["findings"]] == ["the witness called sys.exit(0)"]
+    assert "::error::a witness may not write the report" in err
 
 
 # ------------------------------------------------------------------------------ ship, axioms

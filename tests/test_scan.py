@@ -148,6 +148,17 @@ def test_registered_declaring_command_from_zerosorry_toml(tmp_path: Path) -> Non
     assert got["user"]["via"] == ["user", "gap"]
 
 
+def test_declaring_commands_cannot_redefine_lean_s_own(tmp_path: Path) -> None:
+    """`{ axiom = "theorem" }` would turn every axiom into a proven theorem."""
+    from zerosorry.errors import InputError
+
+    (tmp_path / "zerosorry.toml").write_text('[scan]\ndeclaring_commands = { axiom = "theorem", open = "def", x = "def" }\n')
+    (tmp_path / "A.lean").write_text("axiom gap : 1 = 2\n")
+    with pytest.raises(InputError, match=r"zerosorry.toml: \[scan\] declaring_commands cannot redefine "
+                                         r"the built-in commands axiom, open$"):
+        scan_project(tmp_path, use_cache=False)
+
+
 def test_cli_scan_writes_ledger_and_prints_summary(golden: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "out" / "lean_status.json"
     assert main(["scan", str(golden), "--out", str(out), "--no-cache"]) == 0
@@ -271,3 +282,27 @@ def test_proof_wanted_is_deferred_on_its_own_account() -> None:
     assert recs["hard"].reason is not None and recs["hard"].reason.startswith("proof_wanted: ")
     assert recs["hard"].sorry_lines == [] and ledger.sorry_count() == 0
     assert recs["easy"].status is Status.PROVEN and recs["easy"].reason is None
+
+
+@pytest.mark.parametrize("how", ["exclude", "roots"])
+def test_a_left_out_file_that_is_imported_is_scanned_anyway(tmp_path: Path, how: str) -> None:
+    """Lean builds what a built module imports: leaving Base.lean out (by `exclude`, or by
+    lakefile roots that name only Top) must not hide its sorry from Top's derivation."""
+    (tmp_path / "Demo").mkdir()
+    (tmp_path / "Demo" / "Base.lean").write_text("theorem helper : 1 = 1 := sorry\n")
+    (tmp_path / "Demo" / "Top.lean").write_text("import Demo.Base\ntheorem top : 1 = 1 := helper\n")
+    (tmp_path / "Demo" / "Unused.lean").write_text("theorem alone : 2 = 2 := sorry\n")
+    if how == "exclude":
+        (tmp_path / "lakefile.toml").write_text('name = "Demo"\n\n[[lean_lib]]\nname = "Demo"\n')
+        (tmp_path / "zerosorry.toml").write_text('[scan]\nexclude = ["Demo/Base.lean", "Demo/Unused.lean"]\n')
+        why = "excluded by zerosorry.toml"
+    else:
+        (tmp_path / "lakefile.toml").write_text('name = "Demo"\n\n[[lean_lib]]\nname = "Demo"\nroots = ["Demo.Top"]\n')
+        why = "in no lean_lib of the lakefile"
+    ledger = scan_project(tmp_path, use_cache=False)
+    recs = ledger.by_name()
+    assert recs["top"].status is Status.DEFERRED and recs["top"].via == ["top", "helper"]
+    assert "alone" not in recs  # left out and imported by nothing: stays out
+    warn = [d for d in ledger.diagnostics if d.code == "imported-but-left-out"]
+    assert [(d.file, d.message) for d in warn] == [
+        ("Demo/Base.lean", f"Demo/Base.lean is {why} but Demo/Top.lean imports it; scanned anyway, since Lean builds it")]

@@ -16,8 +16,10 @@ Policies (each finding's message starts with its policy's name in brackets):
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import math
+import sys
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -341,8 +343,15 @@ def run_witness(spec: str) -> Mapping[str, Any]:
         module_name, _, func_name = spec.partition(":")
         if not module_name or not func_name:
             raise ValueError(f"{spec!r} is not of the form module:function")
-        func = getattr(importlib.import_module(module_name), func_name)
-        result = func()
+        # what a witness prints goes to stderr: stdout carries the report (JSON, annotations)
+        with contextlib.redirect_stdout(sys.stderr):
+            func = getattr(importlib.import_module(module_name), func_name)
+            result = func()
+    except KeyboardInterrupt:
+        raise  # the user's Ctrl-C, not the witness's verdict
+    except SystemExit as exc:  # a witness may not decide the gate's exit code
+        return {"passed": False, "summary": f"the witness called sys.exit({exc.code!r})",
+                "counterexample": None}
     except Exception as exc:  # the witness's own failure, reported, never raised
         return {"passed": False, "summary": f"{type(exc).__name__}: {exc}", "counterexample": None}
     if not isinstance(result, Mapping) or not isinstance(result.get("passed"), bool):

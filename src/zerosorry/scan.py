@@ -93,6 +93,13 @@ def load_config(root: Path) -> ScanConfig:
     cmds = scan.get("declaring_commands", {})
     if not isinstance(cmds, dict) or not all(isinstance(v, str) for v in cmds.values()):
         raise InputError(f"{path}: [scan] declaring_commands must be a table of keyword = \"kind\"")
+    from .lean.parser import DECL_KEYWORDS, LINE_COMMANDS, MODIFIERS, SCOPE_COMMANDS
+
+    builtin = sorted(k for k in cmds if k in DECL_KEYWORDS or k in SCOPE_COMMANDS or k in LINE_COMMANDS
+                     or k in MODIFIERS)
+    if builtin:
+        raise InputError(f"{path}: [scan] declaring_commands cannot redefine the built-in "
+                         f"command{'s' if len(builtin) > 1 else ''} {', '.join(builtin)}")
     exclude = scan.get("exclude", [])
     if not isinstance(exclude, list) or not all(isinstance(v, str) for v in exclude):
         raise InputError(f"{path}: [scan] exclude must be a list of glob patterns")
@@ -447,25 +454,50 @@ def _scan_files(
     libs, lake_diags = read_lakefile(files)
     diags.extend(lake_diags)
     lean: dict[str, bytes] = {}
-    skipped = 0
+    #: files left out (by `exclude`, or outside every lean_lib), by module name, with the reason
+    held: dict[str, tuple[str, str]] = {}
     for rel in sorted(files):
         if not rel.endswith(".lean") or rel == "lakefile.lean":
             continue
         if any(Path(rel).match(p) for p in config.exclude):
+            held.setdefault(module_name(rel, libs), (rel, "excluded by zerosorry.toml"))
             continue
         if libs and not any(lib.owns(module_name(rel, [lib])) for lib in libs):
-            skipped += 1
+            held.setdefault(module_name(rel, libs), (rel, "in no lean_lib of the lakefile"))
             continue
         lean[rel] = files[rel]
+    cmds = config.declaring_commands
+    parse_keys = {rel: _cache_key(data, cmds) for rel, data in lean.items()}
+    parsed = parse_all(lean, config=config, cache=cache, jobs=jobs, progress=progress, keys=parse_keys)
+    # Lean builds what a built module imports, wherever it stands: a left-out file that is
+    # imported is scanned too, or its sorries would vanish from every derivation that uses it
+    todo = dict(parsed)
+    while todo:
+        wanted: dict[str, bytes] = {}
+        for rel in sorted(todo):
+            for imp in todo[rel].imports:
+                if imp in held and held[imp][0] not in lean and held[imp][0] not in wanted:
+                    other, why = held[imp]
+                    wanted[other] = files[other]
+                    diags.append(Diagnostic(
+                        "imported-but-left-out",
+                        f"{other} is {why} but {rel} imports it; scanned anyway, since Lean builds it",
+                        other, None, None, Severity.WARNING))
+        if not wanted:
+            break
+        lean.update(wanted)
+        keys = {rel: _cache_key(data, cmds) for rel, data in wanted.items()}
+        parse_keys.update(keys)
+        todo = parse_all(wanted, config=config, cache=cache, jobs=jobs, keys=keys)
+        parsed.update(todo)
+    skipped = sum(1 for rel, why in held.values() if rel not in lean and why.startswith("in no"))
     if skipped:
         diags.append(Diagnostic(
             "outside-libraries",
             f"{skipped} .lean file(s) belong to no lean_lib of the lakefile and were not scanned",
             None, None, None, Severity.INFO))
-    for rel, data in lean.items():
-        diags.extend(_decode(rel, data)[1])
-    parse_keys = {rel: _cache_key(data, config.declaring_commands) for rel, data in lean.items()}
-    parsed = parse_all(lean, config=config, cache=cache, jobs=jobs, progress=progress, keys=parse_keys)
+    for rel in sorted(lean):
+        diags.extend(_decode(rel, lean[rel])[1])
 
     decls: list[Declaration] = []
     members: list[tuple[str, str]] = []
