@@ -199,6 +199,23 @@ def test_baseline_regression(repo: Path, capsys: pytest.CaptureFixture[str]) -> 
     ]
 
 
+def test_trust_extensions_are_counted_not_named(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A renamed declaration keeps its native_decide (no finding); one more use in a declaration
+    that already inherits native_decide is a new use (a finding)."""
+    assert main(["scan", "proj", "--no-cache", "-q", "--out", "baseline.json"]) == 0
+    renamed = DEMO_MID.replace("theorem mid_native ", "theorem mid_native_renamed ")
+    write_files(repo, {f"proj/{MID}": renamed})
+    code, out, _ = check(capsys, "--baseline", "baseline.json")
+    assert (code, out) == (0, ["zerosorry check proj: holds; policies: zero-sorry, axiom, baseline"])
+
+    more = DEMO_MID.replace("end Demo", "theorem both : 10 < 20 ∧ 1 < 2 := ⟨mid_native, by native_decide⟩\n\nend Demo")
+    write_files(repo, {f"proj/{MID}": more})
+    code, out, _ = check(capsys, "--baseline", "baseline.json")
+    assert code == 1
+    assert out[0] == (f"[baseline] new trust extension native_decide in Demo.both ({MID}:{line_of(more, 'theorem both')}), "
+                      "not in the baseline")
+
+
 def test_baseline_may_be_a_git_revision(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
     write_files(repo, {f"proj/{BASE}": BROKEN_BASE})
     code, out, _ = check(capsys, "--baseline", "HEAD", "--format", "json")

@@ -306,3 +306,16 @@ def test_a_left_out_file_that_is_imported_is_scanned_anyway(tmp_path: Path, how:
     warn = [d for d in ledger.diagnostics if d.code == "imported-but-left-out"]
     assert [(d.file, d.message) for d in warn] == [
         ("Demo/Base.lean", f"Demo/Base.lean is {why} but Demo/Top.lean imports it; scanned anyway, since Lean builds it")]
+
+
+def test_a_ledger_whose_counts_contradict_its_declarations_is_refused(golden: Path) -> None:
+    from zerosorry.ledger.io import LedgerError, from_json, to_json
+
+    data = to_json(scan_project(golden, use_cache=False))
+    from_json(data)  # consistent: fine
+    data["counts"]["sorries"] = 0
+    data["counts"]["status"]["proven"] += data["counts"]["status"]["deferred"]
+    data["counts"]["status"]["deferred"] = 0
+    with pytest.raises(LedgerError, match=r"^x.json: counts.sorries is 0 but its declarations give \d+; "
+                                          r"the file was edited or damaged"):
+        from_json(data, origin="x.json")

@@ -20,6 +20,7 @@ import contextlib
 import importlib
 import math
 import sys
+from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -425,7 +426,16 @@ def check_axioms(ledger: Ledger, manifest: GateManifest, allowed: Iterable[str])
 
 def own_trusts(by_name: Mapping[str, Record]) -> dict[str, set[str]]:
     """The trust extensions each declaration uses itself (not only through what it uses)."""
-    out: dict[str, set[str]] = {}
+    return {name: set(uses) for name, uses in trust_use_counts(by_name).items()}
+
+
+def trust_use_counts(by_name: Mapping[str, Record]) -> dict[str, Counter[str]]:
+    """Per declaration, how many times its own text uses each trust extension.  Read from
+    ``trust_uses``; a ledger written before that field existed gets an estimate (a trust it
+    reaches that nothing it uses reaches, once)."""
+    if any(r.trust_uses for r in by_name.values()):
+        return {r.name: Counter(r.trust_uses) for r in by_name.values() if r.trust_uses}
+    out: dict[str, Counter[str]] = {}
     for r in by_name.values():
         if not r.trusts:
             continue
@@ -436,7 +446,7 @@ def own_trusts(by_name: Mapping[str, Record]) -> dict[str, set[str]]:
                 inherited.update(dep.trusts)
         mine = set(r.trusts) - inherited
         if mine:
-            out[r.name] = mine
+            out[r.name] = Counter(mine)
     return out
 
 
@@ -454,10 +464,18 @@ def check_baseline(ledger: Ledger, baseline: Ledger, manifest: GateManifest | No
         r = now[name]
         if r.kind == "axiom" and (name not in before or before[name].kind != "axiom"):
             out.append(NewAxiom(name, r.file, r.line))
-    trusts_now, trusts_before = own_trusts(now), own_trusts(before)
-    for name in sorted(trusts_now):
-        for t in sorted(trusts_now[name] - trusts_before.get(name, set())):
-            out.append(NewTrust(t, name, now[name].file, now[name].line))
+    # a trust extension is new when the project uses it more often than the baseline did:
+    # a renamed declaration moves its uses (no finding), one more use anywhere is a finding
+    uses_now, uses_before = trust_use_counts(now), trust_use_counts(before)
+    kinds = sorted({t for c in uses_now.values() for t in c})
+    for t in kinds:
+        total_now = sum(c[t] for c in uses_now.values())
+        total_before = sum(c[t] for c in uses_before.values())
+        if total_now <= total_before:
+            continue
+        for name in sorted(uses_now):
+            if uses_now[name][t] > uses_before.get(name, Counter())[t]:
+                out.append(NewTrust(t, name, now[name].file, now[name].line))
     if manifest is not None:
         for entry in manifest.entries:
             for name in entry.lean:
@@ -466,8 +484,9 @@ def check_baseline(ledger: Ledger, baseline: Ledger, manifest: GateManifest | No
     return out
 
 
-_COMPARED = ("kind", "status", "file", "line", "end_line", "signature", "uses", "sorry_lines",
-             "via", "axioms", "trusts")
+_COMPARED = ("kind", "status", "file", "line", "end_line", "signature", "docstring", "uses",
+             "sorry_lines", "via", "axioms", "trusts", "trust_uses", "modifiers", "attributes",
+             "external_refs", "approximate", "reason")
 
 
 def ledger_differences(committed: Ledger, fresh: Ledger) -> list[str]:

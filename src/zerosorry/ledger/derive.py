@@ -172,6 +172,7 @@ def derive(
                 external_refs=external[i] if external else 0,
                 approximate=notes,
                 reason=WANTED_REASON if d.kind in WANTED_KINDS else None,
+                trust_uses=sorted(t.name for t in d.trusts),
             )
         )
         if d.kind == "instance" and status is Status.DEFERRED:

@@ -85,6 +85,8 @@ def _record_to_json(r: Record) -> dict[str, Any]:
         "approximate": list(r.approximate),
         "reason": r.reason,
     }
+    if r.trust_uses:  # only when there are some: most declarations use none
+        out["trust_uses"] = list(r.trust_uses)
     if r.lean_status is not None:
         out["lean_status"] = r.lean_status.value
     return out
@@ -227,6 +229,7 @@ def from_json(data: Any, *, origin: str = "<ledger>") -> Ledger:
             external_refs=d.get("external_refs", 0),
             approximate=list(d.get("approximate", [])),
             reason=d.get("reason"),
+            trust_uses=list(d.get("trust_uses", [])),
             lean_status=Status(d["lean_status"]) if d.get("lean_status") else None,
         )
         for d in data["declarations"]
@@ -251,7 +254,7 @@ def from_json(data: Any, *, origin: str = "<ledger>") -> Ledger:
         )
         for d in data.get("disagreements", [])
     ]
-    return Ledger(
+    ledger = Ledger(
         source=SourceInfo(root=src["root"], commit=src["commit"], dirty=src["dirty"]),
         generated=data["generated"],
         engine=EngineInfo(
@@ -266,6 +269,16 @@ def from_json(data: Any, *, origin: str = "<ledger>") -> Ledger:
         files=data["counts"]["files"],
         lines=data["counts"]["lines"],
     )
+    # the counts are derived data: a ledger whose counts contradict its declarations was edited
+    # by hand or damaged, and a badge or tool reading only the counts would show something false
+    counts = data["counts"]
+    derived = {"declarations": len(records), "sorries": ledger.sorry_count(),
+               "status": ledger.status_counts(), "kind": ledger.kind_counts()}
+    for key, value in derived.items():
+        if counts.get(key) != value:
+            raise LedgerError(f"{origin}: counts.{key} is {counts.get(key)!r} but its declarations give "
+                              f"{value!r}; the file was edited or damaged: regenerate it with zerosorry scan")
+    return ledger
 
 
 def read(path: Path) -> Ledger:

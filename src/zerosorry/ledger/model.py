@@ -122,6 +122,7 @@ class Record:
     via: list[str] = field(default_factory=list)  # deferred: chain from itself to the sorry holder
     axioms: list[str] = field(default_factory=list)  # project axioms reached
     trusts: list[str] = field(default_factory=list)  # trust extensions reached
+    trust_uses: list[str] = field(default_factory=list)  # used in its own text, one per use
     modifiers: list[str] = field(default_factory=list)
     attributes: list[str] = field(default_factory=list)
     external_refs: int = 0  # identifiers that resolved outside the project (Mathlib, core)
