@@ -319,3 +319,12 @@ def test_a_ledger_whose_counts_contradict_its_declarations_is_refused(golden: Pa
     with pytest.raises(LedgerError, match=r"^x.json: counts.sorries is 0 but its declarations give \d+; "
                                           r"the file was edited or damaged"):
         from_json(data, origin="x.json")
+
+
+def test_two_sorries_on_one_line_count_twice() -> None:
+    from zerosorry.ledger.model import SourceInfo
+    from zerosorry.scan import scan_files
+
+    src = "theorem t : 1 = 1 ∧ 2 = 2 := ⟨sorry, sorry⟩\n"
+    ledger = scan_files({"A.lean": src.encode()}, source=SourceInfo("t"), generated="2026-01-01T00:00:00Z")
+    assert ledger.by_name()["t"].sorry_lines == [1, 1] and ledger.sorry_count() == 2

@@ -163,7 +163,7 @@ def derive(
                 signature=d.signature,
                 docstring=d.docstring,
                 uses=sorted({decls[j].name for j in edges[i]}),
-                sorry_lines=sorted(set(d.sorry_lines)),
+                sorry_lines=sorted(d.sorry_lines),  # one entry per sorry token (a line may repeat)
                 via=via,
                 axioms=sorted(axioms[i]),
                 trusts=sorted(trusts[i]),
