@@ -328,3 +328,22 @@ def test_two_sorries_on_one_line_count_twice() -> None:
     src = "theorem t : 1 = 1 ∧ 2 = 2 := ⟨sorry, sorry⟩\n"
     ledger = scan_files({"A.lean": src.encode()}, source=SourceInfo("t"), generated="2026-01-01T00:00:00Z")
     assert ledger.by_name()["t"].sorry_lines == [1, 1] and ledger.sorry_count() == 2
+
+
+def test_same_name_in_modules_that_never_meet_gives_two_records() -> None:
+    """Two private `aux` (and two public `t`) in files that do not import each other: both
+    stay in the ledger under distinct names, and neither is an error."""
+    from zerosorry.ledger.model import SourceInfo
+    from zerosorry.scan import scan_files
+
+    files = {
+        "lakefile.toml": b'name = "D"\n\n[[lean_lib]]\nname = "D"\n',
+        "D/A.lean": b"private theorem aux : 1 = 1 := rfl\ntheorem t : 1 = 1 := aux\n",
+        "D/B.lean": b"private theorem aux : 1 = 1 := sorry\ntheorem t : 2 = 2 := sorry\n",
+    }
+    ledger = scan_files(files, source=SourceInfo("t"), generated="2026-01-01T00:00:00Z")
+    got = {r.name: (r.file, r.status.value) for r in ledger.records}
+    assert got == {"aux": ("D/A.lean", "proven"), "t": ("D/A.lean", "proven"),
+                   "_private.D.B.aux": ("D/B.lean", "deferred"), "t@D/B.lean:2": ("D/B.lean", "deferred")}
+    assert ledger.sorry_count() == 2
+    assert not [d for d in ledger.diagnostics if d.code == "duplicate-declaration"]

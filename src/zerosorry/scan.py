@@ -528,21 +528,24 @@ def _scan_files(
         return a == b or bool((sees[a] >> file_bit[b]) & 1) or bool((sees[b] >> file_bit[a]) & 1)
 
     # two declarations of one name: Lean rejects public ones; private ones live in their module
+    # every record gets its own name (the ledger is keyed by name), and only a real clash is
+    # an error: two modules that never meet (independent test files) may reuse a name
     seen: dict[str, int] = {}
     for i, d in enumerate(decls):
         if d.name in seen:
             first = decls[seen[d.name]]
-            if not see_each_other(first.file, d.file):
-                pass  # two modules that never meet (e.g. independent test files): no clash
-            elif d.auto_named:
+            if d.auto_named:
                 d.name = f"{d.name}@{d.file}:{d.line}"  # our guess of Lean's generated name collided
             elif d.private:
                 d.name = f"_private.{module_name(d.file, libs)}.{d.name}"
             else:
-                diags.append(Diagnostic(
-                    "duplicate-declaration",
-                    f"{d.name} is also declared at {first.file}:{first.line}",
-                    d.file, d.line, d.column, Severity.ERROR))
+                if see_each_other(first.file, d.file):
+                    diags.append(Diagnostic(
+                        "duplicate-declaration",
+                        f"{d.name} is also declared at {first.file}:{first.line}",
+                        d.file, d.line, d.column, Severity.ERROR))
+                d.name = f"{d.name}@{d.file}:{d.line}"
+            if d.name in seen:  # still taken (two private ones in one module): make it unique
                 d.name = f"{d.name}@{d.file}:{d.line}"
         seen.setdefault(d.name, i)
 
