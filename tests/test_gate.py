@@ -60,7 +60,7 @@ def witness_module(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, body: str) -
 def test_holds_on_a_truthful_manifest(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, out, err = check(capsys)
     assert (code, err) == (0, "")
-    assert out == ["zerosorry check proj: holds; policies: zero-sorry, axiom"]
+    assert out == ["zerosorry check proj: holds; policies: zero-sorry, manifest, axiom"]
 
 
 def test_zero_sorry_entry_broken_two_files_down(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -71,7 +71,7 @@ def test_zero_sorry_entry_broken_two_files_down(repo: Path, capsys: pytest.Captu
     assert out == [
         "[zero-sorry] entry top-ok (Demo.top_ok) is deferred: via Demo.top_ok -> Demo.mid -> "
         f"Demo.helper ({BASE}:{sorry})",
-        "zerosorry check proj: FAILS (1 finding); policies: zero-sorry, axiom",
+        "zerosorry check proj: FAILS (1 finding); policies: zero-sorry, manifest, axiom",
     ]
 
 
@@ -113,7 +113,7 @@ def test_witness_passes_and_fails(repo: Path, tmp_path: Path, capsys: pytest.Cap
     ))
     write_files(repo, {"proj/appendix.toml": demo_manifest(witness_ok=f"{mod}:good")})
     code, out, _ = check(capsys)
-    assert (code, out) == (0, ["zerosorry check proj: holds; policies: zero-sorry, witness, axiom"])
+    assert (code, out) == (0, ["zerosorry check proj: holds; policies: zero-sorry, manifest, witness, axiom"])
 
     write_files(repo, {"proj/appendix.toml": demo_manifest(witness_ok=f"{mod}:bad")})
     code, out, _ = check(capsys)
@@ -150,12 +150,12 @@ def test_ship_requires_every_load_bearing_entry(repo: Path, capsys: pytest.Captu
     assert out == [
         "[ship] entry top-deferred (Demo.top_deferred) is deferred: via Demo.top_deferred -> "
         f"Demo.mid_gap -> Demo.gap_lemma ({BASE}:{sorry})",
-        "zerosorry check proj: FAILS (1 finding); policies: zero-sorry, ship, axiom",
+        "zerosorry check proj: FAILS (1 finding); policies: zero-sorry, manifest, ship, axiom",
     ]
     # prove the gap: ship holds
     write_files(repo, {f"proj/{BASE}": DEMO_BASE.replace("by\n  sorry", "rfl")})
     code, out, _ = check(capsys, "--ship")
-    assert (code, out) == (0, ["zerosorry check proj: holds; policies: zero-sorry, ship, axiom"])
+    assert (code, out) == (0, ["zerosorry check proj: holds; policies: zero-sorry, manifest, ship, axiom"])
 
 
 def test_project_axiom_must_be_allowed(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -168,7 +168,7 @@ def test_project_axiom_must_be_allowed(repo: Path, capsys: pytest.CaptureFixture
         "--allow-axiom Demo.plumbing or allowed_axioms in appendix.toml"
     )
     code, out, _ = check(capsys, "--allow-axiom", "Demo.plumbing")
-    assert (code, out) == (0, ["zerosorry check proj: holds; policies: zero-sorry, axiom"])
+    assert (code, out) == (0, ["zerosorry check proj: holds; policies: zero-sorry, manifest, axiom"])
     code, _, _ = check(capsys, "--allow-axiom", "Demo.other")
     assert code == 1
 
@@ -177,7 +177,7 @@ def test_project_axiom_must_be_allowed(repo: Path, capsys: pytest.CaptureFixture
 def test_baseline_regression(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["scan", "proj", "--no-cache", "-q", "--out", "baseline.json"]) == 0
     code, out, _ = check(capsys, "--baseline", "baseline.json")
-    assert (code, out) == (0, ["zerosorry check proj: holds; policies: zero-sorry, axiom, baseline"])
+    assert (code, out) == (0, ["zerosorry check proj: holds; policies: zero-sorry, manifest, axiom, baseline"])
 
     mid = DEMO_MID.replace("end Demo", "axiom extra : 1 = 1\n\ntheorem fast : 3 < 4 := by decide +native\n\nend Demo")
     top = DEMO_TOP.replace("theorem top_axiom", "theorem top_axiom_renamed")
@@ -195,8 +195,24 @@ def test_baseline_regression(repo: Path, capsys: pytest.CaptureFixture[str]) -> 
         f"[baseline] new project axiom Demo.extra ({MID}:{line_of(mid, 'axiom extra')}) is not in the baseline",
         f"[baseline] new trust extension decide +native in Demo.fast ({MID}:{line_of(mid, 'theorem fast')}), not in the baseline",
         f"[baseline] load-bearing entry top-axiom: Demo.top_axiom ({TOP}:{line_of(DEMO_TOP, 'theorem top_axiom')} in the baseline) no longer exists",
-        "zerosorry check proj: FAILS (9 findings); policies: zero-sorry, axiom, baseline",
+        "zerosorry check proj: FAILS (9 findings); policies: zero-sorry, manifest, axiom, baseline",
     ]
+
+
+def test_proven_to_stub_is_a_regression(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Moving a sorry from a deferred theorem into a proven one that becomes `: True := sorry`
+    keeps the sorry count, but a proof was lost."""
+    assert main(["scan", "proj", "--no-cache", "-q", "--out", "baseline.json"]) == 0
+    base = DEMO_BASE.replace("theorem helper (n : Nat) : n = n := rfl", "theorem helper : True := sorry")
+    base = base.replace("theorem gap_lemma (n : Nat) : n + 0 = n := by\n  sorry",
+                        "theorem gap_lemma (n : Nat) : n + 0 = n := by\n  simp")
+    assert base != DEMO_BASE
+    write_files(repo, {f"proj/{BASE}": base})
+    code, out, _ = check(capsys, "--baseline", "baseline.json")
+    assert code == 1
+    assert (f"[baseline] Demo.helper was proven in the baseline and is now a stub (: True := sorry) at "
+            f"{BASE}:{line_of(base, 'theorem helper')}") in out
+    assert not [line for line in out if "sorries grew" in line]
 
 
 def test_trust_extensions_are_counted_not_named(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -206,7 +222,7 @@ def test_trust_extensions_are_counted_not_named(repo: Path, capsys: pytest.Captu
     renamed = DEMO_MID.replace("theorem mid_native ", "theorem mid_native_renamed ")
     write_files(repo, {f"proj/{MID}": renamed})
     code, out, _ = check(capsys, "--baseline", "baseline.json")
-    assert (code, out) == (0, ["zerosorry check proj: holds; policies: zero-sorry, axiom, baseline"])
+    assert (code, out) == (0, ["zerosorry check proj: holds; policies: zero-sorry, manifest, axiom, baseline"])
 
     more = DEMO_MID.replace("end Demo", "theorem both : 10 < 20 ∧ 1 < 2 := ⟨mid_native, by native_decide⟩\n\nend Demo")
     write_files(repo, {f"proj/{MID}": more})
@@ -241,7 +257,7 @@ def test_stale_ledger_and_its_refresh(repo: Path, capsys: pytest.CaptureFixture[
     assert main(["scan", "proj", "--no-cache", "-q", "--out", "proj/lean_status.json"]) == 0
     commit(repo, {}, "commit the ledger")
     code, out, _ = check(capsys)
-    assert (code, out) == (0, ["zerosorry check proj: holds; policies: zero-sorry, axiom, stale-ledger"])
+    assert (code, out) == (0, ["zerosorry check proj: holds; policies: zero-sorry, manifest, axiom, stale-ledger"])
     # another generation time is not staleness
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1800000000")
     code, _, _ = check(capsys)
@@ -285,7 +301,7 @@ def test_github_annotations_and_step_summary(repo: Path, tmp_path: Path, capsys:
     assert out == [
         f"::error file=proj/{BASE},line={sorry},title=zerosorry zero-sorry::[zero-sorry] entry top-ok "
         f"(Demo.top_ok) is deferred: via Demo.top_ok -> Demo.mid -> Demo.helper ({BASE}:{sorry})",
-        "::notice title=zerosorry::zerosorry check proj: FAILS (1 finding); policies: zero-sorry, axiom",
+        "::notice title=zerosorry::zerosorry check proj: FAILS (1 finding); policies: zero-sorry, manifest, axiom",
     ]
     md = summary.read_text(encoding="utf-8")
     assert md.startswith("# earlier step\n## ❌ zerosorry check `proj`: FAILS (1 finding)")
@@ -311,7 +327,7 @@ def test_markdown_format_on_success(repo: Path, capsys: pytest.CaptureFixture[st
     code, out, _ = check(capsys, "--format", "markdown")
     assert code == 0
     assert out[0] == "## ✅ zerosorry check `proj`: holds"
-    assert "Policies: zero-sorry, axiom." in out
+    assert "Policies: zero-sorry, manifest, axiom." in out
 
 
 # ------------------------------------------------------------------------------ usage errors

@@ -197,9 +197,12 @@ class NewlyDeferred(Finding):
     via: tuple[str, ...]
     at_file: str | None = None
     at_line: int | None = None
+    now: Status = Status.DEFERRED  # or STUB: a proof replaced by `: True := sorry`
 
     def message(self) -> str:
         where = _where(self.at_file, self.at_line)
+        if self.now is Status.STUB:
+            return f"{self.name} was proven in the baseline and is now a stub (: True := sorry) at {where}"
         return f"{self.name} was proven in the baseline and is now deferred: {chain_text(self.via, where)}"
 
 
@@ -398,12 +401,16 @@ def check_entries(
     for entry in manifest.entries:
         if entry.target == "zero-sorry":
             out.extend(_not_proven("zero-sorry", entry, by_name, manifest.path))
-            if witnesses and entry.witness:
-                failure = _witness_failure(entry, entry.witness, runner(entry.witness), manifest.path)
-                if failure:
-                    out.append(failure)
         elif ship:
             out.extend(_not_proven("ship", entry, by_name, manifest.path))
+        else:  # an entry not (yet) promised must still name declarations that exist
+            out.extend(UnknownEntryName("manifest", entry.id, name, manifest.path, _suggest(name, by_name))
+                       for name in entry.lean if name not in by_name)
+        # a witness checks the formula, whatever the proof's state: a failing one always fails
+        if witnesses and entry.witness:
+            failure = _witness_failure(entry, entry.witness, runner(entry.witness), manifest.path)
+            if failure:
+                out.append(failure)
     return out
 
 
@@ -458,6 +465,8 @@ def check_baseline(ledger: Ledger, baseline: Ledger, manifest: GateManifest | No
         if b is not None and b.status is Status.PROVEN and r.status is Status.DEFERRED:
             f, ln = sorry_site(now, r.via)
             out.append(NewlyDeferred(name, tuple(r.via), f, ln))
+        elif b is not None and b.status is Status.PROVEN and r.status is Status.STUB:
+            out.append(NewlyDeferred(name, (name,), r.file, r.line, Status.STUB))
     if ledger.sorry_count() > baseline.sorry_count():
         out.append(SorriesGrew(baseline.sorry_count(), ledger.sorry_count()))
     for name in sorted(now):
@@ -535,8 +544,8 @@ def evaluate(
     """Run every applicable policy; the result lists the findings and which policies ran."""
     result = GateResult()
     if manifest is not None:
-        result.policies.append("zero-sorry")
-        if witnesses and any(e.witness and e.target == "zero-sorry" for e in manifest.entries):
+        result.policies += ["zero-sorry", "manifest"]
+        if witnesses and any(e.witness for e in manifest.entries):
             result.policies.append("witness")
         if ship:
             result.policies.append("ship")
