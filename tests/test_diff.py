@@ -114,3 +114,24 @@ def test_diff_errors(repo: Path, capsys: pytest.CaptureFixture[str], tmp_path: P
     outside.mkdir()
     assert main(["diff", "HEAD~1", "HEAD", "--project", str(outside)]) == 2
     assert "HEAD~1: neither a ledger file nor a revision (no git repository at" in capsys.readouterr().err
+
+
+def test_the_change_that_adds_the_project(tmp_path: Path, git: str, monkeypatch: pytest.MonkeyPatch,
+                                          capsys: pytest.CaptureFixture[str]) -> None:
+    """A revision from before the project existed is an empty project, for diff and for the
+    gate's --baseline (the first push of a Lean project must not fail CI); a broken manifest
+    on the old side is a warning that names the revision's file."""
+    root = init_repo(tmp_path / "repo")
+    commit(root, {"README.md": "nothing yet\n", "proj/appendix.toml": "[site\n"}, "before")
+    commit(root, demo_files(), "the project")
+    monkeypatch.chdir(root)
+    assert main(["diff", "HEAD~1", "HEAD", "--project", "proj", "--format", "json", "--no-cache"]) == 0
+    out, err = capsys.readouterr()
+    d = json.loads(out)
+    assert d["removed"] == [] and "Demo.top_ok" in [r["name"] for r in d["added"]]
+    assert "warning: HEAD~1:appendix.toml:" in err and "zerosorry-manifest-" not in err
+    code = main(["check", "proj", "--no-cache", "--baseline", "HEAD~1"])
+    out = capsys.readouterr().out
+    assert code == 0, out  # nothing to regress from: the baseline policy does not run, and says so
+    assert ("note: --baseline HEAD~1: the project does not exist at that revision, so the baseline "
+            "policy has nothing to compare with and did not run") in out

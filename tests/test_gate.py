@@ -199,6 +199,16 @@ def test_baseline_regression(repo: Path, capsys: pytest.CaptureFixture[str]) -> 
     ]
 
 
+def test_scan_errors_are_said(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """An unterminated comment hides the rest of its file from the source engine: the gate may
+    still hold, but it says why it cannot see everything."""
+    write_files(repo, {f"proj/{TOP}": DEMO_TOP + "\n/- an unterminated comment\ntheorem hidden : 1 = 2 := sorry\n"})
+    code, out, _ = check(capsys)
+    assert code == 0
+    notes = [line for line in out if line.startswith("note: scan error: ")]
+    assert len(notes) == 1 and f"{TOP}:" in notes[0] and "unterminated" in notes[0]
+
+
 def test_proven_to_stub_is_a_regression(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """Moving a sorry from a deferred theorem into a proven one that becomes `: True := sorry`
     keeps the sorry count, but a proof was lost."""

@@ -611,10 +611,15 @@ def load_manifest_bytes(data: bytes, *, label: str = "appendix.toml") -> GateMan
     """The same, for a manifest read from a git revision."""
     import tempfile
 
+    from .errors import InputError
+
     with tempfile.TemporaryDirectory(prefix="zerosorry-manifest-") as tmp:
         p = Path(tmp) / "appendix.toml"
         p.write_bytes(data)
-        m = load_manifest(p)
+        try:
+            m = load_manifest(p)
+        except InputError as exc:  # name the revision's file, not the temporary copy
+            raise InputError(str(exc).replace(str(p), label)) from None
     return GateManifest(m.entries, m.allowed_axioms, label)
 
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from .errors import InputError
-from .ledger.model import Ledger, SourceInfo
+from .ledger.model import Diagnostic, EngineInfo, Ledger, Severity, SourceInfo
 from .scan import SKIP_DIRS, ParseCache, ScanConfig, generated_time, load_config, scan_files
 
 #: project files besides ``*.lean`` that a scan (or the gate) reads from a revision
@@ -228,13 +228,22 @@ def scan_revision(
     cache: ParseCache | None = None,
     jobs: int | None = None,
     files: Mapping[str, bytes] | None = None,
+    allow_empty: bool = False,
 ) -> Ledger:
-    """The ledger of ``project`` (a directory inside the repository) at commit ``rev``."""
+    """The ledger of ``project`` (a directory inside the repository) at commit ``rev``.
+    With ``allow_empty``, a revision from before the project existed is an empty ledger (what a
+    baseline or the old side of a diff should be for the change that adds the project)."""
     if files is None:
         files = objects.files(rev.sha, project)
     if not any(p.endswith(".lean") and p != "lakefile.lean" for p in files):
         where = f"{project}/" if project else "the repository"
-        raise InputError(f"{rev.sha[:12]}: no .lean files in {where} at this revision")
+        if not allow_empty:
+            raise InputError(f"{rev.sha[:12]}: no .lean files in {where} at this revision")
+        return Ledger(
+            source=SourceInfo(root=f"git:{rev.sha[:12]}", commit=rev.sha, dirty=False),
+            generated=generated_time(rev.time), engine=EngineInfo(), records=[],
+            diagnostics=[Diagnostic("empty-revision", f"no .lean files in {where} at {rev.sha[:12]}: "
+                                    "compared as an empty project", None, None, None, Severity.INFO)])
     scan_input = {p: b for p, b in files.items() if p not in ("zerosorry.toml", "appendix.toml")}
     return scan_files(
         scan_input,

@@ -59,7 +59,7 @@ def _baseline(args: argparse.Namespace) -> Ledger | None:
         cache = gitsource.open_cache(not args.no_cache, args.cache_dir)
         try:
             return gitsource.scan_revision(objects, gitsource.resolve(repo, spec), project, cache=cache,
-                                           jobs=args.jobs)
+                                           jobs=args.jobs, allow_empty=True)
         finally:
             if cache is not None:
                 cache.close()
@@ -86,6 +86,17 @@ def run(args: argparse.Namespace) -> int:
         raise InputError(f"{args.ledger}: no such ledger")
     committed = io.read(committed_path) if committed_path.is_file() else None
     ledger = obtain_ledger(args)
+    notes: list[str] = []
+    if baseline is not None and not baseline.records and any(d.code == "empty-revision" for d in baseline.diagnostics):
+        notes.append(f"--baseline {args.baseline}: the project does not exist at that revision, so the "
+                     "baseline policy has nothing to compare with and did not run")
+        baseline = None
+    # what the scan could not read may hide a sorry (an unterminated comment hides the rest of
+    # its file): every error is said, so a passing gate never rests on it silently
+    errors = [d for d in ledger.diagnostics if d.severity.value == "error"]
+    notes += [f"scan error: {d}" for d in errors[:10]]
+    if len(errors) > 10:
+        notes.append(f"… and {len(errors) - 10} more scan errors (zerosorry scan {args.path} lists them)")
     refresh = f"zerosorry scan {args.path} --out {committed_path}"
     try:
         inside = committed_path.resolve().relative_to(args.path.resolve()).as_posix()
@@ -103,6 +114,7 @@ def run(args: argparse.Namespace) -> int:
         committed_file=inside,
         refresh_command=refresh,
     )
+    result.notes = notes + result.notes
     fmt = args.format or ("github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text")
     target = str(args.path)
     prefix = _repo_prefix(args.path) if fmt in ("github", "markdown") or os.environ.get("GITHUB_STEP_SUMMARY") else ""
