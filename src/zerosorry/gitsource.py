@@ -50,6 +50,8 @@ def toplevel(path: Path) -> tuple[Path, str]:
     p = Path(path)
     if not p.exists():
         raise InputError(f"{p}: no such directory")
+    if not p.is_dir():
+        raise InputError(f"{p}: not a directory (give the Lean project's folder)")
     base = p if p.is_dir() else p.parent
     try:
         top = _run_git(base, "rev-parse", "--show-toplevel").decode().strip()

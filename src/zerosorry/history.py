@@ -112,13 +112,18 @@ def migrate(db: sqlite3.Connection) -> int:
 def open_db(path: Path, *, project: str | None = None) -> sqlite3.Connection:
     """Open (creating or migrating) the history database; ``project`` must match the one it
     was made for."""
-    path.parent.mkdir(parents=True, exist_ok=True)
     try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if path.parent.name == ".zerosorry" and not (path.parent / ".gitignore").exists():
+            # zerosorry's own folder in a checkout: keep it out of git (and out of `dirty`)
+            (path.parent / ".gitignore").write_text("# written by zerosorry\n*\n", encoding="utf-8")
         db = sqlite3.connect(path, timeout=30, isolation_level=None)
         db.execute("PRAGMA foreign_keys = ON")
         migrate(db)
     except sqlite3.DatabaseError as exc:
         raise InputError(f"{path}: not a usable history database: {exc}") from exc
+    except OSError as exc:
+        raise InputError(f"{path}: cannot open the history database: {exc.strerror or exc}") from exc
     if project is not None:
         row = db.execute("SELECT value FROM meta WHERE key = 'project'").fetchone()
         if row is None:

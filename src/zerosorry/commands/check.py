@@ -76,7 +76,8 @@ def _repo_prefix(path: Path) -> str:
 
 def run(args: argparse.Namespace) -> int:
     if not args.path.is_dir():
-        raise InputError(f"{args.path}: no such directory")
+        what = "not a directory (give the Lean project's folder)" if args.path.exists() else "no such directory"
+        raise InputError(f"{args.path}: {what}")
     manifest = gate_manifest(args)
     if args.ship and manifest is None:
         raise InputError(f"--ship needs a manifest: no appendix.toml in {args.path} (give --manifest FILE)")

@@ -35,6 +35,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     if args.max_commits is not None and args.max_commits < 1:
         raise InputError("--max-commits must be at least 1")
+    if not args.path.is_dir():
+        raise InputError(f"{args.path}: not a directory (give the Lean project's folder)")
     repo, project = gitsource.toplevel(args.path)
     revs = gitsource.first_parent_history(repo, args.rev, since=args.since, max_commits=args.max_commits)
     db_path = args.db if args.db is not None else args.path / ".zerosorry" / "history.sqlite3"
