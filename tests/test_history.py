@@ -173,6 +173,27 @@ def test_injected_failure_mid_commit_records_nothing_of_that_commit(
     consistent(db_path)
 
 
+def test_two_runs_sharing_a_database_record_each_commit_once(
+    chain: tuple[Path, list[str], list[dict[str, int]]], tmp_path: Path
+) -> None:
+    """Two connections interleave: the second finds the commit already recorded under the write
+    lock and skips it instead of failing on the unique sha."""
+    repo, shas, _ = chain
+    db_path = tmp_path / "h.sqlite3"
+    revs = gitsource.first_parent_history(repo)[:5]
+    a, b = history.open_db(db_path, project="proj"), history.open_db(db_path, project="proj")
+    with gitsource.GitObjects(repo) as objects:
+        history.record_history(a, objects, revs[:3], "proj")
+        scanned = history.scan_tree(objects, revs[1], "proj", None)
+        counts = history.counts_of(revs[1], scanned, None)
+        history.store(b, counts, scanned.statuses)  # already there: a no-op, not an IntegrityError
+        history.record_history(b, objects, revs, "proj")
+    assert [r[0] for r in a.execute("SELECT sha FROM commits ORDER BY id")] == shas[:5]
+    a.close()
+    b.close()
+    consistent(db_path)
+
+
 def test_since_and_max_commits(chain: tuple[Path, list[str], list[dict[str, int]]], tmp_path: Path,
                                capsys: pytest.CaptureFixture[str]) -> None:
     repo, shas, _ = chain
@@ -194,9 +215,16 @@ def test_database_belongs_to_one_project(tmp_path: Path, git: str, capsys: pytes
     assert main(["history", str(repo / "a"), "--db", str(db), "-q"]) == 0
     assert main(["history", str(repo / "b"), "--db", str(db), "-q"]) == 2
     assert capsys.readouterr().err == f"zerosorry history: error: {db} records the project 'a', not 'b'; give another --db\n"
-    # the default database lives in the project
+    # the default database lives in the project, and git does not see it
     assert main(["history", str(repo / "b"), "-q"]) == 0
     assert (repo / "b" / ".zerosorry" / "history.sqlite3").is_file()
+    assert subprocess.run(["git", "-C", str(repo), "status", "--porcelain"], capture_output=True,
+                          text=True, check=True).stdout == ""
+    # another repository with a project at the same place may not share the database
+    other = init_repo(tmp_path / "other")
+    commit(other, demo_files("a/"), "unrelated")
+    assert main(["history", str(other / "a"), "--db", str(db), "-q"]) == 2
+    assert "records the history of another repository" in capsys.readouterr().err
 
 
 # ------------------------------------------------------------------------------ migration

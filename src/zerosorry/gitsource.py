@@ -61,6 +61,16 @@ def toplevel(path: Path) -> tuple[Path, str]:
     return Path(top), "" if rel == "." else rel
 
 
+def root_commits(repo: Path, rev: str = "HEAD") -> str:
+    """The repository's identity for a history database: its root commit(s) reachable from
+    ``rev``, sorted and joined ("" for a repository without commits)."""
+    try:
+        out = _run_git(repo, "rev-list", "--max-parents=0", rev).decode().split()
+    except InputError:
+        return ""
+    return ",".join(sorted(out))
+
+
 def is_revision(repo: Path, rev: str) -> bool:
     try:
         _run_git(repo, "rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}")

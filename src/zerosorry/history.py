@@ -109,9 +109,9 @@ def migrate(db: sqlite3.Connection) -> int:
     return start
 
 
-def open_db(path: Path, *, project: str | None = None) -> sqlite3.Connection:
-    """Open (creating or migrating) the history database; ``project`` must match the one it
-    was made for."""
+def open_db(path: Path, *, project: str | None = None, repository: str | None = None) -> sqlite3.Connection:
+    """Open (creating or migrating) the history database; ``project`` (the folder inside the
+    repository) and ``repository`` (its root commits) must match the ones it was made for."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         if path.parent.name == ".zerosorry" and not (path.parent / ".gitignore").exists():
@@ -132,6 +132,14 @@ def open_db(path: Path, *, project: str | None = None) -> sqlite3.Connection:
             db.close()
             raise InputError(f"{path} records the project {row[0] or '.'!r}, not {project or '.'!r}; "
                              "give another --db")
+    if repository:
+        row = db.execute("SELECT value FROM meta WHERE key = 'repository'").fetchone()
+        if row is None:
+            db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('repository', ?)", (repository,))
+        elif row[0] != repository:
+            db.close()
+            raise InputError(f"{path} records the history of another repository (root commit "
+                             f"{row[0][:12]}, not {repository[:12]}); give another --db")
     return db
 
 
@@ -230,8 +238,11 @@ def recorded(db: sqlite3.Connection) -> set[str]:
 
 def store(db: sqlite3.Connection, counts: CommitCounts, statuses: Sequence[tuple[str, str]]) -> None:
     """Record one commit and its declarations' statuses: all of it, or (on any error) none."""
-    db.execute("BEGIN IMMEDIATE")
+    db.execute("BEGIN IMMEDIATE")  # the write lock: a second run waits here, then sees our rows
     try:
+        if db.execute("SELECT 1 FROM commits WHERE sha = ?", (counts.sha,)).fetchone():
+            db.execute("COMMIT")  # another run (sharing this database) recorded it meanwhile
+            return
         cur = db.execute(
             "INSERT INTO commits (sha, committed, subject, declarations, sorries, proven, deferred,"
             " stub, axiom, entries_total, entries_proven) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
@@ -253,7 +264,8 @@ def store(db: sqlite3.Connection, counts: CommitCounts, statuses: Sequence[tuple
         )
         db.execute("COMMIT")
     except BaseException:
-        db.execute("ROLLBACK")
+        if db.in_transaction:  # an interrupt can land after COMMIT ended the transaction
+            db.execute("ROLLBACK")
         raise
 
 

@@ -40,7 +40,7 @@ def run(args: argparse.Namespace) -> int:
     repo, project = gitsource.toplevel(args.path)
     revs = gitsource.first_parent_history(repo, args.rev, since=args.since, max_commits=args.max_commits)
     db_path = args.db if args.db is not None else args.path / ".zerosorry" / "history.sqlite3"
-    db = history.open_db(db_path, project=project)
+    db = history.open_db(db_path, project=project, repository=gitsource.root_commits(repo, args.rev))
     cache = gitsource.open_cache(not args.no_cache, args.cache_dir)
 
     def say(i: int, n: int, c: history.CommitCounts) -> None:
