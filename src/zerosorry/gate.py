@@ -38,6 +38,7 @@ class GateEntry:
     lean: tuple[str, ...]
     target: str  # zero-sorry | in-progress | open
     witness: str | None = None
+    line: int | None = None  # of the entry in the manifest, for messages and annotations
 
 
 @dataclass(frozen=True)
@@ -131,6 +132,7 @@ class UnknownEntryName(Finding):
     name: str
     manifest: str = "appendix.toml"
     suggestion: str | None = None
+    manifest_line: int | None = None
 
     @property
     def policy(self) -> str:
@@ -139,6 +141,10 @@ class UnknownEntryName(Finding):
     @property
     def file(self) -> str | None:
         return self.manifest
+
+    @property
+    def line(self) -> int | None:
+        return self.manifest_line
 
     def message(self) -> str:
         hint = f" (did you mean {self.suggestion}?)" if self.suggestion else ""
@@ -154,10 +160,15 @@ class WitnessFailed(Finding):
     summary: str
     counterexample: str | None = None
     manifest: str = "appendix.toml"
+    manifest_line: int | None = None
 
     @property
     def file(self) -> str | None:
         return self.manifest
+
+    @property
+    def line(self) -> int | None:
+        return self.manifest_line
 
     def message(self) -> str:
         extra = f"; counterexample: {self.counterexample}" if self.counterexample else ""
@@ -325,7 +336,8 @@ def _not_proven(policy: str, entry: GateEntry, by_name: Mapping[str, Record],
     for name in entry.lean:
         r = by_name.get(name)
         if r is None:
-            out.append(UnknownEntryName(policy, entry.id, name, manifest_path, _suggest(name, by_name)))
+            out.append(UnknownEntryName(policy, entry.id, name, manifest_path, _suggest(name, by_name),
+                                        entry.line))
             continue
         if r.status is Status.PROVEN:
             continue
@@ -384,7 +396,7 @@ def _witness_failure(entry: GateEntry, spec: str, result: Mapping[str, Any], man
         return None
     summary = str(result["summary"])
     ce = result.get("counterexample")
-    return WitnessFailed(entry.id, spec, summary, str(ce) if ce else None, manifest)
+    return WitnessFailed(entry.id, spec, summary, str(ce) if ce else None, manifest, entry.line)
 
 
 # ------------------------------------------------------------------------------ policies
@@ -404,7 +416,8 @@ def check_entries(
         elif ship:
             out.extend(_not_proven("ship", entry, by_name, manifest.path))
         else:  # an entry not (yet) promised must still name declarations that exist
-            out.extend(UnknownEntryName("manifest", entry.id, name, manifest.path, _suggest(name, by_name))
+            out.extend(UnknownEntryName("manifest", entry.id, name, manifest.path, _suggest(name, by_name),
+                                        entry.line)
                        for name in entry.lean if name not in by_name)
         # a witness checks the formula, whatever the proof's state: a failing one always fails
         if witnesses and entry.witness:
@@ -668,7 +681,9 @@ def _from_manifest_module(module: Any, path: Path, label: str) -> GateManifest:
         target = str(getattr(target, "value", target))
         witness = _field(e, "witness")
         witness = _field(witness, "spec", witness) if witness is not None and not isinstance(witness, str) else witness
-        entries.append(GateEntry(str(_field(e, "id")), lean, target, str(witness) if witness else None))
+        line = _field(e, "line")
+        entries.append(GateEntry(str(_field(e, "id")), lean, target, str(witness) if witness else None,
+                                 line if isinstance(line, int) and line > 0 else None))
     allowed = _field(loaded, "allowed_axioms")
     if allowed is None:
         allowed = _field(_field(loaded, "site", {}) or {}, "allowed_axioms", ())
