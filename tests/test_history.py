@@ -271,6 +271,44 @@ def test_v1_database_is_migrated_and_resumed(chain: tuple[Path, list[str], list[
     assert out == f"history {db_path}: 5 commits, 2 scanned, 3 already recorded"
 
 
+def test_migration_backfills_entry_counts_from_each_commit_s_manifest(tmp_path: Path, git: str) -> None:
+    repo = init_repo(tmp_path / "r")
+    first = commit(repo, demo_files(), "with a manifest")
+    second = commit(repo, {"proj/appendix.toml": None}, "manifest removed")
+    db_path = tmp_path / "v1.sqlite3"
+    v1 = sqlite3.connect(db_path)
+    v1.executescript("""
+        CREATE TABLE commits (sha TEXT PRIMARY KEY, committed INTEGER NOT NULL, subject TEXT NOT NULL,
+            declarations INTEGER NOT NULL, sorries INTEGER NOT NULL, proven INTEGER NOT NULL,
+            deferred INTEGER NOT NULL, stub INTEGER NOT NULL, axiom INTEGER NOT NULL);
+        CREATE TABLE statuses (sha TEXT NOT NULL, name TEXT NOT NULL, status TEXT NOT NULL,
+            PRIMARY KEY (sha, name));
+        PRAGMA user_version = 1;
+    """)
+    revs = gitsource.first_parent_history(repo)
+    with gitsource.GitObjects(repo) as objects:
+        for i, rev in enumerate(revs):
+            ledger = gitsource.scan_revision(objects, rev, "proj")
+            c = ledger.status_counts()
+            v1.execute("INSERT INTO commits VALUES (?,?,?,?,?,?,?,?,?)",
+                       (rev.sha, rev.time + i, rev.subject, len(ledger.records), ledger.sorry_count(),
+                        c["proven"], c["deferred"], c["stub"], c["axiom"]))
+            v1.executemany("INSERT INTO statuses VALUES (?,?,?)", [(rev.sha, r.name, r.status.value) for r in ledger.records])
+    v1.commit()
+    v1.close()
+    db = history.open_db(db_path, project="proj")
+    assert [c.entries_total for c in history.load_counts(db, [first, second])] == [None, None]
+    with gitsource.GitObjects(repo) as objects:
+        report = history.record_history(db, objects, revs, "proj")
+    assert report.scanned == 0
+    counts = history.load_counts(db, [first, second])
+    assert counts[0].entries_total is not None and counts[0].entries_total > 0
+    assert counts[0].entries_proven is not None and 0 < counts[0].entries_proven < counts[0].entries_total
+    assert (counts[1].entries_total, counts[1].entries_proven) == (None, None)  # no manifest there
+    assert db.execute("SELECT 1 FROM meta WHERE key = 'backfill_entries'").fetchone() is None
+    db.close()
+
+
 def test_newer_schema_is_refused(tmp_path: Path) -> None:
     db_path = tmp_path / "future.sqlite3"
     c = sqlite3.connect(db_path)

@@ -79,6 +79,9 @@ def _migrate_1_to_2(db: sqlite3.Connection) -> None:
     )
     db.execute("DROP TABLE statuses_v1")
     db.execute("DROP TABLE commits_v1")
+    # v1 kept no entry counts: the next run derives them from the stored statuses and each
+    # commit's appendix.toml (NULL must keep meaning "no manifest at that commit")
+    db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('backfill_entries', '1')")
 
 
 _MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {1: _migrate_1_to_2}
@@ -291,6 +294,8 @@ def record_history(
     Commits are scanned in parallel (``jobs`` processes, one commit each at a time) and
     recorded in order, each in its own transaction; a commit whose project files are those of
     the commit before it is not scanned again."""
+    if db.execute("SELECT 1 FROM meta WHERE key = 'backfill_entries'").fetchone():
+        _backfill_entries(db, objects, project)
     done = recorded(db)
     report = RunReport(total=len(revs), skipped=sum(1 for r in revs if r.sha in done))
     todo = [(i, r) for i, r in enumerate(revs) if r.sha not in done]
@@ -343,6 +348,33 @@ def record_history(
     else:
         record_all(_scan_job(objects, rev, tree_id, project, cache) for rev, tree_id in work)
     return report
+
+
+def _backfill_entries(db: sqlite3.Connection, objects: GitObjects, project: str) -> None:
+    """Entry counts of commits migrated from schema 1, from their stored statuses and their
+    appendix.toml; one transaction, then the flag goes."""
+    rows = db.execute("SELECT sha FROM commits WHERE entries_total IS NULL").fetchall()
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        for (sha,) in rows:
+            try:
+                oid = objects.tree(sha, project).get("appendix.toml")
+                manifest = load_manifest_bytes(objects.blobs([oid])[oid]) if oid else None
+            except InputError:  # gone from the repository, or a broken manifest: stays NULL
+                continue
+            if manifest is None:
+                continue
+            status_of = statuses_at(db, sha)
+            proven = sum(1 for e in manifest.entries
+                         if e.lean and all(status_of.get(n) == Status.PROVEN.value for n in e.lean))
+            db.execute("UPDATE commits SET entries_total = ?, entries_proven = ? WHERE sha = ?",
+                       (len(manifest.entries), proven, sha))
+        db.execute("DELETE FROM meta WHERE key = 'backfill_entries'")
+        db.execute("COMMIT")
+    except BaseException:
+        if db.in_transaction:
+            db.execute("ROLLBACK")
+        raise
 
 
 def load_counts(db: sqlite3.Connection, shas: Sequence[str] | None = None) -> list[CommitCounts]:
