@@ -327,3 +327,18 @@ def test_a_witness_that_passes_outside_its_tolerance_is_shown_failed(tmp_path: P
         index = (out / "index.html").read_text(encoding="utf-8")
         assert "witness-fail" in index and "witness-pass" not in index
         assert f"reports passed but max error {err} exceeds tolerance 1e-12" in index
+
+
+def test_an_axiom_outside_allowed_axioms_is_marked_as_the_gate_would(tmp_path: Path) -> None:
+    ledger, manifest = small()
+    ledger.records[3].axioms = ["A.axi"]  # A.ok rests on the project axiom A.axi
+    ledger.records[4].axioms = ["A.axi"]
+    build_site(ledger, manifest, tmp_path / "s", runner=lambda spec: _failing_witness())
+    index = (tmp_path / "s" / "index.html").read_text(encoding="utf-8")
+    assert "not in allowed_axioms: the gate fails" in index
+    assert "1 load-bearing result rests on a project axiom that is not in allowed_axioms" in index
+    allowed = mf.parse_manifest(MANIFEST.replace('source_subdir = "lean"', 'source_subdir = "lean"\nallowed_axioms = ["A.axi"]'),
+                                path="appendix.toml")
+    build_site(ledger, allowed, tmp_path / "t", runner=lambda spec: _failing_witness())
+    index = (tmp_path / "t" / "index.html").read_text(encoding="utf-8")
+    assert "not in allowed_axioms" not in index

@@ -83,6 +83,7 @@ class EntryView:
     axioms: tuple[str, ...]
     trusts: tuple[str, ...]
     search_text: str  # lower-case text the search box matches against
+    forbidden_axioms: tuple[str, ...] = ()  # reached, but not in allowed_axioms: the gate fails
 
 
 @dataclass(frozen=True)
@@ -125,6 +126,7 @@ class Panel:
     files: int
     lines: int
     project_axioms: tuple[str, ...]
+    entries_forbidden_axiom: int = 0  # entries resting on a project axiom not allowed (gate fails)
 
 
 @dataclass(frozen=True)
@@ -252,7 +254,8 @@ def _witness_view(spec: str | None, results: Mapping[str, Mapping[str, Any]]) ->
 
 
 def _entry_view(e: Entry, family_title: str, by_name: Mapping[str, Record], url: Any,
-                witness_results: Mapping[str, Mapping[str, Any]], paper_url: str | None = None) -> EntryView:
+                witness_results: Mapping[str, Mapping[str, Any]], paper_url: str | None = None,
+                allowed_axioms: Iterable[str] = ()) -> EntryView:
     decls = []
     records = []
     for n in e.lean:
@@ -285,6 +288,7 @@ def _entry_view(e: Entry, family_title: str, by_name: Mapping[str, Record], url:
         paper=tuple((p.label, urljoin(paper_url, p.url) if paper_url and p.url else p.url) for p in e.paper),
         widgets=tuple(e.widgets),
         decls=tuple(decls), witness=witness, axioms=axioms, trusts=trusts, search_text=search,
+        forbidden_axioms=tuple(a for a in axioms if a not in set(allowed_axioms)),
     )
 
 
@@ -319,7 +323,7 @@ def build_view(ledger: Ledger, manifest: Manifest | None, *,
     if manifest is not None:
         titles = {f.id: f.title for f in manifest.families}
         entries = [_entry_view(e, titles.get(e.family, e.family), by_name, url, results,
-                               site.paper_url if site else None)
+                               site.paper_url if site else None, site.allowed_axioms if site else ())
                    for e in manifest.entries]
         for f in manifest.families:
             fe = tuple(e for e in entries if e.family == f.id)
@@ -338,6 +342,7 @@ def build_view(ledger: Ledger, manifest: Manifest | None, *,
         sorries=ledger.sorry_count(), engine=ledger.engine.name, engine_note=_engine_note(ledger),
         commit=commit, dirty=ledger.source.dirty, generated=ledger.generated,
         files=ledger.files, lines=ledger.lines, project_axioms=project_axioms,
+        entries_forbidden_axiom=sum(1 for e in entries if e.forbidden_axioms),
     )
     entry_decls = {e.id: [d.name for d in e.decls if not d.missing] for e in entries}
     return SiteView(
