@@ -26,6 +26,8 @@ theorem uses_sneaky : 1 + 1 = 2 := sneaky
 
 theorem honest : 2 = 2 := rfl
 
+theorem «a b» : 3 = 3 := rfl
+
 end Evil
 """
 
@@ -57,6 +59,16 @@ title = "Honest"
 statement = '2 = 2'
 summary = "Plain."
 why = "Because."
+target = "zero-sorry"
+
+[[entries]]
+id = "spaced"
+lean = ["Evil.a b"]
+family = "evil"
+title = "A name with a space"
+statement = '3 = 3'
+summary = "Lean names may hold spaces inside «»."
+why = "The page must not split them."
 target = "zero-sorry"
 
 [[glossary]]

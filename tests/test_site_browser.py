@@ -346,3 +346,21 @@ def test_ledger_json_on_the_site_is_valid(example_site: Path) -> None:
     assert io.validate(data) == []
     js = (example_site / "lean_status.js").read_text(encoding="utf-8")
     assert json.loads(js.removeprefix("window.ZEROSORRY_LEDGER = ").rstrip().rstrip(";")) == data
+
+
+def test_odd_names_and_hand_edited_links_do_not_break_the_pages(page: Any, xss_site: Path, tmp_path: Path) -> None:
+    """A Lean name with a space keeps its card's status after the ledger loads; a malformed
+    %-escape or an unknown value in the URL hash is ignored, not an exception."""
+    base = xss_site.as_uri()
+    watch = _open(page, f"{base}/index.html", base)
+    assert page.get_attribute("#entry-spaced", "data-status") == "proven"
+    assert page.get_attribute("#entry-sneaky", "data-status") == "deferred"
+    for url in (f"{base}/index.html#%", f"{base}/index.html#%E0%A4%A"):
+        page.goto(url)
+        page.wait_for_selector("body[data-ledger='loaded']", timeout=15_000)
+    page.goto(f"{base}/declarations.html#q=100%&size=7&status=bogus&sort=__proto__")
+    page.wait_for_selector("body[data-table='ready']", timeout=15_000)
+    assert page.input_value("#table-page-size") == "100"
+    assert page.input_value("#table-status") == ""
+    assert page.input_value("#table-search") == "100%"
+    watch.check()
