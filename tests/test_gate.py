@@ -192,7 +192,7 @@ def test_baseline_regression(repo: Path, capsys: pytest.CaptureFixture[str]) -> 
         f"[baseline] Demo.helper was proven in the baseline and is now deferred: via Demo.helper ({BASE}:{sorry})",
         f"[baseline] Demo.mid was proven in the baseline and is now deferred: via Demo.mid -> Demo.helper ({BASE}:{sorry})",
         f"[baseline] Demo.top_ok was proven in the baseline and is now deferred: via Demo.top_ok -> Demo.mid -> Demo.helper ({BASE}:{sorry})",
-        "[baseline] sorries grew from 1 to 2 (+1)",
+        f"[baseline] sorries grew from 1 to 2 (+1): new in Demo.helper ({BASE}:{sorry})",
         f"[baseline] new project axiom Demo.extra ({MID}:{line_of(mid, 'axiom extra')}) is not in the baseline",
         f"[baseline] new trust extension decide +native in Demo.fast ({MID}:{line_of(mid, 'theorem fast')}), not in the baseline",
         f"[baseline] load-bearing entry top-axiom: Demo.top_axiom ({TOP}:{line_of(DEMO_TOP, 'theorem top_axiom')} in the baseline) no longer exists",

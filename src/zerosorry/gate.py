@@ -223,9 +223,18 @@ class SorriesGrew(Finding):
     POLICY: ClassVar[str] = "baseline"
     before: int
     after: int
+    #: where sorries were added: (declaration, file, line of its first sorry), a few at most
+    where: tuple[tuple[str, str, int], ...] = ()
+    at_file: str | None = None
+    at_line: int | None = None
 
     def message(self) -> str:
-        return f"sorries grew from {self.before} to {self.after} (+{self.after - self.before})"
+        head = f"sorries grew from {self.before} to {self.after} (+{self.after - self.before})"
+        if not self.where:
+            return head
+        sites = ", ".join(f"{n} ({f}:{ln})" for n, f, ln in self.where[:3])
+        more = f" and {len(self.where) - 3} more" if len(self.where) > 3 else ""
+        return f"{head}: new in {sites}{more}"
 
 
 @dataclass(frozen=True)
@@ -481,7 +490,11 @@ def check_baseline(ledger: Ledger, baseline: Ledger, manifest: GateManifest | No
         elif b is not None and b.status is Status.PROVEN and r.status is Status.STUB:
             out.append(NewlyDeferred(name, (name,), r.file, r.line, Status.STUB))
     if ledger.sorry_count() > baseline.sorry_count():
-        out.append(SorriesGrew(baseline.sorry_count(), ledger.sorry_count()))
+        grew = tuple((name, r.file, r.sorry_lines[0]) for name, r in sorted(now.items(), key=lambda kv: (kv[1].file, kv[1].line))
+                     if len(r.sorry_lines) > len(before[name].sorry_lines if name in before else ()))
+        first = grew[0] if grew else None
+        out.append(SorriesGrew(baseline.sorry_count(), ledger.sorry_count(), grew,
+                               first[1] if first else None, first[2] if first else None))
     for name in sorted(now):
         r = now[name]
         if r.kind == "axiom" and (name not in before or before[name].kind != "axiom"):
