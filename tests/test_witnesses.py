@@ -105,10 +105,18 @@ def test_limit_witnesses_catch_wrong_closed_forms() -> None:
     _fails(W.check_iid_coord_moment_ratio_floor(residual=lambda k: 1 - np.asarray(F.beta(k)) ** 2))
     # an identity "rotation" is data-independent but not random: the lattice keeps β = 1
     _fails(W.check_isotropic_floor(rotation=lambda d, rng: np.eye(d), dims=(16, 64), rotations=10))
+    # the 1/d term is tested, not only the limit: the bare constant, or half the term, fails
+    _fails(W.check_isotropic_floor(expected_beta=lambda d: F.GAUSSIAN_BETA))
+    _fails(W.check_isotropic_floor(expected_beta=lambda d: F.GAUSSIAN_BETA + 0.5 * (1 - F.GAUSSIAN_BETA) / d))
+    # and a run too small to see the term says so instead of passing
+    _fails(W.check_isotropic_floor(dims=(2,), rotations=3))
 
 
 def test_structural_witnesses_catch_broken_ingredients() -> None:
     _fails(W.check_attention_score_gauge_invariance(transform=lambda q, k, r: (q @ r, k @ r.T), total=200))
+    # a transform that does nothing, or an identity "rotation", tests nothing: a failure
+    _fails(W.check_attention_score_gauge_invariance(transform=lambda q, k, r: (q, k), total=50))
+    _fails(W.check_attention_score_gauge_invariance(rotation=lambda d, rng: np.eye(d), total=50))
     with pytest.raises(ValueError, match="not orthogonal"):
         W.check_attention_score_gauge_invariance(rotation=lambda d, rng: rng.standard_normal((d, d)) + np.eye(d), total=5)
     _fails(W.check_avg_amplification(amplification=lambda w: float(np.linalg.norm(w) / math.sqrt(w.shape[0])), total=200))
