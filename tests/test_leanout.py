@@ -85,6 +85,24 @@ def test_message_start_forms() -> None:
     assert info is not None and info.severity == "info"
 
 
+def test_sorry_warning_with_its_source_position() -> None:
+    """With `pp.sorrySource`, newer Lean prints where the sorry term came from."""
+    m = parse_message_start("Demo/X.lean:117:8: warning: declaration uses `sorry `«.tmp».tmpcmqrxbe0:363:12`")
+    assert m is not None and m.is_sorry_warning and (m.file, m.line) == ("Demo/X.lean", 117)
+
+
+def test_of_reduce_nat_is_a_trust_extension() -> None:
+    cls = classify_axioms(["propext", "Lean.ofReduceNat", "Demo.ax"])
+    assert cls.trusts == ("Lean.ofReduceNat",) and cls.project == ("Demo.ax",)
+
+
+def test_names_lean_cannot_read_bare_are_escaped() -> None:
+    from zerosorry.lean.leanout import escape_name
+
+    assert [escape_name(n) for n in ("Demo.中文", "Demo.café", "Demo.α₁", "Demo.fun", "Demo.x'")] == [
+        "Demo.«中文»", "Demo.«café»", "Demo.α₁", "Demo.«fun»", "Demo.x'"]
+
+
 def test_not_a_sorry_warning() -> None:
     m = parse_message_start("warning: A.lean:1:0: declaration uses 'admit'")
     assert m is not None and not m.is_sorry_warning

@@ -29,6 +29,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from ..ledger.model import STANDARD_AXIOMS
+from .lexer import ID_FIRST, ID_REST
 
 _ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b\][^\x07]*\x07|\r")
 
@@ -53,7 +54,9 @@ _SUMMARY_LINES = re.compile(
     r"|\s+[✔⚠✖] \d+ jobs? .*|Compiling .*|Building .*|Running .*)$"
 )
 
-SORRY_WARNING = re.compile(r"declaration uses (?:'sorry'|`sorry`)")
+#: older Lean quotes 'sorry'; newer back-quotes the sorry term, which with `pp.sorrySource`
+#: carries its origin: declaration uses `sorry `«.tmp».tmpcm:363:12`
+SORRY_WARNING = re.compile(r"declaration uses (?:'sorry'|`sorry`|`sorry\s[^\n]*`)")
 
 _LEVELS = {"information": "info", "trace": "info"}
 
@@ -198,15 +201,26 @@ _KEYWORD_TEXT = """at by do then else fun have show from if let in match with wh
     unless try catch finally mut break continue this abbrev opaque extends export omit include
     termination_by decreasing_by suffices obtain using renaming hiding"""
 _KEYWORDS = frozenset(_KEYWORD_TEXT.split())
-_SUBSCRIPTS = set("₀₁₂₃₄₅₆₇₈₉ₐₑₒₓₔₕₖₗₘₙₚₛₜᵢᵣᵤᵥⱼᵦᵧᵨᵩᵪ")
+
+
+# Lean's own identifier classes (isIdFirst / isIdRest), as the lexer reads them: Python's
+# isalpha() would admit letters Lean does not (中, ж), and a name printed unescaped fails to parse
+_ID_FIRST_RE = re.compile(f"[{ID_FIRST}]")
+_ID_REST_RE = re.compile(f"[{ID_REST}]")
+
+
+def _latin_letter(c: str) -> bool:
+    """Latin-1 and Latin Extended-A letters: identifier characters only in newer Lean, so a name
+    holding one is written in guillemets, which every version reads."""
+    return 0xC0 <= ord(c) <= 0x17F
 
 
 def _id_first(c: str) -> bool:
-    return (c == "_" or c.isalpha()) and c not in "λΠΣ"
+    return _ID_FIRST_RE.fullmatch(c) is not None and not _latin_letter(c)
 
 
 def _id_rest(c: str) -> bool:
-    return _id_first(c) or c.isdigit() or c in "'!?" or c in _SUBSCRIPTS
+    return _ID_REST_RE.fullmatch(c) is not None and not _latin_letter(c)
 
 
 def split_name(name: str) -> tuple[str, ...]:
@@ -357,7 +371,8 @@ def parse_json_messages(text: str) -> list[LeanMessage]:
 
 # ------------------------------------------------------------------------- axiom classes
 #: axioms that extend the trusted base to the compiler (native_decide and friends)
-TRUST_AXIOMS = frozenset({"Lean.ofReduceBool", "Lean.trustCompiler"})
+#: axioms that make the compiler or the interpreter trusted (Init/Core.lean)
+TRUST_AXIOMS = frozenset({"Lean.ofReduceBool", "Lean.ofReduceNat", "Lean.trustCompiler"})
 SORRY_AXIOM = "sorryAx"
 _NATIVE = re.compile(r"\._native\.(?P<tactic>[^.]+)\.ax(?:_[\d_]+)?$")
 _NATIVE_TRUST = {"native_decide": "native_decide", "decide": "decide +native",

@@ -66,6 +66,7 @@ TRUST_WORDS = {
     "bv_decide": "bv_decide",
     "bv_decide?": "bv_decide",
     "Lean.ofReduceBool": "Lean.ofReduceBool",
+    "Lean.ofReduceNat": "Lean.ofReduceNat",
     "Lean.trustCompiler": "Lean.trustCompiler",
 }
 #: identifiers that are Lean keywords or tactic names, never references

@@ -12,7 +12,7 @@ Three steps, each under one overall deadline:
    positions of the declarations and the references between them.
 3. One query file, without a ``module`` header, importing every module that built and
    holding one ``#print axioms X`` per declaration, run once with ``lake env lean``.
-   ``sorryAx`` means deferred; ``Lean.ofReduceBool``, ``Lean.trustCompiler`` and the
+   ``sorryAx`` means deferred; ``Lean.ofReduceBool``, ``Lean.ofReduceNat``, ``Lean.trustCompiler`` and the
    per-use ``._native.`` axioms are trust extensions; ``propext``, ``Classical.choice`` and
    ``Quot.sound`` are ignored; any other axiom is listed.
 
