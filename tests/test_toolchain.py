@@ -14,7 +14,15 @@ from pathlib import Path
 import pytest
 
 from zerosorry.errors import InputError
-from zerosorry.lean.toolchain import _Locator, apply_engine, run_streaming
+from zerosorry.lean.leanout import AxiomAnswer
+from zerosorry.lean.toolchain import (
+    LeanRun,
+    _Evidence,
+    _Locator,
+    _verdicts,
+    apply_engine,
+    run_streaming,
+)
 from zerosorry.ledger import io
 from zerosorry.ledger.model import EngineInfo, Ledger, Record, SourceInfo, Status
 
@@ -224,6 +232,85 @@ def test_proof_wanted_is_not_asked_and_stays_deferred(project: Path, tmp_path: P
     assert "Demo.wanted" not in query
 
 
+CRASH_BUILD = """\
+⚠ [1/6] Built Demo.Basic (300ms)
+warning: Demo/Basic.lean:24:8: declaration uses 'sorry'
+warning: ././Demo/Basic.lean:26:0: declaration uses 'sorry'
+✖ [2/6] Building Demo.Sorry (1.1s)
+info: stderr:
+Stack overflow detected. Aborting.
+error: Lean exited with code 134
+Some required targets logged failures:
+- Demo.Sorry
+error: build failed
+"""
+
+
+def test_a_module_that_crashes_without_a_positioned_error_is_not_trusted(
+        project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Lake names the failed module only in its ✖ line and its list of failures: the module is
+    not imported (a leftover .olean would be stale), and its declarations are deferred with
+    the reason, not proven."""
+    (tmp_path / "crash.txt").write_text(CRASH_BUILD, encoding="utf-8")
+    monkeypatch.setenv("FAKE_LAKE_BUILD_OUTPUT", str(tmp_path / "crash.txt"))
+    out = apply_engine(demo_ledger(), project, "lean", lake=LAKE, timeout=20)
+    by = out.by_name()
+    for name in ("Demo.by_macro", "Demo.calls_hidden"):
+        assert by[name].status is D
+        assert (by[name].reason or "").startswith("does not compile: module Demo.Sorry failed to build"), by[name].reason
+    assert by["Demo.add_zero"].status is P  # other modules are answered as usual
+    query = (tmp_path / "query.lean").read_text(encoding="utf-8")
+    assert "import Demo.Sorry" not in query
+    assert "lean-module-failed" in [d.code for d in out.diagnostics]
+
+
+def test_guillemet_module_names_find_their_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An .ilean names Demo/My-File.lean's module Demo.«My-File» (Lean escapes it)."""
+    root = tmp_path / "proj"
+    (root / "Demo").mkdir(parents=True)
+    (root / "lakefile.toml").write_text('name = "Demo"\n\n[[lean_lib]]\nname = "Demo"\n', encoding="utf-8")
+    (root / "Demo" / "My-File.lean").write_text("theorem t : 1 = 1 := sorry\n", encoding="utf-8")
+    lib = root / ".lake" / "build" / "lib" / "lean" / "Demo"
+    lib.mkdir(parents=True)
+    (lib / "My-File.ilean").write_text(json.dumps({"version": 5, "module": "Demo.«My-File»", "directImports": [],
+                                                    "references": {}, "decls": {"t": [0, 0, 0, 27, 0, 8, 0, 9]}}))
+    (lib / "My-File.olean").write_bytes(b"olean")
+    (tmp_path / "b.txt").write_text("⚠ [1/1] Built Demo.«My-File»\nwarning: Demo/My-File.lean:1:8: declaration uses 'sorry'\n",
+                                    encoding="utf-8")
+    monkeypatch.setenv("PATH", f"{STANDIN}{os.pathsep}{os.environ.get('PATH', '')}")
+    monkeypatch.setenv("FAKE_LAKE_BUILD_OUTPUT", str(tmp_path / "b.txt"))
+    monkeypatch.setenv("FAKE_LAKE_BUILD_RC", "0")
+    monkeypatch.setenv("FAKE_LAKE_AXIOMS", json.dumps({"t": ["sorryAx"]}))
+    monkeypatch.setenv("FAKE_LAKE_QUERY_COPY", str(tmp_path / "q.lean"))
+    for var in ("FAKE_LAKE_SLEEP", "FAKE_LAKE_QUERY_SLEEP", "FAKE_LAKE_LOG", "FAKE_LAKE_CHILD_PIDFILE"):
+        monkeypatch.delenv(var, raising=False)
+    source = Ledger(source=SourceInfo(root="p"), generated="2026-01-01T00:00:00Z", engine=EngineInfo(),
+                    records=[rec("t", "Demo/My-File.lean", 1, 1, D, sorry_lines=[1], via=["t"])])
+    out = apply_engine(source, root, "lean", lake=LAKE, timeout=20)
+    assert out.by_name()["t"].status is D
+    assert "import Demo.«My-File»" in (tmp_path / "q.lean").read_text(encoding="utf-8")
+
+
+def test_verdicts_without_an_answer_never_claim_a_proof() -> None:
+    """A declaration only Lean knows, left without an answer, is not proven; an example (never
+    asked) that uses a deferred declaration is deferred like any other unanswered one."""
+    hole = rec("Demo.hole", "A.lean", 1, 1, P)
+    ex = rec("_example.A.L5", "A.lean", 5, 5, P, kind="example", uses=["Demo.hole"])
+    ghost = rec("Demo.ghost", "A.lean", 9, 9, P, kind="declaration")
+    ok = rec("Demo.ok", "A.lean", 12, 12, P)
+    run = LeanRun(records=[hole, ex, ghost, ok],
+                  evidence={id(hole): _Evidence(answer=AxiomAnswer("Demo.hole", ("sorryAx",), "Demo.hole")),
+                            id(ex): _Evidence(), id(ghost): _Evidence(no_answer="module A did not compile"),
+                            id(ok): _Evidence(answer=AxiomAnswer("Demo.ok", (), "Demo.ok"))},
+                  diagnostics=[], lean_only={"Demo.ghost"})
+    source = Ledger(source=SourceInfo(root="p"), generated="2026-01-01T00:00:00Z", engine=EngineInfo(),
+                    records=[rec("Demo.hole", "A.lean", 1, 1, P), rec("_example.A.L5", "A.lean", 5, 5, P, kind="example"),
+                             rec("Demo.ok", "A.lean", 12, 12, P)])
+    got = {r.name: r.status for r in _verdicts(run, source)}
+    assert got == {"Demo.hole": D, "_example.A.L5": D, "Demo.ghost": D, "Demo.ok": P}
+    assert any("Lean gave no verdict" in n for n in ghost.approximate)
+
+
 def test_lean_engine_sets_no_lean_status_and_no_disagreements(project: Path) -> None:
     out = apply_engine(demo_ledger(), project, "lean", lake=LAKE, timeout=20)
     assert out.engine.name == "lean" and out.disagreements == []
@@ -396,6 +483,15 @@ def test_run_streaming_timeout(tmp_path: Path) -> None:
     t0 = time.monotonic()
     res = run_streaming([sys.executable, "-c", script], tmp_path, 0.5)
     assert res.timed_out and "started" in res.output
+    assert time.monotonic() - t0 < 4
+
+
+def test_run_streaming_timeout_after_the_output_closed(tmp_path: Path) -> None:
+    """A process that closes its output and keeps running is still stopped at the deadline."""
+    script = "import os, sys, time\nprint('bye', flush=True)\nos.close(1)\nos.close(2)\ntime.sleep(30)\n"
+    t0 = time.monotonic()
+    res = run_streaming([sys.executable, "-c", script], tmp_path, 0.5)
+    assert res.timed_out and "bye" in res.output
     assert time.monotonic() - t0 < 4
 
 

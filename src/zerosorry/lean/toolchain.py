@@ -177,7 +177,17 @@ def run_streaming(cmd: Sequence[str], cwd: Path, timeout: float | None,
             if item is not None:
                 out.append(item)
         return ProcessResult(None, "".join(out), time.monotonic() - start)
-    rc = proc.wait()
+    try:  # the output ended; the process may not have (it closed its pipe and kept running)
+        rc = proc.wait(timeout=None if deadline is None else max(deadline - time.monotonic(), 0.0))
+    except subprocess.TimeoutExpired:
+        _kill_group(proc)
+        reader.join(timeout=2.0)
+        if proc.stdout is not None:
+            with contextlib.suppress(OSError):
+                proc.stdout.close()
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            proc.wait(timeout=2.0)
+        return ProcessResult(None, "".join(out), time.monotonic() - start)
     reader.join(timeout=2.0)
     if proc.stdout is not None:
         with contextlib.suppress(OSError):
@@ -348,11 +358,8 @@ def run_lean(source: Ledger, root: Path, *, targets: Sequence[str] = (),
             m.file = rel_cache[m.file] or m.file
     errors = [m for m in log.errors if m.file in files]
     sorries = [m for m in log.sorry_warnings if m.file in files]
-    if build.returncode != 0 and not errors:
-        tail = "; ".join(m.first_line for m in log.errors[-3:]) or \
-            " | ".join(build.output.strip().splitlines()[-3:]) or "no output"
-        raise LeanEngineError(f"`{' '.join(cmd)}` failed (exit {build.returncode}) "
-                              f"without a Lean error in the project's files: {tail}")
+    tail = "; ".join(m.first_line for m in log.errors[-3:]) or \
+        " | ".join(build.output.strip().splitlines()[-3:]) or "no output"
     for m in errors:
         diags.append(Diagnostic("lean-error", m.text.strip(), m.file, m.line, m.column,
                                 Severity.ERROR))
@@ -363,7 +370,7 @@ def run_lean(source: Ledger, root: Path, *, targets: Sequence[str] = (),
         diags.append(Diagnostic("lean-ilean-unreadable", p, severity=Severity.WARNING))
     file_of_module: dict[str, str] = {}
     for mod in ileans:
-        parts = mod.replace(".", "/") + ".lean"
+        parts = "/".join(split_name(mod)) + ".lean"  # Demo.«My-File» is Demo/My-File.lean
         hit = parts if parts in files else next(
             (f for f in files if f.endswith("/" + parts)), None)
         if hit is not None:
@@ -383,8 +390,17 @@ def run_lean(source: Ledger, root: Path, *, targets: Sequence[str] = (),
 
     # modules that failed, and every module importing one of them, cannot be imported
     failed_files = {m.file for m in errors if m.file is not None}
-    prefixes = {f[: len(f) - len(m.replace(".", "/") + ".lean")] for m, f in file_of_module.items()}
+    prefixes = {f[: len(f) - len("/".join(split_name(m)) + ".lean")] for m, f in file_of_module.items()}
     blocked = {module_of_file.get(f) or _module_of(_strip_prefix(f, prefixes)) for f in failed_files}
+    # a module can fail with no positioned error (Lean crashed, a bad import): Lake's ✖ lines
+    # and its list of failed targets name it; its declarations were not checked by Lean
+    captions = {p.caption.split(":", 1)[0].strip() for p in log.progress if p.failed}
+    captions |= {c.split(":", 1)[0].strip() for c in log.failed_targets}
+    failed_unlocated = sorted(m for m in file_of_module if m in captions and file_of_module[m] not in failed_files)
+    blocked.update(failed_unlocated)
+    if build.returncode != 0 and not errors and not failed_unlocated:
+        raise LeanEngineError(f"`{' '.join(cmd)}` failed (exit {build.returncode}) "
+                              f"without a Lean error in the project's files: {tail}")
     imports = {mod: (ileans[mod].imports if mod in ileans and ileans[mod].imports
                      else _source_imports(root, f)) for mod, f in file_of_module.items()}
     changed = True
@@ -459,6 +475,13 @@ def run_lean(source: Ledger, root: Path, *, targets: Sequence[str] = (),
         holder = locate.innermost(m.file, m.line)
         if holder is not None:
             evidence[id(holder)].sorry_warnings.append(m)
+    for mod in failed_unlocated:
+        mfile = file_of_module[mod]
+        crash = LeanMessage("error", f"module {mod} failed to build, with no error at a position "
+                                     f"(Lean may have crashed): {tail}", mfile)
+        diags.append(Diagnostic("lean-module-failed", crash.text, mfile, None, None, Severity.ERROR))
+        for r in recs_by_file.get(mfile, []):
+            evidence[id(r)].errors.append(crash)
     for mod, il in ileans.items():
         mfile = file_of_module.get(mod)
         if mfile is None:
@@ -586,7 +609,11 @@ def _verdicts(run: LeanRun, source: Ledger) -> list[Record]:
             answered.add(r.name)
             r.status = Status.STUB if was_stub else Status.DEFERRED
         elif r.kind == "example":
-            answered.add(r.name)  # nothing to ask: no warning, no error, so as the source says
+            pass  # nothing to ask: as the source says, unless what it uses turns out deferred
+        elif r.name in run.lean_only:  # no source verdict to fall back on: not shown proven
+            r.status = Status.DEFERRED
+            r.approximate.append(f"lean engine: no #print axioms answer ({ev.no_answer}); "
+                                 "Lean gave no verdict, so it is not counted as proven")
         else:
             r.approximate.append(f"lean engine: no #print axioms answer ({ev.no_answer}); "
                                  "status from the source engine")
