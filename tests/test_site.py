@@ -342,3 +342,22 @@ def test_an_axiom_outside_allowed_axioms_is_marked_as_the_gate_would(tmp_path: P
     build_site(ledger, allowed, tmp_path / "t", runner=lambda spec: _failing_witness())
     index = (tmp_path / "t" / "index.html").read_text(encoding="utf-8")
     assert "not in allowed_axioms" not in index
+
+
+def test_the_site_never_replaces_the_project_or_the_current_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    proj = write_xss_project(tmp_path / "proj")
+    before = sorted(p.name for p in proj.iterdir())
+    # the project itself, a parent of it, the current folder: refused even with --force, exit 2
+    for out in (proj, tmp_path):
+        assert main(["site", str(proj), "--out", str(out), "--force", "--no-cache", "-q"]) == 2
+        assert "--out" in capsys.readouterr().err
+    monkeypatch.chdir(proj)
+    assert main(["site", ".", "--out", ".", "--force", "--no-cache", "-q"]) == 2
+    assert "Traceback" not in capsys.readouterr().err
+    # another project folder (a lakefile, .git) is not replaced either
+    other = tmp_path / "other"
+    (other / ".git").mkdir(parents=True)
+    assert main(["site", str(proj), "--out", str(other), "--force", "--no-cache", "-q"]) == 2
+    assert "looks like a project" in capsys.readouterr().err
+    assert sorted(p.name for p in proj.iterdir()) == before and (other / ".git").is_dir()

@@ -217,6 +217,15 @@ def write_site(files: Mapping[str, bytes], out: Path, *, force: bool = False) ->
     a reader never sees half a site and a failed build leaves the old one in place."""
     if out.exists() and not out.is_dir():
         raise SiteError(f"{out}: exists and is not a folder")
+    resolved = out.resolve()
+    if resolved == Path(resolved.anchor) or resolved == Path.cwd().resolve() or \
+            Path.cwd().resolve().is_relative_to(resolved) or resolved == Path.home().resolve():
+        raise SiteError(f"{out}: refusing to replace the current folder, one of its parents, or the "
+                        "home folder, even with --force; choose a folder of its own (like site/)")
+    if out.is_dir() and not _is_replaceable(out) and any(
+            (out / name).exists() for name in (".git", "lakefile.lean", "lakefile.toml", "lean-toolchain")):
+        raise SiteError(f"{out}: looks like a project (it holds a .git, lakefile or lean-toolchain); "
+                        "refusing to replace it, even with --force")
     if not force and not _is_replaceable(out):
         raise SiteError(f"{out}: refusing to replace a folder that is not a zerosorry site "
                         f"(no {MARKER} in it); choose an empty or new folder, or pass --force")

@@ -35,6 +35,10 @@ def run(args: argparse.Namespace) -> int:
 
     if not args.path.is_dir():
         raise InputError(f"{args.path}: no such folder")
+    project = args.path.resolve()
+    if project == args.out.resolve() or project.is_relative_to(args.out.resolve()):
+        raise InputError(f"--out {args.out}: that is the project folder (or holds it); the site "
+                         "replaces its --out folder, so give a folder of its own, like site/")
     manifest_path = args.manifest
     if manifest_path is None and (args.path / "appendix.toml").is_file():
         manifest_path = args.path / "appendix.toml"
