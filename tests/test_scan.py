@@ -347,3 +347,15 @@ def test_same_name_in_modules_that_never_meet_gives_two_records() -> None:
                    "_private.D.B.aux": ("D/B.lean", "deferred"), "t@D/B.lean:2": ("D/B.lean", "deferred")}
     assert ledger.sorry_count() == 2
     assert not [d for d in ledger.diagnostics if d.code == "duplicate-declaration"]
+
+
+def test_exclude_patterns_are_anchored_at_the_project_root(tmp_path: Path) -> None:
+    (tmp_path / "Scratch").mkdir()
+    (tmp_path / "Tiny" / "Scratch").mkdir(parents=True)
+    (tmp_path / "Scratch" / "A.lean").write_text("theorem a : 1 = 1 := sorry\n")
+    (tmp_path / "Tiny" / "Scratch" / "B.lean").write_text("theorem b : 1 = 1 := sorry\n")
+    (tmp_path / "Tiny" / "C.lean").write_text("theorem c : 1 = 1 := rfl\n")
+    (tmp_path / "zerosorry.toml").write_text('[scan]\nexclude = ["Scratch/*.lean"]\n')
+    assert set(_records(tmp_path)) == {"b", "c"}  # Tiny/Scratch/B.lean is not Scratch/*.lean
+    (tmp_path / "zerosorry.toml").write_text('[scan]\nexclude = ["**/Scratch/*.lean"]\n')
+    assert set(_records(tmp_path)) == {"c"}

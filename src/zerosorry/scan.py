@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
+from functools import lru_cache
 from pathlib import Path
 
 from . import __version__
@@ -77,6 +78,22 @@ class ScanConfig:
     declaring_commands: tuple[tuple[str, str], ...] = ()
     #: glob patterns (relative to the root) of .lean files to leave out
     exclude: tuple[str, ...] = ()
+
+
+@lru_cache(maxsize=256)
+def _glob(pattern: str) -> re.Pattern[str]:
+    """A pattern of ``[scan] exclude``, matched against the whole path from the project root:
+    ``*`` and ``?`` stay within one folder, ``**`` spans any number of folders."""
+    parts = pattern.strip().strip("/").split("/")
+    out = []
+    for i, part in enumerate(parts):
+        last = i == len(parts) - 1
+        if part == "**":
+            out.append(".*" if last else "(?:[^/]+/)*")
+            continue
+        rx = re.escape(part).replace(r"\*", "[^/]*").replace(r"\?", "[^/]")
+        out.append(rx if last else rx + "/")
+    return re.compile("".join(out) + r"\Z")
 
 
 def load_config(root: Path) -> ScanConfig:
@@ -459,7 +476,7 @@ def _scan_files(
     for rel in sorted(files):
         if not rel.endswith(".lean") or rel == "lakefile.lean":
             continue
-        if any(Path(rel).match(p) for p in config.exclude):
+        if any(_glob(p).match(rel) for p in config.exclude):
             held.setdefault(module_name(rel, libs), (rel, "excluded by zerosorry.toml"))
             continue
         if libs and not any(lib.owns(module_name(rel, [lib])) for lib in libs):
