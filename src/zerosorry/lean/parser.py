@@ -147,6 +147,8 @@ class _FileParser:
         self.module = module
         self.decl_keywords = dict(DECL_KEYWORDS)
         self.line_decl_keywords = set(LIBRARY_DECL_KEYWORDS)
+        self.unknown_heads: set[int] = set()  # token indices of commands this scanner does not know
+        self.unknown_seen: set[str] = set()
         if extra_commands:
             self.decl_keywords.update(extra_commands)
             self.line_decl_keywords.update(extra_commands)
@@ -281,6 +283,20 @@ class _FileParser:
                         depth = 0
                         i = k + 1
                         continue
+            if (depth == 0 and t.kind == IDENT and t.col == 1 and starts and self._is_line_start(i)
+                    and t.text not in KEYWORDS and "." not in t.text and i + 2 < n
+                    and toks[i + 1].kind == IDENT and toks[i + 1].line == t.line
+                    and toks[i + 2].text in (":", ":=", "(", "{", "[", "⦃")
+                    and toks[i - 1].text not in (":=", ",", "|", "=>", "→", "->", "(", "[", "{")):
+                # `my_theorem foo : …` at the left margin: a command this scanner does not know
+                # (a library's own). It ends the declaration above, so that its text (and any
+                # sorry in it) is never charged to that declaration; see run()
+                starts.append((i, i))
+                self.unknown_heads.add(i)
+                cur_col = t.col
+                depth = 0
+                i += 1
+                continue
             if t.kind == SYMBOL:
                 if t.text in _OPEN:
                     depth += 1
@@ -302,7 +318,9 @@ class _FileParser:
             if t.kind == MODDOC:
                 continue
             w = t.text
-            if w in self.decl_keywords:
+            if k in self.unknown_heads:
+                self.unknown_command(s, k, e)
+            elif w in self.decl_keywords:
                 self.declaration(s, k, e)
                 self.pending_opens = []
                 self.pending_trusts = []
@@ -315,6 +333,32 @@ class _FileParser:
                           None, Severity.INFO)
         return ParsedFile(self.decls, self.diags, self.aliases, self.members, self.lines,
                           self.module_header, self.imports)
+
+    def unknown_command(self, s: int, k: int, e: int) -> None:
+        """A command this scanner does not know (``register_option x : …``, ``recall …``, a
+        project's own ``my_theorem``).  Without a sorry it is skipped, said once per word; with
+        one it is recorded as a declaration of its own kind, so the sorry is neither lost nor
+        charged to the declaration above."""
+        toks = self.toks
+        w = toks[k].text
+        if any(t.kind == IDENT and t.text in SORRY_WORDS for t in toks[k:e]):
+            self.decl_keywords[w] = w
+            try:
+                self.declaration(s, k, e)
+            finally:
+                del self.decl_keywords[w]
+            self.pending_opens = []
+            self.pending_trusts = []
+            self.diag("unknown-command",
+                      f"`{w}` is not a command zerosorry knows, and this one holds a sorry: recorded as "
+                      f"a declaration of kind `{w}`; if it declares something, register it in zerosorry.toml "
+                      f"([scan] declaring_commands = {{ {w} = \"theorem\" }})", toks[k], Severity.WARNING)
+        elif w not in self.unknown_seen:
+            self.unknown_seen.add(w)
+            self.diag("unknown-command",
+                      f"`{w}` (first here) is not a command zerosorry knows; its commands hold no sorry "
+                      f"and are skipped (register it in zerosorry.toml if it declares theorems)",
+                      toks[k], Severity.INFO)
 
     def command(self, s: int, k: int, e: int) -> None:
         toks = self.toks
