@@ -118,8 +118,8 @@ def test_blockers_ranked_by_entries_then_declarations() -> None:
     ledger, manifest = small()
     view = build_view(ledger, manifest)
     assert [(b.name, b.entries, b.held_back) for b in view.blockers] == [
-        ("A.hole", ("top",), 2),
-        ("A.other_hole", (), 0),
+        ("A.hole", ("top",), 3),  # itself, A.mid and A.top: counted like the entries, itself included
+        ("A.other_hole", (), 1),
     ]
     assert reachable(["A.top"], ledger.by_name()) == {"A.top", "A.mid", "A.hole"}
     by = ledger.by_name()

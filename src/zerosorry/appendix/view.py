@@ -50,6 +50,8 @@ class DeclView:
     trusts: tuple[str, ...]
     reason: str | None
     missing: bool = False  # named by the manifest but absent from the ledger
+    #: the other declarations with a sorry of their own in its derivation (the chain shows one)
+    other_holders: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -105,7 +107,7 @@ class Blocker:
     sorry_lines: tuple[int, ...]
     source_url: str | None
     entries: tuple[str, ...]  # load-bearing entry ids whose derivation reaches it
-    held_back: int  # declarations (of any kind) whose derivation reaches it, itself excluded
+    held_back: int  # declarations (of any kind) whose derivation reaches it, itself included
 
 
 @dataclass(frozen=True)
@@ -237,7 +239,7 @@ def blockers(ledger: Ledger, entry_decls: Mapping[str, Sequence[str]],
                     seen.add(m)
                     stack.append(m)
         out.append(Blocker(h.name, h.file, h.line, tuple(h.sorry_lines), url(h.file, h.line),
-                           tuple(sorted(per_holder[h.name])), len(seen) - 1))
+                           tuple(sorted(per_holder[h.name])), len(seen)))
     out.sort(key=lambda b: (-len(b.entries), -b.held_back, b.file, b.line, b.name))
     return tuple(out)
 
@@ -265,9 +267,14 @@ def _entry_view(e: Entry, family_title: str, by_name: Mapping[str, Record], url:
                                   "not found by the scan", missing=True))
             continue
         records.append(r)
+        others: tuple[str, ...] = ()
+        if r.status is Status.DEFERRED:
+            shown = r.via[-1] if r.via else r.name
+            others = tuple(sorted(n for n in reachable([r.name], by_name)
+                                  if by_name[n].sorry_lines and n != shown))
         decls.append(DeclView(r.name, r.kind, r.status.value, r.file, r.line, r.signature,
                               r.docstring, url(r.file, r.line), _chain(r, by_name, url),
-                              tuple(r.axioms), tuple(r.trusts), r.reason))
+                              tuple(r.axioms), tuple(r.trusts), r.reason, other_holders=others))
     status = combined_status(records) if len(records) == len(e.lean) else Status.DEFERRED
     if any(d.missing for d in decls):
         status = Status.DEFERRED
