@@ -364,3 +364,13 @@ def test_odd_names_and_hand_edited_links_do_not_break_the_pages(page: Any, xss_s
     assert page.input_value("#table-status") == ""
     assert page.input_value("#table-search") == "100%"
     watch.check()
+
+
+def test_table_descriptions_are_plain_text(page: Any, served: str) -> None:
+    """Docstrings' Markdown marks do not show as characters in the full table."""
+    watch = Watch(page, served)
+    page.goto(f"{served}/declarations.html#q=attention_score_gauge_invariance")
+    page.wait_for_selector("body[data-table='ready']", timeout=15_000)
+    desc = page.inner_text("#decls-body tr td.desc")
+    assert desc.startswith("Gauge invariance of attention scores.") and "**" not in desc and "`" not in desc
+    watch.check()

@@ -16,10 +16,16 @@
   }
 
   function firstLine(s) {
+    // the docstring's first paragraph as plain text: Markdown's marks (**, `, _, #, [..](..))
+    // would show as characters here, where the theorems page renders them
     if (!s) return "";
     var t = String(s).trim();
     var i = t.indexOf("\n\n");
     if (i >= 0) t = t.slice(0, i);
+    t = t.replace(/\[([^\]]*)\]\([^)]*\)/g, "$1")
+         .replace(/(\*\*|__)(.+?)\1/g, "$2")
+         .replace(/`([^`]*)`/g, "$1")
+         .replace(/^#+\s*/, "");
     return t.replace(/\s+/g, " ");
   }
 
