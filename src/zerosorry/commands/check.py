@@ -88,6 +88,9 @@ def run(args: argparse.Namespace) -> int:
     committed = io.read(committed_path) if committed_path.is_file() else None
     ledger = obtain_ledger(args)
     notes: list[str] = []
+    if ledger.engine.fallback_reason:
+        notes.append(f"--engine {ledger.engine.requested}: the lean engine was not used "
+                     f"({ledger.engine.fallback_reason}); statuses come from the source engine")
     if baseline is not None and not baseline.records and any(d.code == "empty-revision" for d in baseline.diagnostics):
         notes.append(f"--baseline {args.baseline}: the project does not exist at that revision, so the "
                      "baseline policy has nothing to compare with and did not run")

@@ -26,8 +26,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--project", type=Path, default=Path("."),
                    help="the Lean project's directory, inside the git repository (default: .)")
     p.add_argument("--manifest", type=Path, default=None,
-                   help="the manifest whose entries are load-bearing (default: the new revision's "
-                        "appendix.toml, else PROJECT/appendix.toml)")
+                   help="the manifest whose entries are load-bearing (default: the entries of both "
+                        "revisions' appendix.toml, else PROJECT/appendix.toml)")
     p.add_argument("--format", choices=("markdown", "json"), default="markdown")
     p.add_argument("-o", "--out", type=Path, default=None, help="write the report here instead of stdout")
     p.add_argument("-j", "--jobs", type=int, default=None, help="parallel parser processes")

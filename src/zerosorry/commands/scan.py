@@ -26,12 +26,12 @@ def run(args: argparse.Namespace) -> int:
     ledger = obtain_ledger(args)
     if args.out is not None:
         io.write(ledger, args.out)
-    if args.quiet:
-        return 0
-    if args.format == "json":
+    if args.format == "json":  # asked for explicitly: printed even with -q
         sys.stdout.write(io.dumps(ledger))
     elif args.format == "markdown":
         sys.stdout.write(summary.markdown(ledger))
+    elif args.quiet:
+        return 0
     else:
         from rich.console import Console
 
