@@ -27,6 +27,9 @@ BASE = "Demo/Base.lean"
 MID = "Demo/Mid.lean"
 TOP = "Demo/Top.lean"
 
+GHOST_LEAN = 'lean = ["Demo.top_okk"]'
+AXIOM_LEAN = 'lean = ["Demo.top_axiom"]'
+
 #: helper's proof replaced with a sorry: top_ok (a zero-sorry entry, two files up) breaks
 BROKEN_BASE = DEMO_BASE.replace("theorem helper (n : Nat) : n = n := rfl",
                                 "theorem helper (n : Nat) : n = n := by\n  sorry")
@@ -85,14 +88,15 @@ def test_zero_sorry_entry_that_is_a_stub_or_unknown(repo: Path, capsys: pytest.C
     assert code == 1
     assert out[:2] == [
         f"[zero-sorry] entry top-ok (Demo.top_ok) is a stub (: True := sorry) at {TOP}:{line_of(top, 'theorem top_ok')}",
-        "[zero-sorry] entry ghost names Demo.top_okk, which the scan does not find (did you mean Demo.top_ok?)",
+        f"[zero-sorry] entry ghost names Demo.top_okk (appendix.toml:{line_of(manifest, GHOST_LEAN)}), "
+        "which the scan does not find (did you mean Demo.top_ok?)",
     ]
     # the finding points at the manifest, wherever --manifest puts it
     (repo / "proj" / "appendix.toml").rename(repo / "proj" / "paper.toml")
     code, out, _ = check(capsys, "--manifest", "proj/paper.toml", "--format", "json")
     ghost = [f for f in json.loads("\n".join(out))["findings"] if f["kind"] == "unknown-entry-name"]
-    header = manifest.splitlines().index('id = "ghost"')  # the [[entries]] line just above, 1-based
-    assert (code, [(f["entry"], f["file"], f["line"]) for f in ghost]) == (1, [("ghost", "paper.toml", header)])
+    at = manifest.splitlines().index('lean = ["Demo.top_okk"]') + 1  # the entry's `lean` line
+    assert (code, [(f["entry"], f["file"], f["line"]) for f in ghost]) == (1, [("ghost", "paper.toml", at)])
 
 
 def test_witness_passes_and_fails(repo: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str],
@@ -188,7 +192,8 @@ def test_baseline_regression(repo: Path, capsys: pytest.CaptureFixture[str]) -> 
     assert code == 1
     assert out == [
         f"[zero-sorry] entry top-ok (Demo.top_ok) is deferred: via Demo.top_ok -> Demo.mid -> Demo.helper ({BASE}:{sorry})",
-        "[zero-sorry] entry top-axiom names Demo.top_axiom, which the scan does not find (did you mean Demo.top_axiom_renamed?)",
+        f"[zero-sorry] entry top-axiom names Demo.top_axiom (appendix.toml:{line_of(demo_manifest(), AXIOM_LEAN)}), "
+        "which the scan does not find (did you mean Demo.top_axiom_renamed?)",
         f"[baseline] Demo.helper was proven in the baseline and is now deferred: via Demo.helper ({BASE}:{sorry})",
         f"[baseline] Demo.mid was proven in the baseline and is now deferred: via Demo.mid -> Demo.helper ({BASE}:{sorry})",
         f"[baseline] Demo.top_ok was proven in the baseline and is now deferred: via Demo.top_ok -> Demo.mid -> Demo.helper ({BASE}:{sorry})",

@@ -148,7 +148,8 @@ class UnknownEntryName(Finding):
 
     def message(self) -> str:
         hint = f" (did you mean {self.suggestion}?)" if self.suggestion else ""
-        return f"entry {self.entry} names {self.name}, which the scan does not find{hint}"
+        at = f" ({self.manifest}:{self.manifest_line})" if self.manifest_line else ""
+        return f"entry {self.entry} names {self.name}{at}, which the scan does not find{hint}"
 
 
 @dataclass(frozen=True)
@@ -687,7 +688,8 @@ def _from_manifest_module(module: Any, path: Path, label: str) -> GateManifest:
     if entries_raw is None:
         return _interim(path, label)
     entries = []
-    for e in entries_raw:
+    key_lines = _field(loaded, "lines") or {}
+    for i, e in enumerate(entries_raw):
         lean = _field(e, "lean", ())
         lean = (lean,) if isinstance(lean, str) else tuple(str(n) for n in lean)
         target = _field(e, "target", "open")
@@ -695,6 +697,9 @@ def _from_manifest_module(module: Any, path: Path, label: str) -> GateManifest:
         witness = _field(e, "witness")
         witness = _field(witness, "spec", witness) if witness is not None and not isinstance(witness, str) else witness
         line = _field(e, "line")
+        at = key_lines.get(f"entries[{i}].lean") if isinstance(key_lines, Mapping) else None
+        if isinstance(at, tuple) and at and isinstance(at[0], int):
+            line = at[0]  # the `lean = […]` line, where the site's manifest check points too
         entries.append(GateEntry(str(_field(e, "id")), lean, target, str(witness) if witness else None,
                                  line if isinstance(line, int) and line > 0 else None))
     allowed = _field(loaded, "allowed_axioms")
