@@ -12,7 +12,6 @@ import hashlib
 import inspect
 import os
 import re
-import tempfile
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -195,8 +194,7 @@ def save(cap: Capture, path: Path) -> None:
 
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    os.close(fd)
+    tmp = str(path.parent / f".{path.name}.tmp-{os.getpid()}")  # umask's mode, not mkstemp's 0600
     tensors = {"keys": cap.keys}
     if cap.queries is not None:
         tensors["queries"] = cap.queries

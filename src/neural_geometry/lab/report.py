@@ -181,8 +181,8 @@ SRHT {mean['srht+c']:.4f}, learned {mean['learned+c']:.4f}. The last four column
 <h2>The allocator's schedule</h2>
 <p>Bits per coordinate from geometry alone (1 bit if d ≥ 512 and angle ≤ 40°, 2 bits if angle ≤ 44°, else 3).</p>
 {''.join(sched)}
-<p class="muted">Timings: capture {run.seconds.get('capture', 0):.1f} s, lift {run.seconds.get('lift', 0):.1f} s,
-gauge check {run.seconds.get('gauge', 0):.1f} s, 1-bit errors {run.seconds.get('one_bit', 0):.1f} s.
-Regenerate with <code>zerosorry-geometry lab report --out report.html</code>.</p>
+<p class="muted">Regenerate with <code>zerosorry-geometry lab report --out report.html</code>
+(timings are printed by the command and kept in its <code>--json</code> output, not here, so that the
+same run writes the same page).</p>
 </body></html>
 """
