@@ -62,6 +62,9 @@ def run(args: argparse.Namespace) -> int:
             print("no appendix.toml: the theorems page is empty (run `zerosorry init PATH` to start one)")
         for note in result.notes:
             print(f"note: {note}", file=sys.stderr)
+        if args.ledger is not None:
+            print(f"note: the site shows {args.ledger} as it is; `zerosorry check {args.path} --ledger "
+                  f"{args.ledger}` tells whether it still matches the sources", file=sys.stderr)
         for spec in result.witnesses_failed:
             print(f"numeric witness failed: {spec}", file=sys.stderr)
         if ledger.engine.fallback_reason:
