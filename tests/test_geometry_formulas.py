@@ -465,3 +465,11 @@ def test_dc_center_property(k: np.ndarray) -> None:
 def test_allocator_property(d: int, angle: float) -> None:
     expected = 1 if (d >= 512 and angle <= 40) else (2 if angle <= 44 else 3)
     assert F.allocate_bits(d, angle) == expected
+
+
+def test_huge_keys_do_not_overflow() -> None:
+    """Entries near the float maximum: the scale and β stay finite (the widget's JS agrees)."""
+    _, alpha = F.sign_quantize([1e308, 1e308, -1.5e308])
+    assert alpha == pytest.approx(1e308 / 3 * 3.5, rel=1e-12)
+    assert F.matrix_beta_1bit([[1e200, 2e200]]) == pytest.approx(0.9, rel=1e-12)
+    assert F.matrix_beta_1bit([[1e-200, 2e-200]]) == pytest.approx(0.9, rel=1e-12)

@@ -116,7 +116,10 @@ def sign_quantize(k: ArrayLike) -> tuple[FloatArray, FloatOrArray]:
     arr = _float_array(k, "k")
     d = arr.shape[-1]
     signs = np.where(arr >= 0, 1.0, -1.0)
-    scale = np.sum(np.abs(arr), axis=-1) / d
+    # the mean of |k_i| computed as max · mean(|k_i|/max): never overflows where k itself fits
+    top = np.max(np.abs(arr), axis=-1)
+    safe = np.where(top > 0, top, 1.0)
+    scale = top * (np.sum(np.abs(arr) / safe[..., None], axis=-1) / d)
     q = signs * scale[..., None]
     return q, _scalar_or_array(scale)
 
@@ -440,9 +443,11 @@ def dc_center(K: ArrayLike) -> FloatArray:
 def matrix_beta_1bit(K: ArrayLike) -> float:
     """Energy-weighted 1-bit β of a key matrix: ``1 − ‖K − Q‖_F² / ‖K‖_F²`` (row-wise codes)."""
     k = _float_array(K, "K", min_ndim=2)
-    total = float(np.sum(k * k))
-    if total == 0:
+    top = float(np.max(np.abs(k)))
+    if top == 0:
         raise ValueError("β is undefined for a zero matrix")
+    k = k / top  # scale-free: squares of very large (or tiny) entries neither overflow nor vanish
+    total = float(np.sum(k * k))
     q, _ = sign_quantize(k)
     return 1.0 - float(np.sum((k - q) ** 2)) / total
 
