@@ -300,6 +300,7 @@ WITNESS_NAMES = {
     "attention_score_gauge_invariance",
     "avg_amplification",
     "dc_mean_centering",
+    "dc_mean_energy_split",
     "rank_r_correction",
     "attention_distortion_bound",
     "softmax_soundness",

@@ -26,6 +26,7 @@ REQUIRED = [
     "attention_score_gauge_invariance",
     "avg_amplification",
     "dc_mean_centering",
+    "dc_mean_energy_split",
     "rank_r_correction",
     "attention_distortion_bound",
     "softmax_soundness",

@@ -429,6 +429,15 @@ def rms_amplification_sphere(
     return math.sqrt(float(np.mean(np.sum(y * y, axis=0))))
 
 
+def center_per_key(k: ArrayLike) -> FloatArray:
+    """Subtract each key's own coordinate mean: ``k − m·𝟙`` with ``m = (1/d) Σᵢ kᵢ`` (the Lean
+    ``center``).  Unlike :func:`dc_center` this moves each key by its own amount, so attention
+    scores do change; what it guarantees is the energy split ``‖k‖² = ‖k − m𝟙‖² + d·m²``."""
+    arr = _float_array(k, "k")
+    out: FloatArray = arr - np.mean(arr, axis=-1, keepdims=True)
+    return out
+
+
 def dc_center(K: ArrayLike) -> FloatArray:
     """Subtract the per-dimension mean over tokens: ``K − mean(K, axis=-2)``.
 

@@ -614,6 +614,36 @@ def check_dc_mean_centering(
     )
 
 
+def check_dc_mean_energy_split(
+    center: Callable[[FloatArray], FloatArray] = F.center_per_key, total: int = 20_000, seed: int = 21
+) -> WitnessResult:
+    """Per-key centring (the Lean ``center``): ‖k‖² = ‖k − m𝟙‖² + d·m², and a key whose mean
+    m ≠ 0 loses energy strictly; the centred key has mean zero."""
+    rng = np.random.default_rng(seed)
+    worst, counter = 0.0, None
+    for _ in range(total):
+        d = int(rng.integers(1, 64))
+        k = rng.standard_normal(d) * 10.0 ** rng.uniform(-3, 3) + rng.standard_normal() * rng.uniform(0, 5)
+        kc = np.asarray(center(k), dtype=np.float64)
+        m = float(np.mean(k))
+        energy = float(np.dot(k, k))
+        split = abs(energy - float(np.dot(kc, kc)) - d * m * m) / energy
+        mean_left = abs(float(np.mean(kc))) / float(np.max(np.abs(k)))
+        strict = 0.0 if (m == 0 or float(np.dot(kc, kc)) < energy) else math.inf
+        err = _nan_inf(max(split, mean_left, strict))
+        if err > worst:
+            worst = err
+            if worst > 1e-12 and counter is None:
+                counter = f"d={d}, m={m:.3e}: split error {split:.3e}, mean left {mean_left:.3e}"
+    return result(
+        cases=total,
+        max_error=worst,
+        tolerance=1e-12,
+        what="random keys with an offset, d = 1…63: ‖k‖² = ‖k − m𝟙‖² + d·m² (relative), centred mean 0, strict loss when m ≠ 0",
+        counterexample=counter,
+    )
+
+
 def check_rank_r_correction(
     effective: Callable[[float, float], Any] = F.rank_r_effective_beta,
     svd_approx: Callable[[FloatArray, int], FloatArray] = F.truncated_svd,
@@ -1018,6 +1048,11 @@ def dc_mean_centering() -> WitnessResult:
 
 
 @_guarded
+def dc_mean_energy_split() -> WitnessResult:
+    return check_dc_mean_energy_split()
+
+
+@_guarded
 def rank_r_correction() -> WitnessResult:
     return check_rank_r_correction()
 
@@ -1077,6 +1112,7 @@ WITNESSES: dict[str, Callable[[], WitnessResult]] = {
         attention_score_gauge_invariance,
         avg_amplification,
         dc_mean_centering,
+        dc_mean_energy_split,
         rank_r_correction,
         attention_distortion_bound,
         softmax_soundness,
