@@ -353,16 +353,18 @@ def test_imports_are_recorded() -> None:
     assert parse("module\npublic import A.B\nimport all C\nimport D\n").imports == ["A.B", "C", "D"]
 
 
-def test_an_unknown_command_at_the_margin_ends_the_declaration_above() -> None:
-    """A project's own `my_theorem` (not registered) must not hand its sorry to the `def` above:
-    with a sorry it becomes a declaration of its own kind (and a warning); without one it is
-    skipped, said once per word."""
+def test_an_unknown_command_at_the_margin_is_said_not_split() -> None:
+    """A project's own `my_theorem` (not registered) stays part of the `def` above (splitting
+    it off would also split a tactic written at the margin from its proof, hiding its sorry):
+    the scan says so, with a warning when a sorry is involved, else a note once per word."""
     pf = parse("def sorry_free : Nat := 1\nmy_theorem custom_one : 1 = 1 := sorry\n"
                "register_option x : Bool := {}\nregister_option y : Bool := {}\n")
-    assert [(d.name, d.kind, d.sorry_lines) for d in pf.declarations] == [
-        ("sorry_free", "def", ()), ("custom_one", "my_theorem", (2,))]
+    assert [(d.name, d.sorry_lines) for d in pf.declarations] == [("sorry_free", (2,))]
     assert [(d.code, d.line, d.severity.value) for d in pf.diagnostics] == [
         ("unknown-command", 2, "warning"), ("unknown-command", 3, "info")]
+    # a tactic at the margin keeps its sorry in its theorem
+    pf = parse("theorem foo (x : Nat) (h : x = 1) : x = 1 := by\nreplace h : x = 1 := by sorry\nexact h\n")
+    assert [(d.name, d.sorry_lines) for d in pf.declarations] == [("foo", (2,))]
     # a term continued at the margin is not a command
     pf = parse("theorem t : 1 + 1 = 2 :=\nNat.add_comm 1 1 ▸ rfl\n")
     assert [d.name for d in pf.declarations] == ["t"] and not pf.diagnostics

@@ -288,15 +288,10 @@ class _FileParser:
                     and toks[i + 1].kind == IDENT and toks[i + 1].line == t.line
                     and toks[i + 2].text in (":", ":=", "(", "{", "[", "⦃")
                     and toks[i - 1].text not in (":=", ",", "|", "=>", "→", "->", "(", "[", "{")):
-                # `my_theorem foo : …` at the left margin: a command this scanner does not know
-                # (a library's own). It ends the declaration above, so that its text (and any
-                # sorry in it) is never charged to that declaration; see run()
-                starts.append((i, i))
+                # `my_theorem foo : …` at the left margin: most likely a command this scanner
+                # does not know.  It is NOT split off (a tactic written at the margin would
+                # then lose the rest of its proof, a false proven); run() says so instead
                 self.unknown_heads.add(i)
-                cur_col = t.col
-                depth = 0
-                i += 1
-                continue
             if t.kind == SYMBOL:
                 if t.text in _OPEN:
                     depth += 1
@@ -318,14 +313,13 @@ class _FileParser:
             if t.kind == MODDOC:
                 continue
             w = t.text
-            if k in self.unknown_heads:
-                self.unknown_command(s, k, e)
-            elif w in self.decl_keywords:
+            if w in self.decl_keywords:
                 self.declaration(s, k, e)
                 self.pending_opens = []
                 self.pending_trusts = []
             else:
                 self.command(s, k, e)
+        self.report_unknown_commands()
         if len(self.scopes) > 1:
             open_ns = [sc.name for sc in self.scopes if sc.kind == "namespace"]
             if open_ns:
@@ -334,31 +328,27 @@ class _FileParser:
         return ParsedFile(self.decls, self.diags, self.aliases, self.members, self.lines,
                           self.module_header, self.imports)
 
-    def unknown_command(self, s: int, k: int, e: int) -> None:
-        """A command this scanner does not know (``register_option x : …``, ``recall …``, a
-        project's own ``my_theorem``).  Without a sorry it is skipped, said once per word; with
-        one it is recorded as a declaration of its own kind, so the sorry is neither lost nor
-        charged to the declaration above."""
+    def report_unknown_commands(self) -> None:
+        """Say where a line starts like a command this scanner does not know: a warning when the
+        declaration it sits in holds a sorry from that line on (the sorry may belong to it),
+        else one note per word."""
         toks = self.toks
-        w = toks[k].text
-        if any(t.kind == IDENT and t.text in SORRY_WORDS for t in toks[k:e]):
-            self.decl_keywords[w] = w
-            try:
-                self.declaration(s, k, e)
-            finally:
-                del self.decl_keywords[w]
-            self.pending_opens = []
-            self.pending_trusts = []
-            self.diag("unknown-command",
-                      f"`{w}` is not a command zerosorry knows, and this one holds a sorry: recorded as "
-                      f"a declaration of kind `{w}`; if it declares something, register it in zerosorry.toml "
-                      f"([scan] declaring_commands = {{ {w} = \"theorem\" }})", toks[k], Severity.WARNING)
-        elif w not in self.unknown_seen:
-            self.unknown_seen.add(w)
-            self.diag("unknown-command",
-                      f"`{w}` (first here) is not a command zerosorry knows; its commands hold no sorry "
-                      f"and are skipped (register it in zerosorry.toml if it declares theorems)",
-                      toks[k], Severity.INFO)
+        for i in sorted(self.unknown_heads):
+            t = toks[i]
+            holder = next((d for d in self.decls if d.line <= t.line <= d.end_line), None)
+            later = [ln for ln in (holder.sorry_lines if holder else ()) if ln >= t.line]
+            if holder is not None and later:
+                self.diag("unknown-command",
+                          f"`{t.text} {toks[i + 1].text}` reads like a command zerosorry does not know, "
+                          f"inside {holder.name}; the sorry at line {later[0]} is charged to "
+                          f"{holder.name}. If `{t.text}` declares something, register it in zerosorry.toml "
+                          f"([scan] declaring_commands = {{ {t.text} = \"theorem\" }})", t, Severity.WARNING)
+            elif t.text not in self.unknown_seen:
+                self.unknown_seen.add(t.text)
+                self.diag("unknown-command",
+                          f"`{t.text}` (first here) reads like a command zerosorry does not know; its text "
+                          "is read as part of the declaration above (register it in zerosorry.toml if it "
+                          "declares theorems)", t, Severity.INFO)
 
     def command(self, s: int, k: int, e: int) -> None:
         toks = self.toks
