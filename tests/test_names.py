@@ -12,6 +12,12 @@ def scan(files: dict[str, str]) -> dict[str, object]:
     return {r.name: r for r in ledger.records}
 
 
+def statuses(files: dict[str, str]) -> dict[str, str]:
+    ledger = scan_files({k: v.encode() for k, v in files.items()}, source=SourceInfo("t"),
+                        generated="2026-01-01T00:00:00Z", jobs=1)
+    return {r.name: r.status.value for r in ledger.records}
+
+
 def test_export_makes_an_alias() -> None:
     got = scan({
         "A.lean": "namespace Impl\ntheorem gap : 1 = 1 := sorry\nend Impl\nnamespace Api\nexport Impl (gap)\nend Api\n",
@@ -90,3 +96,25 @@ def test_innermost_namespace_wins() -> None:
 def test_external_names_are_counted_not_guessed() -> None:
     got = scan({"A.lean": "theorem t (x : Nat) : x + 0 = x := Nat.add_zero x\n"})
     assert got["t"].uses == [] and got["t"].external_refs == 2  # type: ignore[attr-defined]
+
+
+def test_names_after_intro_on_the_next_line_are_references() -> None:
+    """`intro n` binds n; the tactic on the next line (`exact bad n`, `rw [bad]`) uses bad."""
+    for proof in ("by\n  intro n\n  exact bad n", "by\n  rintro n\n  apply bad", "by\n  intro n\n  rw [bad]"):
+        got = statuses({"A.lean": f"theorem bad (n : Nat) : n = n := sorry\ntheorem main : ∀ n : Nat, n = n := {proof}\n"})
+        assert got["main"] == "deferred", proof
+
+
+def test_a_renamed_duplicate_is_still_found_by_its_declared_name() -> None:
+    """Each file's private `aux`, and a public name reused by modules that never meet: code
+    refers to them as declared, and only the one it can see counts."""
+    lake = 'name = "D"\n\n[[lean_lib]]\nname = "D"\n'
+    got = statuses({"lakefile.toml": lake,
+                    "D/A.lean": "private theorem aux : 1 = 1 := rfl\ntheorem a_ok : 1 = 1 := aux\n",
+                    "D/B.lean": "private theorem aux : 1 = 1 := sorry\ntheorem main : 1 = 1 := aux\n"})
+    assert (got["a_ok"], got["main"]) == ("proven", "deferred")
+    got = statuses({"lakefile.toml": lake,
+                    "D/A.lean": "theorem aux : 1 = 1 := rfl\n",
+                    "D/B.lean": "theorem aux : 1 = 1 := sorry\n",
+                    "D/C.lean": "import D.B\ntheorem main : 1 = 1 := aux\n"})
+    assert got["main"] == "deferred"

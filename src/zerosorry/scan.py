@@ -548,9 +548,11 @@ def _scan_files(
     # every record gets its own name (the ledger is keyed by name), and only a real clash is
     # an error: two modules that never meet (independent test files) may reuse a name
     seen: dict[str, int] = {}
+    written: list[tuple[str, int]] = []  # (name as declared, index) of the renamed ones
     for i, d in enumerate(decls):
         if d.name in seen:
             first = decls[seen[d.name]]
+            written.append((d.name, i))
             if d.auto_named:
                 d.name = f"{d.name}@{d.file}:{d.line}"  # our guess of Lean's generated name collided
             elif d.private:
@@ -566,7 +568,8 @@ def _scan_files(
                 d.name = f"{d.name}@{d.file}:{d.line}"
         seen.setdefault(d.name, i)
 
-    uses, external, approx = _resolve_all(decls, members, aliases, file_bit, sees, spans, parse_keys, cache)
+    uses, external, approx = _resolve_all(decls, members, aliases, file_bit, sees, spans, parse_keys, cache,
+                                          written)
     records, derive_diags = derive(decls, uses, external=external, approximate=approx)
     diags.extend(derive_diags)
     return Ledger(
@@ -582,7 +585,8 @@ def _scan_files(
 
 def _name_table_fingerprint(decls: Sequence[Declaration], members: Sequence[tuple[str, str]],
                             aliases: Sequence[tuple[str, str, str, tuple[str, ...]]],
-                            file_bit: Mapping[str, int], sees: Mapping[str, int]) -> str:
+                            file_bit: Mapping[str, int], sees: Mapping[str, int],
+                            written: Sequence[tuple[str, int]] = ()) -> str:
     """Everything a resolution depends on besides the resolving file itself: the ordered
     declarations (name, kind, file, visibility), members, aliases, the import visibility and the
     resolver's source. Equal fingerprints give equal NameIndexes, so declaration indices agree."""
@@ -592,6 +596,7 @@ def _name_table_fingerprint(decls: Sequence[Declaration], members: Sequence[tupl
                        for d in decls).encode())
     h.update(repr(members).encode())
     h.update(repr(aliases).encode())
+    h.update(repr(list(written)).encode())
     for rel in sorted(file_bit):  # bitsets as bytes: decimal repr of 5,000-bit ints is slow
         h.update(f"{rel}\0{file_bit[rel]}\0".encode())
         v = sees.get(rel, 0)
@@ -608,13 +613,14 @@ def _resolve_all(
     spans: Sequence[tuple[str, int, int]],
     parse_keys: Mapping[str, str],
     cache: ParseCache | None,
+    written: Sequence[tuple[str, int]] = (),
 ) -> tuple[list[list[int]], list[int], list[list[str]]]:
     """Resolved uses, external-reference counts and approximation notes of every declaration.
 
     A file's resolution depends on its own text (its parse key) and on the project's name
     table; when neither changed since the last scan, it is read from the cache, so re-scanning
     after an edit that declares no new name resolves only the edited file."""
-    fp = _name_table_fingerprint(decls, members, aliases, file_bit, sees) if cache else ""
+    fp = _name_table_fingerprint(decls, members, aliases, file_bit, sees, written) if cache else ""
     stored = cache.get_resolved(fp) if cache else {}
     uses: list[list[int]] = [[] for _ in decls]
     external = [0] * len(decls)
@@ -626,7 +632,7 @@ def _resolve_all(
         got = stored.get(key)
         if got is None or len(got) != end - start:
             if index is None:
-                index = NameIndex.build(decls, members, aliases)
+                index = NameIndex.build(decls, members, aliases, written)
                 index.file_bit, index.sees = file_bit, sees
             got = []
             for d in decls[start:end]:

@@ -58,13 +58,19 @@ class NameIndex:
 
     @classmethod
     def build(cls, decls: Sequence[Declaration], members: Iterable[tuple[str, str]] = (),
-              aliases: Iterable[tuple[str, str, str, tuple[str, ...]]] = ()) -> NameIndex:
+              aliases: Iterable[tuple[str, str, str, tuple[str, ...]]] = (),
+              written: Iterable[tuple[str, int]] = ()) -> NameIndex:
+        """``written``: (name as declared, index) of declarations the scan renamed to keep ledger
+        names unique (a private `aux` in two files, a name reused by modules that never meet):
+        code still refers to them by the declared name, and visibility picks the right one."""
         idx = cls(decls)
         by_name: dict[str, list[int]] = defaultdict(list)
         for i, d in enumerate(decls):
             if d.kind == "example":
                 continue
             by_name[d.name].append(i)
+        for name, i in written:
+            by_name[name].append(i)
         for member, owner in members:
             if member not in by_name and owner in by_name:
                 by_name[member] = list(by_name[owner])

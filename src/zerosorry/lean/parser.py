@@ -681,14 +681,17 @@ class _FileParser:
                 elif not (t.kind == SYMBOL and t.text == "_"):
                     collecting = False
         binding = False
+        line = 0
         for t in (*sig_toks, *body_toks):
             if t.kind == IDENT and t.text in _BINDING_WORDS:
-                binding = True
+                binding, line = True, t.line
                 continue
             if binding:
-                if t.kind == IDENT:
+                if t.line != line:  # `intro n` ends with its line: the next tactic is not a name
+                    binding = False
+                elif t.kind == IDENT:
                     names.add(t.text)
-                elif not (t.kind == SYMBOL and t.text in ("(", "⟨", ",", "_", "|", "@", "{", "[")):
+                elif not (t.kind == SYMBOL and t.text in ("(", "⟨", ",", "_", "|", "@", "{")):
                     binding = False
         return names
 
