@@ -118,3 +118,17 @@ def test_a_renamed_duplicate_is_still_found_by_its_declared_name() -> None:
                     "D/B.lean": "theorem aux : 1 = 1 := sorry\n",
                     "D/C.lean": "import D.B\ntheorem main : 1 = 1 := aux\n"})
     assert got["main"] == "deferred"
+
+
+def test_a_root_name_declared_in_a_namespace_resolves_in_that_namespace() -> None:
+    src = ("namespace A\ntheorem foo : 1 = 1 := sorry\ntheorem _root_.bar : 1 = 1 := foo\n"
+           "theorem _root_.B.baz : 1 = 1 := foo\nend A\ntheorem main : 1 = 1 := bar\n")
+    got = statuses({"A.lean": src})
+    assert (got["bar"], got["B.baz"], got["main"]) == ("deferred", "deferred", "deferred")
+
+
+def test_project_names_that_look_like_tactics_or_need_guillemets_are_references() -> None:
+    got = statuses({"A.lean": "def bound (n : Nat) : Nat := sorry\ntheorem m1 : bound 1 = bound 1 := rfl\n"
+                              "namespace Foo\ndef set : Nat := sorry\ntheorem m2 : set = set := rfl\nend Foo\n"
+                              "def «my def» : Nat := sorry\ntheorem m3 : «my def» = «my def» := rfl\n"})
+    assert (got["m1"], got["Foo.m2"], got["m3"]) == ("deferred", "deferred", "deferred")

@@ -73,6 +73,18 @@ TRUST_WORDS = {
 KEYWORDS = frozenset(
     ["fun", "λ", "by", "have", "show", "from", "at", "with", "match", "let", "if", "then", "else", "do", "return", "for", "in", "unless", "mut", "calc", "suffices", "obtain", "intro", "intros", "rintro", "exact", "apply", "refine", "refine'", "rw", "rwa", "simp", "simp_all", "simpa", "dsimp", "norm_num", "ring", "ring_nf", "linarith", "nlinarith", "positivity", "omega", "decide", "trivial", "rfl", "constructor", "use", "exists", "exfalso", "contradiction", "assumption", "cases", "rcases", "induction", "generalizing", "using", "only", "this", "where", "termination_by", "decreasing_by", "deriving", "extends", "structure", "class", "instance", "def", "theorem", "lemma", "abbrev", "example", "axiom", "opaque", "inductive", "namespace", "section", "end", "open", "set_option", "attribute", "variable", "universe", "noncomputable", "private", "protected", "partial", "unsafe", "nonrec", "scoped", "local", "public", "meta", "mutual", "Type", "Sort", "Prop", "true", "false", "True", "False", "at_top", "sorry", "admit", "stop", "native_decide", "bv_decide", "infer_instance", "inferInstance", "field_simp", "push_cast", "norm_cast", "exact_mod_cast", "congr", "ext", "funext", "gcongr", "split_ifs", "by_cases", "by_contra", "push_neg", "specialize", "subst", "unfold", "change", "convert", "calc_step", "nofun", "nomatch", "forall", "exists_prop", "fin_cases", "interval_cases", "aesop", "tauto", "exact?", "apply?", "simp?", "first", "try", "repeat", "all_goals", "any_goals", "focus", "case", "next", "on_goal", "rename_i", "clear", "revert", "set", "filter_upwards", "measurability", "continuity", "fun_prop", "bound"]
 )  # fmt: skip
+#: words Lean reserves (they can never name a constant): never references.  Tactic names in
+#: KEYWORDS are not reserved in Lean 4 (a project may define `bound`, `set` or `ext`), so they
+#: stay references, which resolve only when the project declares such a name
+RESERVED = frozenset(
+    ["fun", "λ", "by", "have", "show", "from", "at", "with", "match", "let", "if", "then", "else", "do",
+     "return", "for", "in", "unless", "mut", "calc", "suffices", "where", "termination_by",
+     "decreasing_by", "deriving", "extends", "structure", "class", "instance", "def", "theorem",
+     "lemma", "abbrev", "example", "axiom", "opaque", "inductive", "namespace", "section", "end",
+     "open", "set_option", "attribute", "variable", "universe", "noncomputable", "private",
+     "protected", "partial", "unsafe", "nonrec", "scoped", "local", "public", "meta", "mutual",
+     "Type", "Sort", "Prop", "sorry", "admit", "forall", "exists", "nomatch", "nofun"]
+)  # fmt: skip
 _BINDING_WORDS = frozenset(
     {"fun", "λ", "∀", "∃", "∃!", "intro", "intros", "rintro", "obtain", "have", "let", "haveI",
      "letI", "with"}
@@ -609,7 +621,9 @@ class _FileParser:
                     trusts.append(TrustUse("decide +native", t.line))
                 elif w == "debug.skipKernelTC":
                     trusts.append(TrustUse("debug.skipKernelTC", t.line))
-                if w not in KEYWORDS and w not in binders and w not in SORRY_WORDS:
+                if "«" in w:
+                    w = _strip_guillemets(w)  # `«my def»` refers to the constant named `my def`
+                if w not in RESERVED and w not in binders and w not in SORRY_WORDS:
                     # a dot-prefixed name `.foo` (no gap after the dot, a gap or bracket before it)
                     if (prev is not None and prev.kind == SYMBOL and prev.text == "." and prev.end == t.start
                             and (idx < 2 or all_toks[idx - 2].end < prev.start or all_toks[idx - 2].kind == SYMBOL)):
@@ -641,7 +655,10 @@ class _FileParser:
             body="",
             modifiers=tuple(mods),
             attributes=tuple(attrs),
-            namespace=full.rpartition(".")[0],
+            # `theorem B.foo` in namespace A elaborates in A.B; `theorem _root_.foo` stays in A
+            namespace=(self.namespace if name_tok is not None and
+                       _strip_guillemets(name_tok.text).startswith("_root_.")
+                       else full.rpartition(".")[0]),
             sorry_lines=tuple(sorry_lines),
             trusts=tuple(trusts),
             is_stub=is_stub,
