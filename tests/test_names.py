@@ -132,3 +132,10 @@ def test_project_names_that_look_like_tactics_or_need_guillemets_are_references(
                               "namespace Foo\ndef set : Nat := sorry\ntheorem m2 : set = set := rfl\nend Foo\n"
                               "def «my def» : Nat := sorry\ntheorem m3 : «my def» = «my def» := rfl\n"})
     assert (got["m1"], got["Foo.m2"], got["m3"]) == ("deferred", "deferred", "deferred")
+
+
+def test_a_variable_s_type_counts_for_the_declarations_of_its_section() -> None:
+    src = ("def IsGood (n : Nat) : Prop := sorry\nsection\nvariable (n : Nat) (hn : IsGood n)\ninclude hn\n"
+           "theorem main : n = n := rfl\nend\ntheorem outside (m : Nat) : m = m := rfl\n")
+    got = statuses({"A.lean": src})
+    assert (got["main"], got["outside"]) == ("deferred", "proven")

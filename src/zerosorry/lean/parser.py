@@ -116,6 +116,9 @@ class _Scope:
     opens: list[str] = field(default_factory=list)
     trusts: list[str] = field(default_factory=list)  # set_option debug.skipKernelTC true
     label: str = ""  # what `end` must say to close it
+    #: names written in this scope's `variable` binders: a declaration that uses a variable
+    #: (or `include`s it) has its type in its statement, so these count as its references
+    var_refs: list[str] = field(default_factory=list)
 
 
 def _ns_prefixes(ns: str) -> list[str]:
@@ -193,6 +196,12 @@ class _FileParser:
         for s in self.scopes:
             out.extend(s.opens)
         out.extend(self.pending_opens)
+        return out
+
+    def current_var_refs(self) -> list[str]:
+        out: list[str] = []
+        for sc in self.scopes:
+            out.extend(sc.var_refs)
         return out
 
     def current_trusts(self) -> list[str]:
@@ -413,7 +422,13 @@ class _FileParser:
                     self.scopes[-1].trusts.append("debug.skipKernelTC")
             elif ends_with_in:
                 pass  # applies to the next command only; nothing to record
-        # other commands (variable, universe, attribute, macros, #eval, …) declare nothing we track
+        elif w == "variable":
+            binders = self._binder_names(args)
+            self.scopes[-1].var_refs.extend(
+                _strip_guillemets(t.text) for t in args
+                if t.kind == IDENT and t.text not in RESERVED and t.text not in binders
+                and t.text not in SORRY_WORDS)
+        # other commands (universe, attribute, macros, #eval, …) declare nothing we track
 
     def _add_aliases(self, aliases: list[tuple[str, str]]) -> None:
         scope = (self.namespace, tuple(self.current_opens()))
@@ -632,6 +647,11 @@ class _FileParser:
                         seen.add(w)
                         refs.append(w)
             prev = t
+        # the section's `variable`s: over-approximated as used by every declaration in scope
+        for w in self.current_var_refs():
+            if w not in seen and w not in binders:
+                seen.add(w)
+                refs.append(w)
         type_text = _render(type_toks)
         sig_text = _render(sig_toks)
         body_core = [t.text for t in body_toks if t.text not in (":=",)]
