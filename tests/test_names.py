@@ -139,3 +139,12 @@ def test_a_variable_s_type_counts_for_the_declarations_of_its_section() -> None:
            "theorem main : n = n := rfl\nend\ntheorem outside (m : Nat) : m = m := rfl\n")
     got = statuses({"A.lean": src})
     assert (got["main"], got["outside"]) == ("deferred", "proven")
+
+
+def test_opens_indented_under_a_namespace_or_inside_a_proof_count() -> None:
+    foo = "namespace Foo\ntheorem bar : 1 = 1 := sorry\nend Foo\n"
+    got = statuses({"A.lean": foo + "namespace A\n  open Foo\n  theorem main : 1 = 1 := bar\nend A\n"})
+    assert got["A.main"] == "deferred"
+    got = statuses({"A.lean": foo + "theorem t1 : 1 = 1 := by open Foo in exact bar\n"
+                              "theorem t2 : 1 = 1 := open Foo in bar\n"})
+    assert (got["t1"], got["t2"]) == ("deferred", "deferred")

@@ -55,6 +55,9 @@ SCOPE_COMMANDS = frozenset(
 )  # fmt: skip
 #: commands that are also tactics or terms: a command only first on a line, not indented
 LINE_COMMANDS = frozenset({"open", "set_option", "attribute"})
+#: commands whose text holds no term or tactic block: a line-start LINE_COMMAND after one is a command
+_SCOPE_HEADS = frozenset({"namespace", "section", "end", "open", "universe", "import", "export",
+                          "mutual", "set_option", "attribute", "variable", "omit", "include"})
 #: declaring commands that libraries define (Batteries, Mathlib), not Lean itself: their keyword
 #: is an ordinary identifier elsewhere (`alias:ident` in a syntax pattern, a local named
 #: `alias`), so, like LINE_COMMANDS, they start a command only first on a line, not indented
@@ -162,6 +165,7 @@ class _FileParser:
         self.module = module
         self.decl_keywords = dict(DECL_KEYWORDS)
         self.line_decl_keywords = set(LIBRARY_DECL_KEYWORDS)
+        self._after_scope_command = False
         self.unknown_heads: set[int] = set()  # token indices of commands this scanner does not know
         self.unknown_seen: set[str] = set()
         if extra_commands:
@@ -254,7 +258,10 @@ class _FileParser:
         toks = self.toks
         dedented = self._is_line_start(i) and toks[i].col <= cur_col
         if w in LINE_COMMANDS:
-            return dedented  # otherwise a tactic or term: `open … in`, `set_option … in`
+            # otherwise a tactic or term (`open … in`, `set_option … in`); but after a command
+            # that is not a declaration (`namespace A` then an indented `  open Foo`) nothing
+            # else could hold it
+            return dedented or (self._is_line_start(i) and self._after_scope_command)
         if w in self.line_decl_keywords:
             # first on a line, or after a command combinator (`open Foo in`, `#guard_msgs in`);
             # anywhere else an identifier that happens to share the keyword's name
@@ -297,6 +304,7 @@ class _FileParser:
                 k = self._head_keyword(i)
                 if k is not None:
                     w = toks[k].text
+                    self._after_scope_command = bool(starts) and toks[starts[-1][1]].text in _SCOPE_HEADS
                     ok = self._starts_here(i, k, w, depth, cur_col)
                     if ok:
                         starts.append((i, k))
@@ -647,6 +655,15 @@ class _FileParser:
                         seen.add(w)
                         refs.append(w)
             prev = t
+        # `open Foo in` inside a proof or term: Foo is open for that part, counted for all of it
+        local_opens: list[str] = []
+        for idx, t in enumerate(all_toks):
+            if t.kind == IDENT and t.text == "open":
+                j = idx + 1
+                while j < len(all_toks) and all_toks[j].line == t.line and all_toks[j].text != "in":
+                    j += 1
+                if j < len(all_toks) and all_toks[j].text == "in" and j > idx + 1:
+                    local_opens.extend(self._parse_open(list(all_toks[idx + 1 : j]))[0])
         # the section's `variable`s: over-approximated as used by every declaration in scope
         for w in self.current_var_refs():
             if w not in seen and w not in binders:
@@ -683,7 +700,7 @@ class _FileParser:
             trusts=tuple(trusts),
             is_stub=is_stub,
             refs=tuple(refs),
-            opens=tuple(dict.fromkeys(self.current_opens())),
+            opens=tuple(dict.fromkeys([*self.current_opens(), *local_opens])),
             private=private,
             auto_named=auto,
         )
