@@ -148,3 +148,13 @@ def test_opens_indented_under_a_namespace_or_inside_a_proof_count() -> None:
     got = statuses({"A.lean": foo + "theorem t1 : 1 = 1 := by open Foo in exact bar\n"
                               "theorem t2 : 1 = 1 := open Foo in bar\n"})
     assert (got["t1"], got["t2"]) == ("deferred", "deferred")
+
+
+def test_field_notation_after_the_head_and_in_chains() -> None:
+    src = ("structure P where\n  x : Nat\n"
+           "theorem P.foo (p : P) : p.x = p.x + 0 := sorry\n"
+           "theorem chain (p : P) : p.x + 0 = p.x := p.foo.symm\n"
+           "def P.bad (p : P) : Nat := sorry\ndef origin : P := ⟨0⟩\n"
+           "theorem on_const : origin.bad = origin.bad := rfl\n")
+    got = statuses({"A.lean": src})
+    assert (got["chain"], got["on_const"]) == ("deferred", "deferred")

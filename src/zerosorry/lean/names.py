@@ -151,22 +151,23 @@ class NameIndex:
             if len(parts) == 1:
                 res.external += 1
                 continue
-            matched = False
+            matched = 0  # how many leading components named a project constant
             for cut in range(len(parts) - 1, 0, -1):
                 hits = self._lookup(".".join(parts[:cut]), ns, opens, file)
                 if hits:
                     uses.update(hits)
-                    matched = True
+                    matched = cut
                     break
-            if matched:
-                continue
-            if len(parts) > 1:
-                # generalised field notation on a local: `h.foo` -> the one project `*.foo`
-                cands = self.by_last.get(parts[-1], [])
-                if len(cands) == 1 and not parts[-1].startswith("_"):
+            # the components after the head are field accesses (`p.foo.symm`, `origin.bad`,
+            # `h.1.myLemma`): each may be generalised field notation for the one project `*.foo`
+            found = False
+            for part in parts[max(matched, 1):]:
+                cands = self.by_last.get(part, [])
+                if len(cands) == 1 and not part.startswith("_") and not part.isdigit():
                     uses.add(cands[0])
                     res.approximate.append(f"{x} read as field notation for {self.decls[cands[0]].name}")
-                    continue
-            res.external += 1
+                    found = True
+            if not matched and not found:
+                res.external += 1
         res.uses = sorted(u for u in uses if self.decls[u] is not d)
         return res
