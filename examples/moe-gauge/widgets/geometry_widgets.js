@@ -126,8 +126,10 @@
   function outputList() {
     var list = el("dl", { class: "zs-outputs", "aria-live": "polite" });
     list.style.display = "grid";
-    list.style.gridTemplateColumns = "max-content auto";
+    // the label column may wrap: on a phone a long label must not push the values off the card
+    list.style.gridTemplateColumns = "minmax(0, max-content) minmax(6em, 1fr)";
     list.style.columnGap = "1em";
+    list.style.overflowWrap = "anywhere";
     return list;
   }
 
