@@ -158,3 +158,9 @@ def test_field_notation_after_the_head_and_in_chains() -> None:
            "theorem on_const : origin.bad = origin.bad := rfl\n")
     got = statuses({"A.lean": src})
     assert (got["chain"], got["on_const"]) == ("deferred", "deferred")
+
+
+def test_a_root_name_and_an_opened_one_are_both_candidates() -> None:
+    src = ("theorem helper : 1 = 1 := rfl\nnamespace O\ntheorem helper : 2 = 2 := sorry\nend O\n"
+           "open O\ntheorem main : 2 = 2 := helper\n")
+    assert statuses({"A.lean": src})["main"] == "deferred"

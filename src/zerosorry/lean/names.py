@@ -113,14 +113,17 @@ class NameIndex:
             x = x[len("_root_.") :]
             return [i for i in self.by_name.get(x, []) if self._visible(i, x, False, file)]
         by_name = self.by_name
+        found: list[int] = []
         for p in ns_prefixes(ns):
             cand = f"{p}.{x}" if p else x
             hits = by_name.get(cand)
             if hits:
                 vis = [i for i in hits if self._visible(i, x, bool(p), file)]
                 if vis:
-                    return vis
-        found: list[int] = []
+                    found.extend(vis)
+                    break
+        # names from opened namespaces are candidates too (Lean keeps every match and lets the
+        # elaborator pick by type): counting them all never hides a sorry
         for o in opens:
             hits = by_name.get(f"{o}.{x}")
             if hits:
