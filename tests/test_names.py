@@ -164,3 +164,13 @@ def test_a_root_name_and_an_opened_one_are_both_candidates() -> None:
     src = ("theorem helper : 1 = 1 := rfl\nnamespace O\ntheorem helper : 2 = 2 := sorry\nend O\n"
            "open O\ntheorem main : 2 = 2 := helper\n")
     assert statuses({"A.lean": src})["main"] == "deferred"
+
+
+def test_names_generated_by_ext_and_to_additive_are_found() -> None:
+    src = ("@[to_additive] theorem mul_foo : 1 = 1 := sorry\ntheorem m1 : 1 = 1 := add_foo\n"
+           "@[to_additive my_add] theorem mul_bar : 1 = 1 := sorry\ntheorem m2 : 1 = 1 := my_add\n"
+           "structure S where\n  x : Nat\n"
+           "@[ext] theorem S.ext (a b : S) (h : a.x = b.x) : a = b := sorry\n"
+           "theorem m3 (a b : S) : a = b ↔ a.x = b.x := S.ext_iff\n")
+    got = statuses({"A.lean": src})
+    assert (got["m1"], got["m2"], got["m3"]) == ("deferred", "deferred", "deferred")

@@ -15,6 +15,7 @@ tactics).  Everything else belongs to the command that is open.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -138,6 +139,21 @@ def _join(ns: str, name: str) -> str:
     if name.startswith("_root_."):
         return name[len("_root_.") :]
     return f"{ns}.{name}" if ns else name
+
+
+_ADDITIVE = [("multiplicative", "additive"), ("Multiplicative", "Additive"), ("mul", "add"), ("Mul", "Add"),
+             ("one", "zero"), ("One", "Zero"), ("inv", "neg"), ("Inv", "Neg"), ("div", "sub"), ("Div", "Sub"),
+             ("prod", "sum"), ("Prod", "Sum"), ("pow", "nsmul"), ("smul", "vadd"), ("SMul", "VAdd"),
+             ("monoid", "addMonoid"), ("Monoid", "AddMonoid"), ("group", "addGroup"), ("Group", "AddGroup")]
+
+
+def _additive(name: str) -> str:
+    """A rough `to_additive` translation of a name part (mul_one → add_zero): enough to find
+    the generated twin in the common cases; a miss only leaves it unresolved, as before."""
+    out = name
+    for a, b in _ADDITIVE:
+        out = re.sub(rf"(?<![A-Za-z]){a}(?![a-z])", b, out)
+    return out
 
 
 def _strip_guillemets(name: str) -> str:
@@ -609,12 +625,37 @@ class _FileParser:
         decl = self._make(kind, full, toks[k], toks[e - 1] if e > k else toks[k], sig_toks, type_toks,
                           body_toks, doc, attrs, mods, private, auto, name_tok)
         self.decls.append(decl)
+        self._generated_names(full, attrs)
         if kind in ("structure", "class"):
             self._structure_members(full, body_start, e, body_kind)
         elif is_inductive:
             self._inductive_members(full, body_start, e)
         for a, b in helpers:
             self._helper(full, a, b, mods)
+
+    def _generated_names(self, full: str, attrs: Sequence[str]) -> None:
+        """Declarations an attribute makes from this one: `@[ext]` (`S.ext`, `S.ext_iff`) and
+        `@[to_additive]` (the named or translated additive twin).  They are recorded as names
+        of this declaration, so a use of the generated one inherits its status."""
+        ns, _, last = full.rpartition(".")
+        for attr in attrs:
+            words = attr.split()
+            if not words:
+                continue
+            if words[0] == "ext":
+                if last == "ext":
+                    self.members[f"{full}_iff"] = full
+                else:
+                    self.members[f"{full}.ext"] = full
+                    self.members[f"{full}.ext_iff"] = full
+            elif words[0] in ("to_additive", "to_dual"):
+                named = next((w for w in words[1:] if w[:1].isalpha() or w.startswith("_root_.")), None)
+                if named is not None and not named.startswith(("(", '"')):
+                    target = _join(ns, _strip_guillemets(named))
+                else:
+                    target = _join(ns, _additive(last))
+                if target != full:
+                    self.members[target] = full
 
     def _make(self, kind: str, full: str, kw_tok: Token, last: Token, sig_toks: Sequence[Token],
               type_toks: Sequence[Token], body_toks: Sequence[Token], doc: str | None,
