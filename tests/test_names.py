@@ -174,3 +174,10 @@ def test_names_generated_by_ext_and_to_additive_are_found() -> None:
            "theorem m3 (a b : S) : a = b ↔ a.x = b.x := S.ext_iff\n")
     got = statuses({"A.lean": src})
     assert (got["m1"], got["m2"], got["m3"]) == ("deferred", "deferred", "deferred")
+
+
+def test_code_inside_interpolated_strings_counts() -> None:
+    src = ('def foo (n : Nat) : Nat := sorry\ndef msg : String := s!"value {foo 3}"\n'
+           'def msg2 : String := s!"v {(sorry : Nat)} \\\\{not code}"\ndef plain : String := "{foo 3}"\n')
+    got = statuses({"A.lean": src})
+    assert (got["msg"], got["msg2"], got["plain"]) == ("deferred", "deferred", "proven")

@@ -156,6 +156,35 @@ def _additive(name: str) -> str:
     return out
 
 
+def _expand_interpolations(toks: list[Token]) -> list[Token]:
+    """`s!"… {foo x} …"` (also `m!`, `f!`, …): the code between braces is Lean code, with names
+    and possibly a sorry; lex it and put its tokens where the string was (on the string's line)."""
+    out: list[Token] = []
+    for i, t in enumerate(toks):
+        if not (t.kind == STRING and i > 0 and toks[i - 1].kind == IDENT and toks[i - 1].text.endswith("!")
+                and "{" in t.text):
+            out.append(t)
+            continue
+        out.append(t)
+        body, depth, start, j = t.text, 0, -1, 0
+        while j < len(body):
+            c = body[j]
+            if c == "\\":
+                j += 2
+                continue
+            if c == "{":
+                if depth == 0:
+                    start = j + 1
+                depth += 1
+            elif c == "}" and depth > 0:
+                depth -= 1
+                if depth == 0 and start >= 0:
+                    for inner in lex(body[start:j]).tokens:
+                        out.append(Token(inner.kind, inner.text, t.start, t.end, t.line, t.col))
+            j += 1
+    return out
+
+
 def _strip_guillemets(name: str) -> str:
     """``«my name».x`` -> ``my name.x``: Lean's escaped name parts, as the name they denote."""
     return name.replace("«", "").replace("»", "") if "«" in name else name
@@ -661,7 +690,7 @@ class _FileParser:
               type_toks: Sequence[Token], body_toks: Sequence[Token], doc: str | None,
               attrs: list[str], mods: list[str], private: bool, auto: bool,
               name_tok: Token | None) -> Declaration:
-        all_toks = list(sig_toks) + list(body_toks)
+        all_toks = _expand_interpolations(list(sig_toks) + list(body_toks))
         sorry_lines: list[int] = []
         trusts: list[TrustUse] = [TrustUse(t, kw_tok.line) for t in self.current_trusts()]
         refs: list[str] = []
