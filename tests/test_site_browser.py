@@ -332,7 +332,7 @@ def test_hostile_text_stays_text(page: Any, xss_site: Path, how: str, screenshot
             if name == "index.html":
                 assert page.locator(".docstring", has_text="Fine: <b>not bold</b> & not markup.").count() == 1
                 assert page.locator("main script, main iframe, main img, main style").count() == 0
-                assert "Sneaky <script>alert(6)</script>" in page.locator("#entry-sneaky h3").inner_text()
+                assert "Sneaky <script>alert(6)</script>" in page.locator("#entry-sneaky h4").inner_text()
                 if how == "disk":
                     page.screenshot(path=str(screenshot_dir / "xss-inert.png"))
             watch.check()
