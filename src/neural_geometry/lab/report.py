@@ -153,7 +153,11 @@ def render(run: LabRun) -> str:
     css = ("body{font:15px/1.5 system-ui,sans-serif;max-width:62rem;margin:2rem auto;padding:0 1rem;color:#1d2125}"
            "table{border-collapse:collapse;margin:1rem 0;font-size:.9rem}th,td{border-bottom:1px solid #dde1e6;"
            "padding:.25rem .5rem;text-align:right}th{text-align:center}svg{max-width:100%;height:auto}"
-           "code{background:#f3f4f6;padding:0 .2rem}.muted{color:#5b6570}")
+           "code{background:#f3f4f6;padding:0 .2rem}.muted{color:#5b6570}"
+           "table{display:block;overflow-x:auto;max-width:100%}"
+           "@media (prefers-color-scheme: dark){body{background:#12151a;color:#e6e8eb}"
+           "th,td{border-color:#2e3640}code{background:#232a33}.muted{color:#9aa4af}"
+           "svg{background:#fff;border-radius:4px}}")
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">

@@ -166,6 +166,15 @@
       var pages = Math.max(1, Math.ceil(shown.length / state.size));
       state.page = Math.min(Math.max(1, page), pages);
       draw();
+      // the button pressed may now be disabled (first or last page): keep the keyboard in the
+      // pager, and bring the new page's first row into view
+      var active = document.activeElement;
+      if (active && active.disabled) {
+        var other = Array.prototype.find.call(document.querySelectorAll(".pager button"),
+                                              function (b) { return !b.disabled; });
+        if (other) other.focus();
+      }
+      table.scrollIntoView({ block: "start" });
     }
 
     function syncInputs() {
