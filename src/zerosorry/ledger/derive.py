@@ -162,17 +162,17 @@ def derive(
                 end_line=d.end_line,
                 signature=d.signature,
                 docstring=d.docstring,
-                uses=sorted({decls[j].name for j in edges[i]}),
-                sorry_lines=sorted(d.sorry_lines),  # one entry per sorry token (a line may repeat)
+                uses=sorted({decls[j].name for j in edges[i]}) if edges[i] else [],
+                sorry_lines=sorted(d.sorry_lines) if d.sorry_lines else [],  # one per sorry token
                 via=via,
-                axioms=sorted(axioms[i]),
-                trusts=sorted(trusts[i]),
+                axioms=sorted(axioms[i]) if axioms[i] else [],
+                trusts=sorted(trusts[i]) if trusts[i] else [],
                 modifiers=list(d.modifiers),
                 attributes=list(d.attributes),
                 external_refs=external[i] if external else 0,
                 approximate=notes,
                 reason=WANTED_REASON if d.kind in WANTED_KINDS else None,
-                trust_uses=sorted(t.name for t in d.trusts),
+                trust_uses=sorted(t.name for t in d.trusts) if d.trusts else [],
             )
         )
         if d.kind == "instance" and status is Status.DEFERRED:
