@@ -228,20 +228,30 @@ def test_database_belongs_to_one_project(tmp_path: Path, git: str, capsys: pytes
 
 
 # ------------------------------------------------------------------------------ migration
+
+V1_SCHEMA = """
+    CREATE TABLE commits (sha TEXT PRIMARY KEY, committed INTEGER NOT NULL, subject TEXT NOT NULL,
+        declarations INTEGER NOT NULL, sorries INTEGER NOT NULL, proven INTEGER NOT NULL,
+        deferred INTEGER NOT NULL, stub INTEGER NOT NULL, axiom INTEGER NOT NULL);
+    CREATE TABLE statuses (sha TEXT NOT NULL, name TEXT NOT NULL, status TEXT NOT NULL,
+        PRIMARY KEY (sha, name));
+    PRAGMA user_version = 1;
+"""
+
+
+def v1_database(path: Path) -> sqlite3.Connection:
+    """An empty history database of schema 1, as the first zerosorry wrote it."""
+    db = sqlite3.connect(path)
+    db.executescript(V1_SCHEMA)
+    return db
+
+
 def test_v1_database_is_migrated_and_resumed(chain: tuple[Path, list[str], list[dict[str, int]]], tmp_path: Path,
                                              capsys: pytest.CaptureFixture[str]) -> None:
     repo, shas, expected = chain
     revs = gitsource.first_parent_history(repo)
     db_path = tmp_path / "v1.sqlite3"
-    v1 = sqlite3.connect(db_path)
-    v1.executescript("""
-        CREATE TABLE commits (sha TEXT PRIMARY KEY, committed INTEGER NOT NULL, subject TEXT NOT NULL,
-            declarations INTEGER NOT NULL, sorries INTEGER NOT NULL, proven INTEGER NOT NULL,
-            deferred INTEGER NOT NULL, stub INTEGER NOT NULL, axiom INTEGER NOT NULL);
-        CREATE TABLE statuses (sha TEXT NOT NULL, name TEXT NOT NULL, status TEXT NOT NULL,
-            PRIMARY KEY (sha, name));
-        PRAGMA user_version = 1;
-    """)
+    v1 = v1_database(db_path)
     with gitsource.GitObjects(repo) as objects:
         for rev, exp in zip(revs[:3], expected[:3], strict=True):
             ledger = gitsource.scan_revision(objects, rev, "proj")
@@ -276,15 +286,7 @@ def test_migration_backfills_entry_counts_from_each_commit_s_manifest(tmp_path: 
     first = commit(repo, demo_files(), "with a manifest")
     second = commit(repo, {"proj/appendix.toml": None}, "manifest removed")
     db_path = tmp_path / "v1.sqlite3"
-    v1 = sqlite3.connect(db_path)
-    v1.executescript("""
-        CREATE TABLE commits (sha TEXT PRIMARY KEY, committed INTEGER NOT NULL, subject TEXT NOT NULL,
-            declarations INTEGER NOT NULL, sorries INTEGER NOT NULL, proven INTEGER NOT NULL,
-            deferred INTEGER NOT NULL, stub INTEGER NOT NULL, axiom INTEGER NOT NULL);
-        CREATE TABLE statuses (sha TEXT NOT NULL, name TEXT NOT NULL, status TEXT NOT NULL,
-            PRIMARY KEY (sha, name));
-        PRAGMA user_version = 1;
-    """)
+    v1 = v1_database(db_path)
     revs = gitsource.first_parent_history(repo)
     with gitsource.GitObjects(repo) as objects:
         for i, rev in enumerate(revs):

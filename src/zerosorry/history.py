@@ -128,22 +128,23 @@ def open_db(path: Path, *, project: str | None = None, repository: str | None = 
     except OSError as exc:
         raise InputError(f"{path}: cannot open the history database: {exc.strerror or exc}") from exc
     if project is not None:
-        row = db.execute("SELECT value FROM meta WHERE key = 'project'").fetchone()
-        if row is None:
-            db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('project', ?)", (project,))
-        elif row[0] != project:
-            db.close()
-            raise InputError(f"{path} records the project {row[0] or '.'!r}, not {project or '.'!r}; "
-                             "give another --db")
+        _claim(db, path, "project", project,
+               lambda had: f"records the project {had or '.'!r}, not {project or '.'!r}")
     if repository:
-        row = db.execute("SELECT value FROM meta WHERE key = 'repository'").fetchone()
-        if row is None:
-            db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('repository', ?)", (repository,))
-        elif row[0] != repository:
-            db.close()
-            raise InputError(f"{path} records the history of another repository (root commit "
-                             f"{row[0][:12]}, not {repository[:12]}); give another --db")
+        _claim(db, path, "repository", repository,
+               lambda had: f"records the history of another repository (root commit {had[:12]}, "
+                           f"not {repository[:12]})")
     return db
+
+
+def _claim(db: sqlite3.Connection, path: Path, key: str, value: str, mismatch: Callable[[str], str]) -> None:
+    """Record what the database is for (``key`` = ``value``) the first time; refuse another."""
+    row = db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+    if row is None:
+        db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, value))
+    elif row[0] != value:
+        db.close()
+        raise InputError(f"{path} {mismatch(row[0])}; give another --db")
 
 
 @dataclass(frozen=True)
