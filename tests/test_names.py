@@ -181,3 +181,36 @@ def test_code_inside_interpolated_strings_counts() -> None:
            'def msg2 : String := s!"v {(sorry : Nat)} \\\\{not code}"\ndef plain : String := "{foo 3}"\n')
     got = statuses({"A.lean": src})
     assert (got["msg"], got["msg2"], got["plain"]) == ("deferred", "deferred", "proven")
+
+
+def test_second_soundness_review_cases() -> None:
+    """Each of these used to show `u` proven although its derivation reaches a sorry."""
+    lake = 'name = "D"\n\n[[lean_lib]]\nname = "D"\n'
+    cases = {
+        "ascription": "def C : Nat := sorry\ntheorem u : (C : Int) = (C : Int) := rfl\n",
+        "set literal": "def pt : Nat := sorry\ntheorem u : {pt} = ({pt} : List Nat) := rfl\n",
+        "module name": ("class Foo (α : Type) where x : Nat\ninstance module : Foo Nat := ⟨sorry⟩\n"
+                        "theorem u : module.x = module.x := rfl\n"),
+        "let module": "def u : Nat :=\n  let module := 3\n  module + sorry\n",
+        "using": ("theorem bad (n : Nat) : n = n := sorry\ntheorem u (n : Nat) : n = n := by\n"
+                  "  filter_upwards [foo] with x hx using bad n\n"),
+        "dot intro": "theorem bad (n : Nat) : n = n := sorry\ntheorem u : True ∧ 0 = 0 := .intro trivial (bad 0)\n",
+        "pipe dot": ("structure Foo where\n  x : Nat\ntheorem Foo.bad_lemma (f : Foo) : f.x = f.x := sorry\n"
+                     "theorem u (f : Foo) : f.x = f.x := f |>.bad_lemma\n"),
+        "numeric projection": ("structure Foo where\n  x : Nat\ntheorem Foo.bad_lemma (f : Foo) : f.x = f.x := sorry\n"
+                               "theorem u (f : Foo × Foo) : f.1.x = f.1.x := f.1.bad_lemma\n"),
+        "card notation": "def badSet : List Nat := sorry\ntheorem u : #badSet = #badSet := rfl\n",
+        "reassoc": "@[reassoc]\ntheorem w (n : Nat) : n = n := sorry\ntheorem u : 0 = 0 := w_assoc 0\n",
+        "to_additive namespace": ("@[to_additive]\ntheorem Subgroup.mul_foo : 1 = 1 := sorry\n"
+                                  "theorem u : 0 = 0 := by\n  have := AddSubgroup.add_foo\n  rfl\n"),
+    }
+    for what, src in cases.items():
+        got = statuses({"lakefile.toml": lake, "D/A.lean": src})
+        assert got["u"] == "deferred", what
+    # export and open … renaming make usable aliases, even when the last name part is ambiguous
+    for a, b in (("namespace Foo\ntheorem bar : 1 = 1 := sorry\nend Foo\nnamespace Other\ntheorem bar : 1 = 1 := rfl\n"
+                  "end Other\nexport Foo (bar)\n", "import D.A\ntheorem u : 1 = 1 := bar\n"),
+                 ("namespace Foo\ntheorem bar : 1 = 1 := sorry\nend Foo\nnamespace Other\ntheorem bar : 1 = 1 := rfl\n"
+                  "end Other\n", "import D.A\nopen Foo renaming bar → baz\ntheorem u : 1 = 1 := baz\n")):
+        got = statuses({"lakefile.toml": lake, "D/A.lean": a, "D/B.lean": b})
+        assert got["u"] == "deferred", b

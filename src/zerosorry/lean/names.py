@@ -75,24 +75,32 @@ class NameIndex:
             if member not in by_name and owner in by_name:
                 by_name[member] = list(by_name[owner])
         idx.by_name = dict(by_name)
+        idx.suffixes = cls._suffixes(idx.by_name)  # _lookup needs them, aliases included below
         # aliases (export, open … renaming): resolve the target now, in the alias's own scope
+        added = False
         for alias_name, target, ns, opens in aliases:
             if alias_name in idx.by_name:
                 continue
             hits = idx._lookup(target, ns, opens, file=None)
             if hits:
                 idx.by_name[alias_name] = hits
+                added = True
         by_last: dict[str, list[int]] = defaultdict(list)
         for name, ids in idx.by_name.items():
             by_last[name.rpartition(".")[2]].extend(ids)
         idx.by_last = {k: sorted(set(v)) for k, v in by_last.items()}
+        if added:
+            idx.suffixes = cls._suffixes(idx.by_name)
+        return idx
+
+    @staticmethod
+    def _suffixes(names: Iterable[str]) -> frozenset[str]:
         sufs: set[str] = set()
-        for name in idx.by_name:
+        for name in names:
             parts = name.split(".")
             for i in range(len(parts)):
                 sufs.add(".".join(parts[i:]))
-        idx.suffixes = frozenset(sufs)
-        return idx
+        return frozenset(sufs)
 
     def _visible(self, i: int, written: str, via_prefix: bool, file: str | None) -> bool:
         d = self.decls[i]

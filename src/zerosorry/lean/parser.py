@@ -89,6 +89,8 @@ RESERVED = frozenset(
      "protected", "partial", "unsafe", "nonrec", "scoped", "local", "public", "meta", "mutual",
      "Type", "Sort", "Prop", "sorry", "admit", "forall", "exists", "nomatch", "nofun"]
 )  # fmt: skip
+#: words that end a run of bound names (`filter_upwards … with x hx using h`, `cases h with …`)
+_BINDING_STOPS = frozenset({"using", "at", "only", "generalizing", "in", "then", "else", "do"})
 _BINDING_WORDS = frozenset(
     {"fun", "λ", "∀", "∃", "∃!", "intro", "intros", "rintro", "obtain", "have", "let", "haveI",
      "letI", "with"}
@@ -141,18 +143,29 @@ def _join(ns: str, name: str) -> str:
     return f"{ns}.{name}" if ns else name
 
 
-_ADDITIVE = [("multiplicative", "additive"), ("Multiplicative", "Additive"), ("mul", "add"), ("Mul", "Add"),
-             ("one", "zero"), ("One", "Zero"), ("inv", "neg"), ("Inv", "Neg"), ("div", "sub"), ("Div", "Sub"),
-             ("prod", "sum"), ("Prod", "Sum"), ("pow", "nsmul"), ("smul", "vadd"), ("SMul", "VAdd"),
-             ("monoid", "addMonoid"), ("Monoid", "AddMonoid"), ("group", "addGroup"), ("Group", "AddGroup")]
+# to_additive's dictionary, roughly: lower-case words at a word start (after _ or the start),
+# capitalised ones anywhere in camelCase (isMulLeftInvariant → isAddLeftInvariant)
+_ADDITIVE_LOWER = [("multiplicative", "additive"), ("zpow", "zsmul"), ("npow", "nsmul"), ("finprod", "finsum"),
+                   ("mulIndicator", "indicator"), ("orderOf", "addOrderOf"), ("smul", "vadd"), ("mul", "add"),
+                   ("one", "zero"), ("inv", "neg"), ("div", "sub"), ("prod", "sum"), ("pow", "nsmul"),
+                   ("monoid", "addMonoid"), ("group", "addGroup"), ("submonoid", "addSubmonoid"),
+                   ("subgroup", "addSubgroup")]
+_ADDITIVE_UPPER = [("Multiplicative", "Additive"), ("SMul", "VAdd"), ("Mul", "Add"), ("One", "Zero"),
+                   ("Inv", "Neg"), ("Div", "Sub"), ("Prod", "Sum"), ("Monoid", "AddMonoid"),
+                   ("Group", "AddGroup"), ("Submonoid", "AddSubmonoid"), ("Subgroup", "AddSubgroup"),
+                   ("Pow", "SMul")]
 
 
 def _additive(name: str) -> str:
-    """A rough `to_additive` translation of a name part (mul_one → add_zero): enough to find
+    """A rough `to_additive` translation of one name part (mul_one → add_zero): enough to find
     the generated twin in the common cases; a miss only leaves it unresolved, as before."""
     out = name
-    for a, b in _ADDITIVE:
+    for a, b in _ADDITIVE_LOWER:
         out = re.sub(rf"(?<![A-Za-z]){a}(?![a-z])", b, out)
+    for a, b in _ADDITIVE_UPPER:
+        if f"Add{a}" in out or (a == "Group" and "AddGroup" in out):
+            continue
+        out = re.sub(rf"(?<!Add){a}(?![a-z])", b, out)
     return out
 
 
@@ -311,6 +324,8 @@ class _FileParser:
             # first on a line, or after a command combinator (`open Foo in`, `#guard_msgs in`);
             # anywhere else an identifier that happens to share the keyword's name
             return dedented or (i > 0 and toks[i - 1].kind == IDENT and toks[i - 1].text == "in")
+        if w in ("module", "prelude"):
+            return i == 0  # only the file's first command; elsewhere an ordinary name
         if w == "deriving":
             return dedented and k + 1 < len(toks) and toks[k + 1].text == "instance"
         if k > 0 and ((w == "instance" and toks[k - 1].text == "deriving")
@@ -677,14 +692,18 @@ class _FileParser:
                 else:
                     self.members[f"{full}.ext"] = full
                     self.members[f"{full}.ext_iff"] = full
+            elif words[0] == "reassoc":
+                self.members[f"{full}_assoc"] = full
+            elif words[0] == "elementwise":
+                self.members[f"{full}_apply"] = full
             elif words[0] in ("to_additive", "to_dual"):
                 named = next((w for w in words[1:] if w[:1].isalpha() or w.startswith("_root_.")), None)
-                if named is not None and not named.startswith(("(", '"')):
-                    target = _join(ns, _strip_guillemets(named))
-                else:
-                    target = _join(ns, _additive(last))
-                if target != full:
-                    self.members[target] = full
+                targets = {_join(ns, _strip_guillemets(named))} if named is not None else set()
+                # the translation applies to every component (Subgroup.mul_foo → AddSubgroup.add_foo);
+                # the namespace may also stay as written: both are candidates
+                targets |= {".".join(_additive(part) for part in full.split(".")), _join(ns, _additive(last))}
+                for target in targets - {full}:
+                    self.members.setdefault(target, full)
 
     def _make(self, kind: str, full: str, kw_tok: Token, last: Token, sig_toks: Sequence[Token],
               type_toks: Sequence[Token], body_toks: Sequence[Token], doc: str | None,
@@ -718,12 +737,22 @@ class _FileParser:
                     w = _strip_guillemets(w)  # `«my def»` refers to the constant named `my def`
                 if w not in RESERVED and w not in binders and w not in SORRY_WORDS:
                     # a dot-prefixed name `.foo` (no gap after the dot, a gap or bracket before it)
-                    if (prev is not None and prev.kind == SYMBOL and prev.text == "." and prev.end == t.start
-                            and (idx < 2 or all_toks[idx - 2].end < prev.start or all_toks[idx - 2].kind == SYMBOL)):
-                        w = "." + w
+                    if (prev is not None and prev.kind == SYMBOL and prev.end == t.start and (
+                            prev.text == "|>." or (prev.text == "." and (
+                                idx < 2 or all_toks[idx - 2].end < prev.start
+                                or all_toks[idx - 2].kind in (SYMBOL, NUMBER))))):
+                        w = "." + w  # `.foo`, `x |>.foo`, `p.1.foo`: field notation, resolved by its name
                     if w not in seen:
                         seen.add(w)
                         refs.append(w)
+            elif (t.kind == SYMBOL and len(t.text) > 1 and t.text[0] == "#" and t.text[1].isalpha()
+                  and prev is not None and prev.line == t.line):
+                # `#s` mid-line is notation (Mathlib's cardinality) applied to the name `s`,
+                # not a `#command`: the lexer kept them together
+                w = t.text[1:]
+                if w not in seen and w not in binders:
+                    seen.add(w)
+                    refs.append(w)
             prev = t
         # `open Foo in` inside a proof or term: Foo is open for that part, counted for all of it
         local_opens: list[str] = []
@@ -784,6 +813,8 @@ class _FileParser:
         group: list[str] = []
         collecting = False
         for t in sig_toks:
+            if not stack and t.kind == SYMBOL and t.text == ":":
+                break  # the statement starts: `(C : Int)` there is a type ascription, not a binder
             if t.kind == SYMBOL and t.text in ("(", "{", "[", "⦃", "⟨"):
                 stack.append(t.text)
                 if len(stack) == 1:
@@ -806,13 +837,18 @@ class _FileParser:
                     collecting = False
         binding = False
         line = 0
+        prev: Token | None = None
         for t in (*sig_toks, *body_toks):
-            if t.kind == IDENT and t.text in _BINDING_WORDS:
+            after_dot = prev is not None and prev.kind == SYMBOL and prev.text in (".", "|>.") and prev.end == t.start
+            prev = t
+            if t.kind == IDENT and t.text in _BINDING_WORDS and not after_dot:  # `.intro a b` is a term
                 binding, line = True, t.line
                 continue
             if binding:
                 if t.line != line:  # `intro n` ends with its line: the next tactic is not a name
                     binding = False
+                elif t.kind == IDENT and t.text in _BINDING_STOPS:
+                    binding = False  # `with x hx using lemma`: what follows `using` is a term
                 elif t.kind == IDENT:
                     names.add(t.text)
                 elif not (t.kind == SYMBOL and t.text in ("(", "⟨", ",", "_", "|", "@", "{")):
