@@ -124,7 +124,9 @@
   }
 
   function outputList() {
-    var list = el("dl", { class: "zs-outputs", "aria-live": "polite" });
+    // not a live region: six values re-read on every slider step or keystroke drown the
+    // reader; the slider announces its own value, errors are alerts, the list is read on demand
+    var list = el("dl", { class: "zs-outputs" });
     list.style.display = "grid";
     // the label column may wrap: on a phone a long label must not push the values off the card
     list.style.gridTemplateColumns = "minmax(0, max-content) minmax(6em, 1fr)";
