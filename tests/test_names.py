@@ -214,3 +214,23 @@ def test_second_soundness_review_cases() -> None:
                   "end Other\n", "import D.A\nopen Foo renaming bar → baz\ntheorem u : 1 = 1 := baz\n")):
         got = statuses({"lakefile.toml": lake, "D/A.lean": a, "D/B.lean": b})
         assert got["u"] == "deferred", b
+
+
+def test_third_soundness_review_cases() -> None:
+    lake = 'name = "D"\n\n[[lean_lib]]\nname = "D"\n'
+    cases = {
+        "simps": ("structure E where\n  f : Nat → Nat\n  h : True\n@[simps]\ndef badE : E where\n  f := id\n  h := sorry\n"
+                  "theorem u : True := by\n  have := @badE_apply\n  trivial\n"),
+        "mk_iff": ("def bad : Nat := sorry\n@[mk_iff]\ninductive P : Prop where\n  | a : bad = bad → P\n"
+                   "theorem u : True := by\n  have := @P_iff\n  exact trivial\n"),
+        "card at line start": "def badSet : List Nat := sorry\ntheorem u : 3 ≤\n    #badSet + 3 := Nat.le_add_left _ _\n",
+        "card with subscript": "def s : List Nat := []\ndef s₁ : List Nat := sorry\ntheorem u : 3 ≤ #s₁ + 3 := Nat.le_add_left _ _\n",
+        "indented open": ("namespace D\ntheorem bad : 1 = 2 := sorry\nend D\nnamespace X\ntheorem a : 1 = 1 := rfl\n"
+                          "  open D\ntheorem u : 1 = 2 := bad\nend X\n"),
+        "string receiver": ("namespace String\ntheorem bad (x : String) : x.length = 7 := sorry\nend String\n"
+                            'theorem u : "abc".length = 7 := "abc".bad\n'),
+    }
+    for what, src in cases.items():
+        got = statuses({"lakefile.toml": lake, "D/A.lean": src})
+        key = "X.u" if "X.u" in got else "u"
+        assert got[key] == "deferred", what

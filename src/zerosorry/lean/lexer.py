@@ -85,7 +85,8 @@ _MASTER = re.compile(
             r"(?P<num>0[xX][0-9a-fA-F_]+|0[bB][01_]+|0[oO][0-7_]+"
             r"|[0-9][0-9_]*(?:\.[0-9][0-9_]*)?(?:[eE][+-]?[0-9]+)?)",
             f"(?P<ident>{_PART}(?:\\.{_PART})*)",
-            r"(?P<hash>#[A-Za-z_][A-Za-z0-9_]*)",
+            # `#check` …, and `#s₁` (notation before a name): the whole Lean identifier
+            f"(?P<hash>#[{ID_FIRST}][{ID_REST}]*)",
             "(?P<sym>" + "|".join(re.escape(s) for s in _SYMBOLS) + ")",
         ]
     )

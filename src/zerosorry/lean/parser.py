@@ -89,6 +89,11 @@ RESERVED = frozenset(
      "protected", "partial", "unsafe", "nonrec", "scoped", "local", "public", "meta", "mutual",
      "Type", "Sort", "Prop", "sorry", "admit", "forall", "exists", "nomatch", "nofun"]
 )  # fmt: skip
+#: `#` commands that can stand inside a declaration's text (after `in`, in a docstring example):
+#: never a reference; any other `#name` there is notation (`#s`, Mathlib's cardinality)
+_HASH_COMMANDS = frozenset({"#check", "#eval", "#print", "#reduce", "#guard_msgs", "#guard", "#synth",
+                            "#exit", "#help", "#lint", "#align", "#find", "#where", "#time",
+                            "#simp", "#norm_num", "#conv", "#whnf", "#kernel", "#find_home"})
 #: words that end a run of bound names (`filter_upwards … with x hx using h`, `cases h with …`)
 _BINDING_STOPS = frozenset({"using", "at", "only", "generalizing", "in", "then", "else", "do"})
 _BINDING_WORDS = frozenset(
@@ -319,7 +324,18 @@ class _FileParser:
             # otherwise a tactic or term (`open … in`, `set_option … in`); but after a command
             # that is not a declaration (`namespace A` then an indented `  open Foo`) nothing
             # else could hold it
-            return dedented or (self._is_line_start(i) and self._after_scope_command)
+            if not self._is_line_start(i):
+                return False
+            if dedented or self._after_scope_command:
+                return True
+            # indented under a declaration: a tactic (`open Foo in`, `set_option … in`) carries
+            # `in`; without it on the line, the declaration's term ended and this is the command
+            j = k + 1
+            while j < len(toks) and toks[j].line == toks[i].line:
+                if toks[j].kind == IDENT and toks[j].text == "in":
+                    return False
+                j += 1
+            return w == "open"
         if w in self.line_decl_keywords:
             # first on a line, or after a command combinator (`open Foo in`, `#guard_msgs in`);
             # anywhere else an identifier that happens to share the keyword's name
@@ -694,6 +710,16 @@ class _FileParser:
                     self.members[f"{full}.ext_iff"] = full
             elif words[0] == "reassoc":
                 self.members[f"{full}_assoc"] = full
+            elif words[0] in ("simps", "simps!"):
+                # `@[simps]` lemmas are named after the projections: the listed ones, else the
+                # usual ones (a name that is never used costs nothing)
+                listed = [w for w in words[1:] if w[:1].isalpha()]
+                for proj in listed or ["apply", "symm_apply", "coe", "toFun", "invFun", "fst", "snd",
+                                       "val", "hom", "inv", "hom_app", "inv_app", "obj", "map"]:
+                    self.members.setdefault(f"{full}_{proj}", full)
+            elif words[0] == "mk_iff":
+                named = next((w for w in words[1:] if w[:1].isalpha()), None)
+                self.members.setdefault(_join(ns, named) if named else f"{full}_iff", full)
             elif words[0] == "elementwise":
                 self.members[f"{full}_apply"] = full
             elif words[0] in ("to_additive", "to_dual"):
@@ -740,13 +766,13 @@ class _FileParser:
                     if (prev is not None and prev.kind == SYMBOL and prev.end == t.start and (
                             prev.text == "|>." or (prev.text == "." and (
                                 idx < 2 or all_toks[idx - 2].end < prev.start
-                                or all_toks[idx - 2].kind in (SYMBOL, NUMBER))))):
+                                or all_toks[idx - 2].kind in (SYMBOL, NUMBER, STRING))))):
                         w = "." + w  # `.foo`, `x |>.foo`, `p.1.foo`: field notation, resolved by its name
                     if w not in seen:
                         seen.add(w)
                         refs.append(w)
-            elif (t.kind == SYMBOL and len(t.text) > 1 and t.text[0] == "#" and t.text[1].isalpha()
-                  and prev is not None and prev.line == t.line):
+            elif (t.kind == SYMBOL and len(t.text) > 1 and t.text[0] == "#" and t.text[1:2].isalpha()
+                  and t.text not in _HASH_COMMANDS):
                 # `#s` mid-line is notation (Mathlib's cardinality) applied to the name `s`,
                 # not a `#command`: the lexer kept them together
                 w = t.text[1:]
