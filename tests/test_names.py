@@ -234,3 +234,10 @@ def test_third_soundness_review_cases() -> None:
         got = statuses({"lakefile.toml": lake, "D/A.lean": src})
         key = "X.u" if "X.u" in got else "u"
         assert got[key] == "deferred", what
+
+
+def test_a_have_that_reuses_a_project_name_still_uses_it_on_its_right() -> None:
+    src = ("theorem bad (n : Nat) : n = n := sorry\ntheorem u : 0 = 0 := by\n  have bad := bad 0\n  exact bad\n"
+           "theorem v (h : 0 = 0) : 0 = 0 := by\n  have h := h\n  exact h\n")
+    got = statuses({"A.lean": src})
+    assert (got["u"], got["v"]) == ("deferred", "proven")

@@ -743,7 +743,19 @@ class _FileParser:
         binders = self._binder_names(sig_toks, body_toks)
         prev: Token | None = None
         has_by = False
+        # `have bad := bad 0`: on the right of its own `:=` a name bound by have/let is still
+        # the outer one (the project's `bad`), so it counts there as a reference
+        bound_here: set[str] = set()
+        rhs = False
+        line_now = -1
         for idx, t in enumerate(all_toks):
+            if t.line != line_now:
+                line_now, bound_here, rhs = t.line, set(), False
+            if t.kind == IDENT and t.text in ("have", "let") and idx + 1 < len(all_toks) \
+                    and all_toks[idx + 1].kind == IDENT and all_toks[idx + 1].line == t.line:
+                bound_here.add(all_toks[idx + 1].text)
+            elif t.kind == SYMBOL and t.text == ":=" and bound_here:
+                rhs = True
             if t.kind == IDENT:
                 w = t.text
                 if w in SORRY_WORDS or (
@@ -761,7 +773,8 @@ class _FileParser:
                     trusts.append(TrustUse("debug.skipKernelTC", t.line))
                 if "«" in w:
                     w = _strip_guillemets(w)  # `«my def»` refers to the constant named `my def`
-                if w not in RESERVED and w not in binders and w not in SORRY_WORDS:
+                shadowed = w in binders and not (rhs and w in bound_here)
+                if w not in RESERVED and not shadowed and w not in SORRY_WORDS:
                     # a dot-prefixed name `.foo` (no gap after the dot, a gap or bracket before it)
                     if (prev is not None and prev.kind == SYMBOL and prev.end == t.start and (
                             prev.text == "|>." or (prev.text == "." and (
