@@ -241,3 +241,10 @@ def test_a_have_that_reuses_a_project_name_still_uses_it_on_its_right() -> None:
            "theorem v (h : 0 = 0) : 0 = 0 := by\n  have h := h\n  exact h\n")
     got = statuses({"A.lean": src})
     assert (got["u"], got["v"]) == ("deferred", "proven")
+
+
+def test_a_where_helper_body_at_the_helper_s_column_stays_in_the_helper() -> None:
+    src = ("def badf (n : Nat) : Nat := sorry\ndef t : Nat := go 0\nwhere\n  go (n : Nat) : Nat :=\n  badf n\n"
+           "  other : Nat := 1\n")
+    got = statuses({"A.lean": src})
+    assert got["t.go"] == "deferred" and got["t"] == "deferred" and "t.badf" not in got and "t.other" in got

@@ -915,7 +915,7 @@ class _FileParser:
             elif t.kind == IDENT and t.text == "where" and depth == 0:
                 # each helper starts at a line-start identifier after `where`
                 out: list[tuple[int, int]] = []
-                starts = []
+                starts: list[int] = []
                 j = i + 1
                 col = None
                 while j < e:
@@ -923,7 +923,10 @@ class _FileParser:
                     if (tj.kind in (IDENT, DOC) or tj.text == "@[") and (j == i + 1 or self._is_line_start(j)):
                         if col is None:
                             col = tj.col
-                        if tj.col == col:
+                        # a helper's header holds `:` or `:=` on its line (`go (n : Nat) : Nat :=`,
+                        # `go : Nat → Nat`); a line at that column without one continues a body
+                        if tj.col == col and (not starts or tj.kind == DOC or tj.text == "@["
+                                              or self._line_has(j, (":", ":="))):
                             starts.append(j)
                     j += 1
                 for n_, a in enumerate(starts):
@@ -931,6 +934,15 @@ class _FileParser:
                     out.append((a, b))
                 return out
         return []
+
+    def _line_has(self, i: int, texts: tuple[str, ...]) -> bool:
+        toks = self.toks
+        j = i
+        while j < len(toks) and toks[j].line == toks[i].line:
+            if toks[j].kind == SYMBOL and toks[j].text in texts:
+                return True
+            j += 1
+        return False
 
     def _helper(self, parent: str, a: int, b: int, parent_mods: list[str]) -> None:
         toks = self.toks
