@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import inspect
-import os
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -20,6 +19,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from .files import atomic_write
 from .models import LabError
 
 KEY_MODULE = re.compile(r"(?:^|\.)(?:layer|layers|h|blocks)\.(\d+)\.(?:attention\.self\.key|self_attn\.k_proj|attn\.k_proj)$")
@@ -192,20 +192,12 @@ def save(cap: Capture, path: Path) -> None:
     """Write the keys to ``.safetensors`` (atomically) with model, text hash and token count."""
     from safetensors.numpy import save_file
 
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = str(path.parent / f".{path.name}.tmp-{os.getpid()}")  # umask's mode, not mkstemp's 0600
     tensors = {"keys": cap.keys}
     if cap.queries is not None:
         tensors["queries"] = cap.queries
-    try:
-        save_file(tensors, tmp, metadata={
-            "model": cap.model, "text_sha256": cap.text_sha256, "tokens": str(cap.tokens),
-            "layout": "layers,heads,tokens,d"})
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    atomic_write(path, lambda tmp: save_file(tensors, tmp, metadata={
+        "model": cap.model, "text_sha256": cap.text_sha256, "tokens": str(cap.tokens),
+        "layout": "layers,heads,tokens,d"}))
 
 
 def load(path: Path) -> Capture:

@@ -7,11 +7,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from pathlib import Path
 from typing import Any
 
+from .files import atomic_write
 from .models import DEFAULT_MODEL, LabError
 
 
@@ -79,26 +79,13 @@ def _cmd_lift(args: argparse.Namespace) -> int:
     cap = capture.load(args.keys)
     res = rotations.lift(cap.keys, train_frac=args.train_frac, seed=args.seed, per=args.per, iters=args.iters)
     if args.out:
-        _atomic(args.out, lambda tmp: rotations.save_rotations(res, tmp))
+        rotations.save_rotations(res, str(args.out))  # atomic itself
     if not args.quiet:
         print(f"held-out β ({len(res.test_index)} tokens; rotations learned on {len(res.train_index)}, one per {args.per}):")
         _print_table(res.layer_table())
         if args.out:
             print(f"wrote {args.out}")
     return 0
-
-
-def _atomic(path: Path, write: Any) -> None:
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    # a plain new file (not mkstemp's 0600): the output is as readable as any file the user writes
-    tmp = str(path.parent / f".{path.name}.tmp-{os.getpid()}")
-    try:
-        write(tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def _cmd_gauge(args: argparse.Namespace) -> int:
@@ -127,12 +114,12 @@ def _cmd_report(args: argparse.Namespace) -> int:
     run = experiment.run(loaded, _texts(args), tokens=args.tokens, seed=args.seed,
                          train_frac=args.train_frac, per=args.per, progress=say)
     html = report.render(run)
-    _atomic(args.out, lambda tmp: Path(tmp).write_text(html, encoding="utf-8"))
+    atomic_write(args.out, lambda tmp: Path(tmp).write_text(html, encoding="utf-8"))
     if args.json:
         data = {"model": run.model, "tokens": run.tokens, "shape": run.shape, "per": run.lift.per,
                 "seed": run.seed, "layers": experiment.table_rows(run), "one_bit": run.one_bit,
                 "gauge": None if run.gauge is None else vars(run.gauge), "seconds": run.seconds}
-        _atomic(args.json, lambda tmp: Path(tmp).write_text(json.dumps(data, indent=2), encoding="utf-8"))
+        atomic_write(args.json, lambda tmp: Path(tmp).write_text(json.dumps(data, indent=2), encoding="utf-8"))
     if not args.quiet:
         _print_table(run.lift.layer_table())
         for n, e in run.one_bit.items():

@@ -9,7 +9,6 @@ from the identity the result is never worse than no rotation on the training key
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,6 +16,7 @@ import numpy as np
 import numpy.typing as npt
 
 from .. import formulas as F
+from .files import atomic_write
 from .models import LabError
 
 Array = npt.NDArray[np.float64]
@@ -183,13 +183,7 @@ def save_rotations(result: LiftResult, path: str) -> None:
     tensors = {"learned": result.rotations["learned"].astype(np.float64),
                "learned_centered": result.rotations["learned+c"].astype(np.float64),
                "srht": result.srht, "means": result.means}
-    tmp = f"{path}.tmp-{os.getpid()}"
-    try:
-        save_file(tensors, tmp, metadata={"per": result.per, "layout": "layers,heads,d,d"})
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    atomic_write(path, lambda tmp: save_file(tensors, tmp, metadata={"per": result.per, "layout": "layers,heads,d,d"}))
 
 
 def load_rotations(path: str) -> dict[str, Array]:
