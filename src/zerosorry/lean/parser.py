@@ -168,7 +168,7 @@ def _additive(name: str) -> str:
     for a, b in _ADDITIVE_LOWER:
         out = re.sub(rf"(?<![A-Za-z]){a}(?![a-z])", b, out)
     for a, b in _ADDITIVE_UPPER:
-        if f"Add{a}" in out or (a == "Group" and "AddGroup" in out):
+        if f"Add{a}" in out:
             continue
         out = re.sub(rf"(?<!Add){a}(?![a-z])", b, out)
     return out
@@ -740,6 +740,12 @@ class _FileParser:
         trusts: list[TrustUse] = [TrustUse(t, kw_tok.line) for t in self.current_trusts()]
         refs: list[str] = []
         seen: set[str] = set()
+
+        def add_ref(name: str) -> None:
+            if name not in seen:
+                seen.add(name)
+                refs.append(name)
+
         binders = self._binder_names(sig_toks, body_toks)
         prev: Token | None = None
         has_by = False
@@ -781,17 +787,12 @@ class _FileParser:
                                 idx < 2 or all_toks[idx - 2].end < prev.start
                                 or all_toks[idx - 2].kind in (SYMBOL, NUMBER, STRING))))):
                         w = "." + w  # `.foo`, `x |>.foo`, `p.1.foo`: field notation, resolved by its name
-                    if w not in seen:
-                        seen.add(w)
-                        refs.append(w)
+                    add_ref(w)
             elif (t.kind == SYMBOL and len(t.text) > 1 and t.text[0] == "#" and t.text[1:2].isalpha()
-                  and t.text not in _HASH_COMMANDS):
-                # `#s` mid-line is notation (Mathlib's cardinality) applied to the name `s`,
-                # not a `#command`: the lexer kept them together
-                w = t.text[1:]
-                if w not in seen and w not in binders:
-                    seen.add(w)
-                    refs.append(w)
+                  and t.text not in _HASH_COMMANDS and t.text[1:] not in binders):
+                # `#s` inside a declaration is notation (Mathlib's cardinality) applied to the
+                # name `s`, not a `#command`: the lexer kept them together
+                add_ref(t.text[1:])
             prev = t
         # `open Foo in` inside a proof or term: Foo is open for that part, counted for all of it
         local_opens: list[str] = []
@@ -804,9 +805,8 @@ class _FileParser:
                     local_opens.extend(self._parse_open(list(all_toks[idx + 1 : j]))[0])
         # the section's `variable`s: over-approximated as used by every declaration in scope
         for w in self.current_var_refs():
-            if w not in seen and w not in binders:
-                seen.add(w)
-                refs.append(w)
+            if w not in binders:
+                add_ref(w)
         type_text = _render(type_toks)
         sig_text = _render(sig_toks)
         body_core = [t.text for t in body_toks if t.text not in (":=",)]
