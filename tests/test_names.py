@@ -13,9 +13,10 @@ def scan(files: dict[str, str]) -> dict[str, object]:
 
 
 def statuses(files: dict[str, str]) -> dict[str, str]:
-    ledger = scan_files({k: v.encode() for k, v in files.items()}, source=SourceInfo("t"),
-                        generated="2026-01-01T00:00:00Z", jobs=1)
-    return {r.name: r.status.value for r in ledger.records}
+    return {name: r.status.value for name, r in scan(files).items()}  # type: ignore[attr-defined]
+
+
+LAKE = 'name = "D"\n\n[[lean_lib]]\nname = "D"\n'
 
 
 def test_export_makes_an_alias() -> None:
@@ -108,12 +109,11 @@ def test_names_after_intro_on_the_next_line_are_references() -> None:
 def test_a_renamed_duplicate_is_still_found_by_its_declared_name() -> None:
     """Each file's private `aux`, and a public name reused by modules that never meet: code
     refers to them as declared, and only the one it can see counts."""
-    lake = 'name = "D"\n\n[[lean_lib]]\nname = "D"\n'
-    got = statuses({"lakefile.toml": lake,
+    got = statuses({"lakefile.toml": LAKE,
                     "D/A.lean": "private theorem aux : 1 = 1 := rfl\ntheorem a_ok : 1 = 1 := aux\n",
                     "D/B.lean": "private theorem aux : 1 = 1 := sorry\ntheorem main : 1 = 1 := aux\n"})
     assert (got["a_ok"], got["main"]) == ("proven", "deferred")
-    got = statuses({"lakefile.toml": lake,
+    got = statuses({"lakefile.toml": LAKE,
                     "D/A.lean": "theorem aux : 1 = 1 := rfl\n",
                     "D/B.lean": "theorem aux : 1 = 1 := sorry\n",
                     "D/C.lean": "import D.B\ntheorem main : 1 = 1 := aux\n"})
@@ -185,7 +185,6 @@ def test_code_inside_interpolated_strings_counts() -> None:
 
 def test_second_soundness_review_cases() -> None:
     """Each of these used to show `u` proven although its derivation reaches a sorry."""
-    lake = 'name = "D"\n\n[[lean_lib]]\nname = "D"\n'
     cases = {
         "ascription": "def C : Nat := sorry\ntheorem u : (C : Int) = (C : Int) := rfl\n",
         "set literal": "def pt : Nat := sorry\ntheorem u : {pt} = ({pt} : List Nat) := rfl\n",
@@ -205,19 +204,18 @@ def test_second_soundness_review_cases() -> None:
                                   "theorem u : 0 = 0 := by\n  have := AddSubgroup.add_foo\n  rfl\n"),
     }
     for what, src in cases.items():
-        got = statuses({"lakefile.toml": lake, "D/A.lean": src})
+        got = statuses({"lakefile.toml": LAKE, "D/A.lean": src})
         assert got["u"] == "deferred", what
     # export and open … renaming make usable aliases, even when the last name part is ambiguous
     for a, b in (("namespace Foo\ntheorem bar : 1 = 1 := sorry\nend Foo\nnamespace Other\ntheorem bar : 1 = 1 := rfl\n"
                   "end Other\nexport Foo (bar)\n", "import D.A\ntheorem u : 1 = 1 := bar\n"),
                  ("namespace Foo\ntheorem bar : 1 = 1 := sorry\nend Foo\nnamespace Other\ntheorem bar : 1 = 1 := rfl\n"
                   "end Other\n", "import D.A\nopen Foo renaming bar → baz\ntheorem u : 1 = 1 := baz\n")):
-        got = statuses({"lakefile.toml": lake, "D/A.lean": a, "D/B.lean": b})
+        got = statuses({"lakefile.toml": LAKE, "D/A.lean": a, "D/B.lean": b})
         assert got["u"] == "deferred", b
 
 
 def test_third_soundness_review_cases() -> None:
-    lake = 'name = "D"\n\n[[lean_lib]]\nname = "D"\n'
     cases = {
         "simps": ("structure E where\n  f : Nat → Nat\n  h : True\n@[simps]\ndef badE : E where\n  f := id\n  h := sorry\n"
                   "theorem u : True := by\n  have := @badE_apply\n  trivial\n"),
@@ -231,7 +229,7 @@ def test_third_soundness_review_cases() -> None:
                             'theorem u : "abc".length = 7 := "abc".bad\n'),
     }
     for what, src in cases.items():
-        got = statuses({"lakefile.toml": lake, "D/A.lean": src})
+        got = statuses({"lakefile.toml": LAKE, "D/A.lean": src})
         key = "X.u" if "X.u" in got else "u"
         assert got[key] == "deferred", what
 
