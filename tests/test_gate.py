@@ -261,6 +261,8 @@ def test_baseline_may_be_a_git_revision(repo: Path, capsys: pytest.CaptureFixtur
         ("baseline", "sorries-grew", None),
     ]
     assert data["findings"][1]["file"] == BASE and data["holds"] is False
+    grew = data["findings"][4]  # points at the new sorry, so its annotation has a place
+    assert (grew["file"], grew["line"]) == (BASE, line_of(BROKEN_BASE, "sorry"))
     code, _, err = check(capsys, "--baseline", "no-such-rev")
     assert code == 2
     assert "--baseline no-such-rev: neither a ledger file nor a revision of" in err

@@ -224,10 +224,17 @@ class SorriesGrew(Finding):
     POLICY: ClassVar[str] = "baseline"
     before: int
     after: int
-    #: where sorries were added: (declaration, file, line of its first sorry), a few at most
+    #: where sorries were added: (declaration, file, line of its first sorry); the first is
+    #: where the finding points
     where: tuple[tuple[str, str, int], ...] = ()
-    at_file: str | None = None
-    at_line: int | None = None
+
+    @property
+    def file(self) -> str | None:
+        return self.where[0][1] if self.where else None
+
+    @property
+    def line(self) -> int | None:
+        return self.where[0][2] if self.where else None
 
     def message(self) -> str:
         head = f"sorries grew from {self.before} to {self.after} (+{self.after - self.before})"
@@ -493,9 +500,7 @@ def check_baseline(ledger: Ledger, baseline: Ledger, manifest: GateManifest | No
     if ledger.sorry_count() > baseline.sorry_count():
         grew = tuple((name, r.file, r.sorry_lines[0]) for name, r in sorted(now.items(), key=lambda kv: (kv[1].file, kv[1].line))
                      if len(r.sorry_lines) > len(before[name].sorry_lines if name in before else ()))
-        first = grew[0] if grew else None
-        out.append(SorriesGrew(baseline.sorry_count(), ledger.sorry_count(), grew,
-                               first[1] if first else None, first[2] if first else None))
+        out.append(SorriesGrew(baseline.sorry_count(), ledger.sorry_count(), grew))
     for name in sorted(now):
         r = now[name]
         if r.kind == "axiom" and (name not in before or before[name].kind != "axiom"):
