@@ -134,6 +134,16 @@ def run_streaming(cmd: Sequence[str], cwd: Path, timeout: float | None,
 
     reader = threading.Thread(target=pump, name="zerosorry-lake-output", daemon=True)
     reader.start()
+
+    def finish(*, kill: bool) -> None:
+        """Stop the process group (when asked), then let the reader drain and close the pipe."""
+        if kill:
+            _kill_group(proc)
+        reader.join(timeout=2.0)
+        if proc.stdout is not None:
+            with contextlib.suppress(OSError):
+                proc.stdout.close()
+
     out: list[str] = []
     deadline = None if timeout is None else start + max(timeout, 0.0)
     timed_out = False
@@ -157,18 +167,10 @@ def run_streaming(cmd: Sequence[str], cwd: Path, timeout: float | None,
                     on_line(text)
     except BaseException:
         # Ctrl-C reaches only the terminal's process group, not the session lake runs in
-        _kill_group(proc)
-        reader.join(timeout=2.0)
-        if proc.stdout is not None:
-            with contextlib.suppress(OSError):
-                proc.stdout.close()
+        finish(kill=True)
         raise
     if timed_out:
-        _kill_group(proc)
-        reader.join(timeout=2.0)
-        if proc.stdout is not None:
-            with contextlib.suppress(OSError):
-                proc.stdout.close()
+        finish(kill=True)
         while True:  # keep what arrived before the kill
             try:
                 item = lines.get_nowait()
@@ -180,18 +182,9 @@ def run_streaming(cmd: Sequence[str], cwd: Path, timeout: float | None,
     try:  # the output ended; the process may not have (it closed its pipe and kept running)
         rc = proc.wait(timeout=None if deadline is None else max(deadline - time.monotonic(), 0.0))
     except subprocess.TimeoutExpired:
-        _kill_group(proc)
-        reader.join(timeout=2.0)
-        if proc.stdout is not None:
-            with contextlib.suppress(OSError):
-                proc.stdout.close()
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            proc.wait(timeout=2.0)
+        finish(kill=True)
         return ProcessResult(None, "".join(out), time.monotonic() - start)
-    reader.join(timeout=2.0)
-    if proc.stdout is not None:
-        with contextlib.suppress(OSError):
-            proc.stdout.close()
+    finish(kill=False)
     return ProcessResult(rc, "".join(out), time.monotonic() - start)
 
 
@@ -264,6 +257,11 @@ def _strip_prefix(file: str, prefixes: Iterable[str]) -> str:
         if p and file.startswith(p):
             return file[len(p):]
     return file
+
+
+def _path_of_module(module: str) -> str:
+    """``Demo.«My-File»`` -> ``Demo/My-File.lean``: the file a module name (as Lean prints it) is."""
+    return "/".join(split_name(module)) + ".lean"
 
 
 def _module_of(file: str) -> str:
@@ -370,7 +368,7 @@ def run_lean(source: Ledger, root: Path, *, targets: Sequence[str] = (),
         diags.append(Diagnostic("lean-ilean-unreadable", p, severity=Severity.WARNING))
     file_of_module: dict[str, str] = {}
     for mod in ileans:
-        parts = "/".join(split_name(mod)) + ".lean"  # Demo.«My-File» is Demo/My-File.lean
+        parts = _path_of_module(mod)
         hit = parts if parts in files else next(
             (f for f in files if f.endswith("/" + parts)), None)
         if hit is not None:
@@ -390,7 +388,7 @@ def run_lean(source: Ledger, root: Path, *, targets: Sequence[str] = (),
 
     # modules that failed, and every module importing one of them, cannot be imported
     failed_files = {m.file for m in errors if m.file is not None}
-    prefixes = {f[: len(f) - len("/".join(split_name(m)) + ".lean")] for m, f in file_of_module.items()}
+    prefixes = {f[: len(f) - len(_path_of_module(m))] for m, f in file_of_module.items()}
     blocked = {module_of_file.get(f) or _module_of(_strip_prefix(f, prefixes)) for f in failed_files}
     # a module can fail with no positioned error (Lean crashed, a bad import): Lake's ✖ lines
     # and its list of failed targets name it; its declarations were not checked by Lean
