@@ -27,7 +27,7 @@ _LAYOUT = """
   for (var k = 0; k < graphs.length; k++) {
     var G = graphs[k];
     var g = new dagre.graphlib.Graph({ multigraph: false, compound: G.groups.length > 0 });
-    g.setGraph({ rankdir: "TB", nodesep: 18, ranksep: 42, edgesep: 8, marginx: 12, marginy: 12 });
+    g.setGraph({ rankdir: G.rankdir, nodesep: 18, ranksep: 42, edgesep: 8, marginx: 12, marginy: 12 });
     g.setDefaultEdgeLabel(function () { return {}; });
     G.groups.forEach(function (id) { g.setNode(id, { paddingTop: 22 }); });
     G.nodes.forEach(function (n) {
@@ -63,6 +63,8 @@ def _context() -> Any:
     from py_mini_racer import MiniRacer
 
     ctx = MiniRacer()
+    # dagre copies its (plain JSON) labels with structuredClone, which a bare V8 lacks
+    ctx.eval("var structuredClone = function (v) { return v === undefined ? v : JSON.parse(JSON.stringify(v)); };")
     src = resources.files("zerosorry.appendix").joinpath(*_VENDOR, "dagre.min.js")
     ctx.eval(src.read_text(encoding="utf-8"))
     ctx.eval("var __zs_layout = " + _LAYOUT + ";")
@@ -82,14 +84,16 @@ def _subtitle(n: Node) -> str | None:
     return None
 
 
-def layout_many(graphs: Sequence[Graph]) -> list[dict[str, Any]]:
-    """Positions for each graph, from one call into V8."""
+def layout_many(graphs: Sequence[Graph], rankdir: Sequence[str] | None = None) -> list[dict[str, Any]]:
+    """Positions for each graph, from one call into V8; ``rankdir`` per graph: "TB" (default:
+    users above what they use) or "LR" (users left)."""
     if not graphs:
         return []
     payload = []
-    for g in graphs:
+    for k, g in enumerate(graphs):
         gid = {grp: f"group:{i}" for i, grp in enumerate(g.groups)}
         payload.append({
+            "rankdir": rankdir[k] if rankdir else "TB",
             "groups": list(gid.values()),
             "nodes": [[n.id, *_size(n), gid.get(n.group) if n.group is not None else None] for n in g.nodes],
             "edges": [[e.source, e.target] for e in g.edges],

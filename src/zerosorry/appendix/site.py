@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from importlib import resources
 from pathlib import Path, PurePosixPath
@@ -23,10 +23,12 @@ from markupsafe import Markup
 
 from ..errors import InputError
 from ..gate import run_witness, witness_verdict
+from ..graph import Anchor
 from ..ledger import io
 from ..ledger.model import Ledger
 from . import manifest as mf
 from .markup import markdown, markdown_inline
+from .pages import DATA_FILE, GraphPieces, declarations_js, graph_pieces, source_pages
 from .view import SiteView, build_view
 
 #: The marker file that says a folder is a zerosorry site (and so may be replaced by a rebuild).
@@ -42,6 +44,7 @@ PAGES = (
     ("blockers.html", "blockers.html"),
     ("declarations.html", "declarations.html"),
     ("glossary.html", "glossary.html"),
+    ("graph.html", "graph.html"),
 )
 
 WitnessRunner = Callable[[str], Mapping[str, Any]]
@@ -160,8 +163,11 @@ def _static_files() -> dict[str, bytes]:
     are rendered at build time)."""
     out: dict[str, bytes] = {}
     root = resources.files("zerosorry.appendix") / "static"
-    for name in ("site.css", "site.js", "table.js", "theme.js", "favicon.svg"):
+    for name in ("site.css", "site.js", "table.js", "theme.js", "graph.js", "favicon.svg"):
         out[f"static/{name}"] = (root / name).read_bytes()
+    from .graphsvg import graph_css
+
+    out["static/graph.css"] = graph_css().encode()
     katex = root / "vendor" / "katex"
     out["static/katex/katex.min.css"] = (katex / "katex.min.css").read_bytes()
     fonts = katex / "fonts"
@@ -177,21 +183,35 @@ def _static_files() -> dict[str, bytes]:
     return out
 
 
-def render(view: SiteView, prepared: Prepared, ledger_text: str, *,
-           history_svg: str | None = None) -> dict[str, bytes]:
-    """Every file of the site, as relative POSIX path -> bytes.  Pure."""
+def render(view: SiteView, prepared: Prepared, ledger_text: str, ledger: Ledger, *,
+           history_svg: str | None = None,
+           graphs: GraphPieces | None = None, sources: Mapping[str, str | None] | None = None,
+           manifest: mf.Manifest | None = None) -> dict[str, bytes]:
+    """Every file of the site, as relative POSIX path -> bytes.  Pure.
+
+    ``ledger`` (the value ``ledger_text`` is the text of) gives the pages' data file,
+    ``graphs`` the graph page and the cards' small graphs, ``sources`` (file -> text) a
+    highlighted page per Lean file."""
     env = _environment()
+    graphs = graphs or GraphPieces()
+    env.globals["minigraphs"] = graphs.minis
     files: dict[str, bytes] = {}
     common: dict[str, Any] = {
         "site": view, "csp": CSP, "statements": prepared.statements,
-        "has_history": history_svg is not None,
+        "has_history": history_svg is not None, "graphs": graphs,
     }
     for template, out_name in PAGES:
         html = env.get_template(template).render(page=out_name, **common)
         files[out_name] = html.encode()
     files["lean_status.json"] = ledger_text.encode()
-    # The same ledger as a script, for a site opened from disk (a browser will not fetch a file).
-    files["lean_status.js"] = ("window.ZEROSORRY_LEDGER = " + ledger_text.rstrip() + ";\n").encode()
+    # What the pages read, over HTTP and from disk alike (a browser opening a file will run a
+    # script, not fetch a file): a compact table of the declarations, not the ledger again.
+    files[DATA_FILE] = declarations_js(ledger)
+    if sources is not None:
+        site = manifest.site if manifest is not None else None
+        files.update(source_pages(env, view, ledger, sources, common,
+                                  repository=site.repository if site else None,
+                                  subdir=site.source_subdir if site else None))
     files.update(_static_files())
     for name, src in sorted(prepared.widget_files.items()):
         files[f"widgets/{name}"] = src.read_bytes()
@@ -263,15 +283,24 @@ class BuildResult:
 def build_site(ledger: Ledger, manifest: mf.Manifest | None, out: Path, *,
                run_witnesses: bool = True, runner: WitnessRunner | None = None,
                history_svg: str | None = None, force: bool = False,
-               ledger_text: str | None = None) -> BuildResult:
+               ledger_text: str | None = None, sources: Mapping[str, str | None] | None = None,
+               graph_anchors: Sequence[Anchor] | None = None,
+               graph_hrefs: Mapping[str, str] | None = None) -> BuildResult:
+    """``sources`` (Lean file -> its text, None when unreadable): a page per file, which every
+    file:line links to; without it the links go to the manifest's repository.  ``graph_anchors``
+    and ``graph_hrefs``: the graph's roots and their links when something other than the
+    manifest's entries supplies them (a blueprint)."""
     prepared = prepare(ledger, manifest, run_witnesses=run_witnesses, runner=runner)
     widget_scripts = tuple(f"widgets/{n}" for n in sorted(prepared.widget_files))
     view = build_view(ledger, manifest, witness_results=prepared.witness_results,
-                      widget_scripts=widget_scripts, default_title=_default_title(ledger))
+                      widget_scripts=widget_scripts, default_title=_default_title(ledger),
+                      local_sources=sources is not None)
     if manifest is not None and manifest.site.empirical_companion and prepared.notes:
         view = replace(view, empirical_companion=None)
     text = ledger_text if ledger_text is not None else io.dumps(ledger)
-    files = render(view, prepared, text, history_svg=history_svg)
+    graphs = graph_pieces(ledger, view, anchors=graph_anchors, hrefs=graph_hrefs)
+    files = render(view, prepared, text, ledger, history_svg=history_svg, graphs=graphs,
+                   sources=sources, manifest=manifest)
     write_site(files, out, force=force)
     failed = tuple(sorted(spec for spec, r in prepared.witness_results.items() if not r.get("passed")))
     return BuildResult(out, len(files), len(view.entries), failed, view, tuple(prepared.notes))
@@ -281,6 +310,18 @@ def _default_title(ledger: Ledger) -> str:
     root = ledger.source.root
     name = PurePosixPath(root.replace("\\", "/")).name if root else ""
     return f"{name}: Lean appendix" if name else "Lean appendix"
+
+
+def read_sources(root: Path, ledger: Ledger) -> dict[str, str | None]:
+    """The text of every Lean file the ledger names, read under ``root`` (None when it cannot be
+    read: its page says so, and the other files are not affected)."""
+    out: dict[str, str | None] = {}
+    for file in sorted({r.file for r in ledger.records}):
+        try:
+            out[file] = (root / file).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            out[file] = None
+    return out
 
 
 def history_counts_svg(db_path: Path, title: str) -> str | None:

@@ -7,37 +7,38 @@
   var SEVERITY = { proven: 0, axiom: 1, stub: 2, deferred: 3 };
   var STATUSES = ["proven", "deferred", "stub", "axiom"];
 
-  // ------------------------------------------------------------------ the ledger
-  function loadByScript() {
+  // ------------------------------------------------------------------ the data
+  // One file, data/declarations.js, read the same way over HTTP and from disk (a browser opening
+  // a file runs a script but will not fetch a file): every declaration as
+  // [name, kind, status, file, line, description], kinds, statuses and files given once.
+  function loadLedger() {
     return new Promise(function (resolve, reject) {
-      if (window.ZEROSORRY_LEDGER) { resolve(window.ZEROSORRY_LEDGER); return; }
+      function unpack(d) {
+        var k = d.kinds, st = d.statuses, f = d.files, rows = d.rows, out = new Array(rows.length);
+        for (var i = 0; i < rows.length; i++) {
+          var r = rows[i];
+          out[i] = { name: r[0], kind: k[r[1]], status: st[r[2]], file: f[r[3]], line: r[4], desc: r[5] };
+        }
+        return { declarations: out };
+      }
+      if (window.ZEROSORRY_DECLS) { resolve(unpack(window.ZEROSORRY_DECLS)); return; }
       var s = document.createElement("script");
-      s.src = "lean_status.js";
+      s.src = (document.body.getAttribute("data-root") || "") + "data/declarations.js";
       s.onload = function () {
-        if (window.ZEROSORRY_LEDGER) resolve(window.ZEROSORRY_LEDGER);
-        else reject(new Error("lean_status.js did not define the ledger"));
+        if (window.ZEROSORRY_DECLS) resolve(unpack(window.ZEROSORRY_DECLS));
+        else reject(new Error("data/declarations.js did not define the declarations"));
       };
-      s.onerror = function () { reject(new Error("could not load lean_status.js")); };
+      s.onerror = function () { reject(new Error("could not load data/declarations.js")); };
       document.head.appendChild(s);
     });
   }
 
-  function loadLedger() {
-    // Over HTTP the page reads lean_status.json itself; opened from disk, where a browser will
-    // not fetch a file, it reads the same ledger wrapped as a script.
-    if (location.protocol === "http:" || location.protocol === "https:") {
-      return fetch("lean_status.json", { cache: "no-store" })
-        .then(function (r) {
-          if (!r.ok) throw new Error("lean_status.json: HTTP " + r.status);
-          return r.json();
-        })
-        .catch(function () { return loadByScript(); });
-    }
-    return loadByScript();
-  }
-
-  var ledgerPromise = loadLedger();
-  window.zerosorry = { ledger: ledgerPromise, SEVERITY: SEVERITY, STATUSES: STATUSES };
+  // pages that show no status (a source page, the graph) load nothing
+  var ledgerPromise = null;
+  window.zerosorry = {
+    get ledger() { if (!ledgerPromise) ledgerPromise = loadLedger(); return ledgerPromise; },
+    SEVERITY: SEVERITY, STATUSES: STATUSES
+  };
 
   // ------------------------------------------------------------------ theme
   function setupTheme() {
@@ -192,7 +193,8 @@
   document.addEventListener("DOMContentLoaded", function () {
     setupTheme();
     var refilter = setupTheorems();
-    ledgerPromise.then(function (ledger) {
+    if (!document.querySelector("[data-status-chip], [data-count], #decls-table")) return;
+    window.zerosorry.ledger.then(function (ledger) {
       applyLedger(ledger);
       if (refilter) refilter();
       document.body.setAttribute("data-ledger", "loaded");

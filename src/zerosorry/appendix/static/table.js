@@ -40,12 +40,14 @@
     var count = document.getElementById("table-count");
     var info = document.getElementById("page-info");
     var base = table.getAttribute("data-source-base") || "";
+    var local = table.getAttribute("data-source-local") === "1";  // the site's own source pages
     var rows = [];
     var shown = [];
-    var state = { q: "", status: "", kind: "", sort: "file", dir: 1, page: 1, size: 100 };
+    // decl: one declaration by its exact name (the graph's and the cards' links to a row)
+    var state = { q: "", status: "", kind: "", decl: "", sort: "file", dir: 1, page: 1, size: 100 };
 
     function readHash() {
-      state.q = ""; state.status = ""; state.kind = ""; state.sort = "file"; state.dir = 1;
+      state.q = ""; state.status = ""; state.kind = ""; state.decl = ""; state.sort = "file"; state.dir = 1;
       state.page = 1; state.size = 100;
       var h = location.hash.replace(/^#/, "");
       if (!h) return;
@@ -55,6 +57,7 @@
         var k = decode(kv.slice(0, i));
         var v = decode(kv.slice(i + 1).replace(/\+/g, " "));
         if (k === "q") state.q = v;
+        else if (k === "decl") state.decl = v;
         else if (k === "status" && offered(fStatus, v)) state.status = v;
         else if (k === "kind" && offered(fKind, v)) state.kind = v;
         else if (k === "sort" && SORT_KEYS.indexOf(v) >= 0) state.sort = v;
@@ -66,6 +69,7 @@
 
     function writeHash() {
       var parts = [];
+      if (state.decl) parts.push("decl=" + encodeURIComponent(state.decl));
       if (state.q) parts.push("q=" + encodeURIComponent(state.q));
       if (state.status) parts.push("status=" + encodeURIComponent(state.status));
       if (state.kind) parts.push("kind=" + encodeURIComponent(state.kind));
@@ -91,6 +95,7 @@
       var t0 = performance.now();
       var words = state.q.trim().toLowerCase().split(/\s+/).filter(Boolean);
       shown = rows.filter(function (r) {
+        if (state.decl && r.name !== state.decl) return false;
         if (state.status && r.status !== state.status) return false;
         if (state.kind && r.kind !== state.kind) return false;
         for (var i = 0; i < words.length; i++) if (r.hay.indexOf(words[i]) < 0) return false;
@@ -118,6 +123,7 @@
       page.forEach(function (r) {
         var tr = document.createElement("tr");
         tr.setAttribute("data-name", r.name);
+        if (state.decl && r.name === state.decl) tr.className = "row-target";
         tr.setAttribute("data-status", r.status);
         var name = cell(tr, null, "name");
         var code = document.createElement("code");
@@ -131,9 +137,10 @@
         st.appendChild(chip);
         var where = cell(tr, null, "where");
         var loc = r.file + ":" + r.line;
-        if (base) {
+        if (local || base) {
           var a = document.createElement("a");
-          a.href = base + r.file.split("/").map(encodeURIComponent).join("/") + "#L" + r.line;
+          var path = r.file.split("/").map(encodeURIComponent).join("/");
+          a.href = local ? "source/" + path + ".html#L" + r.line : base + path + "#L" + r.line;
           a.rel = "noopener noreferrer";
           a.textContent = loc;
           where.appendChild(a);
@@ -188,7 +195,7 @@
       var kinds = new Set();
       rows = (ledger.declarations || []).map(function (r, i) {
         kinds.add(r.kind);
-        var desc = firstLine(r.docstring);
+        var desc = r.desc !== undefined ? r.desc : firstLine(r.docstring);
         return {
           i: i, name: r.name, kind: r.kind, status: r.status, file: r.file, line: r.line, desc: desc,
           hay: (r.name + " " + r.file + " " + desc).toLowerCase()
@@ -206,6 +213,7 @@
     });
 
     function onChange() {
+      state.decl = "";
       state.q = search.value;
       state.status = fStatus.value;
       state.kind = fKind.value;
