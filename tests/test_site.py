@@ -17,7 +17,7 @@ from zerosorry.scan import scan_project
 
 from .site_support import EXAMPLE, XSS_DOC, write_xss_project
 
-PAGES = ("index.html", "blockers.html", "declarations.html", "glossary.html")
+PAGES = ("index.html", "blockers.html", "declarations.html", "glossary.html", "graph.html")
 
 
 def rec(name: str, status: Status = Status.PROVEN, *, uses: tuple[str, ...] = (), sorry: tuple[int, ...] = (),
@@ -151,7 +151,8 @@ def test_build_small_site(tmp_path: Path) -> None:
     assert "promise-broken" in index
     assert 'class="katex"' in index
     assert (out / MARKER).is_file()
-    assert (out / "lean_status.json").is_file() and (out / "lean_status.js").is_file()
+    assert (out / "lean_status.json").is_file() and (out / "data" / "declarations.js").is_file()
+    assert not (out / "lean_status.js").exists()  # the declarations are shipped once
     assert (out / "static" / "katex" / "katex.min.css").is_file()
     fonts = list((out / "static" / "katex" / "fonts").glob("*.woff2"))
     assert fonts

@@ -31,7 +31,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from ..appendix import manifest as mf
-    from ..appendix.site import build_site, history_counts_svg
+    from ..appendix.site import build_site, history_counts_svg, read_sources
 
     if not args.path.is_dir():
         raise InputError(f"{args.path}: no such folder")
@@ -49,7 +49,7 @@ def run(args: argparse.Namespace) -> int:
     db = args.history_db if args.history_db is not None else args.path / ".zerosorry" / "history.sqlite3"
     svg = history_counts_svg(db, title="Burn-down")
     result = build_site(ledger, manifest, args.out, run_witnesses=not args.no_witnesses,
-                        history_svg=svg, force=args.force)
+                        history_svg=svg, force=args.force, sources=read_sources(args.path, ledger))
     if not args.quiet:
         panel = result.view.panel
         counts = ", ".join(f"{n} {s}" for s, n in panel.counts.items())
