@@ -193,7 +193,8 @@
   document.addEventListener("DOMContentLoaded", function () {
     setupTheme();
     var refilter = setupTheorems();
-    if (!document.querySelector("[data-status-chip], [data-count], #decls-table")) return;
+    var pg = document.body.getAttribute("data-page");
+    if (pg === "source" || pg === "graph.html") return;  // statuses drawn at build time, nothing to load
     window.zerosorry.ledger.then(function (ledger) {
       applyLedger(ledger);
       if (refilter) refilter();
