@@ -3,9 +3,10 @@ graph on each card), the project's Lean files as highlighted pages, and the one 
 pages read (``data/declarations.js``).
 
 * **One data file.** The pages read ``data/declarations.js``: a compact table (name, kind,
-  status, file, line, first line of the docstring) with kinds, statuses and files stored once.
-  It is a script, so it loads over HTTP and from disk alike; the full ledger
-  (``lean_status.json``) is next to it for download and tools, and no page loads it.
+  status, file, line, first line of the docstring) with kinds, statuses and files stored once,
+  split in files of :data:`SHARD` declarations for a large project.  It is a script, so it loads
+  over HTTP and from disk alike; the full ledger (``lean_status.json``) is next to it for
+  download and tools, and no page loads it.
 * **Source pages.** ``source/<file>.html`` for every Lean file of the ledger, highlighted with
   Pygments' Lean 4 lexer, one ``id="L<n>"`` anchor per line; every file:line of the site links
   there, so the links work offline.  With a repository URL the page also links to the file at
@@ -31,6 +32,7 @@ from .view import SiteView, source_url
 
 SOURCE_DIR = "source"
 DATA_FILE = "data/declarations.js"
+SHARD = 20_000  # declarations in each data file
 #: how many declarations the site's graph draws (entries come on top); a card's graph draws fewer
 GRAPH_CAP = 150
 MINI_CAP = 16
@@ -51,9 +53,14 @@ def _first_line(doc: str | None, limit: int = 160) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def declarations_js(ledger: Ledger) -> bytes:
-    """``window.ZEROSORRY_DECLS = {...}``: every declaration as ``[name, kind, status, file, line,
-    description]`` with kind, status and file as indices into lists given once."""
+def declarations_files(ledger: Ledger, shard: int = SHARD) -> dict[str, bytes]:
+    """The pages' data: ``data/declarations.js`` sets ``window.ZEROSORRY_DECLS`` to the lists of
+    kinds, statuses and files, the first ``shard`` declarations and the names of the files that
+    hold the rest (``data/declarations-1.js``, ...: each adds its rows to
+    ``window.ZEROSORRY_DECLS_PARTS[k]``), so that a page shows its first rows before a
+    250,000-declaration project has loaded.  A row is ``[name, kind, status, file, line,
+    description]``, with kind, status and file as indices, in the ledger JSON's order (by file,
+    line, name)."""
     kinds = sorted({r.kind for r in ledger.records})
     files = sorted({r.file for r in ledger.records})
     statuses = [s.value for s in STATUS_ORDER]
@@ -61,10 +68,20 @@ def declarations_js(ledger: Ledger) -> bytes:
     fi = {f: i for i, f in enumerate(files)}
     si = {s: i for i, s in enumerate(statuses)}
     rows = [[r.name, ki[r.kind], si[r.status.value], fi[r.file], r.line, _first_line(r.docstring)]
-            for r in ledger.records]
-    doc = {"format": 1, "kinds": kinds, "statuses": statuses, "files": files, "rows": rows}
-    text = json.dumps(doc, ensure_ascii=False, separators=(",", ":"))
-    return ("window.ZEROSORRY_DECLS = " + text + ";\n").encode()
+            for r in sorted(ledger.records, key=lambda r: (r.file, r.line, r.name))]
+
+    def dump(value: object) -> str:
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+    parts = [rows[i:i + shard] for i in range(shard, len(rows), shard)]
+    names = [f"data/declarations-{k}.js" for k in range(1, len(parts) + 1)]
+    doc = {"format": 1, "total": len(rows), "kinds": kinds, "statuses": statuses, "files": files,
+           "parts": names, "rows": rows[:shard]}
+    out = {DATA_FILE: ("window.ZEROSORRY_DECLS = " + dump(doc) + ";\n").encode()}
+    for k, (name, part) in enumerate(zip(names, parts, strict=True), start=1):
+        out[name] = (f"(window.ZEROSORRY_DECLS_PARTS = window.ZEROSORRY_DECLS_PARTS || {{}})[{k}] = "
+                     + dump(part) + ";\n").encode()
+    return out
 
 
 # ------------------------------------------------------------------------------ sources

@@ -28,7 +28,7 @@ from ..ledger import io
 from ..ledger.model import Ledger
 from . import manifest as mf
 from .markup import markdown, markdown_inline
-from .pages import DATA_FILE, GraphPieces, declarations_js, graph_pieces, source_pages
+from .pages import GraphPieces, declarations_files, graph_pieces, source_pages
 from .view import SiteView, build_view
 
 #: The marker file that says a folder is a zerosorry site (and so may be replaced by a rebuild).
@@ -206,7 +206,7 @@ def render(view: SiteView, prepared: Prepared, ledger_text: str, ledger: Ledger,
     files["lean_status.json"] = ledger_text.encode()
     # What the pages read, over HTTP and from disk alike (a browser opening a file will run a
     # script, not fetch a file): a compact table of the declarations, not the ledger again.
-    files[DATA_FILE] = declarations_js(ledger)
+    files.update(declarations_files(ledger))
     if sources is not None:
         site = manifest.site if manifest is not None else None
         files.update(source_pages(env, view, ledger, sources, common,

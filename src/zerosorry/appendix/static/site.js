@@ -8,35 +8,55 @@
   var STATUSES = ["proven", "deferred", "stub", "axiom"];
 
   // ------------------------------------------------------------------ the data
-  // One file, data/declarations.js, read the same way over HTTP and from disk (a browser opening
-  // a file runs a script but will not fetch a file): every declaration as
-  // [name, kind, status, file, line, description], kinds, statuses and files given once.
-  function loadLedger() {
+  // data/declarations.js, read the same way over HTTP and from disk (a browser opening a file
+  // runs a script but will not fetch a file): every declaration as [name, kind, status, file,
+  // line, description], kinds, statuses and files given once.  A large project's rows come in
+  // several files: `first` resolves with the first of them, `ledger` with all.
+  function script(src) {
     return new Promise(function (resolve, reject) {
-      function unpack(d) {
-        var k = d.kinds, st = d.statuses, f = d.files, rows = d.rows, out = new Array(rows.length);
-        for (var i = 0; i < rows.length; i++) {
-          var r = rows[i];
-          out[i] = { name: r[0], kind: k[r[1]], status: st[r[2]], file: f[r[3]], line: r[4], desc: r[5] };
-        }
-        return { declarations: out };
-      }
-      if (window.ZEROSORRY_DECLS) { resolve(unpack(window.ZEROSORRY_DECLS)); return; }
       var s = document.createElement("script");
-      s.src = (document.body.getAttribute("data-root") || "") + "data/declarations.js";
-      s.onload = function () {
-        if (window.ZEROSORRY_DECLS) resolve(unpack(window.ZEROSORRY_DECLS));
-        else reject(new Error("data/declarations.js did not define the declarations"));
-      };
-      s.onerror = function () { reject(new Error("could not load data/declarations.js")); };
+      s.src = (document.body.getAttribute("data-root") || "") + src;
+      s.onload = resolve;
+      s.onerror = function () { reject(new Error("could not load " + src)); };
       document.head.appendChild(s);
     });
   }
 
+  function unpack(d, rows) {
+    var k = d.kinds, st = d.statuses, f = d.files, out = new Array(rows.length);
+    for (var i = 0; i < rows.length; i++) {
+      var r = rows[i];
+      out[i] = { name: r[0], kind: k[r[1]], status: st[r[2]], file: f[r[3]], line: r[4], desc: r[5] };
+    }
+    return out;
+  }
+
+  function loadData() {
+    var first = (window.ZEROSORRY_DECLS ? Promise.resolve() : script("data/declarations.js")).then(function () {
+      var d = window.ZEROSORRY_DECLS;
+      if (!d) throw new Error("data/declarations.js did not define the declarations");
+      return { declarations: unpack(d, d.rows), total: d.total, complete: !(d.parts && d.parts.length) };
+    });
+    var all = first.then(function (head) {
+      var d = window.ZEROSORRY_DECLS, parts = d.parts || [];
+      if (!parts.length) return head;
+      return Promise.all(parts.map(script)).then(function () {
+        var got = window.ZEROSORRY_DECLS_PARTS || {}, decls = head.declarations;
+        for (var k = 1; k <= parts.length; k++) {
+          if (!got[k]) throw new Error(parts[k - 1] + " did not define its declarations");
+          decls = decls.concat(unpack(d, got[k]));
+        }
+        return { declarations: decls, total: d.total, complete: true };
+      });
+    });
+    return { first: first, all: all };
+  }
+
   // pages that show no status (a source page, the graph) load nothing
-  var ledgerPromise = null;
+  var data = null;
   window.zerosorry = {
-    get ledger() { if (!ledgerPromise) ledgerPromise = loadLedger(); return ledgerPromise; },
+    get first() { if (!data) data = loadData(); return data.first; },
+    get ledger() { if (!data) data = loadData(); return data.all; },
     SEVERITY: SEVERITY, STATUSES: STATUSES
   };
 
