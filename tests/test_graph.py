@@ -74,7 +74,7 @@ def test_cap_and_depth_leave_a_counted_more_node() -> None:
 def test_toward_sorry_keeps_the_via_chain_under_the_cap() -> None:
     recs = [rec(f"x{i}", D, sorry=True, via=(f"x{i}",)) for i in range(6)]
     recs += [rec("c2", D, sorry=True, via=("c2",)), rec("c1", D, ("c2",), via=("c1", "c2")),
-             rec("top", D, tuple(f"x{i}" for i in range(6)) + ("c1",), via=("top", "c1", "c2")),
+             rec("top", D, (*(f"x{i}" for i in range(6)), "c1"), via=("top", "c1", "c2")),
              rec("ax", A)]
     g = gr.build(ledger(*recs), names=["top"], cap=3, toward_sorry=True, keep=["top", "c1", "c2"])
     ids = {n.id for n in g.nodes}

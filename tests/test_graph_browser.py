@@ -3,7 +3,7 @@ opened from disk (file://): nothing may leave the site and nothing may be logged
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -29,16 +29,6 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Ledger]:
     build_site(ledger, load_manifest(EXAMPLE / "appendix.toml"), out, sources=read_sources(EXAMPLE, ledger),
                run_witnesses=False)
     return out, ledger
-
-
-@pytest.fixture
-def page(browser: Any) -> Iterator[Any]:
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    pg = context.new_page()
-    try:
-        yield pg
-    finally:
-        context.close()
 
 
 def _graph(page: Any, site: Path) -> Watch:
@@ -173,7 +163,7 @@ def test_a_cards_small_graph_follows_its_via_chain(page: Any, built: tuple[Path,
         for r in deferred:
             chain = [f"decl:{n}" for n in r.via]
             assert set(chain) <= ids, (e.id, chain)
-            assert set(zip(chain, chain[1:])) <= edges, (e.id, chain)
+            assert set(pairwise(chain)) <= edges, (e.id, chain)
             sorry_node = mini.locator(f".g-node[data-id='{chain[-1]}']")
             assert "m-sorry-root" in (sorry_node.get_attribute("class") or "") or by[r.via[-1]].status.value == "stub"
             checked += 1

@@ -70,16 +70,6 @@ class Watch:
         assert self.dialogs == [], f"a script ran and opened a dialog: {self.dialogs}"
 
 
-@pytest.fixture
-def page(browser: Any) -> Iterator[Any]:
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    pg = context.new_page()
-    try:
-        yield pg
-    finally:
-        context.close()
-
-
 def _open(page: Any, url: str, prefix: str) -> Watch:
     watch = Watch(page, prefix)
     page.goto(url)
