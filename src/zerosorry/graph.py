@@ -166,16 +166,19 @@ def default_anchors(ledger: Ledger) -> list[str]:
 
 def build(ledger: Ledger, anchors: Sequence[Anchor] = (), *, names: Sequence[str] = (),
           depth: int | None = None, cap: int = 150, group_by: str | None = None,
-          toward_sorry: bool = False, keep: Iterable[str] = ()) -> Graph:
+          toward_sorry: bool = False, keep: Iterable[str] = (),
+          by_name: Mapping[str, Record] | None = None) -> Graph:
     """The graph from ``anchors`` (and/or the declarations ``names``) down their derivations.
 
     ``depth``: how many uses deep below the anchors' own declarations; ``cap``: at most this
     many declaration nodes (anchors do not count); ``toward_sorry``: follow only what leads to a
-    sorry (a card's small graph); ``keep``: declarations drawn whatever the cap (a ``via`` chain).
+    sorry (a card's small graph); ``keep``: declarations drawn whatever the cap (a ``via`` chain);
+    ``by_name``: ``ledger.by_name()`` when the caller has it (many graphs of a large ledger).
     """
     if group_by is not None and group_by not in GROUPINGS:
         raise ValueError(f"group_by must be one of {GROUPINGS}")
-    by_name = ledger.by_name()
+    if by_name is None:
+        by_name = ledger.by_name()
     follow: Callable[[Record], bool] = _toward_sorry if toward_sorry else _interesting
     nodes: dict[str, Node] = {}
     edges: dict[tuple[str, str], Edge] = {}

@@ -18,6 +18,7 @@ pages read (``data/declarations.js``).
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -45,11 +46,25 @@ def source_page(file: str) -> str:
 
 
 # ------------------------------------------------------------------------------ data
+_MD_MARKS = (  # (a character the mark needs, the mark, what replaces it)
+    ("[", re.compile(r"\[([^\]]*)\]\([^)]*\)"), r"\1"),  # [text](url) -> text
+    ("*", re.compile(r"(\*\*)(.+?)\1"), r"\2"),  # bold
+    ("__", re.compile(r"(__)(.+?)\1"), r"\2"),
+    ("`", re.compile(r"`([^`]*)`"), r"\1"),  # code
+    ("#", re.compile(r"^#+\s*"), ""),  # a heading's marks
+)
+
+
 def _first_line(doc: str | None, limit: int = 160) -> str:
-    """The docstring's first paragraph as one plain line (cut to ``limit`` characters)."""
+    """The docstring's first paragraph as one line of plain text, cut to ``limit`` characters:
+    Markdown's marks would show as characters in the table, where the theorems page renders them."""
     if not doc:
         return ""
-    text = " ".join(doc.strip().split("\n\n", 1)[0].split())
+    text = doc.strip().split("\n\n", 1)[0]
+    for needs, pattern, repl in _MD_MARKS:
+        if needs in text:
+            text = pattern.sub(repl, text)
+    text = " ".join(text.split())
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
@@ -164,15 +179,16 @@ def graph_pieces(ledger: Ledger, view: SiteView, *, anchors: Sequence[gr.Anchor]
     if anchors is None:
         anchors = [gr.Anchor(e.id, e.title, tuple(d.name for d in e.decls)) for e in view.entries]
     names = [] if anchors else gr.default_anchors(ledger)
-    main = gr.build(ledger, anchors, names=names, cap=GRAPH_CAP)
-    minis: list[tuple[str, gr.Graph]] = []
     by_name = ledger.by_name()
+    main = gr.build(ledger, anchors, names=names, cap=GRAPH_CAP, by_name=by_name)
+    minis: list[tuple[str, gr.Graph]] = []
     for e in view.entries:
         lean = [d.name for d in e.decls if not d.missing]
         if not any(by_name[n].status is not Status.PROVEN for n in lean):
             continue
         keep = [v for n in lean for v in by_name[n].via]
-        minis.append((e.id, gr.build(ledger, names=lean, cap=MINI_CAP, toward_sorry=True, keep=keep)))
+        minis.append((e.id, gr.build(ledger, names=lean, cap=MINI_CAP, toward_sorry=True, keep=keep,
+                                     by_name=by_name)))
     # the site's graph reads left to right (results on the left): a page scrolls down better
     # than across; a card's small graph top to bottom
     positions = layout_many([main] + [g for _, g in minis], ["LR"] + ["TB"] * len(minis))

@@ -15,20 +15,6 @@
     return Array.prototype.some.call(select.options, function (o) { return o.value === value; });
   }
 
-  function firstLine(s) {
-    // the docstring's first paragraph as plain text: Markdown's marks (**, `, _, #, [..](..))
-    // would show as characters here, where the theorems page renders them
-    if (!s) return "";
-    var t = String(s).trim();
-    var i = t.indexOf("\n\n");
-    if (i >= 0) t = t.slice(0, i);
-    t = t.replace(/\[([^\]]*)\]\([^)]*\)/g, "$1")
-         .replace(/(\*\*|__)(.+?)\1/g, "$2")
-         .replace(/`([^`]*)`/g, "$1")
-         .replace(/^#+\s*/, "");
-    return t.replace(/\s+/g, " ");
-  }
-
   document.addEventListener("DOMContentLoaded", function () {
     var table = document.getElementById("decls-table");
     if (!table || !window.zerosorry) return;
@@ -214,8 +200,8 @@
       var kinds = new Set();
       rows = (ledger.declarations || []).map(function (r, i) {
         kinds.add(r.kind);
-        var desc = r.desc !== undefined ? r.desc : firstLine(r.docstring);
-        return { i: i, name: r.name, kind: r.kind, status: r.status, file: r.file, line: r.line, desc: desc, hay: undefined };
+        // desc: the docstring's first line as plain text, made at build time
+        return { i: i, name: r.name, kind: r.kind, status: r.status, file: r.file, line: r.line, desc: r.desc, hay: undefined };
       });
       sorted = null;
       complete = ledger.complete !== false;
