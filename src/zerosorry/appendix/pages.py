@@ -33,7 +33,7 @@ from .view import SiteView, source_url
 
 SOURCE_DIR = "source"
 DATA_FILE = "data/declarations.js"
-SHARD = 20_000  # declarations in each data file
+SHARD = 10_000  # declarations in each data file
 #: how many declarations the site's graph draws (entries come on top); a card's graph draws fewer
 GRAPH_CAP = 150
 MINI_CAP = 16
