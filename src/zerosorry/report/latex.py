@@ -57,6 +57,9 @@ _MATH = {
 }
 _GREEK_CAPS_WITH_COMMANDS = {"Gamma", "Delta", "Theta", "Lambda", "Xi", "Pi", "Sigma", "Upsilon",
                              "Phi", "Psi", "Omega"}
+#: the capitals TeX has no command for: they look like Latin letters
+_GREEK_CAPS_LATIN = {"Alpha": "A", "Beta": "B", "Epsilon": "E", "Zeta": "Z", "Eta": "H", "Iota": "I",
+                     "Kappa": "K", "Mu": "M", "Nu": "N", "Omicron": "O", "Rho": "P", "Tau": "T", "Chi": "X"}
 _ACCENTS = {"\u0301": "'", "\u0300": "`", "\u0302": "^", "\u0308": '"', "\u0303": "~", "\u0304": "=",
             "\u0306": "u", "\u030c": "v", "\u0327": "c", "\u030a": "r", "\u030b": "H", "\u0328": "k",
             "\u0307": "."}
@@ -72,8 +75,8 @@ def _greek(c: str) -> str | None:
             if upper:
                 if word in _GREEK_CAPS_WITH_COMMANDS:
                     return f"\\{word}"
-                latin = unicodedata.normalize("NFKD", c)  # Alpha looks like A
-                return None if latin == c else f"\\mathrm{{{latin}}}"
+                latin = _GREEK_CAPS_LATIN.get(word)
+                return None if latin is None else f"\\mathrm{{{latin}}}"
             return f"\\{word.lower()}"
     return None
 
