@@ -223,3 +223,14 @@ def test_sample_section_screenshot(tmp_path: Path, ledger_file: Path, screenshot
                     str(out)], check=True, timeout=120)
     png = out.with_suffix(".png")
     assert png.stat().st_size > 10_000 and png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_commands_survive_moving_arguments_and_bookmarks(tmp_path: Path, ledger_file: Path) -> None:
+    """Section titles go to the .toc and to PDF bookmarks: the commands are robust there."""
+    folder = write_paper(tmp_path / "paper", ledger_file)
+    one_page_doc(folder, "\\tableofcontents\n\\section{Monotone gauge \\leanstatus{moe-gauge-monotone}"
+                         "\\leanproved{moe-gauge-monotone}}\nText.")
+    proc = compile_tex(folder, "probe.tex", runs=2)
+    assert proc.returncode == 0, proc.stdout[-3000:]
+    text = " ".join(pdf_text(folder / "probe.pdf").split())
+    assert text.count("Monotone gauge proven") == 2  # the contents line and the heading

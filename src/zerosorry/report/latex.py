@@ -132,24 +132,19 @@ def _url(url: str | None) -> str:
     return "" if not url else url.replace("%", r"\%").replace("#", r"\#")
 
 
-def _raw(text: str | None) -> str:
+def _raw(text: str) -> str:
     """Text for the package's messages (read through \\detokenize): the raw characters if TeX
     reads them back unchanged, else their escaped ASCII form."""
-    if not text:
-        return ""
-    return text if safe_id(text) else text.encode("ascii", "backslashreplace").decode().replace("\\", "/")
+    out = "".join(f"<U+{ord(c):04X}>" if c in "\\{}%#" or not c.isprintable() else c for c in text)
+    return out.replace("^^", "^ ^")
 
 
 def _record(item: PaperItem) -> str:
     label = escape_name(item.key)
     names = r", ".join(escape_name(n) for n in item.names)
     root = escape_name(item.root) if item.root else ""
-    where = item.where or ""
-    if item.missing:  # the scan does not find it: say so where the sorry root would be
-        root = "not found by the scan: " + ", ".join(escape_name(n) for n in item.missing)
-    fields = [item.key, item.kind, item.status.value, str(item.chain), root,
-              _raw(item.root if not item.missing else "a name the scan does not find"),
-              _raw(where), _url(item.card), label, names, escape(item.title)]
+    fields = [item.key, item.kind, item.status.value, str(item.chain), root, _raw(item.reason()),
+              _url(item.card), label, names, escape(item.title)]
     return r"\zs@record" + "".join("{" + f + "}" for f in fields)
 
 
