@@ -219,3 +219,17 @@ def test_the_example_paper_holds_and_uses_every_command(capsys: pytest.CaptureFi
     assert len(commands) == 8  # every author command of the package…
     for c in commands:  # …appears in the sample section
         assert f"\\{c}" in text, c
+
+
+def test_annotations_point_into_the_repository(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A paper beside the project is annotated at its path in the repository; one outside it,
+    at its absolute path."""
+    from zerosorry.report.gate_report import _repo_path
+
+    assert _repo_path("lean", "../paper/main.tex") == "paper/main.tex"
+    assert _repo_path("lean", "/tmp/x/main.tex") == "/tmp/x/main.tex"
+    assert _repo_path("", "main.tex") == "main.tex"
+    outside = write(tmp_path / "main.tex", "\\leanproved{jensen-floor}\n")
+    code, out = check(capsys, "--paper", str(outside), "--format", "github")
+    assert code == 1
+    assert f"::error file={outside.resolve()},line=1," in out

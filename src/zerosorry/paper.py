@@ -20,16 +20,15 @@ import shutil
 import subprocess
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import ClassVar
 from urllib.parse import quote
 
+from .appendix.view import combined_status
 from .errors import InputError
-from .gate import Finding, sorry_site
+from .gate import Finding, _suggest, sorry_site
 from .ledger.model import STATUS_ORDER, Ledger, Record, Status
-
-#: The worst status of an entry's declarations is the entry's (as on the site's cards).
-_SEVERITY = {Status.PROVEN: 0, Status.AXIOM: 1, Status.STUB: 2, Status.DEFERRED: 3}
 
 
 # ------------------------------------------------------------------------------ statuses
@@ -77,8 +76,12 @@ class PaperStatus:
     generated: str  # the ledger's generation time (honours SOURCE_DATE_EPOCH)
     declarations: int  # in the whole ledger
 
+    @cached_property
+    def keys(self) -> dict[str, PaperItem]:
+        return {i.key: i for i in self.items}
+
     def lookup(self, key: str) -> PaperItem | None:
-        return next((i for i in self.items if i.key == key), None)
+        return self.keys.get(key)
 
     def entries(self) -> tuple[PaperItem, ...]:
         return tuple(i for i in self.items if i.kind == "entry")
@@ -99,7 +102,8 @@ def card_url(site_url: str | None, entry_id: str) -> str | None:
 
 def _root_of(records: Sequence[Record], by_name: Mapping[str, Record]) -> tuple[int, str | None, str | None, int | None]:
     """(chain length, root declaration, its file, its line) of the worst of ``records``."""
-    worst = max(records, key=lambda r: _SEVERITY[r.status])
+    status = combined_status(records)  # the worst, as on the site's cards
+    worst = next(r for r in records if r.status is status)
     if worst.status is Status.DEFERRED:
         via = worst.via or [worst.name]
         f, ln = sorry_site(by_name, via)
@@ -119,7 +123,7 @@ def paper_status(ledger: Ledger, entries: Iterable[tuple[str, Sequence[str], str
         found = [by_name[n] for n in names if n in by_name]
         missing = tuple(n for n in names if n not in by_name)
         if found and not missing:
-            status = max((r.status for r in found), key=lambda s: _SEVERITY[s])
+            status = combined_status(found)
             chain, root, f, ln = _root_of(found, by_name)
         else:  # a name the scan does not find proves nothing: never proven
             status, chain, root, f, ln = Status.DEFERRED, 0, None, None, None
@@ -325,79 +329,75 @@ def read_paper(main: Path, *, label: Callable[[Path], str] | None = None,
 
 # ------------------------------------------------------------------------------ findings
 @dataclass(frozen=True)
-class PaperClaimNotProven(Finding):
-    """``\\leanproved{X}`` where X is not proven."""
+class PaperFinding(Finding):
+    """A finding of the ``paper`` policy: it points at a place in the paper's sources."""
 
-    KIND: ClassVar[str] = "paper-claim-not-proven"
     POLICY: ClassVar[str] = "paper"
-    key: str
-    status: Status
-    reason: str
-    at_file: str
-    at_line: int
-    at_column: int
+    at: TexPos
 
-    def message(self) -> str:
-        return (f"{self.at_file}:{self.at_line}:{self.at_column}: the paper claims \\{CLAIM}{{{self.key}}}, "
-                f"but {self.key} is {self.status}: {self.reason}")
+    @property
+    def file(self) -> str | None:
+        return self.at.file
+
+    @property
+    def line(self) -> int | None:
+        return self.at.line
 
 
 @dataclass(frozen=True)
-class PaperUnknownId(Finding):
+class PaperClaimNotProven(PaperFinding):
+    """``\\leanproved{X}`` where X is not proven."""
+
+    KIND: ClassVar[str] = "paper-claim-not-proven"
+    key: str
+    status: Status
+    reason: str
+
+    def message(self) -> str:
+        return (f"{self.at}: the paper claims \\{CLAIM}{{{self.key}}}, but {self.key} is "
+                f"{self.status}: {self.reason}")
+
+
+@dataclass(frozen=True)
+class PaperUnknownId(PaperFinding):
     """An id-taking command whose id is neither an entry id nor a Lean name of the manifest."""
 
     KIND: ClassVar[str] = "paper-unknown-id"
-    POLICY: ClassVar[str] = "paper"
     command: str
     key: str
-    at_file: str
-    at_line: int
-    at_column: int
     suggestion: str | None = None
 
     def message(self) -> str:
-        where = f"{self.at_file}:{self.at_line}:{self.at_column}"
         if not self.key:
-            return (f"{where}: \\{self.command} takes a literal id in braces, which the gate can "
+            return (f"{self.at}: \\{self.command} takes a literal id in braces, which the gate can "
                     "check; this one is computed or missing")
         hint = f" (did you mean {self.suggestion}?)" if self.suggestion else ""
-        return (f"{where}: \\{self.command}{{{self.key}}}: unknown id: neither an entry id of the "
+        return (f"{self.at}: \\{self.command}{{{self.key}}}: unknown id: neither an entry id of the "
                 f"manifest nor a Lean name it names{hint}")
 
 
 @dataclass(frozen=True)
-class PaperInputMissing(Finding):
+class PaperInputMissing(PaperFinding):
     """An ``\\input``/``\\include`` whose file does not exist: its claims cannot be checked."""
 
     KIND: ClassVar[str] = "paper-input-missing"
-    POLICY: ClassVar[str] = "paper"
     target: str
-    at_file: str
-    at_line: int
-    at_column: int
 
     def message(self) -> str:
-        return (f"{self.at_file}:{self.at_line}:{self.at_column}: no such file {self.target!r} "
-                "(nor .tex): the claims it may hold cannot be checked")
+        return f"{self.at}: no such file {self.target!r} (nor .tex): the claims it may hold cannot be checked"
 
 
 def claim_findings(sources: PaperSources, status: PaperStatus) -> list[Finding]:
     """A finding per claim that is not proven, per unknown id, per missing input."""
-    import difflib
-
     out: list[Finding] = []
-    keys = [i.key for i in status.items]
     for use in sources.uses:
-        at = use.at
         item = status.lookup(use.key) if use.key is not None else None
         if item is None:
-            close = difflib.get_close_matches(use.key, keys, n=1, cutoff=0.7) if use.key else []
-            out.append(PaperUnknownId(use.command, use.key or "", at.file, at.line, at.column,
-                                      close[0] if close else None))
+            hint = _suggest(use.key, status.keys) if use.key else None
+            out.append(PaperUnknownId(use.at, use.command, use.key or "", hint))
         elif use.command == CLAIM and (item.status is not Status.PROVEN or item.missing):
-            out.append(PaperClaimNotProven(item.key, item.status, item.reason(), at.file, at.line,
-                                           at.column))
-    out += [PaperInputMissing(m.target, m.at.file, m.at.line, m.at.column) for m in sources.missing]
+            out.append(PaperClaimNotProven(use.at, item.key, item.status, item.reason()))
+    out += [PaperInputMissing(m.at, m.target) for m in sources.missing]
     return out
 
 

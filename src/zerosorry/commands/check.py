@@ -79,12 +79,16 @@ def _paper(args: argparse.Namespace, manifest: GateManifest | None) -> Callable[
         raise InputError(f"--paper needs a manifest: the paper cites its entries, and there is no "
                          f"appendix.toml in {args.path} (give --manifest FILE)")
     root = args.path.resolve()
+    try:  # a paper beside the project in its repository is named from the project: ../paper/x.tex
+        from .. import gitsource
 
-    def label(p: Path) -> str:
-        try:
-            return p.resolve().relative_to(root).as_posix()
-        except ValueError:
-            return str(p)
+        outer = gitsource.toplevel(args.path)[0].resolve()
+    except InputError:
+        outer = root
+
+    def label(p: Path) -> str:  # relative to the project root, like every finding's file
+        full = p.resolve()
+        return Path(os.path.relpath(full, root)).as_posix() if full.is_relative_to(outer) else str(full)
 
     sources = read_paper(args.paper, label=label)
     return paper_policy(sources, [(e.id, e.lean) for e in manifest.entries])
