@@ -233,3 +233,17 @@ def test_annotations_point_into_the_repository(tmp_path: Path, capsys: pytest.Ca
     code, out = check(capsys, "--paper", str(outside), "--format", "github")
     assert code == 1
     assert f"::error file={outside.resolve()},line=1," in out
+
+
+def test_an_id_tex_cannot_read_back_is_left_out_and_said() -> None:
+    from zerosorry.paper import PaperItem, PaperStatus
+
+    odd = PaperItem("Foo.«a%b»", "declaration", Status.PROVEN, ("Foo.«a%b»",), "Odd_title 100%", 0,
+                    None, None, None, None)
+    fine = PaperItem("odd-entry", "entry", Status.PROVEN, ("Foo.«a%b»",), "Odd_title 100%", 0,
+                     None, None, None, None)
+    text = render_status(PaperStatus((fine, odd), None, None, "2026-01-01T00:00:00Z", 1))
+    assert r"\zs@record{odd-entry}" in text and r"\zs@record{Foo." not in text
+    assert "% not citable by name (TeX cannot read it back): Foo.?a%b?" in text
+    assert r"Foo.\allowbreak{}\ensuremath{\langle\!\langle}a\%b\ensuremath{\rangle\!\rangle}" in text
+    assert r"{Odd\_title 100\%}" in text and r"\zs@tablerows{\zs@row{odd-entry}}" in text
