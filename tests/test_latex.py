@@ -234,3 +234,17 @@ def test_commands_survive_moving_arguments_and_bookmarks(tmp_path: Path, ledger_
     assert proc.returncode == 0, proc.stdout[-3000:]
     text = " ".join(pdf_text(folder / "probe.pdf").split())
     assert text.count("Monotone gauge proven") == 2  # the contents line and the heading
+
+
+@pytest.mark.parametrize("context", [r"X\footnote{F \leanproved{jensen-floor}}",
+                                     r"\begin{minipage}{5cm}M \leanproved{jensen-floor}\end{minipage}",
+                                     r"\begin{tabular}{l}T \leanproved{jensen-floor}\end{tabular}",
+                                     r"$x\leanproved{jensen-floor}$"])
+def test_draft_marks_work_in_footnotes_boxes_and_math(context: str, tmp_path: Path, ledger_file: Path) -> None:
+    """The margin note is no float: it is never lost inside a footnote or a minipage."""
+    folder = write_paper(tmp_path / "paper", ledger_file)
+    one_page_doc(folder, f"Text. {context} More text.", options="[draft]")
+    proc = compile_tex(folder, "probe.tex")
+    assert proc.returncode == 0, proc.stdout[-3000:]
+    text = " ".join(pdf_text(folder / "probe.pdf").split())  # the note may sit beside the text
+    assert "not proven" in text and "Claim not" in text and "jensen-floor is deferred" in text
