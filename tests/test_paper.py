@@ -247,3 +247,22 @@ def test_an_id_tex_cannot_read_back_is_left_out_and_said() -> None:
     assert "% not citable by name (TeX cannot read it back): Foo.?a%b?" in text
     assert r"Foo.\allowbreak{}\ensuremath{\langle\!\langle}a\%b\ensuremath{\rangle\!\rangle}" in text
     assert r"{Odd\_title 100\%}" in text and r"\zs@tablerows{\zs@row{odd-entry}}" in text
+
+
+def test_check_paper_flags_a_stale_status_file(paper: Path, ledger: Ledger,
+                                                capsys: pytest.CaptureFixture[str]) -> None:
+    """The PDF prints what zerosorry-status.tex says: a status file left from before a regression
+    would print 'proven' for a deferred result, so the gate compares it with the sources."""
+    fresh = render_status(paper_status(ledger, entries()))
+    status_file = paper.parent / "zerosorry-status.tex"
+    status_file.write_text(fresh, encoding="utf-8")
+    code, out = check(capsys, "--paper", str(paper))
+    assert code == 0, out
+    stale = fresh.replace(r"\zs@record{jensen-floor}{entry}{deferred}", r"\zs@record{jensen-floor}{entry}{proven}")
+    assert stale != fresh
+    status_file.write_text(stale, encoding="utf-8")
+    line = stale[:stale.index(r"\zs@record{jensen-floor}")].count("\n") + 1
+    code, out = check(capsys, "--paper", str(paper))
+    assert code == 1
+    assert (f"zerosorry-status.tex:{line}:1: the paper's status file says jensen-floor is proven, the "
+            "sources say deferred: regenerate it with zerosorry latex") in out

@@ -188,6 +188,19 @@ class PaperSources:
     files: tuple[str, ...]  # every source read, in order
     uses: tuple[PaperUse, ...]
     missing: tuple[MissingInput, ...]
+    #: the statuses the paper's own zerosorry-status.tex records (key -> (status, where)), if
+    #: there is one beside the main file: TeX prints these, so they must match the sources
+    printed: Mapping[str, tuple[str, TexPos]] | None = None
+
+
+_RECORD = re.compile(r"^\\zs@record\{([^{}]*)\}\{[^{}]*\}\{([a-z]+)\}", re.MULTILINE)
+
+
+def read_status_file(path: Path, label: str) -> dict[str, tuple[str, TexPos]]:
+    """The status each record of a ``zerosorry-status.tex`` gives, with its line."""
+    text = path.read_text(encoding="utf-8", errors="replace")
+    return {m.group(1): (m.group(2), TexPos(label, text.count("\n", 0, m.start()) + 1, 1))
+            for m in _RECORD.finditer(text)}
 
 
 def mask_tex(text: str) -> str:
@@ -324,7 +337,9 @@ def read_paper(main: Path, *, label: Callable[[Path], str] | None = None,
                 missing.append(MissingInput(target, at))
 
     visit(main)
-    return PaperSources(show(main), tuple(files), tuple(uses), tuple(missing))
+    status_file = base / "zerosorry-status.tex"
+    printed = read_status_file(status_file, show(status_file)) if status_file.is_file() else None
+    return PaperSources(show(main), tuple(files), tuple(uses), tuple(missing), printed)
 
 
 # ------------------------------------------------------------------------------ findings
@@ -387,8 +402,23 @@ class PaperInputMissing(PaperFinding):
         return f"{self.at}: no such file {self.target!r} (nor .tex): the claims it may hold cannot be checked"
 
 
+@dataclass(frozen=True)
+class PaperStatusStale(PaperFinding):
+    """The paper's ``zerosorry-status.tex`` prints a status the sources no longer have."""
+
+    KIND: ClassVar[str] = "paper-status-stale"
+    key: str
+    printed: str
+    status: Status
+
+    def message(self) -> str:
+        return (f"{self.at}: the paper's status file says {self.key} is {self.printed}, the sources say "
+                f"{self.status}: regenerate it with zerosorry latex")
+
+
 def claim_findings(sources: PaperSources, status: PaperStatus) -> list[Finding]:
-    """A finding per claim that is not proven, per unknown id, per missing input."""
+    """A finding per claim that is not proven, per unknown id, per missing input, and per status
+    that the paper's own status file prints wrongly."""
     out: list[Finding] = []
     for use in sources.uses:
         item = status.lookup(use.key) if use.key is not None else None
@@ -398,6 +428,10 @@ def claim_findings(sources: PaperSources, status: PaperStatus) -> list[Finding]:
         elif use.command == CLAIM and (item.status is not Status.PROVEN or item.missing):
             out.append(PaperClaimNotProven(use.at, item.key, item.status, item.reason()))
     out += [PaperInputMissing(m.at, m.target) for m in sources.missing]
+    for key, (printed, at) in (sources.printed or {}).items():
+        item = status.lookup(key)
+        if item is not None and item.status.value != printed:
+            out.append(PaperStatusStale(at, key, printed, item.status))
     return out
 
 
