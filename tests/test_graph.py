@@ -71,6 +71,13 @@ def test_cap_and_depth_leave_a_counted_more_node() -> None:
     assert g0.node("more:top").more == 5
 
 
+def test_roots_beyond_the_cap_are_counted() -> None:
+    holes = [rec(f"h{i}", D, sorry=True, via=(f"h{i}",)) for i in range(5)]
+    g = gr.build(ledger(*holes), names=[f"h{i}" for i in range(5)], cap=2)
+    assert g.roots == ("decl:h0", "decl:h1", "more:") and g.node("more:").more == 3
+    assert gr.default_anchors(ledger(*holes)) == [f"h{i}" for i in range(5)]
+
+
 def test_toward_sorry_keeps_the_via_chain_under_the_cap() -> None:
     recs = [rec(f"x{i}", D, sorry=True, via=(f"x{i}",)) for i in range(6)]
     recs += [rec("c2", D, sorry=True, via=("c2",)), rec("c1", D, ("c2",), via=("c1", "c2")),

@@ -241,6 +241,11 @@ def build(ledger: Ledger, anchors: Sequence[Anchor] = (), *, names: Sequence[str
             nodes[mid] = Node(mid, "more", f"{len(hidden)} more", "", (), name=n, group=_group(r, group_by),
                               more=len(hidden))
             edges[(decl_id(n), mid)] = Edge(decl_id(n), mid)
+    left_out = [n for n in names if n in by_name and n not in in_drawn]
+    roots = [r for r in roots if not r.startswith("decl:") or r.removeprefix("decl:") in in_drawn]
+    if left_out:  # roots the cap left out: one node that says how many
+        nodes["more:"] = Node("more:", "more", f"{len(left_out)} more", "", (), more=len(left_out))
+        roots.append("more:")
     graph_nodes, graph_edges = _fold_runs(nodes, edges, set(roots))
     groups = tuple(sorted({n.group for n in graph_nodes.values() if n.group is not None}))
     return Graph(tuple(sorted(graph_nodes.values(), key=_node_order)),

@@ -100,13 +100,18 @@ def declarations_files(ledger: Ledger, shard: int = SHARD) -> dict[str, bytes]:
 
 
 # ------------------------------------------------------------------------------ sources
+#: whitespace and plain names: their spans draw nothing the page's own colours do not (and they
+#: are most of a highlighted file's bytes: dropping them halves a source page)
+_PLAIN_SPAN = re.compile(r'<span class="(?:w|n)">([^<]*)</span>')
+
+
 def _highlight_file(text: str) -> list[Markup]:
     from pygments import highlight
 
     from .highlight import _tools
 
     lexer, formatter = _tools()
-    html = highlight(text, lexer, formatter)
+    html = _PLAIN_SPAN.sub(r"\1", highlight(text, lexer, formatter))
     lines = html.split("\n")
     if lines and lines[-1] == "":
         lines.pop()
