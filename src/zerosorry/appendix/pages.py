@@ -149,6 +149,8 @@ class GraphPieces:
     minis: dict[str, Markup] = field(default_factory=dict)  # entry id -> its card's graph
     legend: list[tuple[Markup, str]] = field(default_factory=list)
     names: list[str] = field(default_factory=list)  # declarations in the main graph (search list)
+    #: the same graph with declarations boxed by file or namespace (graph-file.html, ...)
+    grouped: dict[str, Markup] = field(default_factory=dict)
 
 
 def node_hrefs(graph: gr.Graph, entry_of: Mapping[str, str], extra: Mapping[str, str] | None = None) -> dict[str, str]:
@@ -194,15 +196,21 @@ def graph_pieces(ledger: Ledger, view: SiteView, *, anchors: Sequence[gr.Anchor]
         keep = [v for n in lean for v in by_name[n].via]
         minis.append((e.id, gr.build(ledger, names=lean, cap=MINI_CAP, toward_sorry=True, keep=keep,
                                      by_name=by_name)))
+    grouped = [gr.build(ledger, anchors, names=names, cap=GRAPH_CAP, by_name=by_name, group_by=by)
+               for by in gr.GROUPINGS] if main.nodes else []
     # the site's graph reads left to right (results on the left): a page scrolls down better
     # than across; a card's small graph top to bottom
-    positions = layout_many([main] + [g for _, g in minis], ["LR"] + ["TB"] * len(minis))
+    every = [main, *grouped] + [g for _, g in minis]
+    positions = layout_many(every, ["LR"] * (1 + len(grouped)) + ["TB"] * len(minis))
     pieces = GraphPieces(nodes=len(main.nodes), edges=len(main.edges),
                          names=sorted(n.name for n in main.nodes if n.kind == "decl" and n.name))
     if main.nodes:
         pieces.main = Markup(svg(main, positions[0], hrefs=node_hrefs(main, entry_of, hrefs), prefix="main",
                                  title="Dependency graph of the load-bearing results"))
-    for (eid, g), pos in zip(minis, positions[1:], strict=True):
+    for by, g, pos in zip(gr.GROUPINGS, grouped, positions[1:], strict=False):
+        pieces.grouped[by] = Markup(svg(g, pos, hrefs=node_hrefs(g, entry_of, hrefs), prefix=f"main-{by}",
+                                        title=f"Dependency graph of the load-bearing results, by {by}"))
+    for (eid, g), pos in zip(minis, positions[1 + len(grouped):], strict=True):
         pieces.minis[eid] = Markup(svg(g, pos, hrefs=node_hrefs(g, {}), prefix=f"mini-{eid}",
                                        title="What this result rests on, down to its sorries"))
     pieces.legend = [(Markup(s), text) for s, text in legend_svg()]

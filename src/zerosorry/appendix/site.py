@@ -198,11 +198,15 @@ def render(view: SiteView, prepared: Prepared, ledger_text: str, ledger: Ledger,
     files: dict[str, bytes] = {}
     common: dict[str, Any] = {
         "site": view, "csp": CSP, "statements": prepared.statements,
-        "has_history": history_svg is not None, "graphs": graphs,
+        "has_history": history_svg is not None, "graphs": graphs, "graph_svg": graphs.main, "group": None,
     }
     for template, out_name in PAGES:
         html = env.get_template(template).render(page=out_name, **common)
         files[out_name] = html.encode()
+    for by, drawing in graphs.grouped.items():  # graph-file.html, graph-namespace.html
+        page = f"graph-{by}.html"
+        html = env.get_template("graph.html").render(page=page, **{**common, "graph_svg": drawing, "group": by})
+        files[page] = html.encode()
     files["lean_status.json"] = ledger_text.encode()
     # What the pages read, over HTTP and from disk alike (a browser opening a file will run a
     # script, not fetch a file): a compact table of the declarations, not the ledger again.
