@@ -10,9 +10,11 @@ from pathlib import Path
 
 from ..errors import InputError
 from ..gate import evaluate
+from ..identity import carry_over
 from ..ledger import io
 from ..ledger.model import Ledger
 from ..report import gate_report
+from ..rootcause import RootCause, root_causes
 from ._common import add_scan_options, gate_manifest, obtain_ledger
 
 NAME = "check"
@@ -95,6 +97,11 @@ def run(args: argparse.Namespace) -> int:
         notes.append(f"--baseline {args.baseline}: the project does not exist at that revision, so the "
                      "baseline policy has nothing to compare with and did not run")
         baseline = None
+    causes: list[RootCause] = []
+    if baseline is not None:
+        # a renamed or moved declaration is compared with itself (its status carries over)
+        baseline = carry_over(baseline, ledger)
+        causes = root_causes(baseline, ledger, manifest, mapping={})
     # what the scan could not read may hide a sorry (an unterminated comment hides the rest of
     # its file): every error is said, so a passing gate never rests on it silently
     errors = [d for d in ledger.diagnostics if d.severity.value == "error"]
@@ -123,20 +130,20 @@ def run(args: argparse.Namespace) -> int:
     target = str(args.path)
     prefix = _repo_prefix(args.path) if fmt in ("github", "markdown") or os.environ.get("GITHUB_STEP_SUMMARY") else ""
     if fmt == "json":
-        out = gate_report.json_report(result, target=target)
+        out = gate_report.json_report(result, target=target, causes=causes)
     elif fmt == "github":
-        out = gate_report.github(result, target=target, prefix=prefix)
+        out = gate_report.github(result, target=target, prefix=prefix, causes=causes)
     elif fmt == "markdown":
-        out = gate_report.markdown(result, target=target, prefix=prefix)
+        out = gate_report.markdown(result, target=target, prefix=prefix, causes=causes)
     else:
-        out = gate_report.text(result, target=target)
+        out = gate_report.text(result, target=target, causes=causes)
     if not (args.quiet and result.holds):
         sys.stdout.write(out)
     summary_file = os.environ.get("GITHUB_STEP_SUMMARY")
     if summary_file:
         try:
             with open(summary_file, "a", encoding="utf-8") as fh:
-                fh.write(gate_report.markdown(result, target=target, prefix=prefix))
+                fh.write(gate_report.markdown(result, target=target, prefix=prefix, causes=causes))
         except OSError as exc:
             print(f"zerosorry check: cannot append to GITHUB_STEP_SUMMARY: {exc}", file=sys.stderr)
     return 0 if result.holds else 1
