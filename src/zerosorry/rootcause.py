@@ -61,11 +61,12 @@ class RootCause:
     def where(self) -> str:
         return f"{self.file}:{self.line}"
 
-    def headline(self) -> str:
-        """``Foo.bar_le`` (Foo/Bar.lean:72) got a sorry: 214 declarations newly deferred, 3 load-bearing: …"""
+    def what(self) -> tuple[str, str]:
+        """What happened to the cause, and what it did: ("got a sorry", "214 declarations newly
+        deferred, 3 load-bearing: a, b, c")."""
         n = len(self.declarations)
         noun = "declaration" if n == 1 else "declarations"
-        what = {
+        verb, effect = {
             "sorry": ("got a sorry" if self.new else "has a sorry that more declarations now reach",
                       f"{n} {noun} newly deferred"),
             "stub": ("became a stub (: True := sorry)", f"{n} {noun} no longer proven"),
@@ -73,11 +74,15 @@ class RootCause:
                       f"{n} {noun} newly rest on it"),
             "trust": (f"uses {self.trust}" + (" (new)" if self.new else ""), f"{n} {noun} newly rely on it"),
         }[self.kind]
-        head = f"{self.name} ({self.where}) {what[0]}: {what[1]}"
         if self.entries:
-            ids = ", ".join(dict.fromkeys(e.entry for e in self.entries))
-            head += f", {len({e.entry for e in self.entries})} load-bearing: {ids}"
-        return head
+            ids = list(dict.fromkeys(e.entry for e in self.entries))
+            effect += f", {len(ids)} load-bearing: {', '.join(ids)}"
+        return verb, effect
+
+    def headline(self) -> str:
+        """``Foo.bar_le (Foo/Bar.lean:72) got a sorry: 214 declarations newly deferred, 3 load-bearing: …``"""
+        verb, effect = self.what()
+        return f"{self.name} ({self.where}) {verb}: {effect}"
 
     def sort_key(self) -> tuple[int, int, str, int, str]:
         return (-len({e.entry for e in self.entries}), -len(self.declarations), self.file, self.line, self.name)

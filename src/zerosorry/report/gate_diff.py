@@ -62,7 +62,8 @@ def markdown(d: LedgerDiff, *, limit: int = 100) -> str:
     section("Newly deferred", [_change_line(c) for c in d.newly_deferred], collapsed=bool(d.root_causes))
     section("Where sorry counts changed",
             [f"- {_code(c.name)} ({c.file}:{c.line}): {c.before} → {c.after} sorr{'y' if c.after == 1 else 'ies'}"
-             + (f" (lines {', '.join(map(str, c.sorry_lines))})" if c.sorry_lines else "") for c in d.sorry_changes])
+             + (f" (line{'s' if len(c.sorry_lines) > 1 else ''} {', '.join(map(str, c.sorry_lines))})"
+                if c.sorry_lines else "") for c in d.sorry_changes])
     section("Renamed or moved", [f"- {_code(m.old_name)} ({m.old_file}:{m.old_line}) → {_code(m.new_name)} "
                                  f"({m.new_file}:{m.new_line}): {m.describe()}, {m.how}" for m in d.moved])
     section("Newly proven", [_change_line(c) for c in d.newly_proven])

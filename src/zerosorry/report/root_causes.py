@@ -55,7 +55,8 @@ def markdown(causes: Sequence[RootCause], *, heading: str = "###") -> list[str]:
         return []
     out = [f"{heading} Root causes ({len(causes)})", ""]
     for c in causes:
-        out.append(f"- **{_code(c.name)}** ({_md(c.where)}): {_md(c.headline().split(': ', 1)[1])}")
+        verb, effect = c.what()
+        out.append(f"- **{_code(c.name)}** ({_md(c.where)}) {_md(verb)}: {_md(effect)}")
         out.append("")
         out.append(f"  <details><summary>{len(c.declarations)} declaration"
                    f"{'s' if len(c.declarations) != 1 else ''}</summary>")
