@@ -11,7 +11,12 @@ Schema (``PRAGMA user_version``; :func:`migrate` upgrades older databases in pla
 * v2 — commits get an integer id and the load-bearing entry counts (``entries_total``,
   ``entries_proven``; NULL where the commit has no manifest); declaration names are interned
   in ``names`` and ``statuses`` is keyed by ``(commit_id, name_id)``; a ``meta`` table records
-  the project directory the database belongs to.
+  the project directory the database belongs to;
+* v3 — commits get their ``position`` on the first-parent line (1 for the root commit, so the
+  database orders correctly however a run was interrupted and resumed; rows migrated from v2
+  get theirs on the next run) and their ``author``; each deferred status row records the
+  declaration holding the sorry that holds it back (``holder_id``), so each step's root cause
+  can be read back.
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from html import escape
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -30,9 +36,9 @@ from .errors import InputError
 from .gate import GateManifest, load_manifest_bytes
 from .gitsource import GitObjects, Revision, scan_revision
 from .ledger.model import Status
-from .scan import ParseCache
+from .scan import LEFT_OUT, ParseCache
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 _V2 = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -84,7 +90,21 @@ def _migrate_1_to_2(db: sqlite3.Connection) -> None:
     db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('backfill_entries', '1')")
 
 
-_MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {1: _migrate_1_to_2}
+#: v2 -> v3, also run (after the v2 tables) to create a new database
+_V3_CHANGES = (
+    "ALTER TABLE commits ADD COLUMN position INTEGER",
+    "ALTER TABLE commits ADD COLUMN author TEXT NOT NULL DEFAULT ''",
+    "ALTER TABLE statuses ADD COLUMN holder_id INTEGER REFERENCES names(id)",
+    "CREATE INDEX IF NOT EXISTS commits_position ON commits(position)",
+)
+
+
+def _migrate_2_to_3(db: sqlite3.Connection) -> None:
+    for stmt in _V3_CHANGES:
+        db.execute(stmt)
+
+
+_MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {1: _migrate_1_to_2, 2: _migrate_2_to_3}
 
 
 def migrate(db: sqlite3.Connection) -> int:
@@ -96,7 +116,7 @@ def migrate(db: sqlite3.Connection) -> int:
                          f"{SCHEMA_VERSION} (upgrade zerosorry)")
     version = start
     if version == 0:
-        db.executescript("BEGIN;" + _V2 + f"PRAGMA user_version = {SCHEMA_VERSION};COMMIT;")
+        db.executescript("BEGIN;" + _V2 + ";".join(_V3_CHANGES) + f";PRAGMA user_version = {SCHEMA_VERSION};COMMIT;")
         return start
     while version < SCHEMA_VERSION:
         step = _MIGRATIONS[version]
@@ -160,6 +180,8 @@ class CommitCounts:
     axiom: int
     entries_total: int | None
     entries_proven: int | None
+    author: str = ""
+    position: int | None = None  # on the first-parent line, 1 for the root commit
 
 
 @dataclass(frozen=True)
@@ -169,6 +191,8 @@ class Scanned:
     statuses: tuple[tuple[str, str], ...]  # (name, status), every declaration
     sorries: int
     manifest: str | None = None  # blob id of the commit's appendix.toml
+    holders: tuple[tuple[str, str], ...] = ()  # (deferred declaration, the one whose sorry holds it back)
+    left_out: tuple[tuple[str, str], ...] = ()  # (.lean file, why it was not scanned)
 
 
 def counts_of(rev: Revision, scanned: Scanned, manifest: GateManifest | None) -> CommitCounts:
@@ -184,7 +208,7 @@ def counts_of(rev: Revision, scanned: Scanned, manifest: GateManifest | None) ->
             if e.lean and all(status_of.get(n) == Status.PROVEN.value for n in e.lean)
         )
     return CommitCounts(rev.sha, rev.time, rev.subject, len(scanned.statuses), scanned.sorries,
-                        c["proven"], c["deferred"], c["stub"], c["axiom"], total, proven)
+                        c["proven"], c["deferred"], c["stub"], c["axiom"], total, proven, rev.author, rev.position)
 
 
 def scan_tree(objects: GitObjects, rev: Revision, project: str, cache: ParseCache | None) -> Scanned:
@@ -196,7 +220,10 @@ def scan_tree(objects: GitObjects, rev: Revision, project: str, cache: ParseCach
     blobs = objects.blobs(list(tree.values()))
     files = {p: blobs[oid] for p, oid in tree.items()}
     ledger = scan_revision(objects, rev, project, cache=cache, jobs=1, files=files)
-    return Scanned(tuple((r.name, r.status.value) for r in ledger.records), ledger.sorry_count(), manifest)
+    holders = tuple((r.name, r.via[-1]) for r in ledger.records if r.status is Status.DEFERRED and r.via)
+    left_out = tuple((d.file, d.message) for d in ledger.diagnostics if d.code in LEFT_OUT and d.file)
+    return Scanned(tuple((r.name, r.status.value) for r in ledger.records), ledger.sorry_count(), manifest,
+                   holders, left_out)
 
 
 def _scan_job(objects: GitObjects, rev: Revision, tree_id: str | None, project: str,
@@ -240,7 +267,8 @@ def recorded(db: sqlite3.Connection) -> set[str]:
     return {row[0] for row in db.execute("SELECT sha FROM commits")}
 
 
-def store(db: sqlite3.Connection, counts: CommitCounts, statuses: Sequence[tuple[str, str]]) -> None:
+def store(db: sqlite3.Connection, counts: CommitCounts, statuses: Sequence[tuple[str, str]],
+          holders: Sequence[tuple[str, str]] = ()) -> None:
     """Record one commit and its declarations' statuses: all of it, or (on any error) none."""
     db.execute("BEGIN IMMEDIATE")  # the write lock: a second run waits here, then sees our rows
     try:
@@ -249,22 +277,23 @@ def store(db: sqlite3.Connection, counts: CommitCounts, statuses: Sequence[tuple
             return
         cur = db.execute(
             "INSERT INTO commits (sha, committed, subject, declarations, sorries, proven, deferred,"
-            " stub, axiom, entries_total, entries_proven) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+            " stub, axiom, entries_total, entries_proven, author, position) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
             (counts.sha, counts.committed, counts.subject, counts.declarations, counts.sorries,
              counts.proven, counts.deferred, counts.stub, counts.axiom, counts.entries_total,
-             counts.entries_proven),
+             counts.entries_proven, counts.author, counts.position),
         )
         commit_id = cur.lastrowid
-        db.executemany("INSERT OR IGNORE INTO names (name) VALUES (?)", ((n,) for n, _ in statuses))
+        holder_of = dict(holders)
+        names = list(dict.fromkeys([n for n, _ in statuses] + list(holder_of.values())))
+        db.executemany("INSERT OR IGNORE INTO names (name) VALUES (?)", ((n,) for n in names))
         ids: dict[str, int] = {}
-        names = [n for n, _ in statuses]
         for i in range(0, len(names), 500):
             chunk = names[i : i + 500]
             q = f"SELECT name, id FROM names WHERE name IN ({','.join('?' * len(chunk))})"
             ids.update(db.execute(q, chunk).fetchall())
         db.executemany(
-            "INSERT INTO statuses (commit_id, name_id, status) VALUES (?, ?, ?)",
-            ((commit_id, ids[n], s) for n, s in statuses),
+            "INSERT INTO statuses (commit_id, name_id, status, holder_id) VALUES (?, ?, ?, ?)",
+            ((commit_id, ids[n], s, ids[holder_of[n]] if n in holder_of else None) for n, s in statuses),
         )
         db.execute("COMMIT")
     except BaseException:
@@ -278,6 +307,7 @@ class RunReport:
     total: int = 0
     scanned: int = 0
     skipped: int = 0  # already recorded
+    left_out: tuple[tuple[str, str], ...] = ()  # files the newest scanned commit left out, and why
 
 
 def record_history(
@@ -297,6 +327,7 @@ def record_history(
     the commit before it is not scanned again."""
     if db.execute("SELECT 1 FROM meta WHERE key = 'backfill_entries'").fetchone():
         _backfill_entries(db, objects, project)
+    set_positions(db, revs)
     done = recorded(db)
     report = RunReport(total=len(revs), skipped=sum(1 for r in revs if r.sha in done))
     todo = [(i, r) for i, r in enumerate(revs) if r.sha not in done]
@@ -329,8 +360,9 @@ def record_history(
                 scanned = next(results)
                 current += 1
             counts = counts_of(rev, scanned, manifest_of(scanned.manifest))
-            store(db, counts, scanned.statuses)
+            store(db, counts, scanned.statuses, scanned.holders)
             report.scanned += 1
+            report.left_out = scanned.left_out
             if on_commit is not None:
                 on_commit(i + 1, len(revs), counts)
 
@@ -378,15 +410,74 @@ def _backfill_entries(db: sqlite3.Connection, objects: GitObjects, project: str)
         raise
 
 
+def set_positions(db: sqlite3.Connection, revs: Sequence[Revision]) -> None:
+    """Record the first-parent position (and author) of the recorded commits among ``revs``
+    where it is missing (rows migrated from schema 2)."""
+    rows = [(r.position, r.author, r.sha) for r in revs if r.position is not None]
+    if not rows:
+        return
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        db.executemany("UPDATE commits SET position = ?, author = ? WHERE sha = ? AND position IS NULL", rows)
+        db.execute("COMMIT")
+    except BaseException:
+        if db.in_transaction:
+            db.execute("ROLLBACK")
+        raise
+
+
+_COUNTS = ("SELECT sha, committed, subject, declarations, sorries, proven, deferred, stub, axiom,"
+           " entries_total, entries_proven, author, position FROM commits")
+
+
 def load_counts(db: sqlite3.Connection, shas: Sequence[str] | None = None) -> list[CommitCounts]:
     """Recorded counts, in the order of ``shas`` (those not recorded are left out), or all of
-    them by commit time."""
-    q = ("SELECT sha, committed, subject, declarations, sorries, proven, deferred, stub, axiom,"
-         " entries_total, entries_proven FROM commits")
-    rows = {r[0]: CommitCounts(*r) for r in db.execute(q)}
+    them in history order: by first-parent position (a resumed run inserts older commits
+    later, so insertion order is not history order), then by commit time."""
+    rows = {r[0]: CommitCounts(*r) for r in db.execute(_COUNTS)}
     if shas is None:
-        return sorted(rows.values(), key=lambda c: (c.committed, c.sha))
+        return sorted(rows.values(), key=lambda c: (c.position is None, c.position or 0, c.committed, c.sha))
     return [rows[s] for s in shas if s in rows]
+
+
+def step_causes(db: sqlite3.Connection, before: str, after: str) -> list[tuple[str, int]]:
+    """The root causes of one step: the declarations holding the sorries that hold back what
+    was proven at ``before`` and is deferred at ``after``, with how many each, most first."""
+    q = ("SELECT n.name, s.status, h.name FROM statuses s JOIN names n ON n.id = s.name_id"
+         " LEFT JOIN names h ON h.id = s.holder_id JOIN commits c ON c.id = s.commit_id WHERE c.sha = ?")
+    old = {name: status for name, status, _ in db.execute(q, (before,))}
+    causes: dict[str, int] = {}
+    for name, status, holder in db.execute(q, (after,)):
+        if status == Status.DEFERRED.value and old.get(name) == Status.PROVEN.value:
+            key = holder or "(unknown: recorded before zerosorry kept causes)"
+            causes[key] = causes.get(key, 0) + 1
+    return sorted(causes.items(), key=lambda kv: (-kv[1], kv[0]))
+
+
+def largest_steps(counts: Sequence[CommitCounts], k: int = 5) -> list[int]:
+    """The indices of the ``k`` steps with the largest change in deferred declarations (then in
+    sorries), in history order; a step that changes neither is never one of them."""
+    deltas = [(abs(c.deferred - p.deferred), abs(c.sorries - p.sorries), i)
+              for i, (p, c) in enumerate(pairwise(counts), start=1)]
+    top = sorted((d for d in deltas if d[0] or d[1]), key=lambda d: (-d[0], -d[1], d[2]))[:k]
+    return sorted(i for _, _, i in top)
+
+
+def step_labels(db: sqlite3.Connection, counts: Sequence[CommitCounts], k: int = 5) -> dict[str, str]:
+    """A root-cause note for each of the largest steps, by commit."""
+    out = {}
+    for i in largest_steps(counts, k):
+        prev, c = counts[i - 1], counts[i]
+        causes = step_causes(db, prev.sha, c.sha)
+        if causes:
+            name, n = causes[0]
+            more = f" (+{len(causes) - 1} more causes)" if len(causes) > 1 else ""
+            out[c.sha] = f"{name} holds back {n} newly deferred{more}"
+        elif c.deferred < prev.deferred:
+            out[c.sha] = f"{prev.deferred - c.deferred} fewer deferred"
+        else:
+            out[c.sha] = f"sorries {c.sorries - prev.sorries:+d}"
+    return out
 
 
 def statuses_at(db: sqlite3.Connection, sha: str) -> dict[str, str]:

@@ -302,6 +302,10 @@ def _parse_job(args: tuple[bytes, tuple[tuple[str, str], ...]]) -> ParsedFile:
         return parse(text, extra_commands=dict(cmds))
 
 
+#: the diagnostic codes of a .lean file left out of a scan: in no lean_lib, excluded by zerosorry.toml
+LEFT_OUT = ("outside-libraries", "excluded")
+
+
 def example_name(module: str, d: Declaration, seen: dict[str, int]) -> str:
     """An example's stable name: its module, its enclosing namespace and a hash of its text, so
     it keeps its identity when it moves within its file; identical examples in one namespace
@@ -517,12 +521,11 @@ def _scan_files(
         parse_keys.update(keys)
         todo = parse_all(wanted, config=config, cache=cache, jobs=jobs, keys=keys)
         parsed.update(todo)
-    skipped = sum(1 for rel, why in held.values() if rel not in lean and why.startswith("in no"))
-    if skipped:
-        diags.append(Diagnostic(
-            "outside-libraries",
-            f"{skipped} .lean file(s) belong to no lean_lib of the lakefile and were not scanned",
-            None, None, None, Severity.INFO))
+    # every file left out is named (an info diagnostic each), not only counted
+    for rel, why in sorted(held.values()):
+        if rel not in lean:
+            code = LEFT_OUT[0] if why.startswith("in no") else LEFT_OUT[1]
+            diags.append(Diagnostic(code, f"not scanned: {why}", rel, None, None, Severity.INFO))
     for rel in sorted(lean):
         diags.extend(_decode(rel, lean[rel])[1])
 
