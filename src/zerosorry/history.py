@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -487,35 +487,69 @@ def statuses_at(db: sqlite3.Connection, sha: str) -> dict[str, str]:
 
 
 # ------------------------------------------------------------------------------ the burn-down
+#: (attribute, legend, colour, axis): declarations on the left axis; sorry tokens and entries,
+#: counts of another size, on the right one, so neither flattens the other
 SERIES = (
-    ("sorries", "sorry tokens", "#c0392b"),
-    ("deferred", "deferred declarations", "#d68910"),
-    ("entries_proven", "proven load-bearing entries", "#1e8449"),
+    ("deferred", "deferred declarations", "#d68910", "left"),
+    ("sorries", "sorry tokens", "#c0392b", "right"),
+    ("entries_proven", "proven load-bearing entries", "#1e8449", "right"),
 )
 
 
-def _nice_max(v: int) -> int:
-    if v <= 5:
-        return 5
-    step = 10 ** (len(str(v)) - 1)
-    for m in (1, 2, 2.5, 5, 10):
-        top = int(m * step)
-        if top >= v:
-            return top
-    return v
+def nice_scale(v: float, ticks: int = 5) -> tuple[float, float]:
+    """The top of an axis that holds ``v`` and its tick step: a step of 1, 2, 2.5 or 5 times a
+    power of ten giving at most ``ticks`` intervals, the top the first multiple of it at or
+    above ``v`` (so the axis never reaches far above the largest value)."""
+    import math
+
+    if v <= 0:
+        return 1.0, 1.0
+    raw = v / ticks
+    power = 10 ** math.floor(math.log10(raw))
+    step = next(m * power for m in (1, 2, 2.5, 5, 10) if m * power >= raw)
+    if step < 1:
+        step = 1.0
+    return math.ceil(v / step) * step, step
 
 
-def _date(t: int) -> str:
+def commit_date(t: int) -> str:
     return datetime.fromtimestamp(t, tz=timezone.utc).strftime("%Y-%m-%d")
 
 
-def burndown_svg(counts: Sequence[CommitCounts], *, title: str = "zerosorry burn-down") -> str:
+def _short(text: str, n: int) -> str:
+    return text if len(text) <= n else text[: n - 1] + "…"
+
+
+def point_note(c: CommitCounts, prev: CommitCounts | None) -> str:
+    """The tooltip of one commit: which, when, by whom, and its counts with their change."""
+    def delta(now: int, before: int | None) -> str:
+        return "" if before is None or now == before else f" ({now - before:+d})"
+
+    entries = ("" if c.entries_total is None else
+               f", load-bearing zero-sorry {c.entries_proven}/{c.entries_total}")
+    who = f" by {c.author}" if c.author else ""
+    return (f"{c.sha[:7]} {commit_date(c.committed)}{who}: {c.subject}\n"
+            f"deferred {c.deferred}{delta(c.deferred, prev.deferred if prev else None)}, "
+            f"sorries {c.sorries}{delta(c.sorries, prev.sorries if prev else None)}, "
+            f"proven {c.proven}{entries}")
+
+
+def burndown_svg(counts: Sequence[CommitCounts], *, title: str = "zerosorry burn-down",
+                 causes: Mapping[str, str] | None = None, link: Callable[[str], str | None] | None = None,
+                 steps: int = 5) -> str:
     """A self-contained SVG (no scripts, no external references; every text escaped).  Commits
-    at which the project has no declarations yet are left out."""
+    at which the project has no declarations yet are left out.  Deferred declarations use the
+    left axis, sorry tokens and proven load-bearing entries the right one.  The ``steps``
+    largest changes are numbered on the chart and listed under it (subject, short hash and,
+    from ``causes`` by commit, the root cause); every commit has a tooltip, and links to
+    ``link(sha)`` when that gives an address (the site's page for that commit's changes)."""
     counts = [c for c in counts if c.declarations > 0]
-    w, h = 960, 420
-    left, right, top, bottom = 64, 24, 56, 72
-    pw, ph = w - left - right, h - top - bottom
+    marked = largest_steps(counts, steps) if len(counts) > 1 else []
+    w, top, ph = 960, 64, 300
+    left, right = 72, 72
+    pw = w - left - right
+    list_top = top + ph + 56
+    h = list_top + 18 * len(marked) + 16
     out = [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" viewBox="0 0 {w} {h}" '
         f'role="img" aria-labelledby="zs-title" font-family="system-ui, sans-serif" font-size="12">',
@@ -527,26 +561,33 @@ def burndown_svg(counts: Sequence[CommitCounts], *, title: str = "zerosorry burn
         out.append(f'<text x="{w // 2}" y="{h // 2}" text-anchor="middle">no commits recorded</text>')
         out.append("</svg>")
         return "\n".join(out) + "\n"
-    values = [c.sorries for c in counts] + [c.deferred for c in counts]
-    values += [c.entries_proven or 0 for c in counts]
-    ymax = _nice_max(max(values) or 1)
     n = len(counts)
+    scales = {
+        "left": nice_scale(max(c.deferred for c in counts)),
+        "right": nice_scale(max(max(c.sorries, c.entries_proven or 0) for c in counts)),
+    }
 
     def x(i: int) -> float:
         return left + (pw * i / (n - 1) if n > 1 else pw / 2)
 
-    def y(v: float) -> float:
-        return top + ph - ph * v / ymax
+    def y(v: float, axis: str) -> float:
+        return top + ph - ph * v / scales[axis][0]
 
-    # axes and grid
-    for k in range(6):
-        v = ymax * k / 5
-        yy = y(v)
-        out.append(f'<line x1="{left}" y1="{yy:.1f}" x2="{left + pw}" y2="{yy:.1f}" stroke="#e5e5e5"/>')
-        label = f"{v:g}"
-        out.append(f'<text x="{left - 8}" y="{yy + 4:.1f}" text-anchor="end" fill="#444">{label}</text>')
+    # axes: the grid follows the left axis; the right axis has its own labels
+    for axis, at, anchor, colour in (("left", left - 8, "end", "#8a5a00"), ("right", left + pw + 8, "start", "#922b21")):
+        ymax, step = scales[axis]
+        k = 0
+        while k * step <= ymax + 1e-9:
+            yy = y(k * step, axis)
+            if axis == "left":
+                out.append(f'<line x1="{left}" y1="{yy:.1f}" x2="{left + pw}" y2="{yy:.1f}" stroke="#e5e5e5"/>')
+            out.append(f'<text x="{at}" y="{yy + 4:.1f}" text-anchor="{anchor}" fill="{colour}">{k * step:g}</text>')
+            k += 1
+    out.append(f'<text x="{left - 8}" y="{top - 10}" text-anchor="end" fill="#8a5a00">declarations</text>')
+    out.append(f'<text x="{left + pw + 8}" y="{top - 10}" text-anchor="start" fill="#922b21">sorries, entries</text>')
     out.append(f'<line x1="{left}" y1="{top + ph}" x2="{left + pw}" y2="{top + ph}" stroke="#444"/>')
     out.append(f'<line x1="{left}" y1="{top}" x2="{left}" y2="{top + ph}" stroke="#444"/>')
+    out.append(f'<line x1="{left + pw}" y1="{top}" x2="{left + pw}" y2="{top + ph}" stroke="#444"/>')
     ticks = sorted({0, n - 1, *(round(j * (n - 1) / 5) for j in range(1, 5))}) if n > 1 else [0]
     for i in ticks:
         c = counts[i]
@@ -555,22 +596,49 @@ def burndown_svg(counts: Sequence[CommitCounts], *, title: str = "zerosorry burn
         out.append(f'<text x="{x(i):.1f}" y="{top + ph + 18}" text-anchor="{anchor}" fill="#444">'
                    f"{escape(c.sha[:7])}</text>")
         out.append(f'<text x="{x(i):.1f}" y="{top + ph + 32}" text-anchor="{anchor}" fill="#777">'
-                   f"{escape(_date(c.committed))}</text>")
-    out.append(f'<text x="{left + pw / 2:.1f}" y="{h - 8}" text-anchor="middle" fill="#444">'
+                   f"{escape(commit_date(c.committed))}</text>")
+    out.append(f'<text x="{left + pw / 2:.1f}" y="{top + ph + 46}" text-anchor="middle" fill="#444">'
                f"{n} commit{'s' if n != 1 else ''}, first parent, oldest to newest</text>")
     # series
-    for j, (attr, label, colour) in enumerate(SERIES):
+    for j, (attr, label, colour, axis) in enumerate(SERIES):
         pts = [(i, getattr(c, attr)) for i, c in enumerate(counts) if getattr(c, attr) is not None]
         if pts:
-            path = " ".join(f"{x(i):.1f},{y(v):.1f}" for i, v in pts)
+            path = " ".join(f"{x(i):.1f},{y(v, axis):.1f}" for i, v in pts)
             out.append(f'<polyline points="{path}" fill="none" stroke="{colour}" stroke-width="2" '
-                       f'data-series="{attr}"/>')
-            last_i, last_v = pts[-1]
-            out.append(f'<circle cx="{x(last_i):.1f}" cy="{y(last_v):.1f}" r="3" fill="{colour}">'
-                       f"<title>{escape(f'{label}: {last_v} at {counts[last_i].sha[:7]}')}</title></circle>")
-        lx = left + 8 + j * 230
+                       f'data-series="{attr}" data-axis="{axis}"/>')
+        lx = left + j * 280
         out.append(f'<line x1="{lx}" y1="42" x2="{lx + 22}" y2="42" stroke="{colour}" stroke-width="3"/>')
         now = pts[-1][1] if pts else "n/a"
         out.append(f'<text x="{lx + 28}" y="46">{escape(f"{label} ({now})")}</text>')
+        if axis == "right":
+            out.append(f'<text x="{lx + 28}" y="58" fill="#777" font-size="10">right axis</text>')
+
+    def linked(sha: str, element: str) -> str:
+        href = link(sha) if link is not None else None
+        return f'<a href="{escape(href)}">{element}</a>' if href else element
+
+    # one tooltip (and link) per commit: a transparent column over its point
+    col = pw / n if n > 1 else pw
+    for i, c in enumerate(counts):
+        note = point_note(c, counts[i - 1] if i else None)
+        out.append(linked(c.sha, f'<rect x="{x(i) - col / 2:.1f}" y="{top}" width="{col:.2f}" height="{ph}" '
+                                 f'fill="#000000" fill-opacity="0" data-commit="{c.sha}"><title>{escape(note)}</title></rect>'))
+    # the largest steps: numbered on the chart, listed under it
+    for k, i in enumerate(marked, start=1):
+        c, prev = counts[i], counts[i - 1]
+        cause = (causes or {}).get(c.sha)
+        text = f"{k}. {c.sha[:7]} {_short(c.subject, 60)}: deferred {c.deferred - prev.deferred:+d}, sorries " \
+               f"{c.sorries - prev.sorries:+d}" + (f"; root cause {cause}" if cause else "")
+        tip = point_note(c, prev) + (f"\nroot cause: {cause}" if cause else "")
+        yy = min(y(c.deferred, "left"), y(prev.deferred, "left")) - 14
+        yy = max(yy, top + 8)
+        out.append(f'<line x1="{x(i):.1f}" y1="{top}" x2="{x(i):.1f}" y2="{top + ph}" stroke="#555" '
+                   f'stroke-dasharray="3 3" data-step="{k}"/>')
+        out.append(linked(c.sha, f'<g data-step="{k}"><title>{escape(tip)}</title>'
+                                 f'<circle cx="{x(i):.1f}" cy="{yy:.1f}" r="9" fill="#ffffff" stroke="#333"/>'
+                                 f'<text x="{x(i):.1f}" y="{yy + 4:.1f}" text-anchor="middle" font-size="11" '
+                                 f'font-weight="bold">{k}</text></g>'))
+        out.append(linked(c.sha, f'<text x="{left}" y="{list_top + 18 * (k - 1) + 4}" data-step="{k}">'
+                                 f"<title>{escape(tip)}</title>{escape(_short(text, 150))}</text>"))
     out.append("</svg>")
     return "\n".join(out) + "\n"

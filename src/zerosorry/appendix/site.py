@@ -291,9 +291,10 @@ def history_counts_svg(db_path: Path, title: str) -> str | None:
 
     db = history.open_db(db_path)
     try:
-        counts = history.load_counts(db)
+        counts = history.load_counts(db)  # in first-parent order, however the runs went
+        causes = history.step_labels(db, counts)
     finally:
         db.close()
     if not counts:
         return None
-    return history.burndown_svg(counts, title=title)
+    return history.burndown_svg(counts, title=title, causes=causes)
