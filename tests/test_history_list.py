@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers_git import chain_history, commit, demo_files, git, init_repo
+from tests.helpers_git import chain_history, commit, demo_files, init_repo
 from zerosorry import gitsource, history
 from zerosorry.cli import main
 
@@ -84,7 +84,7 @@ def test_v2_database_gains_positions(chain: tuple[Path, list[str], list[dict[str
     db.close()
 
 
-def test_since_off_the_first_parent_line_is_an_error(tmp_path: Path, git: str,  # noqa: F811
+def test_since_off_the_first_parent_line_is_an_error(tmp_path: Path, git: str,
                                                       capsys: pytest.CaptureFixture[str]) -> None:
     repo = init_repo(tmp_path / "r")
     commit(repo, demo_files(), "base")
@@ -150,7 +150,7 @@ def test_nice_scale() -> None:
     assert history.nice_scale(214) == (250, 50)
 
 
-def test_left_out_files_are_named(tmp_path: Path, git: str,  # noqa: F811
+def test_left_out_files_are_named(tmp_path: Path, git: str,
                                   capsys: pytest.CaptureFixture[str]) -> None:
     repo = init_repo(tmp_path / "r")
     files = demo_files(**{"Scratch/Notes.lean": "theorem scratch : True := sorry\n",
