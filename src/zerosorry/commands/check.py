@@ -15,7 +15,13 @@ from ..ledger import io
 from ..ledger.model import Ledger
 from ..report import gate_report
 from ..rootcause import RootCause, root_causes
-from ._common import add_scan_options, gate_manifest, obtain_ledger
+from ._common import (
+    add_scan_options,
+    add_witness_options,
+    gate_manifest,
+    obtain_ledger,
+    witness_runner,
+)
 
 NAME = "check"
 HELP = "the CI gate: exit 1 when a policy (zero-sorry entries, baseline, axioms, stale ledger) is broken"
@@ -37,7 +43,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--ledger", type=Path, default=None,
                    help="the committed ledger that must match the sources "
                         "(default: PATH/lean_status.json when it exists)")
-    p.add_argument("--no-witnesses", action="store_true", help="do not run the numeric witnesses")
+    add_witness_options(p)
     p.add_argument("--format", choices=FORMATS, default=None,
                    help="text (default), github (workflow annotations; the default when "
                         "GITHUB_ACTIONS=true), markdown or json")
@@ -113,6 +119,7 @@ def run(args: argparse.Namespace) -> int:
         inside = committed_path.resolve().relative_to(args.path.resolve()).as_posix()
     except ValueError:
         inside = None
+    specs = [e.witness for e in manifest.entries if e.witness] if manifest is not None else []
     result = evaluate(
         ledger,
         manifest=manifest,
@@ -124,6 +131,7 @@ def run(args: argparse.Namespace) -> int:
         committed_label=str(committed_path),
         committed_file=inside,
         refresh_command=refresh,
+        runner=witness_runner(args, specs),
     )
     result.notes = notes + result.notes
     fmt = args.format or ("github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text")
