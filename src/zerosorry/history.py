@@ -472,9 +472,11 @@ def step_labels(db: sqlite3.Connection, counts: Sequence[CommitCounts], k: int =
         if causes:
             name, n = causes[0]
             more = f" (+{len(causes) - 1} more causes)" if len(causes) > 1 else ""
-            out[c.sha] = f"{name} holds back {n} newly deferred{more}"
+            out[c.sha] = f"root cause {name} holds back {n} newly deferred{more}"
         elif c.deferred < prev.deferred:
             out[c.sha] = f"{prev.deferred - c.deferred} fewer deferred"
+        elif c.deferred > prev.deferred:  # nothing proven became deferred: new declarations
+            out[c.sha] = f"{c.deferred - prev.deferred} new declarations deferred"
         else:
             out[c.sha] = f"sorries {c.sorries - prev.sorries:+d}"
     return out
@@ -583,8 +585,10 @@ def burndown_svg(counts: Sequence[CommitCounts], *, title: str = "zerosorry burn
                 out.append(f'<line x1="{left}" y1="{yy:.1f}" x2="{left + pw}" y2="{yy:.1f}" stroke="#e5e5e5"/>')
             out.append(f'<text x="{at}" y="{yy + 4:.1f}" text-anchor="{anchor}" fill="{colour}">{k * step:g}</text>')
             k += 1
-    out.append(f'<text x="{left - 8}" y="{top - 10}" text-anchor="end" fill="#8a5a00">declarations</text>')
-    out.append(f'<text x="{left + pw + 8}" y="{top - 10}" text-anchor="start" fill="#922b21">sorries, entries</text>')
+    out.append(f'<text x="{left - 4}" y="{top - 12}" text-anchor="start" fill="#8a5a00" font-size="11">'
+               "← declarations</text>")
+    out.append(f'<text x="{left + pw + 4}" y="{top - 12}" text-anchor="end" fill="#922b21" font-size="11">'
+               "sorries, entries →</text>")
     out.append(f'<line x1="{left}" y1="{top + ph}" x2="{left + pw}" y2="{top + ph}" stroke="#444"/>')
     out.append(f'<line x1="{left}" y1="{top}" x2="{left}" y2="{top + ph}" stroke="#444"/>')
     out.append(f'<line x1="{left + pw}" y1="{top}" x2="{left + pw}" y2="{top + ph}" stroke="#444"/>')
@@ -627,9 +631,9 @@ def burndown_svg(counts: Sequence[CommitCounts], *, title: str = "zerosorry burn
     for k, i in enumerate(marked, start=1):
         c, prev = counts[i], counts[i - 1]
         cause = (causes or {}).get(c.sha)
-        text = f"{k}. {c.sha[:7]} {_short(c.subject, 60)}: deferred {c.deferred - prev.deferred:+d}, sorries " \
-               f"{c.sorries - prev.sorries:+d}" + (f"; root cause {cause}" if cause else "")
-        tip = point_note(c, prev) + (f"\nroot cause: {cause}" if cause else "")
+        text = f"{k}. {c.sha[:7]} {_short(c.subject, 48)}: deferred {c.deferred - prev.deferred:+d}, sorries " \
+               f"{c.sorries - prev.sorries:+d}" + (f"; {cause}" if cause else "")
+        tip = point_note(c, prev) + (f"\n{cause}" if cause else "")
         yy = min(y(c.deferred, "left"), y(prev.deferred, "left")) - 14
         yy = max(yy, top + 8)
         out.append(f'<line x1="{x(i):.1f}" y1="{top}" x2="{x(i):.1f}" y2="{top + ph}" stroke="#555" '
@@ -639,6 +643,6 @@ def burndown_svg(counts: Sequence[CommitCounts], *, title: str = "zerosorry burn
                                  f'<text x="{x(i):.1f}" y="{yy + 4:.1f}" text-anchor="middle" font-size="11" '
                                  f'font-weight="bold">{k}</text></g>'))
         out.append(linked(c.sha, f'<text x="{left}" y="{list_top + 18 * (k - 1) + 4}" data-step="{k}">'
-                                 f"<title>{escape(tip)}</title>{escape(_short(text, 150))}</text>"))
+                                 f"<title>{escape(tip)}</title>{escape(_short(text, 135))}</text>"))
     out.append("</svg>")
     return "\n".join(out) + "\n"

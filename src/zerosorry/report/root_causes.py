@@ -36,7 +36,7 @@ def entry_line(c: RootCause, entry: str, name: str) -> str:
 def summary(causes: Sequence[RootCause]) -> str:
     n = len(causes)
     held = len({h.name for c in causes for h in c.declarations})
-    return (f"{n} root cause{'s' if n != 1 else ''} account for {held} declaration"
+    return (f"{n} root cause{'s' if n != 1 else ''} account{'' if n != 1 else 's'} for {held} declaration"
             f"{'s' if held != 1 else ''} whose status or footing changed")
 
 
