@@ -547,7 +547,7 @@ def burndown_svg(counts: Sequence[CommitCounts], *, title: str = "zerosorry burn
     ``link(sha)`` when that gives an address (the site's page for that commit's changes)."""
     counts = [c for c in counts if c.declarations > 0]
     marked = largest_steps(counts, steps) if len(counts) > 1 else []
-    w, top, ph = 960, 64, 300
+    w, top, ph = 960, 84, 300
     left, right = 72, 72
     pw = w - left - right
     list_top = top + ph + 56
@@ -631,7 +631,7 @@ def burndown_svg(counts: Sequence[CommitCounts], *, title: str = "zerosorry burn
     for k, i in enumerate(marked, start=1):
         c, prev = counts[i], counts[i - 1]
         cause = (causes or {}).get(c.sha)
-        text = f"{k}. {c.sha[:7]} {_short(c.subject, 48)}: deferred {c.deferred - prev.deferred:+d}, sorries " \
+        text = f"{k}. {c.sha[:7]} {_short(c.subject, 36)}: deferred {c.deferred - prev.deferred:+d}, sorries " \
                f"{c.sorries - prev.sorries:+d}" + (f"; {cause}" if cause else "")
         tip = point_note(c, prev) + (f"\n{cause}" if cause else "")
         yy = min(y(c.deferred, "left"), y(prev.deferred, "left")) - 14
@@ -643,6 +643,6 @@ def burndown_svg(counts: Sequence[CommitCounts], *, title: str = "zerosorry burn
                                  f'<text x="{x(i):.1f}" y="{yy + 4:.1f}" text-anchor="middle" font-size="11" '
                                  f'font-weight="bold">{k}</text></g>'))
         out.append(linked(c.sha, f'<text x="{left}" y="{list_top + 18 * (k - 1) + 4}" data-step="{k}">'
-                                 f"<title>{escape(tip)}</title>{escape(_short(text, 135))}</text>"))
+                                 f"<title>{escape(tip)}</title>{escape(_short(text, 140))}</text>"))
     out.append("</svg>")
     return "\n".join(out) + "\n"
