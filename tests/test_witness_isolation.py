@@ -9,20 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers_git import commit, demo_files, demo_manifest, init_repo, write_files
+from tests import test_gate
+from tests.helpers_git import demo_manifest, write_files
 from tests.test_gate import check, witness_module
 from zerosorry import witnesses
 
-
-@pytest.fixture
-def repo(tmp_path: Path, git: str, monkeypatch: pytest.MonkeyPatch) -> Path:
-    root = init_repo(tmp_path / "repo")
-    commit(root, demo_files(), "demo project")
-    monkeypatch.chdir(root)
-    monkeypatch.delenv("GITHUB_ACTIONS", raising=False)
-    monkeypatch.delenv("GITHUB_STEP_SUMMARY", raising=False)
-    return root
-
+repo = test_gate.repo  # the demo project, committed; the tests run from its root
 
 BODY = """import os, sys, time
 from pathlib import Path
