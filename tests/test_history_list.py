@@ -164,3 +164,28 @@ def test_left_out_files_are_named(tmp_path: Path, git: str,
     assert main(["scan", str(repo / "proj"), "--no-cache"]) == 0
     out = capsys.readouterr().out
     assert "Scratch/Notes.lean: in no lean_lib of the lakefile" in out and "Demo/Old.lean: excluded" in out
+
+
+def test_site_history_page_lists_changes_root_causes_first_and_the_burn_down_links_to_it(
+        tmp_path: Path, git: str, capsys: pytest.CaptureFixture[str]) -> None:
+    from tests.helpers_git import DEMO_BASE
+
+    repo = init_repo(tmp_path / "r")
+    commit(repo, demo_files(), "v1")
+    broken = DEMO_BASE.replace("theorem helper (n : Nat) : n = n := rfl",
+                               "theorem helper (n : Nat) : n = n := by\n  sorry")
+    sha = commit(repo, {"proj/Demo/Base.lean": broken}, "v2: <helper> gets a sorry")
+    commit(repo, {"proj/README.md": "x\n"}, "v3: nothing changes")
+    assert main(["history", str(repo / "proj"), "-q"]) == 0
+    site = tmp_path / "site"
+    assert main(["site", str(repo / "proj"), "--out", str(site), "--no-cache", "-q"]) == 0
+    page = (site / "history.html").read_text(encoding="utf-8")
+    assert page.count('<article class="commit-change"') == 1  # only where a status changed
+    art = page[page.index(f'id="commit-{sha[:12]}"'):]
+    assert "v2: &lt;helper&gt; gets a sorry" in art
+    assert '<li data-cause="Demo.helper"><code>Demo.helper</code> holds back 3 newly deferred' in art
+    assert "<code>Demo.top_ok</code>" in art
+    root = ET.fromstring((site / "history.svg").read_text(encoding="utf-8"))
+    links = [a.attrib["href"] for a in root.iter(f"{SVG}a")]
+    assert f"history.html#commit-{sha[:12]}" in links and len(set(links)) == 1
+    assert 'href="history.html"' in (site / "index.html").read_text(encoding="utf-8")

@@ -454,6 +454,55 @@ def step_causes(db: sqlite3.Connection, before: str, after: str) -> list[tuple[s
     return sorted(causes.items(), key=lambda kv: (-kv[1], kv[0]))
 
 
+@dataclass(frozen=True)
+class CommitChange:
+    """What changed in status at one commit of the history, root causes first."""
+
+    counts: CommitCounts
+    previous: CommitCounts
+    causes: tuple[tuple[str, tuple[str, ...]], ...]  # (holder of the sorry, newly deferred names), largest first
+    newly_proven: tuple[str, ...]
+    other: tuple[tuple[str, str, str], ...]  # (name, before, after): every other change of status
+    added: int
+    removed: int
+
+    @property
+    def anchor(self) -> str:
+        return f"commit-{self.counts.sha[:12]}"
+
+
+def commit_changes(db: sqlite3.Connection, counts: Sequence[CommitCounts]) -> list[CommitChange]:
+    """The status changes of each commit against the one before it (in ``counts``' order), for
+    the commits where some declaration changed status, newest first."""
+    ids = dict(db.execute("SELECT sha, id FROM commits").fetchall())
+    q = ("SELECT n.name, s.status, h.name FROM statuses s JOIN names n ON n.id = s.name_id"
+         " LEFT JOIN names h ON h.id = s.holder_id WHERE s.commit_id = ?")
+    out: list[CommitChange] = []
+    before: dict[str, tuple[str, str | None]] | None = None
+    for prev, c in zip([None, *counts], counts, strict=False):
+        now = {name: (status, holder) for name, status, holder in db.execute(q, (ids.get(c.sha),))}
+        if prev is not None and before is not None:
+            causes: dict[str, list[str]] = {}
+            proven, other = [], []
+            for name in sorted(set(now) & set(before)):
+                (a, _), (b, holder) = before[name], now[name]
+                if a == b:
+                    continue
+                if a == Status.PROVEN.value and b == Status.DEFERRED.value:
+                    causes.setdefault(holder or "(not recorded)", []).append(name)
+                elif b == Status.PROVEN.value:
+                    proven.append(name)
+                else:
+                    other.append((name, a, b))
+            if causes or proven or other:
+                ranked = sorted(causes.items(), key=lambda kv: (-len(kv[1]), kv[0]))
+                out.append(CommitChange(c, prev, tuple((h, tuple(ns)) for h, ns in ranked), tuple(proven),
+                                        tuple(other), len(set(now) - set(before)), len(set(before) - set(now))))
+        before = now
+    out.reverse()
+    return out
+
+
 def largest_steps(counts: Sequence[CommitCounts], k: int = 5) -> list[int]:
     """The indices of the ``k`` steps with the largest change in deferred declarations (then in
     sorries), in history order; a step that changes neither is never one of them."""
