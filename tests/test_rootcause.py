@@ -214,6 +214,7 @@ def test_a_renamed_declaration_is_reported_renamed_and_its_status_carries_over(
         ("Wide.user", "Wide.user_renamed", "Wide/Core.lean", "Wide/Moved.lean")]
     code, md = run(capsys, "diff", "HEAD~1", "HEAD", "--project", "proj")
     assert "- `Wide.user` (Wide/Core.lean:5) → `Wide.user_renamed` (Wide/Moved.lean:5): renamed and moved, same text" in md
+    assert "- `Wide.gap` (Wide/Core.lean:3) → `Wide.gap` (Wide/Moved.lean:3): moved, same name" in md
     # the ratchet: the renamed declaration was proven in the baseline (under its old name), so
     # the sorry that now holds it back is a regression of it too
     broken = renamed.replace("theorem gap (n : Nat) : n = n := rfl", "theorem gap (n : Nat) : n = n := by\n  sorry")

@@ -34,7 +34,7 @@ class Move:
     old_line: int
     new_file: str
     new_line: int
-    how: str = "same text"  # same text | same type | edited example
+    how: str = "same text"  # same name | same text | same type | edited example
 
     @property
     def renamed(self) -> bool:
@@ -87,7 +87,7 @@ def matches(old: Ledger, new: Ledger) -> list[Move]:
     """Every declaration of ``old`` found in ``new`` under another name or in another file,
     sorted by new name."""
     a, b = old.by_name(), new.by_name()
-    moves = [Move(n, n, a[n].file, a[n].line, b[n].file, b[n].line)
+    moves = [Move(n, n, a[n].file, a[n].line, b[n].file, b[n].line, "same name")
              for n in sorted(set(a) & set(b)) if a[n].file != b[n].file]
     gone = [r for n, r in a.items() if n not in b]
     came = [r for n, r in b.items() if n not in a]
