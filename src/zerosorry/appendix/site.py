@@ -184,7 +184,7 @@ def _static_files() -> dict[str, bytes]:
 
 
 def render(view: SiteView, prepared: Prepared, ledger_text: str, ledger: Ledger, *,
-           history_svg: str | None = None,
+           history_svg: str | None = None, history_changes: Sequence[Any] | None = None,
            graphs: GraphPieces | None = None, sources: Mapping[str, str | None] | None = None,
            manifest: mf.Manifest | None = None) -> dict[str, bytes]:
     """Every file of the site, as relative POSIX path -> bytes.  Pure.
@@ -223,6 +223,10 @@ def render(view: SiteView, prepared: Prepared, ledger_text: str, ledger: Ledger,
         files[rel] = src.read_bytes()
     if history_svg is not None:
         files["history.svg"] = history_svg.encode()
+        # each commit's status changes, root causes first: the burn-down's points link here
+        html = env.get_template("history.html").render(page="history.html", changes=history_changes or (),
+                                                      **common)
+        files["history.html"] = html.encode()
     files[MARKER] = b"zerosorry site: this folder is replaced as a whole by `zerosorry site`\n"
     return files
 
@@ -287,7 +291,8 @@ class BuildResult:
 def build_site(ledger: Ledger, manifest: mf.Manifest | None, out: Path, *,
                run_witnesses: bool = True, runner: WitnessRunner | None = None,
                history_svg: str | None = None, force: bool = False,
-               ledger_text: str | None = None, sources: Mapping[str, str | None] | None = None,
+               ledger_text: str | None = None, history_changes: Sequence[Any] | None = None,
+               sources: Mapping[str, str | None] | None = None,
                graph_anchors: Sequence[Anchor] | None = None,
                graph_hrefs: Mapping[str, str] | None = None) -> BuildResult:
     """``sources`` (Lean file -> its text, None when unreadable): a page per file, which every
@@ -303,8 +308,8 @@ def build_site(ledger: Ledger, manifest: mf.Manifest | None, out: Path, *,
         view = replace(view, empirical_companion=None)
     text = ledger_text if ledger_text is not None else io.dumps(ledger)
     graphs = graph_pieces(ledger, view, anchors=graph_anchors, hrefs=graph_hrefs)
-    files = render(view, prepared, text, ledger, history_svg=history_svg, graphs=graphs,
-                   sources=sources, manifest=manifest)
+    files = render(view, prepared, text, ledger, history_svg=history_svg, history_changes=history_changes,
+                   graphs=graphs, sources=sources, manifest=manifest)
     write_site(files, out, force=force)
     failed = tuple(sorted(spec for spec, r in prepared.witness_results.items() if not r.get("passed")))
     return BuildResult(out, len(files), len(view.entries), failed, view, tuple(prepared.notes))
@@ -328,17 +333,39 @@ def read_sources(root: Path, ledger: Ledger) -> dict[str, str | None]:
     return out
 
 
+@dataclass(frozen=True)
+class HistoryView:
+    """The burn-down and the status changes of each commit, from a history database."""
+
+    svg: str
+    changes: tuple[Any, ...]  # history.CommitChange, newest first
+
+
 def history_counts_svg(db_path: Path, title: str) -> str | None:
     """The burn-down SVG from a history database, or None when there is none."""
+    view = load_history(db_path, title)
+    return view.svg if view is not None else None
+
+
+def load_history(db_path: Path, title: str) -> HistoryView | None:
+    """The burn-down (each point linked to its commit's changes on history.html) and the
+    changes, or None when there is no history database or nothing recorded."""
     if not db_path.is_file():
         return None
     from .. import history
 
     db = history.open_db(db_path)
     try:
-        counts = history.load_counts(db)
+        counts = history.load_counts(db)  # in first-parent order, however the runs went
+        causes = history.step_labels(db, counts)
+        changes = history.commit_changes(db, counts)
     finally:
         db.close()
     if not counts:
         return None
-    return history.burndown_svg(counts, title=title)
+    anchors = {c.counts.sha: c.anchor for c in changes}
+
+    def link(sha: str) -> str | None:
+        return f"history.html#{anchors[sha]}" if sha in anchors else None
+
+    return HistoryView(history.burndown_svg(counts, title=title, causes=causes, link=link), tuple(changes))
