@@ -15,11 +15,11 @@ tactics).  Everything else belongs to the command that is open.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from ..ledger.model import Declaration, Diagnostic, Severity, TrustUse
+from .attributes import generated_names, split_top
 from .lexer import DOC, IDENT, MODDOC, NUMBER, STRING, SYMBOL, Token, doc_text, lex
 
 #: keyword -> ledger kind
@@ -146,32 +146,6 @@ def _join(ns: str, name: str) -> str:
     if name.startswith("_root_."):
         return name[len("_root_.") :]
     return f"{ns}.{name}" if ns else name
-
-
-# to_additive's dictionary, roughly: lower-case words at a word start (after _ or the start),
-# capitalised ones anywhere in camelCase (isMulLeftInvariant → isAddLeftInvariant)
-_ADDITIVE_LOWER = [("multiplicative", "additive"), ("zpow", "zsmul"), ("npow", "nsmul"), ("finprod", "finsum"),
-                   ("mulIndicator", "indicator"), ("orderOf", "addOrderOf"), ("smul", "vadd"), ("mul", "add"),
-                   ("one", "zero"), ("inv", "neg"), ("div", "sub"), ("prod", "sum"), ("pow", "nsmul"),
-                   ("monoid", "addMonoid"), ("group", "addGroup"), ("submonoid", "addSubmonoid"),
-                   ("subgroup", "addSubgroup")]
-_ADDITIVE_UPPER = [("Multiplicative", "Additive"), ("SMul", "VAdd"), ("Mul", "Add"), ("One", "Zero"),
-                   ("Inv", "Neg"), ("Div", "Sub"), ("Prod", "Sum"), ("Monoid", "AddMonoid"),
-                   ("Group", "AddGroup"), ("Submonoid", "AddSubmonoid"), ("Subgroup", "AddSubgroup"),
-                   ("Pow", "SMul")]
-
-
-def _additive(name: str) -> str:
-    """A rough `to_additive` translation of one name part (mul_one → add_zero): enough to find
-    the generated twin in the common cases; a miss only leaves it unresolved, as before."""
-    out = name
-    for a, b in _ADDITIVE_LOWER:
-        out = re.sub(rf"(?<![A-Za-z]){a}(?![a-z])", b, out)
-    for a, b in _ADDITIVE_UPPER:
-        if f"Add{a}" in out:
-            continue
-        out = re.sub(rf"(?<!Add){a}(?![a-z])", b, out)
-    return out
 
 
 def _expand_interpolations(toks: list[Token]) -> list[Token]:
@@ -512,7 +486,14 @@ class _FileParser:
                 _strip_guillemets(t.text) for t in args
                 if t.kind == IDENT and t.text not in RESERVED and t.text not in binders
                 and t.text not in SORRY_WORDS)
-        # other commands (universe, attribute, macros, #eval, …) declare nothing we track
+        elif w == "attribute" and args and args[0].text == "[":
+            # `attribute [to_additive] foo`: the attribute makes its declarations afterwards
+            close = next((i for i, t in enumerate(args) if t.kind == SYMBOL and t.text == "]"), -1)
+            insts = split_top(args[1:close]) if close > 0 else []
+            for t in args[close + 1 :] if close > 0 else ():
+                if t.kind == IDENT and t.text != "in":
+                    self._generated_names(_join(self.namespace, _strip_guillemets(t.text)), insts)
+        # other commands (universe, macros, #eval, …) declare nothing we track
 
     def _add_aliases(self, aliases: list[tuple[str, str]]) -> None:
         scope = (self.namespace, tuple(self.current_opens()))
@@ -577,6 +558,7 @@ class _FileParser:
         head = toks[s]
         doc = doc_text(head.text) if head.kind == DOC else None
         attrs: list[str] = []
+        attr_insts: list[list[Token]] = []
         mods: list[str] = []
         j = s + (1 if head.kind == DOC else 0)
         while j < k:
@@ -591,7 +573,9 @@ class _FileParser:
                         if depth == 0:
                             break
                     j += 1
-                attrs.extend(p.strip() for p in _render(toks[a + 1 : j]).split(",") if p.strip())
+                for inst in split_top(toks[a + 1 : j]):
+                    attrs.append(_render(inst))
+                    attr_insts.append(inst)
                 j += 1
                 continue
             if t.kind == IDENT and t.text in MODIFIERS:
@@ -685,7 +669,7 @@ class _FileParser:
         decl = self._make(kind, full, toks[k], toks[e - 1] if e > k else toks[k], sig_toks, type_toks,
                           body_toks, doc, attrs, mods, private, auto, name_tok)
         self.decls.append(decl)
-        self._generated_names(full, attrs)
+        self._generated_names(full, attr_insts)
         if kind in ("structure", "class"):
             self._structure_members(full, body_start, e, body_kind)
         elif is_inductive:
@@ -693,43 +677,14 @@ class _FileParser:
         for a, b in helpers:
             self._helper(full, a, b, mods)
 
-    def _generated_names(self, full: str, attrs: Sequence[str]) -> None:
-        """Declarations an attribute makes from this one: `@[ext]` (`S.ext`, `S.ext_iff`) and
-        `@[to_additive]` (the named or translated additive twin).  They are recorded as names
+    def _generated_names(self, full: str, attrs: Sequence[Sequence[Token]]) -> None:
+        """Declarations an attribute makes from this one (`@[ext]`, `@[to_additive]`, `@[simps]`,
+        …, read by each attribute's grammar in :mod:`.attributes`).  They are recorded as names
         of this declaration, so a use of the generated one inherits its status."""
-        ns, _, last = full.rpartition(".")
-        for attr in attrs:
-            words = attr.split()
-            if not words:
-                continue
-            if words[0] == "ext":
-                if last == "ext":
-                    self.members[f"{full}_iff"] = full
-                else:
-                    self.members[f"{full}.ext"] = full
-                    self.members[f"{full}.ext_iff"] = full
-            elif words[0] == "reassoc":
-                self.members[f"{full}_assoc"] = full
-            elif words[0] in ("simps", "simps!"):
-                # `@[simps]` lemmas are named after the projections: the listed ones, else the
-                # usual ones (a name that is never used costs nothing)
-                listed = [w for w in words[1:] if w[:1].isalpha()]
-                for proj in listed or ["apply", "symm_apply", "coe", "toFun", "invFun", "fst", "snd",
-                                       "val", "hom", "inv", "hom_app", "inv_app", "obj", "map"]:
-                    self.members.setdefault(f"{full}_{proj}", full)
-            elif words[0] == "mk_iff":
-                named = next((w for w in words[1:] if w[:1].isalpha()), None)
-                self.members.setdefault(_join(ns, named) if named else f"{full}_iff", full)
-            elif words[0] == "elementwise":
-                self.members[f"{full}_apply"] = full
-            elif words[0] in ("to_additive", "to_dual"):
-                named = next((w for w in words[1:] if w[:1].isalpha() or w.startswith("_root_.")), None)
-                targets = {_join(ns, _strip_guillemets(named))} if named is not None else set()
-                # the translation applies to every component (Subgroup.mul_foo → AddSubgroup.add_foo);
-                # the namespace may also stay as written: both are candidates
-                targets |= {".".join(_additive(part) for part in full.split(".")), _join(ns, _additive(last))}
-                for target in targets - {full}:
-                    self.members.setdefault(target, full)
+        for inst in attrs:
+            for made in generated_names(full, inst):
+                if made != full:
+                    self.members.setdefault(made, full)
 
     def _make(self, kind: str, full: str, kw_tok: Token, last: Token, sig_toks: Sequence[Token],
               type_toks: Sequence[Token], body_toks: Sequence[Token], doc: str | None,
