@@ -28,7 +28,8 @@ from pathlib import Path
 from . import __version__
 from .errors import InputError
 from .lean.names import NameIndex
-from .lean.parser import ParsedFile, parse
+from .lean.parser import DECL_KEYWORDS, ParsedFile, parse
+from .lean.project_syntax import apply_syntax, learned_commands, learned_diagnostics, project_table
 from .ledger.derive import derive
 from .ledger.model import Declaration, Diagnostic, EngineInfo, Ledger, Severity, SourceInfo
 
@@ -39,10 +40,10 @@ else:  # pragma: no cover
 
 def _parser_fingerprint() -> str:
     """The cache key's version part: the parser's own source, so any change to it invalidates."""
-    from .lean import lexer, parser
+    from .lean import attributes, lexer, parser, syntax_table
 
     h = hashlib.blake2b(digest_size=8)
-    for mod in (lexer, parser):
+    for mod in (lexer, parser, attributes, syntax_table):
         try:
             h.update(Path(mod.__file__ or "").read_bytes())
         except OSError:
@@ -507,6 +508,24 @@ def _scan_files(
         parse_keys.update(keys)
         todo = parse_all(wanted, config=config, cache=cache, jobs=jobs, keys=keys)
         parsed.update(todo)
+    file_bit, sees, import_diags = import_visibility({rel: parsed[rel].imports for rel in parsed}, libs)
+    # declaring commands the project defines itself: the files that can use one parse again
+    learned = learned_commands(project_table(parsed), {**DECL_KEYWORDS, **dict(cmds)})
+    if learned:
+        table = project_table(parsed)
+        diags.extend(learned_diagnostics(table, learned))
+        cmds = tuple(sorted({**dict(cmds), **learned}.items()))
+        again: dict[str, bytes] = {}
+        for rel, data in lean.items():
+            for kw in learned:
+                definer = table.commands[kw][1].file
+                if kw.encode() in data and (rel == definer or (sees[rel] >> file_bit[definer]) & 1):
+                    again[rel] = data
+                    break
+        keys = {rel: _cache_key(data, cmds) for rel, data in again.items()}
+        parse_keys.update(keys)
+        parsed.update(parse_all(again, config=replace(config, declaring_commands=cmds), cache=cache, jobs=jobs,
+                                keys=keys))
     skipped = sum(1 for rel, why in held.values() if rel not in lean and why.startswith("in no"))
     if skipped:
         diags.append(Diagnostic(
@@ -538,7 +557,6 @@ def _scan_files(
         members.extend(pf.members.items())
         aliases.extend(pf.aliases)
         diags.extend(replace(x, file=rel) for x in pf.diagnostics)
-    file_bit, sees, import_diags = import_visibility({rel: parsed[rel].imports for rel in parsed}, libs)
     diags.extend(import_diags)
 
     def see_each_other(a: str, b: str) -> bool:
@@ -568,9 +586,23 @@ def _scan_files(
                 d.name = f"{d.name}@{d.file}:{d.line}"
         seen.setdefault(d.name, i)
 
+    def name_index() -> NameIndex:
+        index = NameIndex.build(decls, members, aliases, written)
+        index.file_bit, index.sees = file_bit, sees
+        return index
+
+    effects = apply_syntax(project_table(parsed, [d.name for d in decls]), decls, spans, parsed, lean, file_bit,
+                           sees, name_index, learned)
     uses, external, approx = _resolve_all(decls, members, aliases, file_bit, sees, spans, parse_keys, cache,
                                           written)
-    records, derive_diags = derive(decls, uses, external=external, approximate=approx)
+    for i, extra in effects.uses.items():
+        uses[i] = sorted(set(uses[i]) | (extra - {i}))
+    for i, notes in effects.notes.items():
+        approx[i] = [*approx[i], *notes]
+    reasons: list[str | None] = [None] * len(decls)
+    for i, why in effects.reasons.items():
+        reasons[i] = "; ".join(why)
+    records, derive_diags = derive(decls, uses, external=external, approximate=approx, reasons=reasons)
     diags.extend(derive_diags)
     return Ledger(
         source=source,

@@ -19,8 +19,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from ..ledger.model import Declaration, Diagnostic, Severity, TrustUse
-from .attributes import generated_names, split_top
+from .attributes import attribute_name, generated_names, split_top
 from .lexer import DOC, IDENT, MODDOC, NUMBER, STRING, SYMBOL, Token, doc_text, lex
+from .syntax_table import ELAB_ATTRIBUTES, SYNTAX_COMMANDS, Context, SyntaxDef, read_command, read_definition
 
 #: keyword -> ledger kind
 DECL_KEYWORDS: dict[str, str] = {
@@ -118,6 +119,10 @@ class ParsedFile:
     lines: int = 0
     module_header: bool = False
     imports: list[str] = field(default_factory=list)
+    #: the file's syntax definitions (macros, notations, elaborators, declaring commands)
+    syntax: list[SyntaxDef] = field(default_factory=list)
+    #: declaration index -> namespaces opened with `open scoped` where it stands
+    scoped_opens: dict[int, tuple[str, ...]] = field(default_factory=dict)
 
 
 @dataclass
@@ -130,6 +135,10 @@ class _Scope:
     #: names written in this scope's `variable` binders: a declaration that uses a variable
     #: (or `include`s it) has its type in its statement, so these count as its references
     var_refs: list[str] = field(default_factory=list)
+    #: `open scoped N`: N's scoped syntax is active here
+    scoped_opens: list[str] = field(default_factory=list)
+    #: `local` syntax defined in this scope: it ends with the scope
+    local_syntax: list[SyntaxDef] = field(default_factory=list)
 
 
 def _ns_prefixes(ns: str) -> list[str]:
@@ -223,6 +232,9 @@ class _FileParser:
         self.module_header = False
         self.imports: list[str] = []
         self.auto_names: dict[str, int] = {}
+        self.syntax: list[SyntaxDef] = []
+        self.scoped_opens: dict[int, tuple[str, ...]] = {}
+        self.pending_scoped: list[str] = []
 
     # ----------------------------------------------------------------- scope helpers
     @property
@@ -283,6 +295,8 @@ class _FileParser:
                 j += 1
         while j < n and toks[j].kind == IDENT and toks[j].text in MODIFIERS:
             j += 1
+            if toks[j - 1].text == "scoped" and j + 2 < n and toks[j].text == "[" and toks[j + 2].text == "]":
+                j += 3  # Mathlib's `scoped[NS] notation …`
         if j >= n or toks[j].kind != IDENT:
             return None
         w = toks[j].text
@@ -396,6 +410,7 @@ class _FileParser:
                 self.declaration(s, k, e)
                 self.pending_opens = []
                 self.pending_trusts = []
+                self.pending_scoped = []
             else:
                 self.command(s, k, e)
         self.report_unknown_commands()
@@ -405,7 +420,7 @@ class _FileParser:
                 self.diag("unclosed-namespace", f"namespace {open_ns[-1]} is still open at the end of the file",
                           None, Severity.INFO)
         return ParsedFile(self.decls, self.diags, self.aliases, self.members, self.lines,
-                          self.module_header, self.imports)
+                          self.module_header, self.imports, self.syntax, self.scoped_opens)
 
     def report_unknown_commands(self) -> None:
         """Say where a line starts like a command this scanner does not know: a warning when the
@@ -457,12 +472,19 @@ class _FileParser:
                     self.diag("unmatched-end", f"`end{' ' + name if name else ''}` closes nothing", toks[k])
                     break
                 sc = self.scopes.pop()
+                for d in sc.local_syntax:
+                    d.until = toks[k].line
                 if sc.label != part:
                     what = f"namespace {sc.name}" if sc.kind == "namespace" else f"{sc.kind} {sc.label or '(anonymous)'}"
                     self.diag("mismatched-end", f"`end {name}` closes {what}".replace("`end `", "`end`"), toks[k])
                     break
             self.pending_opens = []
         elif w == "open":
+            if args and args[0].text == "scoped":
+                # `open scoped N`: N's scoped notation and instances, not its names
+                named = [_strip_guillemets(t.text) for t in args[1:] if t.kind == IDENT and t.text != "in"]
+                found = [_join(p, o) for o in named for p in _ns_prefixes(self.namespace)]
+                (self.pending_scoped if ends_with_in else self.scopes[-1].scoped_opens).extend(found)
             opens, aliases = self._parse_open(args[:-1] if ends_with_in else args)
             if ends_with_in:
                 self.pending_opens.extend(opens)
@@ -493,7 +515,40 @@ class _FileParser:
             for t in args[close + 1 :] if close > 0 else ():
                 if t.kind == IDENT and t.text != "in":
                     self._generated_names(_join(self.namespace, _strip_guillemets(t.text)), insts)
-        # other commands (universe, macros, #eval, …) declare nothing we track
+        elif w in SYNTAX_COMMANDS:
+            self._syntax_command(s, k, e)
+        # other commands (universe, #eval, …) declare nothing we track
+
+    def _context(self, mods: Sequence[Token]) -> Context:
+        """The scope a syntax definition gets from its modifiers and where it stands."""
+        scope, scoped_ns = "global", ""
+        for n_, t in enumerate(mods):
+            if t.kind == IDENT and t.text == "local":
+                scope = "local"
+            elif t.kind == IDENT and t.text == "scoped":
+                scope = "scoped"
+                if n_ + 2 < len(mods) and mods[n_ + 1].text == "[":
+                    scoped_ns = _strip_guillemets(mods[n_ + 2].text)
+        return Context(self.namespace, tuple(self.current_opens()), scope, scoped_ns, SORRY_WORDS, TRUST_WORDS,
+                       RESERVED)
+
+    def _record_syntax(self, defs: Iterable[SyntaxDef]) -> None:
+        for d in defs:
+            self.syntax.append(d)
+            if d.scope == "local":
+                self.scopes[-1].local_syntax.append(d)
+
+    def _syntax_command(self, s: int, k: int, e: int) -> None:
+        toks = self.toks
+        mods = [t for t in toks[s:k] if t.kind != DOC]
+        self._record_syntax(read_command(toks, k, e, self._context(mods)))
+
+    def _current_scoped(self) -> tuple[str, ...]:
+        out: list[str] = []
+        for sc in self.scopes:
+            out.extend(sc.scoped_opens)
+        out.extend(self.pending_scoped)
+        return tuple(dict.fromkeys(out))
 
     def _add_aliases(self, aliases: list[tuple[str, str]]) -> None:
         scope = (self.namespace, tuple(self.current_opens()))
@@ -669,6 +724,13 @@ class _FileParser:
         decl = self._make(kind, full, toks[k], toks[e - 1] if e > k else toks[k], sig_toks, type_toks,
                           body_toks, doc, attrs, mods, private, auto, name_tok)
         self.decls.append(decl)
+        scoped = self._current_scoped()
+        if scoped:
+            self.scoped_opens[len(self.decls) - 1] = scoped
+        named_attrs = [attribute_name(inst) for inst in attr_insts]
+        if any(a in ELAB_ATTRIBUTES or a == "command_parser" for a, _ in named_attrs):
+            self._record_syntax(read_definition(full, named_attrs, body_toks, toks[k].line,
+                                                self._context([t for t in toks[s:k] if t.kind == IDENT])))
         self._generated_names(full, attr_insts)
         if kind in ("structure", "class"):
             self._structure_members(full, body_start, e, body_kind)

@@ -102,8 +102,11 @@ def derive(
     *,
     external: Sequence[int] | None = None,
     approximate: Sequence[Sequence[str]] | None = None,
+    reasons: Sequence[str | None] | None = None,
 ) -> tuple[list[Record], list[Diagnostic]]:
-    """Statuses, chains, axioms and trusts for ``decls`` whose resolved uses are ``uses``."""
+    """Statuses, chains, axioms and trusts for ``decls`` whose resolved uses are ``uses``.
+    ``reasons``: why a declaration holds a sorry when no sorry token says it (project syntax
+    that expands to sorry, a declaring command without a proof)."""
     n = len(decls)
     edges = [sorted(set(u)) for u in uses]
     rev: list[list[int]] = [[] for _ in range(n)]
@@ -171,7 +174,8 @@ def derive(
                 attributes=list(d.attributes),
                 external_refs=external[i] if external else 0,
                 approximate=notes,
-                reason=WANTED_REASON if d.kind in WANTED_KINDS else None,
+                reason=(reasons[i] if reasons and reasons[i] else WANTED_REASON if d.kind in WANTED_KINDS
+                        else None),
                 trust_uses=sorted(t.name for t in d.trusts) if d.trusts else [],
             )
         )

@@ -1,0 +1,131 @@
+"""The project's syntax applied to its declarations (the scan's step between parsing and
+resolution): learned declaring commands, and every use of a macro, notation or elaborator that
+expands to a sorry, a trust extension, meta code or project declarations.
+
+A use of syntax that expands to ``sorry`` is a sorry of the declaration that uses it (its line
+joins ``sorry_lines``; ``reason`` names the syntax and where it is defined); a trust extension
+joins its trust uses; an elaborator whose meta code the source engine cannot follow is said in
+``approximate``; project declarations named in an expansion become uses of the declaration.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+from ..ledger.model import Declaration, Diagnostic, Severity, TrustUse
+from .names import NameIndex
+from .parser import ParsedFile
+from .syntax_table import DeclSpan, SyntaxTable, build_table, find_uses
+
+
+def project_table(parsed: Mapping[str, ParsedFile], names: Sequence[str] = ()) -> SyntaxTable:
+    """The syntax table of every parsed file (``names``: the project's declaration names)."""
+    last = {n.rpartition(".")[2] for n in names}
+    return build_table({rel: pf.syntax for rel, pf in parsed.items()}, last)
+
+
+def learned_commands(table: SyntaxTable, known: Mapping[str, str]) -> dict[str, str]:
+    """Declaring commands the project defines itself (keyword -> kind), minus those already
+    known (built in, or registered in zerosorry.toml)."""
+    return {kw: kind for kw, (kind, _) in sorted(table.commands.items())
+            if kw not in known and kw.replace("_", "").replace("'", "").isalnum()}
+
+
+def learned_diagnostics(table: SyntaxTable, learned: Mapping[str, str]) -> list[Diagnostic]:
+    out = []
+    for kw in sorted(learned):
+        kind, d = table.commands[kw]
+        what = ("takes a statement and no proof: each one is deferred on its own account, like proof_wanted"
+                if kind == "proof_wanted" else f"makes a {kind}: its declarations are scanned as such")
+        out.append(Diagnostic("learned-command", f"`{kw}` is a declaring command the project defines ({d.kind} at "
+                              f"{d.where()}); it {what}", d.file, d.line, None, Severity.INFO))
+    return out
+
+
+@dataclass
+class SyntaxEffects:
+    uses: dict[int, set[int]] = field(default_factory=dict)  # declaration -> project declarations
+    notes: dict[int, list[str]] = field(default_factory=dict)  # declaration -> approximate notes
+    reasons: dict[int, list[str]] = field(default_factory=dict)  # declaration -> why it holds a sorry
+
+
+def apply_syntax(
+    table: SyntaxTable,
+    decls: Sequence[Declaration],
+    spans: Sequence[tuple[str, int, int]],
+    parsed: Mapping[str, ParsedFile],
+    texts: Mapping[str, bytes],
+    file_bit: Mapping[str, int],
+    sees: Mapping[str, int],
+    index: Callable[[], NameIndex],
+    learned: Mapping[str, str] = {},  # noqa: B006 - read only
+) -> SyntaxEffects:
+    """Find every use of effective project syntax and apply it to ``decls`` (their sorry lines
+    and trust uses change in place); the extra uses, notes and reasons are returned."""
+    out = SyntaxEffects()
+    effective_files = {table.defs[i].file for ids in table.by_atom.values() for i in ids}
+    bits = [file_bit[f] for f in effective_files if f in file_bit]
+    resolved: dict[int, list[int]] = {}
+    idx: NameIndex | None = None
+    for rel, start, end in spans:
+        if start == end or not (rel in effective_files or any((sees.get(rel, 0) >> b) & 1 for b in bits)):
+            continue
+        pf = parsed[rel]
+        dspans = [DeclSpan(i, decls[i].line, decls[i].column, decls[i].end_line, decls[i].namespace,
+                           (*decls[i].opens, *pf.scoped_opens.get(i - start, ())))
+                  for i in range(start, end)]
+        text = texts[rel].decode("utf-8", errors="replace")
+        for use in find_uses(text, rel, dspans, table, sees, file_bit):
+            d = decls[use.decl]
+            for j in use.defs:
+                eff = table.effects[j]
+                sd = table.defs[j]
+                label = f"`{use.atom}` ({sd.kind} at {sd.where()})"
+                if eff.sorry:
+                    d.sorry_lines = (*d.sorry_lines, use.line)
+                    src = eff.sorry[0]
+                    via = "" if src is sd else f" through {src.kind} at {src.where()}"
+                    _note(out.reasons, use.decl, f"line {use.line} uses {label}, which expands to sorry{via}")
+                for t in sorted(eff.trusts):
+                    d.trusts = (*d.trusts, TrustUse(t, use.line))
+                if eff.meta and not eff.sorry:
+                    m = eff.meta[0]
+                    _note(out.notes, use.decl, f"line {use.line} uses {label}, elaborated by meta code at {m.where()} "
+                                         "that the source engine cannot see through")
+                for r in eff.refs:
+                    k = table.defs.index(r)
+                    if k not in resolved:
+                        if idx is None:
+                            idx = index()
+                        probe = Declaration(name=f"<syntax {r.where()}>", kind="syntax", file=r.file, line=r.line,
+                                            end_line=r.line, namespace=r.namespace, opens=r.opens, refs=r.refs)
+                        resolved[k] = idx.resolve(probe).uses
+                    if resolved[k]:
+                        out.uses.setdefault(use.decl, set()).update(resolved[k])
+                        _note(out.notes, use.decl, f"line {use.line} uses {label}, which expands to "
+                                             + ", ".join(decls[x].name for x in resolved[k][:5]))
+    for rel, start, end in spans:
+        if not learned:
+            break
+        lines: list[str] | None = None
+        for i in range(start, end):
+            d = decls[i]
+            if d.kind != "proof_wanted":
+                continue
+            lines = lines or texts[rel].decode("utf-8", errors="replace").splitlines()
+            word = lines[d.line - 1][d.column - 1 :].split(maxsplit=1)[0] if d.line <= len(lines) else ""
+            if word in learned:
+                _, sd = table.commands[word]
+                out.reasons.setdefault(i, []).append(
+                    f"`{word}` (a declaring command defined at {sd.where()}) records the statement without a proof")
+    return out
+
+
+def _note(table: dict[int, list[str]], i: int, text: str) -> None:
+    notes = table.setdefault(i, [])
+    if text not in notes:
+        notes.append(text)
+
+
+__all__ = ["SyntaxEffects", "apply_syntax", "learned_commands", "learned_diagnostics", "project_table"]
