@@ -600,8 +600,8 @@ def _scan_files(
     for i, notes in effects.notes.items():
         approx[i] = [*approx[i], *notes]
     reasons: list[str | None] = [None] * len(decls)
-    for i, why in effects.reasons.items():
-        reasons[i] = "; ".join(why)
+    for i, said in effects.reasons.items():
+        reasons[i] = "; ".join(said)
     records, derive_diags = derive(decls, uses, external=external, approximate=approx, reasons=reasons)
     diags.extend(derive_diags)
     return Ledger(

@@ -21,7 +21,14 @@ from dataclasses import dataclass, field
 from ..ledger.model import Declaration, Diagnostic, Severity, TrustUse
 from .attributes import attribute_name, generated_names, split_top
 from .lexer import DOC, IDENT, MODDOC, NUMBER, STRING, SYMBOL, Token, doc_text, lex
-from .syntax_table import ELAB_ATTRIBUTES, SYNTAX_COMMANDS, Context, SyntaxDef, read_command, read_definition
+from .syntax_table import (
+    ELAB_ATTRIBUTES,
+    SYNTAX_COMMANDS,
+    Context,
+    SyntaxDef,
+    read_command,
+    read_definition,
+)
 
 #: keyword -> ledger kind
 DECL_KEYWORDS: dict[str, str] = {

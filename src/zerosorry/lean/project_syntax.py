@@ -59,7 +59,7 @@ def apply_syntax(
     file_bit: Mapping[str, int],
     sees: Mapping[str, int],
     index: Callable[[], NameIndex],
-    learned: Mapping[str, str] = {},  # noqa: B006 - read only
+    learned: Mapping[str, str] = {},
 ) -> SyntaxEffects:
     """Find every use of effective project syntax and apply it to ``decls`` (their sorry lines
     and trust uses change in place); the extra uses, notes and reasons are returned."""

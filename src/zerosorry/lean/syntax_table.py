@@ -202,9 +202,7 @@ def _atoms_of_tokens(toks: Sequence[Token], i: int, b: int) -> list[str]:
                 i += 1
                 run += toks[i].text
             out.append(run)
-        elif t.kind == IDENT:
-            out.append(t.text)
-        elif t.kind == SYMBOL:
+        elif t.kind == IDENT or t.kind == SYMBOL:
             out.append(t.text)
         i += 1
     return out
