@@ -36,7 +36,7 @@ def learned_diagnostics(table: SyntaxTable, learned: Mapping[str, str]) -> list[
     out = []
     for kw in sorted(learned):
         kind, d = table.commands[kw]
-        what = ("takes a statement and no proof: each one is deferred on its own account, like proof_wanted"
+        what = ("takes a statement without a required proof: each one is deferred on its own account, like proof_wanted"
                 if kind == "proof_wanted" else f"makes a {kind}: its declarations are scanned as such")
         out.append(Diagnostic("learned-command", f"`{kw}` is a declaring command the project defines ({d.kind} at "
                               f"{d.where()}); it {what}", d.file, d.line, None, Severity.INFO))
@@ -101,10 +101,8 @@ def apply_syntax(
                         probe = Declaration(name=f"<syntax {r.where()}>", kind="syntax", file=r.file, line=r.line,
                                             end_line=r.line, namespace=r.namespace, opens=r.opens, refs=r.refs)
                         resolved[k] = idx.resolve(probe).uses
-                    if resolved[k]:
+                    if resolved[k]:  # real uses (in `uses`, so `why` shows the chain), not guesses
                         out.uses.setdefault(use.decl, set()).update(resolved[k])
-                        _note(out.notes, use.decl, f"line {use.line} uses {label}, which expands to "
-                                             + ", ".join(decls[x].name for x in resolved[k][:5]))
     for rel, start, end in spans:
         if not learned:
             break

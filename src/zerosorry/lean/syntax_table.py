@@ -61,6 +61,8 @@ class SyntaxDef:
     line: int
     category: str = ""  # tactic, term, command, attr, … ("" when not written)
     atoms: tuple[str, ...] = ()  # the pattern's atoms, in order
+    #: the atoms that directly follow the head in the pattern (`" <;> " "["`): a use must spell them
+    follow: tuple[str, ...] = ()
     name: str = ""  # the syntax node kind it declares, `(name := n)` or a `def`'s name
     implements: str = ""  # the node kind a rule or an elaborator implements: `(kind := n)`, `@[tactic n]`
     scope: str = "global"  # global | local | scoped
@@ -238,7 +240,7 @@ def _rhs_info(toks: Sequence[Token], a: int, b: int, ctx: Context, bound: set[st
         w = t.text
         after = toks[i - 1].text if i > a else ""
         last = w.rpartition(".")[2]
-        if w in ctx.sorry_words or last in SORRY_META or (w == "stop" and after not in (".", "$")):
+        if w in ctx.sorry_words or last in SORRY_META or (w == "stop" and _tactic_position(toks, i, a, b)):
             sorry = True
         elif w in ctx.trust_words:
             trusts.append(ctx.trust_words[w])
@@ -246,12 +248,21 @@ def _rhs_info(toks: Sequence[Token], a: int, b: int, ctx: Context, bound: set[st
             trusts.append("decide +native")
         elif w == "debug.skipKernelTC":
             trusts.append("debug.skipKernelTC")
-        if after == "$" and _glued(toks, i):
-            continue  # an antiquotation: a pattern variable
+        if (after == "$" or (after == ":" and i >= a + 2 and _glued(toks, i - 1))) and _glued(toks, i):
+            continue  # an antiquotation `$x`, `$x:cat`: a pattern variable, its category
         if w in bound or w in ctx.reserved or w in ("stop", "tactic", "term"):
             continue
         refs.append(w)
     return sorry, tuple(dict.fromkeys(trusts)), tuple(code), tuple(dict.fromkeys(refs))
+
+
+def _tactic_position(toks: Sequence[Token], i: int, a: int, b: int) -> bool:
+    """Whether the identifier at ``i`` stands where a tactic does (`(tactic| stop)`, after `by`,
+    `;`, `<;>`, `=>`, `·`, or first on its line) and is not a field or a binder (`stop := …`)."""
+    nxt = toks[i + 1].text if i + 1 < b else ""
+    if nxt in (":=", ":", ".", ",", "=") or (i > a and toks[i - 1].text in (".", "$")):
+        return False
+    return i == a or toks[i - 1].line < toks[i].line or toks[i - 1].text in ("|", ";", "by", "<;>", "=>", "·", "(")
 
 
 def _find(toks: Sequence[Token], depths: Sequence[int], a: int, b: int, text: str) -> int:
@@ -299,7 +310,9 @@ def read_command(toks: Sequence[Token], k: int, e: int, ctx: Context) -> list[Sy
         atoms = tuple(a for a in (atom_text(t) for t in pattern if t.kind == STRING) if a)
         bound = {t.text for t in pattern if t.kind == IDENT}
         sorry, trusts, code, refs = _rhs_info(toks, arrow + 1, e, ctx, bound)
-        return [replace(base, category="term", atoms=atoms, sorry=sorry, trusts=trusts, rhs=code, refs=refs)]
+        d = replace(base, category="term", atoms=atoms, sorry=sorry, trusts=trusts, rhs=code, refs=refs)
+        d.follow = _follow(pattern, d.head)
+        return [d]
     # syntax, macro, elab: pattern `: category` (=> right-hand side)
     arrow = _find(toks, depths, i, e, "=>") if w != "syntax" else -1
     stop = arrow if arrow >= 0 else e
@@ -311,22 +324,39 @@ def read_command(toks: Sequence[Token], k: int, e: int, ctx: Context) -> list[Sy
     pattern = toks[i:colon]
     cat = toks[colon + 1].text
     atoms = tuple(a for a in (atom_text(t) for t in pattern if t.kind == STRING) if a)
-    idents = {t.text for t in pattern if t.kind == IDENT}
+    idents = {t.text.rpartition(".")[2] for t in pattern if t.kind == IDENT}
     bound = {pattern[j].text for j in range(len(pattern) - 1)
              if pattern[j].kind == IDENT and pattern[j + 1].text == ":" and _glued(pattern, j + 1)}
     d = replace(base, category=cat, atoms=atoms)
+    d.follow = _follow(pattern, d.head)
     if arrow >= 0:
         d.sorry, d.trusts, d.rhs, d.refs = _rhs_info(toks, arrow + 1, e, ctx, bound)
         d.meta = w == "elab"
     if cat == "command" and idents & _DECL_SIG:
-        d.decl_kind = _declaring_kind(d, idents | set(atoms))
+        pdepths = _depths(pattern)
+        optional = any(t.kind == STRING and atom_text(t) == ":=" and pdepths[n] > 0 for n, t in enumerate(pattern))
+        d.decl_kind = _declaring_kind(d, idents | set(atoms), optional)
     return [d]
 
 
-def _declaring_kind(d: SyntaxDef, pattern_words: set[str]) -> str:
+def _follow(pattern: Sequence[Token], head: str) -> tuple[str, ...]:
+    """The atoms right after the head atom at the pattern's top level, up to anything else."""
+    depths = _depths(pattern)
+    for n, t in enumerate(pattern):
+        if t.kind == STRING and depths[n] == 0 and atom_text(t) == head:
+            out = []
+            for u, du in zip(pattern[n + 1 :], depths[n + 1 :], strict=True):
+                if u.kind != STRING or du != 0 or not atom_text(u):
+                    break
+                out.append(atom_text(u))
+            return tuple(out)
+    return ()
+
+
+def _declaring_kind(d: SyntaxDef, pattern_words: set[str], optional: bool) -> str:
     """A command with a statement (`declSig`): the kind of declaration it makes; "proof_wanted"
-    when it takes no proof, or when what it expands to proves with sorry."""
-    if not (pattern_words & _DECL_VAL or ":=" in pattern_words) or d.sorry:
+    when it takes no proof, may omit it (`(" := " term)?`), or expands to a proof by sorry."""
+    if optional or not (pattern_words & _DECL_VAL or ":=" in pattern_words) or d.sorry:
         return "proof_wanted"
     words = [t for t, _ in d.rhs]
     return next((t for t in words if t in _DECL_RHS), "theorem")
@@ -341,11 +371,11 @@ def read_definition(name: str, attrs: Sequence[tuple[str, Sequence[Token]]], bod
     for attr, args in attrs:
         if attr == "command_parser":
             atoms = tuple(a for a in (atom_text(t) for t in body if t.kind == STRING) if a)
-            idents = {t.text for t in body if t.kind == IDENT}
+            idents = {t.text.rpartition(".")[2] for t in body if t.kind == IDENT}
             d = SyntaxDef(kind="command_parser", line=line, category="command", atoms=atoms, name=name,
                           scope=ctx.scope, namespace=ctx.namespace, opens=ctx.opens)
             if idents & _DECL_SIG:
-                d.decl_kind = _declaring_kind(d, idents)
+                d.decl_kind = _declaring_kind(d, idents | set(atoms), bool(idents & {"optional", "many"}))
             out.append(d)
         elif attr in ELAB_ATTRIBUTES and args and args[0].kind == IDENT:
             sorry, trusts, code, refs = _rhs_info(body, 0, len(body), ctx, set())
@@ -420,6 +450,20 @@ def build_table(per_file: Mapping[str, Sequence[SyntaxDef]], project_refs: Itera
             for s in named.get(d.implements.rpartition(".")[2], []):
                 d.atoms = s.atoms
                 d.category = d.category or s.category
+    heads: dict[str, list[tuple[str, ...]]] = {}
+    for d in defs:
+        if d.kind == "syntax" and d.head:
+            heads.setdefault(d.head, []).append(d.follow)
+    for d in defs:
+        follows = heads.get(d.head)
+        if d.kind in ("macro_rules", "elab_rules") and follows and not d.follow:
+            common: tuple[str, ...] = follows[0]
+            for f in follows[1:]:
+                n = 0
+                while n < min(len(common), len(f)) and common[n] == f[n]:
+                    n += 1
+                common = common[:n]
+            d.follow = common
     effects = [Effect() for _ in defs]
     for i, d in enumerate(defs):
         eff = effects[i]
@@ -441,7 +485,7 @@ def build_table(per_file: Mapping[str, Sequence[SyntaxDef]], project_refs: Itera
         for i, d in enumerate(defs):
             if not d.rhs:
                 continue
-            for j in _matches(d.rhs, by_atom):
+            for j in _matches(d.rhs, by_atom, defs):
                 if j == i or not _sees_def(defs[j], d):
                     continue
                 if _absorb(effects[i], effects[j]):
@@ -505,17 +549,30 @@ def _absorb(into: Effect, other: Effect) -> bool:
     return changed
 
 
-def _matches(code: Sequence[tuple[str, bool]], by_atom: Mapping[str, list[int]]) -> set[int]:
+def _matches(code: Sequence[tuple[str, bool]], by_atom: Mapping[str, list[int]],
+             defs: Sequence[SyntaxDef]) -> set[int]:
     """Definitions whose head atom occurs in ``code`` (as one token, or glued tokens joined)."""
     out: set[int] = set()
-    for _, _, ids in _scan(code, by_atom):
-        out.update(ids)
+    for _, j, _, ids in _scan(code, by_atom):
+        out.update(x for x in ids if _follows(code, j + 1, defs[x].follow))
     return out
 
 
+def _follows(code: Sequence[tuple[str, bool]], j: int, follow: Sequence[str]) -> bool:
+    """Whether the tokens from ``j`` on spell the atoms ``follow`` (whitespace between is free)."""
+    for atom in follow:
+        got = ""
+        while j < len(code) and len(got) < len(atom):
+            got += code[j][0]
+            j += 1
+        if got != atom:
+            return False
+    return True
+
+
 def _scan(code: Sequence[tuple[str, bool]], by_atom: Mapping[str, list[int]]
-          ) -> Iterable[tuple[int, str, list[int]]]:
-    """(token index, atom, definitions) of every occurrence of an indexed atom in ``code``."""
+          ) -> Iterable[tuple[int, int, str, list[int]]]:
+    """(first and last token index, atom, definitions) of every occurrence of an indexed atom."""
     if not by_atom:
         return
     longest = max(len(a) for a in by_atom)
@@ -529,7 +586,7 @@ def _scan(code: Sequence[tuple[str, bool]], by_atom: Mapping[str, list[int]]
                 break
             ids = by_atom.get(run)
             if ids and (j + 1 >= n or not code[j + 1][1] or _boundary(run, code[j + 1][0])):
-                yield i, run, ids
+                yield i, j, run, ids
             j += 1
 
 
@@ -566,8 +623,11 @@ def find_uses(text: str, file: str, spans: Sequence[DeclSpan], table: SyntaxTabl
     ordered = sorted(spans, key=lambda s: (s.line, s.column))
     out: list[Use] = []
     k = -1
-    for i, atom, ids in _scan(code, table.by_atom):
+    for i, j_end, atom, found in _scan(code, table.by_atom):
         t = toks[i]
+        ids = [x for x in found if _follows(code, j_end + 1, table.defs[x].follow)]
+        if not ids:
+            continue
         if t.kind in (STRING, DOC, NUMBER):
             continue
         pos = (t.line, t.col)
