@@ -24,12 +24,14 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from . import __version__
 from .errors import InputError
 from .lean.names import NameIndex
 from .lean.parser import DECL_KEYWORDS, ParsedFile, parse
 from .lean.project_syntax import apply_syntax, learned_commands, learned_diagnostics, project_table
+from .lean.syntax_table import Hit
 from .ledger.derive import derive
 from .ledger.model import Declaration, Diagnostic, EngineInfo, Ledger, Severity, SourceInfo
 
@@ -240,6 +242,9 @@ class ParseCache:
         # resolved uses per file, valid only for one name table (its fingerprint ``fp``)
         self.db.execute("CREATE TABLE IF NOT EXISTS resolved (key TEXT PRIMARY KEY, fp TEXT NOT NULL, "
                         "data BLOB NOT NULL)")
+        # where project syntax is invoked per file, valid for one set of atoms (``fp``)
+        self.db.execute("CREATE TABLE IF NOT EXISTS syntax_hits (key TEXT PRIMARY KEY, fp TEXT NOT NULL, "
+                        "data BLOB NOT NULL)")
 
     def get_many(self, keys: list[str]) -> dict[str, ParsedFile]:
         out: dict[str, ParsedFile] = {}
@@ -262,23 +267,38 @@ class ParseCache:
 
     def get_resolved(self, fp: str) -> dict[str, list[tuple[list[int], int, list[str]]]]:
         """Every file's resolution stored for the name table ``fp`` (key: path and parse key)."""
-        out: dict[str, list[tuple[list[int], int, list[str]]]] = {}
-        for key, blob in self.db.execute("SELECT key, data FROM resolved WHERE fp = ?", (fp,)):
+        return self._get_for("resolved", fp)
+
+    def put_resolved(self, fp: str, items: dict[str, list[tuple[list[int], int, list[str]]]]) -> None:
+        """Store resolutions for ``fp``, dropping those of any other name table (they would
+        never be read again: a changed name table changes every fingerprint)."""
+        self._put_for("resolved", fp, items)
+
+    def _get_for(self, table: str, fp: str) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for key, blob in self.db.execute(f"SELECT key, data FROM {table} WHERE fp = ?", (fp,)):
             try:
                 out[key] = pickle.loads(blob)
             except Exception:  # a corrupt entry is a miss, never an error
                 continue
         return out
 
-    def put_resolved(self, fp: str, items: dict[str, list[tuple[list[int], int, list[str]]]]) -> None:
-        """Store resolutions for ``fp``, dropping those of any other name table (they would
-        never be read again: a changed name table changes every fingerprint)."""
+    def _put_for(self, table: str, fp: str, items: Mapping[str, object]) -> None:
         with self.db:
-            self.db.execute("DELETE FROM resolved WHERE fp != ?", (fp,))
+            self.db.execute(f"DELETE FROM {table} WHERE fp != ?", (fp,))
             self.db.executemany(
-                "INSERT OR REPLACE INTO resolved (key, fp, data) VALUES (?, ?, ?)",
+                f"INSERT OR REPLACE INTO {table} (key, fp, data) VALUES (?, ?, ?)",
                 ((k, fp, pickle.dumps(v, protocol=pickle.HIGHEST_PROTOCOL)) for k, v in items.items()),
             )
+
+    def get(self, fp: str) -> dict[str, list[Hit]]:
+        """Atom hits of project syntax per file, for the table whose atoms are ``fp``."""
+        return self._get_for("syntax_hits", fp)
+
+    def put(self, fp: str, items: dict[str, list[Hit]]) -> None:
+        # a cache that cannot be written costs time on the next scan, never a result
+        with contextlib.suppress(sqlite3.Error):
+            self._put_for("syntax_hits", fp, items)
 
     def close(self) -> None:
         self.db.close()
@@ -592,7 +612,7 @@ def _scan_files(
         return index
 
     effects = apply_syntax(project_table(parsed, [d.name for d in decls]), decls, spans, parsed, lean, file_bit,
-                           sees, name_index, learned)
+                           sees, name_index, learned, parse_keys, cache)
     uses, external, approx = _resolve_all(decls, members, aliases, file_bit, sees, spans, parse_keys, cache,
                                           written)
     for i, extra in effects.uses.items():

@@ -12,11 +12,20 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from ..ledger.model import Declaration, Diagnostic, Severity, TrustUse
 from .names import NameIndex
 from .parser import ParsedFile
-from .syntax_table import DeclSpan, SyntaxTable, build_table, find_uses
+from .syntax_table import DeclSpan, Hit, SyntaxTable, atom_hits, build_table, find_uses
+
+
+class HitsCache(Protocol):
+    """Where atom hits are kept between scans (the scan's SQLite cache)."""
+
+    def get(self, fp: str) -> dict[str, list[Hit]]: ...
+
+    def put(self, fp: str, items: dict[str, list[Hit]]) -> None: ...
 
 
 def project_table(parsed: Mapping[str, ParsedFile], names: Sequence[str] = ()) -> SyntaxTable:
@@ -59,11 +68,18 @@ def apply_syntax(
     file_bit: Mapping[str, int],
     sees: Mapping[str, int],
     index: Callable[[], NameIndex],
-    learned: Mapping[str, str] = {},
+    learned: Mapping[str, str],
+    keys: Mapping[str, str],
+    hits_cache: HitsCache | None = None,
 ) -> SyntaxEffects:
     """Find every use of effective project syntax and apply it to ``decls`` (their sorry lines
-    and trust uses change in place); the extra uses, notes and reasons are returned."""
+    and trust uses change in place); the extra uses, notes and reasons are returned.
+
+    ``keys`` are the files' parse keys: a file's atom hits depend only on its text and the
+    table's atoms, so ``hits_cache`` keeps them between scans."""
     out = SyntaxEffects()
+    stored = hits_cache.get(table.atoms_key) if hits_cache and table.by_atom else {}
+    fresh: dict[str, list[Hit]] = {}
     effective_files = {table.defs[i].file for ids in table.by_atom.values() for i in ids}
     bits = [file_bit[f] for f in effective_files if f in file_bit]
     resolved: dict[int, list[int]] = {}
@@ -75,8 +91,11 @@ def apply_syntax(
         dspans = [DeclSpan(i, decls[i].line, decls[i].column, decls[i].end_line, decls[i].namespace,
                            (*decls[i].opens, *pf.scoped_opens.get(i - start, ())))
                   for i in range(start, end)]
-        text = texts[rel].decode("utf-8", errors="replace")
-        for use in find_uses(text, rel, dspans, table, sees, file_bit):
+        key = f"{rel}\0{keys[rel]}"
+        hits = stored.get(key)
+        if hits is None:
+            hits = fresh[key] = atom_hits(texts[rel].decode("utf-8", errors="replace"), table)
+        for use in find_uses(hits, rel, dspans, table, sees, file_bit):
             d = decls[use.decl]
             for j in use.defs:
                 eff = table.effects[j]
@@ -103,6 +122,8 @@ def apply_syntax(
                         resolved[k] = idx.resolve(probe).uses
                     if resolved[k]:  # real uses (in `uses`, so `why` shows the chain), not guesses
                         out.uses.setdefault(use.decl, set()).update(resolved[k])
+    if hits_cache and fresh:
+        hits_cache.put(table.atoms_key, fresh)
     for rel, start, end in spans:
         if not learned:
             break

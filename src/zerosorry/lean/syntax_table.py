@@ -407,7 +407,8 @@ class SyntaxTable:
     commands: dict[str, tuple[str, SyntaxDef]]
     #: atom -> indices of definitions it invokes (effective ones only)
     by_atom: dict[str, list[int]]
-    fingerprint: str = ""
+    #: what :func:`atom_hits` depends on besides the text: every indexed (atom, follow)
+    atoms_key: str = ""
 
     def visible(self, i: int, file: str, line: int, namespace: str, opens: Iterable[str],
                 sees: Mapping[str, int] | None, file_bit: Mapping[str, int] | None) -> bool:
@@ -502,13 +503,10 @@ def build_table(per_file: Mapping[str, Sequence[SyntaxDef]], project_refs: Itera
                 else:
                     kind = next((t for j in rules for t, _ in defs[j].rhs if t in _DECL_RHS), kind)
             commands.setdefault(d.head, (kind, d))
-    h = hashlib.blake2b(digest_size=16)
-    for d, eff in zip(defs, effects, strict=True):
-        if eff or d.decl_kind:
-            h.update(repr((d.file, d.line, d.kind, d.atoms, d.scope, d.namespace, d.until, d.refs, d.opens,
-                           [x.where() for x in eff.sorry], sorted(eff.trusts), [x.where() for x in eff.meta],
-                           [x.where() for x in eff.refs])).encode())
-    return SyntaxTable(defs, effects, commands, _index(defs, effects), h.hexdigest())
+    by_atom = _index(defs, effects)
+    key = sorted({(a, defs[i].follow) for a, ids in by_atom.items() for i in ids})
+    digest = hashlib.blake2b(repr(key).encode(), digest_size=16).hexdigest()
+    return SyntaxTable(defs, effects, commands, by_atom, digest)
 
 
 def _index(defs: Sequence[SyntaxDef], effects: Sequence[Effect]) -> dict[str, list[int]]:
@@ -615,35 +613,47 @@ class DeclSpan:
     opens: tuple[str, ...]
 
 
-def find_uses(text: str, file: str, spans: Sequence[DeclSpan], table: SyntaxTable,
-              sees: Mapping[str, int] | None, file_bit: Mapping[str, int] | None) -> list[Use]:
-    """Every invocation of an effective project syntax inside a declaration of ``file``."""
+#: one occurrence of an indexed atom in a file: (line, column, atom, the follow-sequences it spells)
+Hit = tuple[int, int, str, tuple[tuple[str, ...], ...]]
+
+
+def atom_hits(text: str, table: SyntaxTable) -> list[Hit]:
+    """Every occurrence, in code, of an atom that invokes an effective project syntax.  It
+    depends only on the text and on :attr:`SyntaxTable.atoms_key`, so the scan caches it."""
     toks = lex(text).tokens
     code = [(t.text, i > 0 and toks[i].start == toks[i - 1].end) for i, t in enumerate(toks)]
-    ordered = sorted(spans, key=lambda s: (s.line, s.column))
-    out: list[Use] = []
-    k = -1
+    out: list[Hit] = []
     for i, j_end, atom, found in _scan(code, table.by_atom):
         t = toks[i]
-        ids = [x for x in found if _follows(code, j_end + 1, table.defs[x].follow)]
-        if not ids:
-            continue
         if t.kind in (STRING, DOC, NUMBER):
             continue
-        pos = (t.line, t.col)
-        while k + 1 < len(ordered) and (ordered[k + 1].line, ordered[k + 1].column) <= pos:
-            k += 1
-        # the innermost declaration holding the token: the last one started before it that
-        # has not ended (a `where` helper sits inside its parent's lines)
-        holder = next((s for s in reversed(ordered[: k + 1]) if s.end_line >= t.line), None)
-        if holder is None:
-            continue
-        vis = tuple(j for j in ids if table.visible(j, file, t.line, holder.namespace, holder.opens,
-                                                    sees, file_bit))
-        if vis:
-            out.append(Use(holder.index, t.line, atom, vis))
+        follows = tuple(sorted({table.defs[x].follow for x in found
+                                if _follows(code, j_end + 1, table.defs[x].follow)}))
+        if follows:
+            out.append((t.line, t.col, atom, follows))
     return out
 
 
-__all__ = ["SYNTAX_COMMANDS", "Context", "DeclSpan", "Effect", "SyntaxDef", "SyntaxTable", "Use",
-           "build_table", "find_uses", "read_command", "read_definition"]
+def find_uses(hits: Sequence[Hit], file: str, spans: Sequence[DeclSpan], table: SyntaxTable,
+              sees: Mapping[str, int] | None, file_bit: Mapping[str, int] | None) -> list[Use]:
+    """The hits of ``file`` that stand inside a declaration and invoke a syntax in scope there."""
+    ordered = sorted(spans, key=lambda s: (s.line, s.column))
+    out: list[Use] = []
+    k = -1
+    for line, col, atom, follows in sorted(hits):
+        while k + 1 < len(ordered) and (ordered[k + 1].line, ordered[k + 1].column) <= (line, col):
+            k += 1
+        # the innermost declaration holding the token: the last one started before it that
+        # has not ended (a `where` helper sits inside its parent's lines)
+        holder = next((s for s in reversed(ordered[: k + 1]) if s.end_line >= line), None)
+        if holder is None:
+            continue
+        vis = tuple(j for j in table.by_atom.get(atom, ()) if table.defs[j].follow in follows
+                    and table.visible(j, file, line, holder.namespace, holder.opens, sees, file_bit))
+        if vis:
+            out.append(Use(holder.index, line, atom, vis))
+    return out
+
+
+__all__ = ["SYNTAX_COMMANDS", "Context", "DeclSpan", "Effect", "Hit", "SyntaxDef", "SyntaxTable", "Use",
+           "atom_hits", "build_table", "find_uses", "read_command", "read_definition"]
