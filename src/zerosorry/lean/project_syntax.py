@@ -83,6 +83,8 @@ def apply_syntax(
     effective_files = {table.defs[i].file for ids in table.by_atom.values() for i in ids}
     bits = [file_bit[f] for f in effective_files if f in file_bit]
     resolved: dict[int, list[int]] = {}
+    position = {id(d): i for i, d in enumerate(table.defs)}
+    done: set[tuple[int, int]] = set()  # (declaration, definition) whose references are added
     idx: NameIndex | None = None
     for rel, start, end in spans:
         if start == end or not (rel in effective_files or any((sees.get(rel, 0) >> b) & 1 for b in bits)):
@@ -97,23 +99,29 @@ def apply_syntax(
             hits = fresh[key] = atom_hits(texts[rel].decode("utf-8", errors="replace"), table)
         for use in find_uses(hits, rel, dspans, table, sees, file_bit):
             d = decls[use.decl]
-            for j in use.defs:
-                eff = table.effects[j]
-                sd = table.defs[j]
-                label = f"`{use.atom}` ({sd.kind} at {sd.where()})"
-                if eff.sorry:
-                    d.sorry_lines = (*d.sorry_lines, use.line)
-                    src = eff.sorry[0]
-                    via = "" if src is sd else f" through {src.kind} at {src.where()}"
-                    _note(out.reasons, use.decl, f"line {use.line} uses {label}, which expands to sorry{via}")
-                for t in sorted(eff.trusts):
-                    d.trusts = (*d.trusts, TrustUse(t, use.line))
-                if eff.meta and not eff.sorry:
-                    m = eff.meta[0]
-                    _note(out.notes, use.decl, f"line {use.line} uses {label}, elaborated by meta code at {m.where()} "
-                                         "that the source engine cannot see through")
+            effs = [(table.defs[j], table.effects[j]) for j in use.defs]
+            # one use is one sorry, whatever number of rules for the atom bring one
+            sorried = next(((sd, eff) for sd, eff in effs if eff.sorry), None)
+            if sorried is not None:
+                sd, eff = sorried
+                d.sorry_lines = (*d.sorry_lines, use.line)
+                src = eff.sorry[0]
+                via = "" if src is sd else f" through {src.kind} at {src.where()}"
+                _note(out.reasons, use.decl,
+                      f"line {use.line} uses `{use.atom}` ({sd.kind} at {sd.where()}), which expands to sorry{via}")
+            for t in sorted({t for _, eff in effs for t in eff.trusts}):
+                d.trusts = (*d.trusts, TrustUse(t, use.line))
+            opaque = next(((sd, eff) for sd, eff in effs if eff.meta), None)
+            if sorried is None and opaque is not None:
+                sd, eff = opaque
+                _note(out.notes, use.decl, f"line {use.line} uses `{use.atom}` ({sd.kind} at {sd.where()}), elaborated "
+                                           f"by meta code at {eff.meta[0].where()} that the source engine cannot see through")
+            for _, eff in effs:
                 for r in eff.refs:
-                    k = table.defs.index(r)
+                    k = position[id(r)]
+                    if (use.decl, k) in done:
+                        continue
+                    done.add((use.decl, k))
                     if k not in resolved:
                         if idx is None:
                             idx = index()

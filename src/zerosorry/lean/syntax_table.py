@@ -639,6 +639,7 @@ def find_uses(hits: Sequence[Hit], file: str, spans: Sequence[DeclSpan], table: 
     """The hits of ``file`` that stand inside a declaration and invoke a syntax in scope there."""
     ordered = sorted(spans, key=lambda s: (s.line, s.column))
     out: list[Use] = []
+    memo: dict[tuple[int, int], bool] = {}
     k = -1
     for line, col, atom, follows in sorted(hits):
         while k + 1 < len(ordered) and (ordered[k + 1].line, ordered[k + 1].column) <= (line, col):
@@ -649,10 +650,23 @@ def find_uses(hits: Sequence[Hit], file: str, spans: Sequence[DeclSpan], table: 
         if holder is None:
             continue
         vis = tuple(j for j in table.by_atom.get(atom, ()) if table.defs[j].follow in follows
-                    and table.visible(j, file, line, holder.namespace, holder.opens, sees, file_bit))
+                    and _seen(memo, j, holder, table, file, line, sees, file_bit))
         if vis:
             out.append(Use(holder.index, line, atom, vis))
     return out
+
+
+def _seen(memo: dict[tuple[int, int], bool], j: int, holder: DeclSpan, table: SyntaxTable, file: str, line: int,
+          sees: Mapping[str, int] | None, file_bit: Mapping[str, int] | None) -> bool:
+    """``table.visible``, remembered per declaration for a definition of another file (where
+    the line does not matter)."""
+    if table.defs[j].file == file:
+        return table.visible(j, file, line, holder.namespace, holder.opens, sees, file_bit)
+    key = (holder.index, j)
+    got = memo.get(key)
+    if got is None:
+        got = memo[key] = table.visible(j, file, line, holder.namespace, holder.opens, sees, file_bit)
+    return got
 
 
 __all__ = ["SYNTAX_COMMANDS", "Context", "DeclSpan", "Effect", "Hit", "SyntaxDef", "SyntaxTable", "Use",
