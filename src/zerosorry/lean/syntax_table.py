@@ -31,7 +31,7 @@ import hashlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
-from .lexer import DOC, IDENT, NUMBER, STRING, SYMBOL, Token, lex
+from .lexer import DOC, IDENT, NAME, NUMBER, STRING, SYMBOL, Token, lex
 
 #: the commands this module reads
 SYNTAX_COMMANDS = frozenset({"macro", "macro_rules", "syntax", "notation", "notation3", "infix", "infixl",
@@ -235,6 +235,8 @@ def _rhs_info(toks: Sequence[Token], a: int, b: int, ctx: Context, bound: set[st
         if t.kind in (STRING, DOC, NUMBER):
             continue
         code.append((t.text, i > a and _glued(toks, i)))
+        if t.kind == NAME and t.text.lstrip("`").rpartition(".")[2] in SORRY_META:
+            sorry = True  # mkConst ``sorryAx
         if t.kind != IDENT:
             continue
         w = t.text
@@ -574,13 +576,16 @@ def _scan(code: Sequence[tuple[str, bool]], by_atom: Mapping[str, list[int]]
     if not by_atom:
         return
     longest = max(len(a) for a in by_atom)
+    prefixes = {a[:k] for a in by_atom for k in range(1, len(a) + 1)}
     n = len(code)
     for i in range(n):
+        if code[i][0][:1] not in prefixes:
+            continue  # no atom starts like this token (most tokens)
         run = ""
         j = i
         while j < n and (j == i or code[j][1]):
             run += code[j][0]
-            if len(run) > longest:
+            if len(run) > longest or run not in prefixes:
                 break
             ids = by_atom.get(run)
             if ids and (j + 1 >= n or not code[j + 1][1] or _boundary(run, code[j + 1][0])):
