@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from zerosorry.lean.parser import parse
+from zerosorry.lean.syntax_table import DeclSpan, atom_hits, build_table, find_uses
 from zerosorry.ledger import io
 from zerosorry.scan import scan_project
 
@@ -69,3 +71,37 @@ def test_a_command_learned_in_one_file_is_read_in_another_only_after_import(tmp_
     ledger = scan_project(tmp_path, use_cache=False).by_name()
     assert ledger["fact"].status.value == "deferred"
     assert ledger["ok"].status.value == "proven"
+
+
+def test_reading_syntax_never_raises_on_cut_or_spliced_text() -> None:
+    text = (FIXTURE / "Syn" / "Tac.lean").read_text() + (
+        "macro_rules (kind := foo)\n  | `($a +++ $b) => `(sorry)\nelab_rules : term <= ty\n"
+        "  | `(term| ❰$x❱) => do\n    match x with\n    | _ => pure ()\n"
+        '@[command_parser] def «kw» := leading_parser declModifiers false >> "kw" >> declId >> declSig\n'
+        '@[tactic foo] def evalFoo : Tactic := fun _ => admitGoal\nsyntax:max "((" term "))" : term\n'
+        'notation3 "∑ᶠ "(...)", "r:67:(scoped f => finsum f) => r\nscoped[NS] infixr:30 " ⊞ " => HAdd.hAdd\n')
+    for cut in range(0, len(text), 11):
+        for piece in (text[:cut], text[cut:], text[:cut] + text[cut + 17 :]):
+            pf = parse(piece)
+            table = build_table({"a.lean": pf.syntax, "b.lean": pf.syntax}, ["gap"])
+            spans = [DeclSpan(i, d.line, d.column, d.end_line, d.namespace, d.opens)
+                     for i, d in enumerate(pf.declarations)]
+            find_uses(atom_hits(piece, table), "a.lean", spans, table, None, None)
+
+
+def test_what_each_syntax_command_is_read_as() -> None:
+    src = ("macro_rules\n  | `($a +++ $b) => `(sorry)\n"
+           "elab_rules : term\n  | `(term| ❰$x❱) => do\n    pure ()\n"
+           '@[simp] local macro "zz" : tactic => `(tactic| stop)\n'
+           'macro "field" : term => `({ stop := 1 })\n'
+           'macro "q" : term => `(mkConst ``sorryAx)\n'
+           'scoped[NS] infixr:30 " ⊞ " => HAdd.hAdd\n'
+           'macro:1 t:tactic " <;> " "[" ts:tactic,* "]" : tactic => `(tactic| focus $t)\n')
+    got = {d.head: d for d in parse(src).syntax}
+    assert got["+++"].sorry and got["+++"].kind == "macro_rules"
+    assert got["❰"].meta and not got["❰"].sorry
+    assert got["zz"].sorry and got["zz"].scope == "local"
+    assert not got["field"].sorry  # a structure field named stop is no tactic
+    assert got["q"].sorry
+    assert (got["⊞"].scope, got["⊞"].namespace, got["⊞"].refs) == ("scoped", "NS", ("HAdd.hAdd",))
+    assert got["<;>"].follow == ("[",)

@@ -199,7 +199,7 @@ def _atoms_of_tokens(toks: Sequence[Token], i: int, b: int) -> list[str]:
             depth += 1
         if t.kind == SYMBOL and t.text not in _OPENERS and t.text not in _CLOSERS:
             run = t.text
-            while i + 1 < b and _glued(toks, i + 1) and toks[i + 1].kind == SYMBOL \
+            while i + 1 < b and _glued(toks, i + 1) and toks[i + 1].kind == SYMBOL and toks[i + 1].text != "$" \
                     and toks[i + 1].text not in _OPENERS and toks[i + 1].text not in _CLOSERS:
                 i += 1
                 run += toks[i].text
@@ -252,7 +252,7 @@ def _rhs_info(toks: Sequence[Token], a: int, b: int, ctx: Context, bound: set[st
             trusts.append("debug.skipKernelTC")
         if (after == "$" or (after == ":" and i >= a + 2 and _glued(toks, i - 1))) and _glued(toks, i):
             continue  # an antiquotation `$x`, `$x:cat`: a pattern variable, its category
-        if w in bound or w in ctx.reserved or w in ("stop", "tactic", "term"):
+        if w in bound or w in ctx.reserved or w in ("stop", "tactic", "term", "_"):
             continue
         refs.append(w)
     return sorry, tuple(dict.fromkeys(trusts)), tuple(code), tuple(dict.fromkeys(refs))
