@@ -105,3 +105,13 @@ def test_what_each_syntax_command_is_read_as() -> None:
     assert got["q"].sorry
     assert (got["⊞"].scope, got["⊞"].namespace, got["⊞"].refs) == ("scoped", "NS", ("HAdd.hAdd",))
     assert got["<;>"].follow == ("[",)
+
+
+def test_why_names_the_syntax_and_the_learned_command(project: Path) -> None:
+    from zerosorry.commands.why import render_text, why
+
+    ledger = scan_project(project, use_cache=False)
+    text = render_text(ledger.by_name()["by_finish"], why(ledger, "by_finish"))
+    assert "uses `finish` (macro at Syn/Tac.lean:10), which expands to sorry through macro at Syn/Tac.lean:4" in text
+    text = render_text(ledger.by_name()["wanted_fact"], why(ledger, "wanted_fact"))
+    assert "1 sorry holder(s)" in text and "`wanted` (a declaring command defined at Syn/Tac.lean:42)" in text
