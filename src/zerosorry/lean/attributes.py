@@ -15,11 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Sequence
 
-from .lexer import DOC, IDENT, STRING, SYMBOL, Token
-
-_OPEN = {"(": ")", "[": "]", "{": "}", "⟨": "⟩", "⦃": "⦄", "@[": "]", "#[": "]", "%[": "]", "`(": ")",
-         "``(": ")", "`[": "]", "‹": "›", "⟦": "⟧"}  # fmt: skip
-_CLOSE = frozenset(_OPEN.values())
+from .lexer import CLOSE_BRACKETS, DOC, IDENT, OPEN_BRACKETS, STRING, SYMBOL, Token, matching_close
 
 
 def split_top(toks: Sequence[Token], sep: str = ",") -> list[list[Token]]:
@@ -29,9 +25,9 @@ def split_top(toks: Sequence[Token], sep: str = ",") -> list[list[Token]]:
     depth = 0
     for t in toks:
         if t.kind == SYMBOL:
-            if t.text in _OPEN:
+            if t.text in OPEN_BRACKETS:
                 depth += 1
-            elif t.text in _CLOSE:
+            elif t.text in CLOSE_BRACKETS:
                 depth = max(0, depth - 1)
             elif t.text == sep and depth == 0:
                 out.append([])
@@ -47,15 +43,7 @@ def _groups(toks: Sequence[Token]) -> Iterator[tuple[str, list[Token]]]:
     while i < len(toks):
         t = toks[i]
         if t.kind == SYMBOL and t.text == "(":
-            depth, j = 0, i
-            while j < len(toks):
-                if toks[j].kind == SYMBOL and toks[j].text in _OPEN:
-                    depth += 1
-                elif toks[j].kind == SYMBOL and toks[j].text in _CLOSE:
-                    depth -= 1
-                    if depth == 0:
-                        break
-                j += 1
+            j = matching_close(toks, i, len(toks))
             yield "(", list(toks[i + 1 : j])
             i = j + 1
             continue

@@ -20,7 +20,20 @@ from dataclasses import dataclass, field
 
 from ..ledger.model import Declaration, Diagnostic, Severity, TrustUse
 from .attributes import attribute_name, generated_names, split_top
-from .lexer import DOC, IDENT, MODDOC, NUMBER, STRING, SYMBOL, Token, doc_text, lex
+from .lexer import (
+    CLOSE_BRACKETS,
+    DOC,
+    IDENT,
+    MODDOC,
+    NUMBER,
+    OPEN_BRACKETS,
+    STRING,
+    SYMBOL,
+    Token,
+    doc_text,
+    lex,
+    matching_close,
+)
 from .syntax_table import (
     ELAB_ATTRIBUTES,
     SYNTAX_COMMANDS,
@@ -108,9 +121,8 @@ _BINDING_WORDS = frozenset(
     {"fun", "λ", "∀", "∃", "∃!", "intro", "intros", "rintro", "obtain", "have", "let", "haveI",
      "letI", "with"}
 )  # fmt: skip
-_OPEN = {"(": ")", "[": "]", "{": "}", "⟨": "⟩", "⦃": "⦄", "@[": "]", "#[": "]", "%[": "]",
-         "`(": ")", "``(": ")", "`[": "]", "‹": "›", "⟦": "⟧"}  # fmt: skip
-_CLOSE = frozenset(_OPEN.values())
+_OPEN = OPEN_BRACKETS
+_CLOSE = CLOSE_BRACKETS
 
 
 @dataclass
@@ -626,15 +638,7 @@ class _FileParser:
         while j < k:
             t = toks[j]
             if t.kind == SYMBOL and t.text == "@[":
-                depth, a = 0, j
-                while j < k:
-                    if toks[j].kind == SYMBOL and toks[j].text in _OPEN:
-                        depth += 1
-                    elif toks[j].kind == SYMBOL and toks[j].text in _CLOSE:
-                        depth -= 1
-                        if depth == 0:
-                            break
-                    j += 1
+                a, j = j, matching_close(toks, j, k)
                 for inst in split_top(toks[a + 1 : j]):
                     attrs.append(_render(inst))
                     attr_insts.append(inst)

@@ -31,7 +31,19 @@ import hashlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
-from .lexer import DOC, IDENT, NAME, NUMBER, STRING, SYMBOL, Token, lex
+from .lexer import (
+    CLOSE_BRACKETS,
+    DOC,
+    IDENT,
+    NAME,
+    NUMBER,
+    OPEN_BRACKETS,
+    STRING,
+    SYMBOL,
+    Token,
+    lex,
+    matching_close,
+)
 
 #: the commands this module reads
 SYNTAX_COMMANDS = frozenset({"macro", "macro_rules", "syntax", "notation", "notation3", "infix", "infixl",
@@ -98,9 +110,8 @@ def atom_text(tok: Token) -> str:
     return body.replace('\\"', '"').replace("\\\\", "\\").strip()
 
 
-_OPENERS = {"(": ")", "[": "]", "{": "}", "⟨": "⟩", "⦃": "⦄", "@[": "]", "#[": "]", "%[": "]", "`(": ")",
-            "``(": ")", "`[": "]"}  # fmt: skip
-_CLOSERS = frozenset(_OPENERS.values())
+_OPENERS = OPEN_BRACKETS
+_CLOSERS = CLOSE_BRACKETS
 
 
 def _depths(toks: Sequence[Token]) -> list[int]:
@@ -125,15 +136,7 @@ def _skip_header(toks: Sequence[Token], i: int, e: int, out: dict[str, str]) -> 
             i += 1
     while i + 2 < e and toks[i].text == "(" and toks[i + 1].kind == IDENT and toks[i + 2].text == ":=":
         key = toks[i + 1].text
-        j, depth = i, 0
-        while j < e:
-            if toks[j].kind == SYMBOL and toks[j].text in _OPENERS:
-                depth += 1
-            elif toks[j].kind == SYMBOL and toks[j].text in _CLOSERS:
-                depth -= 1
-                if depth == 0:
-                    break
-            j += 1
+        j = matching_close(toks, i, e)
         out[key] = "".join(t.text for t in toks[i + 3 : j])
         i = j + 1
     return i
