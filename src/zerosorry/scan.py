@@ -29,7 +29,7 @@ from typing import Any
 from . import __version__
 from .errors import InputError
 from .lean.names import NameIndex
-from .lean.parser import DECL_KEYWORDS, ParsedFile, parse
+from .lean.parser import DECL_KEYWORDS, LINE_COMMANDS, MODIFIERS, SCOPE_COMMANDS, ParsedFile, parse
 from .lean.project_syntax import apply_syntax, learned_commands, learned_diagnostics, project_table
 from .lean.syntax_table import Hit
 from .ledger.derive import derive
@@ -530,7 +530,8 @@ def _scan_files(
         parsed.update(todo)
     file_bit, sees, import_diags = import_visibility({rel: parsed[rel].imports for rel in parsed}, libs)
     # declaring commands the project defines itself: the files that can use one parse again
-    learned = learned_commands(project_table(parsed), {**DECL_KEYWORDS, **dict(cmds)})
+    builtin = {w: "" for w in (*DECL_KEYWORDS, *SCOPE_COMMANDS, *LINE_COMMANDS, *MODIFIERS)}
+    learned = learned_commands(project_table(parsed), {**builtin, **dict(cmds)})
     if learned:
         table = project_table(parsed)
         diags.extend(learned_diagnostics(table, learned))
