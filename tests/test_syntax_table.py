@@ -115,3 +115,16 @@ def test_why_names_the_syntax_and_the_learned_command(project: Path) -> None:
     assert "uses `finish` (macro at Syn/Tac.lean:10), which expands to sorry through macro at Syn/Tac.lean:4" in text
     text = render_text(ledger.by_name()["wanted_fact"], why(ledger, "wanted_fact"))
     assert "1 sorry holder(s)" in text and "`wanted` (a declaring command defined at Syn/Tac.lean:42)" in text
+
+
+def test_a_rule_in_another_file_decides_what_a_learned_command_makes(tmp_path: Path) -> None:
+    (tmp_path / "D").mkdir()
+    (tmp_path / "lakefile.toml").write_text('name = "D"\n\n[[lean_lib]]\nname = "D"\n')
+    (tmp_path / "D" / "Cmd.lean").write_text('syntax "my_thm " declId declSig declVal : command\n')
+    (tmp_path / "D" / "Rule.lean").write_text(
+        "import D.Cmd\nmacro_rules\n  | `(my_thm $n $s $_v) => `(theorem $n $s := sorry)\n")
+    (tmp_path / "D" / "A.lean").write_text("import D.Rule\nmy_thm fact : 1 = 1 := rfl\ntheorem ok : 1 = 1 := rfl\n")
+    ledger = scan_project(tmp_path, use_cache=False)
+    got = ledger.by_name()
+    assert (got["fact"].kind, got["fact"].status.value, got["ok"].status.value) == ("proof_wanted", "deferred", "proven")
+    assert [d.message.split("`")[1] for d in ledger.diagnostics if d.code == "learned-command"] == ["my_thm"]

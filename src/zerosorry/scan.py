@@ -504,9 +504,23 @@ def _scan_files(
             held.setdefault(module_name(rel, libs), (rel, "in no lean_lib of the lakefile"))
             continue
         lean[rel] = files[rel]
+    # declaring commands the project defines itself (they all take a `declSig`): read the files
+    # that can define one first, so every file is parsed once, knowing them
+    defining = {rel: data for rel, data in lean.items() if b"eclSig" in data}
+    early = parse_all(defining, config=config, cache=cache, jobs=jobs) if defining else {}
+    builtin = {w: "" for w in (*DECL_KEYWORDS, *SCOPE_COMMANDS, *LINE_COMMANDS, *MODIFIERS)}
+    commands_table = project_table(early)
+    known = {**builtin, **dict(config.declaring_commands)}
+    learned = learned_commands(commands_table, known)
+    registered = config.declaring_commands
+    if learned:
+        config = replace(config, declaring_commands=tuple(sorted({**dict(registered), **learned}.items())))
+        early = {}
     cmds = config.declaring_commands
     parse_keys = {rel: _cache_key(data, cmds) for rel, data in lean.items()}
-    parsed = parse_all(lean, config=config, cache=cache, jobs=jobs, progress=progress, keys=parse_keys)
+    rest = {rel: data for rel, data in lean.items() if rel not in early}
+    parsed = {**early, **parse_all(rest, config=config, cache=cache, jobs=jobs, progress=progress,
+                                   keys={rel: parse_keys[rel] for rel in rest})}
     # Lean builds what a built module imports, wherever it stands: a left-out file that is
     # imported is scanned too, or its sorries would vanish from every derivation that uses it
     todo = dict(parsed)
@@ -529,24 +543,15 @@ def _scan_files(
         todo = parse_all(wanted, config=config, cache=cache, jobs=jobs, keys=keys)
         parsed.update(todo)
     file_bit, sees, import_diags = import_visibility({rel: parsed[rel].imports for rel in parsed}, libs)
-    # declaring commands the project defines itself: the files that can use one parse again
-    builtin = {w: "" for w in (*DECL_KEYWORDS, *SCOPE_COMMANDS, *LINE_COMMANDS, *MODIFIERS)}
-    learned = learned_commands(project_table(parsed), {**builtin, **dict(cmds)})
-    if learned:
-        table = project_table(parsed)
-        diags.extend(learned_diagnostics(table, learned))
-        cmds = tuple(sorted({**dict(cmds), **learned}.items()))
-        again: dict[str, bytes] = {}
-        for rel, data in lean.items():
-            for kw in learned:
-                definer = table.commands[kw][1].file
-                if kw.encode() in data and (rel == definer or (sees[rel] >> file_bit[definer]) & 1):
-                    again[rel] = data
-                    break
-        keys = {rel: _cache_key(data, cmds) for rel, data in again.items()}
-        parse_keys.update(keys)
-        parsed.update(parse_all(again, config=replace(config, declaring_commands=cmds), cache=cache, jobs=jobs,
-                                keys=keys))
+    # a rule in a file without `declSig` can still change what a learned command makes
+    commands_table = project_table(parsed)
+    if learned_commands(commands_table, known) != learned:
+        learned = learned_commands(commands_table, known)
+        config = replace(config, declaring_commands=tuple(sorted({**dict(registered), **learned}.items())))
+        cmds = config.declaring_commands
+        parse_keys = {rel: _cache_key(data, cmds) for rel, data in lean.items()}
+        parsed = parse_all(lean, config=config, cache=cache, jobs=jobs, keys=parse_keys)
+    diags.extend(learned_diagnostics(commands_table, learned))
     skipped = sum(1 for rel, why in held.values() if rel not in lean and why.startswith("in no"))
     if skipped:
         diags.append(Diagnostic(

@@ -46,7 +46,8 @@ def learned_diagnostics(table: SyntaxTable, learned: Mapping[str, str]) -> list[
     for kw in sorted(learned):
         kind, d = table.commands[kw]
         what = ("takes a statement without a required proof: each one is deferred on its own account, like proof_wanted"
-                if kind == "proof_wanted" else f"makes a {kind}: its declarations are scanned as such")
+                if kind == "proof_wanted" else f"makes {'an' if kind[:1] in 'aeiou' else 'a'} {kind}: its "
+                "declarations are scanned as such")
         out.append(Diagnostic("learned-command", f"`{kw}` is a declaring command the project defines ({d.kind} at "
                               f"{d.where()}); it {what}", d.file, d.line, None, Severity.INFO))
     return out

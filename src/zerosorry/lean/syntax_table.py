@@ -502,7 +502,7 @@ def build_table(per_file: Mapping[str, Sequence[SyntaxDef]], project_refs: Itera
             kind = "proof_wanted" if effects[i].sorry else d.decl_kind
             if d.kind in ("syntax", "command_parser") and kind != "proof_wanted":
                 # a `syntax … : command` with a proof takes its kind from the rule expanding it
-                rules = [j for j, r in enumerate(defs) if r.kind == "macro_rules" and r.atoms[:1] == (d.head,)]
+                rules = [j for j, r in enumerate(defs) if r.kind in ("macro_rules", "elab_rules") and r.atoms[:1] == (d.head,)]
                 if any(effects[j].sorry for j in rules):
                     kind = "proof_wanted"
                 else:
