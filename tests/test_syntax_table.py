@@ -40,7 +40,7 @@ def test_fixture_project_matches_its_expectations(project: Path) -> None:
 def test_learned_commands_are_reported(project: Path) -> None:
     ledger = scan_project(project, use_cache=False)
     learned = sorted(d.message.split("`")[1] for d in ledger.diagnostics if d.code == "learned-command")
-    assert learned == ["claim", "wanted"]
+    assert learned == ["answer", "claim", "wanted"]
 
 
 def test_warm_and_incremental_scans_agree_with_a_cold_one(project: Path, tmp_path: Path) -> None:
