@@ -81,8 +81,11 @@ def apply_syntax(
     out = SyntaxEffects()
     stored = hits_cache.get(table.atoms_key) if hits_cache and table.by_atom else {}
     fresh: dict[str, list[Hit]] = {}
-    effective_files = {table.defs[i].file for ids in table.by_atom.values() for i in ids}
-    bits = [file_bit[f] for f in effective_files if f in file_bit]
+    effective = [table.defs[i] for ids in table.by_atom.values() for i in ids]
+    effective_files = {d.file for d in effective}
+    # a file is read when it defines effective syntax or imports a file whose syntax reaches it
+    # (a `local` notation stays in its own file)
+    bits = sorted({file_bit[d.file] for d in effective if d.scope != "local" and d.file in file_bit})
     resolved: dict[int, list[int]] = {}
     position = {id(d): i for i, d in enumerate(table.defs)}
     done: set[tuple[int, int]] = set()  # (declaration, definition) whose references are added
