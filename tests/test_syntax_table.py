@@ -105,6 +105,8 @@ def test_what_each_syntax_command_is_read_as() -> None:
     assert got["q"].sorry
     assert (got["⊞"].scope, got["⊞"].namespace, got["⊞"].refs) == ("scoped", "NS", ("HAdd.hAdd",))
     assert got["<;>"].follow == ("[",)
+    (n3,) = parse('notation3 "𝔼[" (...) "]" r:(scoped f => myExpect f) => r\n').syntax
+    assert n3.refs == ("myExpect",)  # the binder's expansion, not its variables
 
 
 def test_why_names_the_syntax_and_the_learned_command(project: Path) -> None:

@@ -313,10 +313,17 @@ def read_command(toks: Sequence[Token], k: int, e: int, ctx: Context) -> list[Sy
             return []
         pattern = toks[i:arrow]
         atoms = tuple(a for a in (atom_text(t) for t in pattern if t.kind == STRING) if a)
-        bound = {t.text for t in pattern if t.kind == IDENT}
+        # notation3's binder expansions sit in the pattern: `r:(scoped f => myExpect f)`
+        inner = [(j, next((c for c in range(j, arrow) if depths[c - i] < depths[j - i]), arrow))
+                 for j in range(i, arrow) if toks[j].text == "=>" and depths[j - i] > 0]
+        bound = {t.text for n, t in enumerate(pattern, i) if t.kind == IDENT and not any(a < n < b for a, b in inner)}
         sorry, trusts, code, refs = _rhs_info(toks, arrow + 1, e, ctx, bound)
         d = replace(base, category="term", atoms=atoms, sorry=sorry, trusts=trusts, rhs=code, refs=refs)
         d.follow = _follow(pattern, d.head)
+        for j, close in inner:
+            s2, t2, c2, r2 = _rhs_info(toks, j + 1, close, ctx, bound)
+            d.sorry, d.trusts = d.sorry or s2, tuple(dict.fromkeys((*d.trusts, *t2)))
+            d.rhs, d.refs = (*d.rhs, *c2), tuple(dict.fromkeys((*d.refs, *r2)))
         return [d]
     # syntax, macro, elab: pattern `: category` (=> right-hand side)
     arrow = _find(toks, depths, i, e, "=>") if w != "syntax" else -1
