@@ -130,3 +130,16 @@ def test_a_rule_in_another_file_decides_what_a_learned_command_makes(tmp_path: P
     got = ledger.by_name()
     assert (got["fact"].kind, got["fact"].status.value, got["ok"].status.value) == ("proof_wanted", "deferred", "proven")
     assert [d.message.split("`")[1] for d in ledger.diagnostics if d.code == "learned-command"] == ["my_thm"]
+
+
+def test_the_text_prefilter_never_hides_a_use() -> None:
+    from zerosorry.lean import syntax_table as st
+
+    src = ('macro "cheat" : tactic => `(tactic| sorry)\ninfixl:65 " +++ " => myAdd\n'
+           'notation "𝔼" => (sorry : Nat)\n')
+    table = build_table({"a.lean": parse(src).syntax}, ["myAdd"])
+    for text, found in (("theorem t : 1 = 1 := by cheat", True), ("theorem t : 1 = 1 := by cheats", False),
+                        ("example := (x).cheat", True), ("example := 1 +++ 2", True), ("example := 𝔼", True),
+                        ("example := 𝔼x", False), ('example := "cheat"', False)):
+        assert bool(atom_hits(text, table)) is found, text
+        assert bool(st._prefilter(frozenset(table.by_atom)).search(text)) or not found, text

@@ -28,12 +28,15 @@ Everything is token-based: a ``sorry`` inside a string or a comment of a macro i
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 
 from .lexer import (
     CLOSE_BRACKETS,
     DOC,
+    ID_REST,
     IDENT,
     NAME,
     NUMBER,
@@ -632,9 +635,25 @@ class DeclSpan:
 Hit = tuple[int, int, str, tuple[tuple[str, ...], ...]]
 
 
+@lru_cache(maxsize=8)
+def _prefilter(atoms: frozenset[str]) -> re.Pattern[str]:
+    """Text in which no match is found holds no atom as a token: an identifier-like atom must
+    stand between characters that cannot continue a Lean identifier; any other atom is looked
+    for as it is (a superset of what the lexer would find)."""
+    parts = []
+    for a in sorted(atoms, key=len, reverse=True):
+        if re.fullmatch(f"[{ID_REST}]+", a):
+            parts.append(f"(?<![{ID_REST}]){re.escape(a)}(?![{ID_REST}])")
+        else:
+            parts.append(re.escape(a))
+    return re.compile("|".join(parts) or "(?!)")
+
+
 def atom_hits(text: str, table: SyntaxTable) -> list[Hit]:
     """Every occurrence, in code, of an atom that invokes an effective project syntax.  It
     depends only on the text and on :attr:`SyntaxTable.atoms_key`, so the scan caches it."""
+    if not _prefilter(frozenset(table.by_atom)).search(text):
+        return []  # no lexing needed: most files of most projects
     toks = lex(text).tokens
     code = [(t.text, i > 0 and toks[i].start == toks[i - 1].end) for i, t in enumerate(toks)]
     out: list[Hit] = []
