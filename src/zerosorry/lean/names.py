@@ -22,6 +22,10 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from ..ledger.model import Declaration
+from .types import FUNCTION, RECEIVER, UNKNOWN, decode_heads, decode_locals, structure_parents
+
+#: kinds of declarations Lean may unfold when a field is not found in their namespace
+UNFOLDABLE = frozenset({"def", "abbrev", "opaque"})
 
 
 @lru_cache(maxsize=65536)
@@ -40,6 +44,10 @@ class Resolution:
     uses: list[int] = field(default_factory=list)  # indices of declarations
     external: int = 0
     approximate: list[str] = field(default_factory=list)
+    #: declarations the source may denote (field notation whose receiver's type is not read)
+    possible: list[int] = field(default_factory=list)
+    #: (the reference as written, the indices of every declaration it may denote)
+    possible_refs: list[tuple[str, tuple[int, ...]]] = field(default_factory=list)
 
 
 @dataclass
@@ -55,6 +63,7 @@ class NameIndex:
     #: transitively); None: every file sees every other (no import information)
     file_bit: dict[str, int] | None = None
     sees: dict[str, int] | None = None
+    _parent_cache: dict[str, list[str]] = field(default_factory=dict)
 
     @classmethod
     def build(cls, decls: Sequence[Declaration], members: Iterable[tuple[str, str]] = (),
@@ -138,47 +147,188 @@ class NameIndex:
                 found.extend(i for i in hits if self._visible(i, x, True, file))
         return sorted(set(found))
 
+    # ------------------------------------------------------------ field notation by type
+    def _type_namespaces(self, head: str, owner: Declaration) -> list[str] | None:
+        """The namespaces a field on a value whose type is headed by ``head`` (as written in
+        ``owner``'s scope) is looked up in: the project declaration(s) it names, or every full
+        name an external constant written so could have.  None: the type cannot be read."""
+        if head == UNKNOWN:
+            return None
+        if head == FUNCTION:
+            return [FUNCTION]
+        hits = self._lookup(head, owner.namespace, owner.opens, owner.file)
+        if hits:
+            return sorted({self.decls[i].name for i in hits})
+        base = head[len("_root_."):] if head.startswith("_root_.") else head
+        return sorted({f"{p}.{base}" if p else base for p in (*ns_prefixes(owner.namespace), *owner.opens)})
+
+    def _parents(self, ns: str) -> list[str]:
+        """The structures a project structure ``ns`` extends, as namespaces (resolved in its scope)."""
+        got = self._parent_cache.get(ns)
+        if got is not None:
+            return got
+        self._parent_cache[ns] = []  # a cycle ends here
+        out: list[str] = []
+        for i in self.by_name.get(ns, []):
+            d = self.decls[i]
+            for head in structure_parents(d.signature):
+                for p in self._type_namespaces(head, d) or []:
+                    if p not in out:
+                        out.append(p)
+        self._parent_cache[ns] = out
+        return out
+
+    def _receiver_of(self, i: int, written: str) -> list[str] | None:
+        """The type namespaces of the value the project constant ``decls[i]`` (written ``written``)
+        produces: its stated result type.  None when not stated (a constructor or field reached
+        through its owner's name, a type, a definition whose type is not written)."""
+        d = self.decls[i]
+        if d.name.rpartition(".")[2] != written.rpartition(".")[2]:
+            return None  # a member (constructor, field) found through its owner
+        out: set[str] = set()
+        for head in decode_heads(d.result_type):
+            got = self._type_namespaces(head, d)
+            if got is None:
+                return None
+            out.update(got)
+        return sorted(out)
+
+    def _field(self, ns: str, f: str, file: str) -> tuple[list[int], bool]:
+        """Project declarations ``ns.f`` (then in the structures ``ns`` extends), and whether
+        the search is conclusive: a project definition that can be unfolded is not."""
+        seen: set[str] = set()
+        todo = [ns]
+        while todo:
+            n = todo.pop(0)
+            if n in seen:
+                continue
+            seen.add(n)
+            hits = [i for i in self.by_name.get(f"{n}.{f}", []) if self._visible(i, f, False, file)]
+            if hits:
+                return hits, True
+            todo.extend(self._parents(n))
+        owners = self.by_name.get(ns, [])
+        conclusive = not any(self.decls[i].kind in UNFOLDABLE for i in owners)
+        return [], conclusive
+
+    def _chain(self, d: Declaration, recv: list[str] | None, fields: Sequence[str], written: str,
+               res: Resolution, uses: set[int], possible: set[int]) -> bool:
+        """Resolve the field accesses ``fields`` on a receiver whose type namespaces are
+        ``recv`` (None: unknown).  Returns whether any project declaration was reached."""
+        reached = False
+        for f in fields:
+            if not f or f.isdigit() or f.startswith("_"):
+                recv = None  # `h.1`, `h.2`: a component whose type this reader does not track
+                continue
+            if recv is None:
+                cands = [i for i in self.by_last.get(f, [])
+                         if self._visible(i, f, False, d.file) and self.decls[i] is not d]
+                if cands:
+                    possible.update(cands)
+                    res.possible_refs.append((written, tuple(cands)))
+                    reached = True
+                recv = None
+                continue
+            hits: set[int] = set()
+            unsure = False
+            for ns in recv:
+                got, conclusive = self._field(ns, f, d.file)
+                hits.update(got)
+                unsure = unsure or not conclusive
+            if unsure:  # a definition Lean may unfold to a type this reader cannot see
+                cands = [i for i in self.by_last.get(f, []) if i not in hits
+                         and self._visible(i, f, False, d.file) and self.decls[i] is not d]
+                if cands:
+                    possible.update(cands)
+                    res.possible_refs.append((written, tuple(sorted({*cands, *hits}))))
+                    reached = True
+            if not hits:
+                recv = None  # an external field (or an unsure one): what it yields is not read
+                continue
+            uses.update(hits)
+            reached = True
+            nxt: set[str] = set()
+            for i in sorted(hits):
+                r = self._receiver_of(i, f)
+                if r is None:
+                    nxt = set()
+                    recv = None
+                    break
+                nxt.update(r)
+            else:
+                recv = sorted(nxt)
+        return reached
+
     def resolve(self, d: Declaration, refs: Sequence[str] | None = None) -> Resolution:
         res = Resolution()
         ns = d.namespace
         opens = d.opens
         file = d.file
         uses: set[int] = set()
+        possible: set[int] = set()
+        local = decode_locals(d.local_types)
+
+        def local_recv(name: str) -> list[str] | None:
+            out: set[str] = set()
+            for head in local[name]:
+                got = self._type_namespaces(head, d)
+                if got is None:
+                    return None
+                out.update(got)
+            return sorted(out)
+
         for x in d.refs if refs is None else refs:
-            if x.startswith("."):
-                cands = self.by_last.get(x[1:], [])
-                if len(cands) == 1:
-                    uses.add(cands[0])
-                    res.approximate.append(f"{x} resolved by its last component to {self.decls[cands[0]].name}")
-                else:
+            if x.startswith("."):  # `.foo`: the expected type is not read
+                if not self._chain(d, None, x[1:].split("."), x, res, uses, possible):
                     res.external += 1
                 continue
-            hits = self._lookup(x, ns, opens, file)
-            if hits:
-                uses.update(hits)
-                continue
-            # constant followed by field accesses: try shorter prefixes of the written name
-            parts = x.split(".")
+            # `(e).foo`, `e |>.foo` arrive as `head\x03foo`: the receiver is headed by `head`, and
+            # `head.foo` is not one name (only a prefix of `head` can name a constant)
+            head, recv_mark, rest = x.partition(RECEIVER)
+            written = f"({head} …).{rest}" if recv_mark else x
+            if not recv_mark:
+                hits = self._lookup(x, ns, opens, file)
+                if hits:
+                    uses.update(hits)
+                    continue
+            parts = (f"{head}.{rest}" if recv_mark else x).split(".")
+            longest = len(head.split(".")) if recv_mark else len(parts) - 1
             if len(parts) == 1:
                 res.external += 1
                 continue
-            matched = 0  # how many leading components named a project constant
-            for cut in range(len(parts) - 1, 0, -1):
+            if parts[0] in local:  # a local with a written type: Lean's generalised field notation
+                if not self._chain(d, local_recv(parts[0]), parts[1:], written, res, uses, possible):
+                    res.external += 1
+                continue
+            # constant followed by field accesses: the longest prefix naming a project constant
+            matched = 0
+            for cut in range(longest, 0, -1):
                 hits = self._lookup(".".join(parts[:cut]), ns, opens, file)
                 if hits:
                     uses.update(hits)
                     matched = cut
                     break
-            # the components after the head are field accesses (`p.foo.symm`, `origin.bad`,
-            # `h.1.myLemma`): each may be generalised field notation for the one project `*.foo`
-            found = False
-            for part in parts[max(matched, 1):]:
-                cands = self.by_last.get(part, [])
-                if len(cands) == 1 and not part.startswith("_") and not part.isdigit():
-                    uses.add(cands[0])
-                    res.approximate.append(f"{x} read as field notation for {self.decls[cands[0]].name}")
-                    found = True
-            if not matched and not found:
+            if matched:
+                recv = self._merge_receivers(hits, ".".join(parts[:matched]))
+                self._chain(d, recv, parts[matched:], written, res, uses, possible)
+                continue
+            # no project prefix: an external constant (`le_refl.trans`) or a local bound without a
+            # written type; components from the first lower-case one on name the constant
+            # (`Nat.succ_le.trans`: `Nat.succ_le`), the rest may be fields of unknown type
+            first = next((k for k, p in enumerate(parts) if p[:1].islower() or p[:1] == "_"), None)
+            if recv_mark:
+                first = min(first if first is not None else longest - 1, longest - 1)
+            if first is None or not self._chain(d, None, parts[first + 1:], written, res, uses, possible):
                 res.external += 1
         res.uses = sorted(u for u in uses if self.decls[u] is not d)
+        res.possible = sorted(u for u in possible if u not in uses and self.decls[u] is not d)
         return res
+
+    def _merge_receivers(self, hits: Sequence[int], written: str) -> list[str] | None:
+        out: set[str] = set()
+        for i in hits:
+            r = self._receiver_of(i, written)
+            if r is None:
+                return None
+            out.update(r)
+        return sorted(out)

@@ -21,6 +21,8 @@ from dataclasses import dataclass, field
 
 from ..ledger.model import Declaration, Diagnostic, Severity, TrustUse
 from .lexer import DOC, IDENT, MODDOC, NUMBER, STRING, SYMBOL, Token, doc_text, lex
+from .types import RECEIVER, encode_heads, encode_locals, receiver_head, type_heads
+from .types import local_types as read_local_types
 
 #: keyword -> ledger kind
 DECL_KEYWORDS: dict[str, str] = {
@@ -130,6 +132,8 @@ class _Scope:
     #: names written in this scope's `variable` binders: a declaration that uses a variable
     #: (or `include`s it) has its type in its statement, so these count as its references
     var_refs: list[str] = field(default_factory=list)
+    #: the `variable` binders' tokens, for the types they state (field notation, lean/types.py)
+    var_toks: list[Token] = field(default_factory=list)
 
 
 def _ns_prefixes(ns: str) -> list[str]:
@@ -508,6 +512,7 @@ class _FileParser:
                 pass  # applies to the next command only; nothing to record
         elif w == "variable":
             binders = self._binder_names(args)
+            self.scopes[-1].var_toks.extend(args)
             self.scopes[-1].var_refs.extend(
                 _strip_guillemets(t.text) for t in args
                 if t.kind == IDENT and t.text not in RESERVED and t.text not in binders
@@ -786,7 +791,10 @@ class _FileParser:
                             prev.text == "|>." or (prev.text == "." and (
                                 idx < 2 or all_toks[idx - 2].end < prev.start
                                 or all_toks[idx - 2].kind in (SYMBOL, NUMBER, STRING))))):
-                        w = "." + w  # `.foo`, `x |>.foo`, `p.1.foo`: field notation, resolved by its name
+                        # `.foo`, `x |>.foo`, `(e).foo`, `p.1.foo`: field notation, resolved by
+                        # the receiver's type where its head name is known (lean/types.py)
+                        recv = receiver_head(all_toks, idx - 1)
+                        w = f"{recv}{RECEIVER}{w}" if recv else "." + w
                     add_ref(w)
             elif (t.kind == SYMBOL and len(t.text) > 1 and t.text[0] == "#" and t.text[1:2].isalpha()
                   and t.text not in _HASH_COMMANDS and t.text[1:] not in binders):
@@ -809,6 +817,10 @@ class _FileParser:
                 add_ref(w)
         type_text = _render(type_toks)
         sig_text = _render(sig_toks)
+        var_toks = [t for sc in self.scopes for t in sc.var_toks]
+        pre_colon = sig_toks[: len(sig_toks) - len(type_toks) - (1 if type_toks else 0)]
+        local_types = encode_locals(read_local_types(
+            (var_toks, pre_colon, type_toks, body_toks), (True, True, False, False)))
         body_core = [t.text for t in body_toks if t.text not in (":=",)]
         is_stub = (
             type_text == "True"
@@ -841,6 +853,8 @@ class _FileParser:
             opens=tuple(dict.fromkeys([*self.current_opens(), *local_opens])),
             private=private,
             auto_named=auto,
+            local_types=local_types,
+            result_type=encode_heads(type_heads(type_toks, frozenset(binders))),
         )
 
     @staticmethod

@@ -1,0 +1,328 @@
+"""What the source states about types: enough to resolve generalised field notation.
+
+Lean resolves ``h.foo`` (and ``(e).foo``, ``e |>.foo``) by the type of the receiver: the
+namespace of the type's head constant (``Good`` for ``h : Good f``), then the structures it
+extends; a function type (``∀``, ``→``) looks in ``Function``.  This module reads, from tokens
+only, the *head* of a written type and which local names have a written type:
+
+* binders in the signature and in the section's ``variable``s (``{hf : Good f}``),
+  ``fun (x : T)``, ``∀ (x : T)``, ``∃ (x : T)``, pattern ascriptions ``(h : T)``;
+* ``have h : T``, ``let x : T``, ``obtain h : T``, ``haveI``, ``letI``, ``set``, ``suffices``,
+  ``replace``;
+* the stated result type of a declaration (its type after the binders and arrows).
+
+A head is a name as written (resolved later, in the declaration's scope, by
+:mod:`zerosorry.lean.names`), :data:`FUNCTION` for a function type, or :data:`UNKNOWN` when the
+text does not say (notation this module does not know, a coercion, a type variable).  A name
+bound somewhere without a written type (``intro h``, ``obtain ⟨x, hx⟩ := …``) carries
+:data:`UNKNOWN` among its heads, so a reader never trusts one binding's type for another's.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+
+from .lexer import IDENT, SYMBOL, Token, lex
+
+FUNCTION = "Function"
+#: in a reference, separates a receiver expression's head name from the fields applied to it:
+#: ``h.trans\x03foo`` is ``(h.trans …).foo`` or ``h.trans … |>.foo``
+RECEIVER = "\x03"
+UNKNOWN = "?"
+#: separators of the encoded forms stored on a Declaration (a NUL never occurs in a name, nor these)
+_SEP_HEAD = "\x01"
+_SEP_NAME = "\x02"
+
+#: infix notation -> the head constant of the proposition or type it builds, lowest
+#: precedence first (the first one found at the top level is the expression's head)
+_INFIX_LEVELS: tuple[tuple[frozenset[str], Mapping[str, str]], ...] = tuple(
+    (frozenset(level), level)
+    for level in (
+        {"↔": "Iff"},
+        {"→": FUNCTION, "->": FUNCTION},
+        {"∨": "Or"},
+        {"∧": "And", "×": "Prod"},
+        {"=": "Eq", "≠": "Ne", "≤": "LE.le", "<": "LT.lt", "≥": "GE.ge", ">": "GT.gt",
+         "∈": "Membership.mem", "∉": "Not", "⊆": "HasSubset.Subset", "⊂": "HasSSubset.SSubset",
+         "∣": "Dvd.dvd", "≃": "Equiv", "≅": "HEq", "==": "BEq.beq", "≍": "HEq"},
+    )
+)
+_ALL_INFIX = frozenset().union(*(lv for lv, _ in _INFIX_LEVELS))
+_PREFIX_HEADS = {"¬": "Not", "∃": "Exists", "∃!": "ExistsUnique"}
+_PI_WORDS = frozenset({"∀", "Π", "forall"})
+_OPEN = frozenset({"(", "[", "{", "⟨", "⦃", "@[", "#[", "‹", "⟦"})
+_CLOSE = frozenset({")", "]", "}", "⟩", "⦄", "›", "⟧"})
+#: symbols that can stand inside a type without changing its head (applications' arguments)
+_NEUTRAL = frozenset({",", ".", "@", "_", "'", "$", "<|", "|>", "+", "-", "*", "/", "^", "∘", "•", "⁻¹",
+                      "!", "::", "++", "%", "↑", "⇑", "|"})
+#: words after which a name and `: T` bind a local with a written type
+_HAVE_WORDS = frozenset({"have", "let", "haveI", "letI", "obtain", "set", "suffices", "replace"})
+_BINDER_WORDS = frozenset({"fun", "λ", "∀", "∃", "∃!", "Π", "Σ", "forall"})
+_UNTYPED_BINDING = frozenset({"intro", "intros", "rintro", "obtain", "rcases", "cases", "induction",
+                              "with", "fun", "λ", "have", "let", "haveI", "letI", "set", "generalize",
+                              "choose", "lift", "by_contra", "by_contra!", "by_cases", "ext", "funext",
+                              "replace", "suffices", "at"})
+_STOPS = frozenset({"using", "only", "generalizing", "in", "then", "else", "do", "=>", ":=", "↦"})
+
+
+def _depth0(toks: Sequence[Token]) -> Iterable[tuple[int, Token]]:
+    depth = 0
+    for i, t in enumerate(toks):
+        if t.kind == SYMBOL and t.text in _OPEN:
+            if depth == 0:
+                yield i, t
+            depth += 1
+        elif t.kind == SYMBOL and t.text in _CLOSE:
+            depth = max(0, depth - 1)
+            if depth == 0:
+                yield i, t
+        elif depth == 0:
+            yield i, t
+
+
+def type_heads(toks: Sequence[Token], locals_: frozenset[str] = frozenset()) -> tuple[str, ...]:
+    """The heads of the type written as ``toks``: one name, or for a function type
+    ``Function`` and the head of its result (a field on an applied function is the result's);
+    ``(UNKNOWN,)`` when the text does not say."""
+    toks = [t for t in toks]
+    while toks and toks[0].kind == SYMBOL and toks[0].text == "(" and _closes_at_end(toks):
+        toks = toks[1:-1]
+    if not toks:
+        return (UNKNOWN,)
+    first = toks[0]
+    if first.text in _PI_WORDS:
+        return (FUNCTION, *_after_comma(toks, locals_))
+    if first.text in _PREFIX_HEADS:
+        return (_PREFIX_HEADS[first.text],)
+    top = list(_depth0(toks))
+    if any(t.text == "fun" or t.text == "λ" for _, t in top):
+        return (UNKNOWN,)
+    for level, heads in _INFIX_LEVELS:
+        for i, t in top:
+            if t.kind == SYMBOL and t.text in level:
+                if heads[t.text] == FUNCTION:
+                    return (FUNCTION, *type_heads(toks[i + 1 :], locals_))
+                return (heads[t.text],)
+    if any(t.kind == SYMBOL and t.text not in _NEUTRAL and t.text not in _OPEN and t.text not in _CLOSE
+           and t.text not in _ALL_INFIX for _, t in top):
+        return (UNKNOWN,)  # notation this reader does not know may be the head
+    j = 1 if first.kind == SYMBOL and first.text == "@" and len(toks) > 1 else 0
+    head = toks[j]
+    if head.kind != IDENT or head.text in locals_ or head.text in ("Type", "Sort", "Prop"):
+        return (UNKNOWN,)  # a type variable, a universe, or no name at all
+    return (head.text.replace("«", "").replace("»", ""),)
+
+
+def _closes_at_end(toks: Sequence[Token]) -> bool:
+    depth = 0
+    for i, t in enumerate(toks):
+        if t.kind == SYMBOL and t.text in _OPEN:
+            depth += 1
+        elif t.kind == SYMBOL and t.text in _CLOSE:
+            depth -= 1
+            if depth == 0 and i < len(toks) - 1:
+                return False
+    return True
+
+
+def _after_comma(toks: Sequence[Token], locals_: frozenset[str]) -> tuple[str, ...]:
+    for i, t in _depth0(toks):
+        if t.kind == SYMBOL and t.text == ",":
+            return type_heads(toks[i + 1 :], locals_)
+    return (UNKNOWN,)
+
+
+def _group_end(toks: Sequence[Token], i: int) -> int:
+    """Index of the bracket closing the one opened at ``i``."""
+    depth = 0
+    for j in range(i, len(toks)):
+        t = toks[j]
+        if t.kind == SYMBOL and t.text in _OPEN:
+            depth += 1
+        elif t.kind == SYMBOL and t.text in _CLOSE:
+            depth -= 1
+            if depth == 0:
+                return j
+    return len(toks)
+
+
+def _until(toks: Sequence[Token], i: int, stops: frozenset[str]) -> int:
+    """From ``i``, the index of the first top-level token in ``stops`` (or a new line at depth 0)."""
+    depth = 0
+    line = toks[i].line if i < len(toks) else 0
+    for j in range(i, len(toks)):
+        t = toks[j]
+        if depth == 0 and (t.text in stops or (t.line != line and j > i and t.col <= toks[i].col - 2)):
+            return j
+        if t.kind == SYMBOL and t.text in _OPEN:
+            depth += 1
+        elif t.kind == SYMBOL and t.text in _CLOSE:
+            if depth == 0:
+                return j
+            depth -= 1
+        if depth == 0 and t.line != line and j > i:
+            return j
+    return len(toks)
+
+
+def local_types(groups: Iterable[Sequence[Token]], binder_context: Sequence[bool]) -> dict[str, set[str]]:
+    """Local name -> the heads of every type written for it in ``groups`` of tokens (the
+    signature, the variables in scope, the body).  ``binder_context[k]`` says group ``k`` is a
+    binder list (``(x y : T)`` binds both); elsewhere only after ``fun``/``∀``/``∃``, and a
+    one-name ``(h : T)`` (a pattern or an ascription: either way h has type T).  A name also
+    bound without a written type gets :data:`UNKNOWN` among its heads."""
+    out: dict[str, set[str]] = {}
+    for toks, is_binders in zip(groups, binder_context, strict=True):
+        _read_group(toks, is_binders, out)
+    return out
+
+
+def _add(out: dict[str, set[str]], names: Iterable[str], heads: Iterable[str]) -> None:
+    hs = tuple(heads)
+    for n in names:
+        out.setdefault(n, set()).update(hs)
+
+
+def _read_group(toks: Sequence[Token], is_binders: bool, out: dict[str, set[str]]) -> None:
+    n = len(toks)
+    typed_at: set[int] = set()  # token indices of names given a type here
+    for i, t in enumerate(toks):
+        if t.kind == SYMBOL and t.text in ("(", "{", "[", "⦃", "⟨") and t.text != "⟨":
+            close = _group_end(toks, i)
+            inner = toks[i + 1 : close]
+            colon = next((k for k, x in _depth0(inner) if x.kind == SYMBOL and x.text == ":"), -1)
+            if colon <= 0:
+                continue
+            names = inner[:colon]
+            if not all(x.kind == IDENT and "." not in x.text or x.text == "_" for x in names):
+                continue
+            prev = toks[i - 1] if i > 0 else None
+            in_binder = is_binders or len(names) == 1 or (
+                prev is not None and (prev.text in _BINDER_WORDS or prev.text in (")", "}", "]", "⦄")))
+            if not in_binder:
+                continue
+            heads = type_heads(inner[colon + 1 :])
+            _add(out, (x.text for x in names if x.text != "_"), heads)
+            typed_at.update(range(i + 1, i + 1 + colon))
+        elif t.kind == IDENT and t.text in _HAVE_WORDS and i + 2 < n and toks[i + 1].kind == IDENT \
+                and toks[i + 2].kind == SYMBOL and toks[i + 2].text == ":":
+            end = _until(toks, i + 3, frozenset({":=", "from", "by", "with", "using", "|"}))
+            _add(out, (toks[i + 1].text,), type_heads(toks[i + 3 : end]))
+            typed_at.add(i + 1)
+    # names bound with no written type: they may hold anything
+    binding = False
+    line = -1
+    for i, t in enumerate(toks):
+        if t.kind == IDENT and t.text in _UNTYPED_BINDING:
+            binding, line = True, t.line
+            continue
+        if not binding:
+            continue
+        if t.line != line or t.text in _STOPS or (t.kind == SYMBOL and t.text == ":"):
+            binding = False
+        elif t.kind == IDENT and i not in typed_at and t.text not in _UNTYPED_BINDING:
+            out.setdefault(t.text, set()).add(UNKNOWN)
+
+
+def encode_locals(types: Mapping[str, set[str]]) -> str:
+    """One string (cheap to pickle) for ``local_types``'s answer."""
+    return _SEP_NAME.join(_SEP_HEAD.join((name, *sorted(heads))) for name, heads in sorted(types.items()))
+
+
+def decode_locals(text: str) -> dict[str, tuple[str, ...]]:
+    if not text:
+        return {}
+    out: dict[str, tuple[str, ...]] = {}
+    for item in text.split(_SEP_NAME):
+        name, *heads = item.split(_SEP_HEAD)
+        out[name] = tuple(heads)
+    return out
+
+
+def encode_heads(heads: Iterable[str]) -> str:
+    return _SEP_HEAD.join(heads)
+
+
+def decode_heads(text: str) -> tuple[str, ...]:
+    return tuple(text.split(_SEP_HEAD)) if text else (UNKNOWN,)
+
+
+_EXTENDS = re.compile(r"\bextends\b(.*)$")
+
+
+def structure_parents(signature: str) -> list[str]:
+    """The heads of the structures a ``structure``/``class`` signature ``extends``."""
+    m = _EXTENDS.search(signature)
+    if not m:
+        return []
+    out: list[str] = []
+    depth = 0
+    start = True
+    for tok in lex(m.group(1)).tokens:
+        if tok.kind == SYMBOL and tok.text in _OPEN:
+            depth += 1
+        elif tok.kind == SYMBOL and tok.text in _CLOSE:
+            depth -= 1
+        elif depth == 0 and tok.kind == SYMBOL and tok.text == ",":
+            start = True
+        elif depth == 0 and tok.kind == SYMBOL and tok.text == ":":
+            start = True  # `extends toA : A` names its parent after the colon (or the sort follows)
+        elif start and depth == 0 and tok.kind == IDENT and tok.text not in ("Type", "Sort", "Prop"):
+            if "::" not in tok.text:
+                out.append(tok.text.replace("«", "").replace("»", ""))
+            start = False
+    return out
+
+
+def receiver_head(toks: Sequence[Token], dot: int) -> str | None:
+    """For ``(e).foo`` or ``e |>.foo`` whose dot is ``toks[dot]``: the identifier heading the
+    receiver ``e`` (``h`` in ``(h.trans x).foo`` is ``h.trans``), or None when it is not a
+    plain application of a name."""
+    prev = toks[dot - 1] if dot > 0 else None
+    if prev is None:
+        return None
+    if toks[dot].text == ".":
+        if not (prev.kind == SYMBOL and prev.text == ")" and prev.end == toks[dot].start):
+            return None
+        depth = 0
+        j = dot - 1
+        while j >= 0:
+            t = toks[j]
+            if t.kind == SYMBOL and t.text in _CLOSE:
+                depth += 1
+            elif t.kind == SYMBOL and t.text in _OPEN:
+                depth -= 1
+                if depth == 0:
+                    break
+            j -= 1
+        if j < 0 or toks[j].text != "(":
+            return None
+        head = toks[j + 1] if j + 1 < dot - 1 else None
+        inner = toks[j + 1 : dot - 1]
+        if any(x.kind == SYMBOL and x.text == ":" for _, x in _depth0(inner)):
+            return None  # `(x : T).foo`: an ascription (read by the caller as a written type)
+    else:  # `|>.`: the receiver is everything back to the start of the application
+        j = dot - 1
+        depth = 0
+        while j >= 0:
+            t = toks[j]
+            if t.kind == SYMBOL and t.text in _CLOSE:
+                depth += 1
+            elif t.kind == SYMBOL and t.text in _OPEN:
+                if depth == 0:
+                    break
+                depth -= 1
+            elif depth == 0 and (t.kind != IDENT or t.text in _STOPS or t.text in _HAVE_WORDS
+                                 or t.text in ("exact", "by", "refine", "apply", "show", "from")):
+                if t.kind == SYMBOL and t.text in ("_", "@"):
+                    j -= 1
+                    continue
+                if t.kind != IDENT or t.text in _STOPS or t.text in _HAVE_WORDS \
+                        or t.text in ("exact", "by", "refine", "apply", "show", "from"):
+                    break
+            j -= 1
+        head = toks[j + 1] if j + 1 < dot else None
+    if head is None or head.kind != IDENT:
+        return None
+    return head.text.replace("«", "").replace("»", "")
