@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from .ledger.model import Ledger, Record, Status
+from .ledger.possible import SETTLE_HINT, possible_steps
 
 
 # ------------------------------------------------------------------------------ manifest view
@@ -107,6 +108,8 @@ class EntryNotProven(Finding):
     via: tuple[str, ...] = ()
     at_file: str | None = None  # the sorry (deferred) or the declaration (stub, axiom)
     at_line: int | None = None
+    #: deferred only through possible uses: each ambiguous step, in words (ledger/possible.py)
+    possible: tuple[str, ...] = ()
 
     @property
     def policy(self) -> str:
@@ -115,6 +118,9 @@ class EntryNotProven(Finding):
     def message(self) -> str:
         head = f"entry {self.entry} ({self.name})"
         where = _where(self.at_file, self.at_line)
+        if self.status is Status.DEFERRED and self.possible:
+            return (f"{head} is possibly deferred (a possible deferral): {chain_text(self.via, where)}; "
+                    f"{'; '.join(self.possible)}; {SETTLE_HINT}")
         if self.status is Status.DEFERRED:
             return f"{head} is deferred: {chain_text(self.via, where)}"
         if self.status is Status.STUB:
@@ -360,7 +366,8 @@ def _not_proven(policy: str, entry: GateEntry, by_name: Mapping[str, Record],
             continue
         if r.status is Status.DEFERRED:
             f, ln = sorry_site(by_name, r.via)
-            out.append(EntryNotProven(policy, entry.id, name, r.status, tuple(r.via), f, ln))
+            steps = tuple(possible_steps(r.via, by_name)) if r.possible_deferral else ()
+            out.append(EntryNotProven(policy, entry.id, name, r.status, tuple(r.via), f, ln, steps))
         else:
             out.append(EntryNotProven(policy, entry.id, name, r.status, (), r.file, r.line))
     return out
@@ -526,6 +533,7 @@ def check_baseline(ledger: Ledger, baseline: Ledger, manifest: GateManifest | No
 
 
 _COMPARED = ("kind", "status", "file", "line", "end_line", "signature", "docstring", "uses",
+             "possible_uses", "possible_refs", "possible_deferral",
              "sorry_lines", "via", "axioms", "trusts", "trust_uses", "modifiers", "attributes",
              "external_refs", "approximate", "reason")
 

@@ -195,7 +195,7 @@ def _read_group(toks: Sequence[Token], is_binders: bool, out: dict[str, set[str]
             if colon <= 0:
                 continue
             names = inner[:colon]
-            if not all(x.kind == IDENT and "." not in x.text or x.text == "_" for x in names):
+            if not all((x.kind == IDENT and "." not in x.text) or x.text == "_" for x in names):
                 continue
             prev = toks[i - 1] if i > 0 else None
             in_binder = is_binders or len(names) == 1 or (
