@@ -566,15 +566,19 @@ class _FileParser:
             if not export:
                 opens.append(target)
             i += 1
-        # an opened name is looked up relative to the current namespace and its parents
+        # an opened name is looked up relative to the current namespace and its parents, and
+        # to every namespace already open (`open Outer` then `open Inner` opens `Outer.Inner`):
+        # Lean opens each that exists; a candidate that names no namespace opens nothing here
         expanded: list[str] = []
+        already = self.current_opens()
         for o in opens:
             if o.startswith("_root_."):
                 expanded.append(o[len("_root_.") :])
                 continue
             for p in _ns_prefixes(ns):
                 expanded.append(_join(p, o))
-        return expanded, aliases
+            expanded.extend(f"{c}.{o}" for c in already)
+        return list(dict.fromkeys(expanded)), aliases
 
     # ----------------------------------------------------------------- declarations
     def declaration(self, s: int, k: int, e: int) -> None:
