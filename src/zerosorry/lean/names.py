@@ -57,6 +57,8 @@ class NameIndex:
     decls: Sequence[Declaration]
     by_name: dict[str, list[int]] = field(default_factory=dict)
     by_last: dict[str, list[int]] = field(default_factory=dict)
+    #: like by_last, for names with a namespace only: what a field access can denote
+    by_field: dict[str, list[int]] = field(default_factory=dict)
     #: every dotted suffix of every known name: `x` can only resolve if it is one of these
     suffixes: frozenset[str] = frozenset()
     #: file -> bit index, and file -> bitset of the files it sees (itself and its imports,
@@ -98,6 +100,12 @@ class NameIndex:
         for name, ids in idx.by_name.items():
             by_last[name.rpartition(".")[2]].extend(ids)
         idx.by_last = {k: sorted(set(v)) for k, v in by_last.items()}
+        # a field `x.foo` is `T.foo` for the head `T` of x's type: never a root-level name
+        by_field: dict[str, list[int]] = defaultdict(list)
+        for name, ids in idx.by_name.items():
+            if "." in name:
+                by_field[name.rpartition(".")[2]].extend(ids)
+        idx.by_field = {k: sorted(set(v)) for k, v in by_field.items()}
         if added:
             idx.suffixes = cls._suffixes(idx.by_name)
         return idx
@@ -221,7 +229,7 @@ class NameIndex:
                 recv = None  # `h.1`, `h.2`: a component whose type this reader does not track
                 continue
             if recv is None:
-                cands = [i for i in self.by_last.get(f, [])
+                cands = [i for i in self.by_field.get(f, [])
                          if self._visible(i, f, False, d.file) and self.decls[i] is not d]
                 if cands:
                     possible.update(cands)
@@ -236,7 +244,7 @@ class NameIndex:
                 hits.update(got)
                 unsure = unsure or not conclusive
             if unsure:  # a definition Lean may unfold to a type this reader cannot see
-                cands = [i for i in self.by_last.get(f, []) if i not in hits
+                cands = [i for i in self.by_field.get(f, []) if i not in hits
                          and self._visible(i, f, False, d.file) and self.decls[i] is not d]
                 if cands:
                     possible.update(cands)

@@ -132,8 +132,8 @@ class _Scope:
     #: names written in this scope's `variable` binders: a declaration that uses a variable
     #: (or `include`s it) has its type in its statement, so these count as its references
     var_refs: list[str] = field(default_factory=list)
-    #: the `variable` binders' tokens, for the types they state (field notation, lean/types.py)
-    var_toks: list[Token] = field(default_factory=list)
+    #: the types the `variable` binders state, name -> heads (field notation, lean/types.py)
+    var_types: dict[str, set[str]] = field(default_factory=dict)
 
 
 def _ns_prefixes(ns: str) -> list[str]:
@@ -512,7 +512,7 @@ class _FileParser:
                 pass  # applies to the next command only; nothing to record
         elif w == "variable":
             binders = self._binder_names(args)
-            self.scopes[-1].var_toks.extend(args)
+            self.scopes[-1].var_types = read_local_types((args,), (True,), self.scopes[-1].var_types)
             self.scopes[-1].var_refs.extend(
                 _strip_guillemets(t.text) for t in args
                 if t.kind == IDENT and t.text not in RESERVED and t.text not in binders
@@ -821,10 +821,13 @@ class _FileParser:
                 add_ref(w)
         type_text = _render(type_toks)
         sig_text = _render(sig_toks)
-        var_toks = [t for sc in self.scopes for t in sc.var_toks]
+        var_types: dict[str, set[str]] = {}
+        for sc in self.scopes:
+            for name, heads in sc.var_types.items():
+                var_types.setdefault(name, set()).update(heads)
         pre_colon = sig_toks[: len(sig_toks) - len(type_toks) - (1 if type_toks else 0)]
         local_types = encode_locals(read_local_types(
-            (var_toks, pre_colon, type_toks, body_toks), (True, True, False, False)))
+            (pre_colon, type_toks, body_toks), (True, False, False), var_types))
         body_core = [t.text for t in body_toks if t.text not in (":=",)]
         is_stub = (
             type_text == "True"

@@ -57,12 +57,13 @@ _CLOSE = frozenset({")", "]", "}", "⟩", "⦄", "›", "⟧"})
 _NEUTRAL = frozenset({",", ".", "@", "_", "'", "$", "<|", "|>", "+", "-", "*", "/", "^", "∘", "•", "⁻¹",
                       "!", "::", "++", "%", "↑", "⇑", "|"})
 #: words after which a name and `: T` bind a local with a written type
-_HAVE_WORDS = frozenset({"have", "let", "haveI", "letI", "obtain", "set", "suffices", "replace"})
+_HAVE_WORDS = frozenset({"have", "let", "haveI", "letI", "obtain", "set", "suffices", "replace", "by_cases"})
 _BINDER_WORDS = frozenset({"fun", "λ", "∀", "∃", "∃!", "Π", "Σ", "forall"})
-_UNTYPED_BINDING = frozenset({"intro", "intros", "rintro", "obtain", "rcases", "cases", "induction",
-                              "with", "fun", "λ", "have", "let", "haveI", "letI", "set", "generalize",
+#: (`rcases e with …`, `cases e with …`, `induction n with …` bind after their `with`, not before)
+_UNTYPED_BINDING = frozenset({"intro", "intros", "rintro", "obtain", "with", "fun", "λ", "have", "let", "haveI", "letI", "set", "generalize",
                               "choose", "lift", "by_contra", "by_contra!", "by_cases", "ext", "funext",
-                              "replace", "suffices", "at"})
+                              "replace", "suffices", "at", "contrapose", "contrapose!", "next", "case",
+                              "rename_i", "rename", "specialize", "by_contra'"})
 _STOPS = frozenset({"using", "only", "generalizing", "in", "then", "else", "do", "=>", ":=", "↦"})
 
 
@@ -133,20 +134,6 @@ def _after_comma(toks: Sequence[Token], locals_: frozenset[str]) -> tuple[str, .
     return (UNKNOWN,)
 
 
-def _group_end(toks: Sequence[Token], i: int) -> int:
-    """Index of the bracket closing the one opened at ``i``."""
-    depth = 0
-    for j in range(i, len(toks)):
-        t = toks[j]
-        if t.kind == SYMBOL and t.text in _OPEN:
-            depth += 1
-        elif t.kind == SYMBOL and t.text in _CLOSE:
-            depth -= 1
-            if depth == 0:
-                return j
-    return len(toks)
-
-
 def _until(toks: Sequence[Token], i: int, stops: frozenset[str]) -> int:
     """From ``i``, the index of the first top-level token in ``stops`` (or a new line at depth 0)."""
     depth = 0
@@ -166,13 +153,15 @@ def _until(toks: Sequence[Token], i: int, stops: frozenset[str]) -> int:
     return len(toks)
 
 
-def local_types(groups: Iterable[Sequence[Token]], binder_context: Sequence[bool]) -> dict[str, set[str]]:
+def local_types(groups: Iterable[Sequence[Token]], binder_context: Sequence[bool],
+                base: Mapping[str, set[str]] | None = None) -> dict[str, set[str]]:
     """Local name -> the heads of every type written for it in ``groups`` of tokens (the
     signature, the variables in scope, the body).  ``binder_context[k]`` says group ``k`` is a
     binder list (``(x y : T)`` binds both); elsewhere only after ``fun``/``∀``/``∃``, and a
     one-name ``(h : T)`` (a pattern or an ascription: either way h has type T).  A name also
-    bound without a written type gets :data:`UNKNOWN` among its heads."""
-    out: dict[str, set[str]] = {}
+    bound without a written type gets :data:`UNKNOWN` among its heads.  ``base``: what is
+    already known (the section's variables, read once)."""
+    out: dict[str, set[str]] = {k: set(v) for k, v in base.items()} if base else {}
     for toks, is_binders in zip(groups, binder_context, strict=True):
         _read_group(toks, is_binders, out)
     return out
@@ -184,45 +173,69 @@ def _add(out: dict[str, set[str]], names: Iterable[str], heads: Iterable[str]) -
         out.setdefault(n, set()).update(hs)
 
 
+def _matches(toks: Sequence[Token]) -> dict[int, int]:
+    """Open bracket index -> its closing index, in one pass."""
+    out: dict[int, int] = {}
+    stack: list[int] = []
+    for i, t in enumerate(toks):
+        if t.kind != SYMBOL:
+            continue
+        if t.text in _OPEN:
+            stack.append(i)
+        elif t.text in _CLOSE and stack:
+            out[stack.pop()] = i
+    return out
+
+
+_GROUP_OPEN = frozenset({"(", "{", "[", "⦃"})
+
+
 def _read_group(toks: Sequence[Token], is_binders: bool, out: dict[str, set[str]]) -> None:
     n = len(toks)
     typed_at: set[int] = set()  # token indices of names given a type here
+    match: dict[int, int] | None = None
     for i, t in enumerate(toks):
-        if t.kind == SYMBOL and t.text in ("(", "{", "[", "⦃", "⟨") and t.text != "⟨":
-            close = _group_end(toks, i)
-            inner = toks[i + 1 : close]
-            colon = next((k for k, x in _depth0(inner) if x.kind == SYMBOL and x.text == ":"), -1)
-            if colon <= 0:
-                continue
-            names = inner[:colon]
-            if not all((x.kind == IDENT and "." not in x.text) or x.text == "_" for x in names):
+        if t.kind == SYMBOL and t.text in _GROUP_OPEN:
+            # `(x y : T)`: names, then a colon, straight after the bracket
+            j = i + 1
+            while j < n and (toks[j].kind == IDENT and "." not in toks[j].text or toks[j].text == "_"):
+                j += 1
+            if j == i + 1 or j >= n or toks[j].kind != SYMBOL or toks[j].text != ":":
                 continue
             prev = toks[i - 1] if i > 0 else None
-            in_binder = is_binders or len(names) == 1 or (
-                prev is not None and (prev.text in _BINDER_WORDS or prev.text in (")", "}", "]", "⦄")))
-            if not in_binder:
+            if not (is_binders or j == i + 2 or (
+                    prev is not None and (prev.text in _BINDER_WORDS or prev.text in (")", "}", "]", "⦄")))):
                 continue
-            heads = type_heads(inner[colon + 1 :])
-            _add(out, (x.text for x in names if x.text != "_"), heads)
-            typed_at.update(range(i + 1, i + 1 + colon))
+            if match is None:
+                match = _matches(toks)
+            close = match.get(i, n)
+            # `(μ : Measure Ω := volume)`: a default value follows the type
+            close = next((k for k, x in _depth0(toks[j + 1 : close]) if x.text == ":="), close - j - 1) + j + 1
+            heads = type_heads(toks[j + 1 : close])
+            _add(out, (x.text for x in toks[i + 1 : j] if x.text != "_"), heads)
+            typed_at.update(range(i + 1, j))
         elif t.kind == IDENT and t.text in _HAVE_WORDS and i + 2 < n and toks[i + 1].kind == IDENT \
                 and toks[i + 2].kind == SYMBOL and toks[i + 2].text == ":":
             end = _until(toks, i + 3, frozenset({":=", "from", "by", "with", "using", "|"}))
-            _add(out, (toks[i + 1].text,), type_heads(toks[i + 3 : end]))
+            heads = type_heads(toks[i + 3 : end])
+            # `by_cases h : P`: in the second branch h is `¬P`
+            _add(out, (toks[i + 1].text,), (*heads, "Not") if t.text == "by_cases" else heads)
             typed_at.add(i + 1)
     # names bound with no written type: they may hold anything
     binding = False
     line = -1
     for i, t in enumerate(toks):
-        if t.kind == IDENT and t.text in _UNTYPED_BINDING:
+        if t.kind != IDENT:
+            if binding and (t.line != line or t.text in _STOPS or t.text == ":"):
+                binding = False
+            continue
+        if t.text in _UNTYPED_BINDING:
             binding, line = True, t.line
-            continue
-        if not binding:
-            continue
-        if t.line != line or t.text in _STOPS or (t.kind == SYMBOL and t.text == ":"):
-            binding = False
-        elif t.kind == IDENT and i not in typed_at and t.text not in _UNTYPED_BINDING:
-            out.setdefault(t.text, set()).add(UNKNOWN)
+        elif binding:
+            if t.line != line or t.text in _STOPS:
+                binding = False
+            elif i not in typed_at:
+                out.setdefault(t.text, set()).add(UNKNOWN)
 
 
 def encode_locals(types: Mapping[str, set[str]]) -> str:
