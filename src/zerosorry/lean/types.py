@@ -23,7 +23,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping, Sequence
 
-from .lexer import IDENT, SYMBOL, Token, lex
+from .lexer import IDENT, NUMBER, STRING, SYMBOL, Token, lex
 
 FUNCTION = "Function"
 #: in a reference, separates a receiver expression's head name from the fields applied to it:
@@ -64,6 +64,10 @@ _UNTYPED_BINDING = frozenset({"intro", "intros", "rintro", "obtain", "with", "fu
                               "choose", "lift", "by_contra", "by_contra!", "by_cases", "ext", "funext",
                               "replace", "suffices", "at", "contrapose", "contrapose!", "next", "case",
                               "rename_i", "rename", "specialize", "by_contra'"})
+#: words that end an application to their left (`exact f x |>.foo`: the receiver is `f x`)
+_ENDS_APP = frozenset({"exact", "by", "refine", "refine'", "apply", "show", "from", "have", "let", "fun", "λ",
+                       "then", "else", "do", "in", "at", "with", "using", "return", "calc", "use",
+                       "exists", "obtain", "rcases", "simpa", "if", "match"})
 _STOPS = frozenset({"using", "only", "generalizing", "in", "then", "else", "do", "=>", ":=", "↦"})
 
 
@@ -198,7 +202,7 @@ def _read_group(toks: Sequence[Token], is_binders: bool, out: dict[str, set[str]
         if t.kind == SYMBOL and t.text in _GROUP_OPEN:
             # `(x y : T)`: names, then a colon, straight after the bracket
             j = i + 1
-            while j < n and (toks[j].kind == IDENT and "." not in toks[j].text or toks[j].text == "_"):
+            while j < n and ((toks[j].kind == IDENT and "." not in toks[j].text) or toks[j].text == "_"):
                 j += 1
             if j == i + 1 or j >= n or toks[j].kind != SYMBOL or toks[j].text != ":":
                 continue
@@ -315,25 +319,22 @@ def receiver_head(toks: Sequence[Token], dot: int) -> str | None:
         inner = toks[j + 1 : dot - 1]
         if any(x.kind == SYMBOL and x.text == ":" for _, x in _depth0(inner)):
             return None  # `(x : T).foo`: an ascription (read by the caller as a written type)
-    else:  # `|>.`: the receiver is everything back to the start of the application
+    else:  # `|>.`: the receiver is the application before it, back to its first atom
         j = dot - 1
-        depth = 0
         while j >= 0:
             t = toks[j]
             if t.kind == SYMBOL and t.text in _CLOSE:
-                depth += 1
-            elif t.kind == SYMBOL and t.text in _OPEN:
-                if depth == 0:
-                    break
-                depth -= 1
-            elif depth == 0 and (t.kind != IDENT or t.text in _STOPS or t.text in _HAVE_WORDS
-                                 or t.text in ("exact", "by", "refine", "apply", "show", "from")):
-                if t.kind == SYMBOL and t.text in ("_", "@"):
+                depth = 0
+                while j >= 0:  # skip the bracketed argument
+                    if toks[j].kind == SYMBOL and toks[j].text in _CLOSE:
+                        depth += 1
+                    elif toks[j].kind == SYMBOL and toks[j].text in _OPEN:
+                        depth -= 1
+                        if depth == 0:
+                            break
                     j -= 1
-                    continue
-                if t.kind != IDENT or t.text in _STOPS or t.text in _HAVE_WORDS \
-                        or t.text in ("exact", "by", "refine", "apply", "show", "from"):
-                    break
+            elif not (t.kind in (IDENT, NUMBER, STRING) or t.text in ("_", "@")) or t.text in _ENDS_APP:
+                break
             j -= 1
         head = toks[j + 1] if j + 1 < dot else None
     if head is None or head.kind != IDENT:
