@@ -285,3 +285,17 @@ def test_name_index_reads_types_without_a_scan() -> None:
     idx = NameIndex.build(pf.declarations, pf.members.items())
     res = idx.resolve(pf.declarations[-1])
     assert [pf.declarations[i].name for i in res.uses] == ["Good", "Good.lift"] and res.possible == []
+
+
+def test_engines_disagreement_names_a_possible_use() -> None:
+    from zerosorry.lean.toolchain import _Evidence, likely_cause
+
+    ledger = ledger_of({"A.lean": GOOD_NICE + POSSIBLE})
+    src = ledger.by_name()
+    lean = {n: Record(**{**r.__dict__, "status": Status.PROVEN if n == "unknown" else r.status})
+            for n, r in src.items()}
+    cause = likely_cause(src["unknown"], lean["unknown"], _Evidence(), lean, src)
+    assert cause.startswith("possible use: ") and "x.comp may be Nice.comp (sorry) or Other.comp" in cause
+    # a certain deferral is not explained as a possible use
+    lean["both"] = Record(**{**src["both"].__dict__, "status": Status.PROVEN})
+    assert not likely_cause(src["both"], lean["both"], _Evidence(), lean, src).startswith("possible use")
