@@ -299,3 +299,11 @@ def test_engines_disagreement_names_a_possible_use() -> None:
     # a certain deferral is not explained as a possible use
     lean["both"] = Record(**{**src["both"].__dict__, "status": Status.PROVEN})
     assert not likely_cause(src["both"], lean["both"], _Evidence(), lean, src).startswith("possible use")
+
+
+def test_a_core_notation_unfolds_to_the_namespace_it_is_defined_by() -> None:
+    got = scan({"A.lean": "theorem LE.le.gap {a b : Nat} (h : a ≤ b) : a ≤ b := sorry\n"
+                          "theorem u (a b : Nat) (h : a ≥ b) : b ≤ a := h.gap\n"
+                          "theorem v (a b : Nat) (h : a = b) : a = b := h.gap\n"})
+    assert got["u"].uses == ["LE.le.gap"]  # `≥` is `GE.ge`, which unfolds to `LE.le`
+    assert got["v"].status is Status.PROVEN  # `Eq.gap` is no project declaration

@@ -24,6 +24,11 @@ from functools import lru_cache
 from ..ledger.model import Declaration
 from .types import FUNCTION, RECEIVER, UNKNOWN, decode_heads, decode_locals, structure_parents
 
+#: core definitions a type head unfolds to when a field is not found in its own namespace
+#: (`h : a ≥ b`, `h.foo` may be `LE.le.foo`); each step is also searched
+UNFOLDS = {"GE.ge": "LE.le", "GT.gt": "LT.lt", "Ne": "Not", "Not": FUNCTION,
+           "HasSuperset.Superset": "HasSubset.Subset", "HasSSuperset.SSuperset": "HasSSubset.SSubset"}
+
 #: kinds of declarations Lean may unfold when a field is not found in their namespace
 UNFOLDABLE = frozenset({"def", "abbrev", "opaque"})
 
@@ -59,6 +64,8 @@ class NameIndex:
     by_last: dict[str, list[int]] = field(default_factory=dict)
     #: like by_last, for names with a namespace only: what a field access can denote
     by_field: dict[str, list[int]] = field(default_factory=dict)
+    #: every namespace a project name lies in (`A.B.c` gives `A.B` and `A`)
+    namespaces: frozenset[str] = frozenset()
     #: every dotted suffix of every known name: `x` can only resolve if it is one of these
     suffixes: frozenset[str] = frozenset()
     #: file -> bit index, and file -> bitset of the files it sees (itself and its imports,
@@ -106,6 +113,7 @@ class NameIndex:
             if "." in name:
                 by_field[name.rpartition(".")[2]].extend(ids)
         idx.by_field = {k: sorted(set(v)) for k, v in by_field.items()}
+        idx.namespaces = frozenset(p for name in idx.by_name for p in ns_prefixes(name.rpartition(".")[0]) if p)
         if added:
             idx.suffixes = cls._suffixes(idx.by_name)
         return idx
@@ -168,7 +176,14 @@ class NameIndex:
         if hits:
             return sorted({self.decls[i].name for i in hits})
         base = head[len("_root_."):] if head.startswith("_root_.") else head
-        return sorted({f"{p}.{base}" if p else base for p in (*ns_prefixes(owner.namespace), *owner.opens)})
+        out = {f"{p}.{base}" if p else base for p in (*ns_prefixes(owner.namespace), *owner.opens)}
+        # when `T.foo` is missing Lean unfolds T: the core notations that unfold to another head
+        step = base
+        while step in UNFOLDS:
+            step = UNFOLDS[step]
+            out.add(step)
+        # only a namespace some project name lies in can hold a project field
+        return sorted(n for n in out if n in self.namespaces)
 
     def _parents(self, ns: str) -> list[str]:
         """The structures a project structure ``ns`` extends, as namespaces (resolved in its scope)."""

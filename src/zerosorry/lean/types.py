@@ -292,6 +292,22 @@ def structure_parents(signature: str) -> list[str]:
     return out
 
 
+def _opening(toks: Sequence[Token], close: int) -> int:
+    """Index of the bracket that the one at ``close`` closes (-1 when none)."""
+    depth = 0
+    j = close
+    while j >= 0:
+        t = toks[j]
+        if t.kind == SYMBOL and t.text in _CLOSE:
+            depth += 1
+        elif t.kind == SYMBOL and t.text in _OPEN:
+            depth -= 1
+            if depth == 0:
+                return j
+        j -= 1
+    return -1
+
+
 def receiver_head(toks: Sequence[Token], dot: int) -> str | None:
     """For ``(e).foo`` or ``e |>.foo`` whose dot is ``toks[dot]``: the identifier heading the
     receiver ``e`` (``h`` in ``(h.trans x).foo`` is ``h.trans``), or None when it is not a
@@ -302,17 +318,7 @@ def receiver_head(toks: Sequence[Token], dot: int) -> str | None:
     if toks[dot].text == ".":
         if not (prev.kind == SYMBOL and prev.text == ")" and prev.end == toks[dot].start):
             return None
-        depth = 0
-        j = dot - 1
-        while j >= 0:
-            t = toks[j]
-            if t.kind == SYMBOL and t.text in _CLOSE:
-                depth += 1
-            elif t.kind == SYMBOL and t.text in _OPEN:
-                depth -= 1
-                if depth == 0:
-                    break
-            j -= 1
+        j = _opening(toks, dot - 1)
         if j < 0 or toks[j].text != "(":
             return None
         head = toks[j + 1] if j + 1 < dot - 1 else None
@@ -324,15 +330,9 @@ def receiver_head(toks: Sequence[Token], dot: int) -> str | None:
         while j >= 0:
             t = toks[j]
             if t.kind == SYMBOL and t.text in _CLOSE:
-                depth = 0
-                while j >= 0:  # skip the bracketed argument
-                    if toks[j].kind == SYMBOL and toks[j].text in _CLOSE:
-                        depth += 1
-                    elif toks[j].kind == SYMBOL and toks[j].text in _OPEN:
-                        depth -= 1
-                        if depth == 0:
-                            break
-                    j -= 1
+                j = _opening(toks, j)  # skip the bracketed argument
+                if j < 0:
+                    break
             elif not (t.kind in (IDENT, NUMBER, STRING) or t.text in ("_", "@")) or t.text in _ENDS_APP:
                 break
             j -= 1
