@@ -4,14 +4,16 @@ For an identifier ``x`` written inside namespace ``A.B`` (a declaration named ``
 elaborated inside ``A.B``) with some namespaces opened, Lean tries ``A.B.x``, ``A.x``, ``x``
 and ``O.x`` for every opened ``O``; ``_root_.x`` means exactly ``x``.  A ``protected``
 declaration is not found through a namespace or an ``open`` by its last component alone.  A
-``private`` one only from its own file.  When no prefix works, ``h.foo.bar`` is tried as a
-constant followed by field accesses (``h.foo`` then ``.bar``), which is how Lean reads
-generalised field notation.
+``private`` one only from its own file.  When no prefix works, ``h.foo.bar`` is read as a
+receiver followed by field accesses, which Lean resolves by the receiver's type (generalised
+field notation): ``T.foo`` for the head ``T`` of that type, then the structures ``T`` extends.
+The type is what the source states (:mod:`zerosorry.lean.types`): a local's written type, or
+the stated result type of the project constant that produced the receiver.
 
 What does not resolve to a project declaration is external (Mathlib, core) and only counted.
-Resolutions that are guesses are reported as approximate: a field access on a local variable
-(``h.trans`` where ``trans`` exists once in the project), a dot-prefixed ``.foo``, and the
-names of anonymous instances.
+A field whose receiver's type is not written is a *possible* use of every visible project
+declaration with that last component (``Resolution.possible``): counted in the derivation, and
+reported as possible, never dropped.
 """
 
 from __future__ import annotations
@@ -73,6 +75,7 @@ class NameIndex:
     file_bit: dict[str, int] | None = None
     sees: dict[str, int] | None = None
     _parent_cache: dict[str, list[str]] = field(default_factory=dict)
+    _result_cache: dict[int, list[str] | None] = field(default_factory=dict)
 
     @classmethod
     def build(cls, decls: Sequence[Declaration], members: Iterable[tuple[str, str]] = (),
@@ -208,9 +211,15 @@ class NameIndex:
         d = self.decls[i]
         if d.name.rpartition(".")[2] != written.rpartition(".")[2]:
             return None  # a member (constructor, field) found through its owner
+        if i not in self._result_cache:
+            self._result_cache[i] = self._heads_namespaces(decode_heads(d.result_type), d)
+        return self._result_cache[i]
+
+    def _heads_namespaces(self, heads: Iterable[str], owner: Declaration) -> list[str] | None:
+        """The union of :meth:`_type_namespaces` over ``heads``; None when one is unknown."""
         out: set[str] = set()
-        for head in decode_heads(d.result_type):
-            got = self._type_namespaces(head, d)
+        for head in heads:
+            got = self._type_namespaces(head, owner)
             if got is None:
                 return None
             out.update(got)
@@ -289,16 +298,12 @@ class NameIndex:
         file = d.file
         uses: set[int] = set()
         possible: set[int] = set()
-        local = decode_locals(d.local_types)
+        # decoded on first need: most declarations write no dotted name on a local
+        local: dict[str, tuple[str, ...]] | None = None
 
         def local_recv(name: str) -> list[str] | None:
-            out: set[str] = set()
-            for head in local[name]:
-                got = self._type_namespaces(head, d)
-                if got is None:
-                    return None
-                out.update(got)
-            return sorted(out)
+            assert local is not None
+            return self._heads_namespaces(local[name], d)
 
         for x in d.refs if refs is None else refs:
             if x.startswith("."):  # `.foo`: the expected type is not read
@@ -307,18 +312,24 @@ class NameIndex:
                 continue
             # `(e).foo`, `e |>.foo` arrive as `head\x03foo`: the receiver is headed by `head`, and
             # `head.foo` is not one name (only a prefix of `head` can name a constant)
-            head, recv_mark, rest = x.partition(RECEIVER)
-            written = f"({head} …).{rest}" if recv_mark else x
-            if not recv_mark:
+            if RECEIVER in x:
+                head, _, rest = x.partition(RECEIVER)
+                written = f"({head} …).{rest}"
+                parts = f"{head}.{rest}".split(".")
+                longest = head.count(".") + 1
+            else:
                 hits = self._lookup(x, ns, opens, file)
                 if hits:
                     uses.update(hits)
                     continue
-            parts = (f"{head}.{rest}" if recv_mark else x).split(".")
-            longest = len(head.split(".")) if recv_mark else len(parts) - 1
-            if len(parts) == 1:
-                res.external += 1
-                continue
+                if "." not in x:
+                    res.external += 1
+                    continue
+                written = x
+                parts = x.split(".")
+                longest = len(parts) - 1
+            if local is None:
+                local = decode_locals(d.local_types)
             if parts[0] in local:  # a local with a written type: Lean's generalised field notation
                 if not self._chain(d, local_recv(parts[0]), parts[1:], written, res, uses, possible):
                     res.external += 1
@@ -339,7 +350,7 @@ class NameIndex:
             # written type; components from the first lower-case one on name the constant
             # (`Nat.succ_le.trans`: `Nat.succ_le`), the rest may be fields of unknown type
             first = next((k for k, p in enumerate(parts) if p[:1].islower() or p[:1] == "_"), None)
-            if recv_mark:
+            if RECEIVER in x:
                 first = min(first if first is not None else longest - 1, longest - 1)
             if first is None or not self._chain(d, None, parts[first + 1:], written, res, uses, possible):
                 res.external += 1
