@@ -307,3 +307,16 @@ def test_a_core_notation_unfolds_to_the_namespace_it_is_defined_by() -> None:
                           "theorem v (a b : Nat) (h : a = b) : a = b := h.gap\n"})
     assert got["u"].uses == ["LE.le.gap"]  # `≥` is `GE.ge`, which unfolds to `LE.le`
     assert got["v"].status is Status.PROVEN  # `Eq.gap` is no project declaration
+
+
+def test_a_value_takes_the_type_its_head_states() -> None:
+    extra = "theorem good_of (n : Nat) : Good n := ⟨trivial⟩\n"
+    got = user("theorem t1 (n : Nat) : n = n := by\n  have hg := good_of n\n  exact hg.lift\n"
+               "theorem t2 (n : Nat) (p : Nice n) : n = n := by\n  have h := p\n  exact h.lift\n"
+               "theorem t3 (n : Nat) : n = n := by\n  have : Good n := good_of n\n  exact this.lift\n"
+               "theorem t4 (n : Nat) : n = n := by\n  have hg := Nat.rec n\n  exact hg.lift\n", extra=extra)
+    assert got["t1"].uses == ["Good.lift", "good_of"] and not got["t1"].possible_uses
+    assert got["t2"].status is Status.PROVEN  # `h := p` with `p : Nice n`: `Nice.lift`, proven
+    assert "Good.lift" in got["t3"].uses and not got["t3"].possible_uses
+    # an external head states nothing the project can read: every `*.lift` is possible
+    assert got["t4"].possible_uses == ["Good.lift", "Nice.lift"] and got["t4"].possible_deferral

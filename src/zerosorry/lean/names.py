@@ -19,12 +19,12 @@ reported as possible, never dropped.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
 from ..ledger.model import Declaration
-from .types import FUNCTION, RECEIVER, UNKNOWN, decode_heads, decode_locals, structure_parents
+from .types import EXPR, FUNCTION, RECEIVER, UNKNOWN, decode_heads, decode_locals, structure_parents
 
 #: core definitions a type head unfolds to when a field is not found in its own namespace
 #: (`h : a ≥ b`, `h.foo` may be `LE.le.foo`); each step is also searched
@@ -215,15 +215,45 @@ class NameIndex:
             self._result_cache[i] = self._heads_namespaces(decode_heads(d.result_type), d)
         return self._result_cache[i]
 
-    def _heads_namespaces(self, heads: Iterable[str], owner: Declaration) -> list[str] | None:
-        """The union of :meth:`_type_namespaces` over ``heads``; None when one is unknown."""
+    def _heads_namespaces(self, heads: Iterable[str], owner: Declaration,
+                          local: Mapping[str, tuple[str, ...]] | None = None, depth: int = 0) -> list[str] | None:
+        """The union of :meth:`_type_namespaces` over ``heads``; None when one is unknown.  A
+        head ``=e`` (a local bound to the value ``e …``) is the type of that expression."""
         out: set[str] = set()
         for head in heads:
-            got = self._type_namespaces(head, owner)
+            if head.startswith(EXPR):
+                got = self._expr_namespaces(owner, head[len(EXPR):], local, depth + 1) \
+                    if local is not None and depth < 3 else None
+            else:
+                got = self._type_namespaces(head, owner)
             if got is None:
                 return None
             out.update(got)
         return sorted(out)
+
+    def _expr_namespaces(self, d: Declaration, name: str, local: Mapping[str, tuple[str, ...]],
+                         depth: int) -> list[str] | None:
+        """The type namespaces of an expression headed by the written name ``name`` in ``d``:
+        a local's type, or a project constant's stated result, then any fields after it."""
+        parts = name.split(".")
+        if parts[0] in local:
+            recv = self._heads_namespaces(local[parts[0]], d, local, depth)
+            rest = parts[1:]
+        else:
+            hits: list[int] = []
+            matched = 0
+            for cut in range(len(parts), 0, -1):
+                hits = self._lookup(".".join(parts[:cut]), d.namespace, d.opens, d.file)
+                if hits:
+                    matched = cut
+                    break
+            if not matched:
+                return None  # an external constant: what it states is not in this project
+            recv = self._merge_receivers(hits, ".".join(parts[:matched]))
+            rest = parts[matched:]
+        if rest:
+            recv = self._chain(d, recv, rest, name, Resolution(), set(), set())[1]
+        return recv
 
     def _field(self, ns: str, f: str, file: str) -> tuple[list[int], bool]:
         """Project declarations ``ns.f`` (then in the structures ``ns`` extends), and whether
@@ -244,9 +274,10 @@ class NameIndex:
         return [], conclusive
 
     def _chain(self, d: Declaration, recv: list[str] | None, fields: Sequence[str], written: str,
-               res: Resolution, uses: set[int], possible: set[int]) -> bool:
+               res: Resolution, uses: set[int], possible: set[int]) -> tuple[bool, list[str] | None]:
         """Resolve the field accesses ``fields`` on a receiver whose type namespaces are
-        ``recv`` (None: unknown).  Returns whether any project declaration was reached."""
+        ``recv`` (None: unknown).  Returns whether any project declaration was reached, and the
+        type namespaces of the result."""
         reached = False
         for f in fields:
             if not f or f.isdigit() or f.startswith("_"):
@@ -289,7 +320,11 @@ class NameIndex:
                 nxt.update(r)
             else:
                 recv = sorted(nxt)
-        return reached
+        return reached, recv
+
+    def _chain_reaches(self, d: Declaration, recv: list[str] | None, fields: Sequence[str], written: str,
+                       res: Resolution, uses: set[int], possible: set[int]) -> bool:
+        return self._chain(d, recv, fields, written, res, uses, possible)[0]
 
     def resolve(self, d: Declaration, refs: Sequence[str] | None = None) -> Resolution:
         res = Resolution()
@@ -303,11 +338,11 @@ class NameIndex:
 
         def local_recv(name: str) -> list[str] | None:
             assert local is not None
-            return self._heads_namespaces(local[name], d)
+            return self._heads_namespaces(local[name], d, local)
 
         for x in d.refs if refs is None else refs:
             if x.startswith("."):  # `.foo`: the expected type is not read
-                if not self._chain(d, None, x[1:].split("."), x, res, uses, possible):
+                if not self._chain_reaches(d, None, x[1:].split("."), x, res, uses, possible):
                     res.external += 1
                 continue
             # `(e).foo`, `e |>.foo` arrive as `head\x03foo`: the receiver is headed by `head`, and
@@ -331,7 +366,7 @@ class NameIndex:
             if local is None:
                 local = decode_locals(d.local_types)
             if parts[0] in local:  # a local with a written type: Lean's generalised field notation
-                if not self._chain(d, local_recv(parts[0]), parts[1:], written, res, uses, possible):
+                if not self._chain_reaches(d, local_recv(parts[0]), parts[1:], written, res, uses, possible):
                     res.external += 1
                 continue
             # constant followed by field accesses: the longest prefix naming a project constant
@@ -344,7 +379,7 @@ class NameIndex:
                     break
             if matched:
                 recv = self._merge_receivers(hits, ".".join(parts[:matched]))
-                self._chain(d, recv, parts[matched:], written, res, uses, possible)
+                self._chain_reaches(d, recv, parts[matched:], written, res, uses, possible)
                 continue
             # no project prefix: an external constant (`le_refl.trans`) or a local bound without a
             # written type; components from the first lower-case one on name the constant
@@ -352,7 +387,7 @@ class NameIndex:
             first = next((k for k, p in enumerate(parts) if p[:1].islower() or p[:1] == "_"), None)
             if RECEIVER in x:
                 first = min(first if first is not None else longest - 1, longest - 1)
-            if first is None or not self._chain(d, None, parts[first + 1:], written, res, uses, possible):
+            if first is None or not self._chain_reaches(d, None, parts[first + 1:], written, res, uses, possible):
                 res.external += 1
         res.uses = sorted(u for u in uses if self.decls[u] is not d)
         res.possible = sorted(u for u in possible if u not in uses and self.decls[u] is not d)

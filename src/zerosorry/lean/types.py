@@ -56,6 +56,15 @@ _CLOSE = frozenset({")", "]", "}", "⟩", "⦄", "›", "⟧"})
 #: symbols that can stand inside a type without changing its head (applications' arguments)
 _NEUTRAL = frozenset({",", ".", "@", "_", "'", "$", "<|", "|>", "+", "-", "*", "/", "^", "∘", "•", "⁻¹",
                       "!", "::", "++", "%", "↑", "⇑", "|"})
+#: a local's head written ``=e``: its type is that of the expression headed by the name ``e``
+#: (``have bg := lemma x``: what ``lemma`` states), read by :mod:`zerosorry.lean.names`
+EXPR = "="
+#: words whose `name := e` gives the name e's type (`obtain`/`set` too; `suffices` and
+#: `replace` keep or change a goal, not a value)
+_VALUE_WORDS = frozenset({"have", "let", "haveI", "letI", "obtain", "set"})
+#: words that start a term but are no name: the value's type is not read from them
+_NOT_A_HEAD = frozenset({"by", "fun", "λ", "show", "from", "if", "match", "do", "calc", "let", "have",
+                         "this", "sorry", "Classical.choice", "cast", "id", "absurd"})
 #: words after which a name and `: T` bind a local with a written type
 _HAVE_WORDS = frozenset({"have", "let", "haveI", "letI", "obtain", "set", "suffices", "replace", "by_cases"})
 _BINDER_WORDS = frozenset({"fun", "λ", "∀", "∃", "∃!", "Π", "Σ", "forall"})
@@ -218,13 +227,28 @@ def _read_group(toks: Sequence[Token], is_binders: bool, out: dict[str, set[str]
             heads = type_heads(toks[j + 1 : close])
             _add(out, (x.text for x in toks[i + 1 : j] if x.text != "_"), heads)
             typed_at.update(range(i + 1, j))
-        elif t.kind == IDENT and t.text in _HAVE_WORDS and i + 2 < n and toks[i + 1].kind == IDENT \
-                and toks[i + 2].kind == SYMBOL and toks[i + 2].text == ":":
-            end = _until(toks, i + 3, frozenset({":=", "from", "by", "with", "using", "|"}))
-            heads = type_heads(toks[i + 3 : end])
-            # `by_cases h : P`: in the second branch h is `¬P`
-            _add(out, (toks[i + 1].text,), (*heads, "Not") if t.text == "by_cases" else heads)
-            typed_at.add(i + 1)
+        elif t.kind == IDENT and t.text in _HAVE_WORDS and i + 1 < n:
+            # `have h : T`, `have : T` (named `this`), `have h := e`, `have := e`
+            named = toks[i + 1].kind == IDENT and toks[i + 1].text not in _UNTYPED_BINDING
+            name, k = (toks[i + 1].text, i + 2) if named else ("this", i + 1)
+            if k >= n or toks[k].kind != SYMBOL:
+                continue
+            if toks[k].text == ":":
+                end = _until(toks, k + 1, frozenset({":=", "from", "by", "with", "using", "|"}))
+                heads = type_heads(toks[k + 1 : end])
+                # `by_cases h : P`: in the second branch h is `¬P`
+                _add(out, (name,), (*heads, "Not") if t.text == "by_cases" else heads)
+            elif toks[k].text == ":=" and t.text in _VALUE_WORDS:
+                # the type of `e` is what its head states: `=head`, read by the resolver
+                e = toks[k + 1] if k + 1 < n else None
+                if e is not None and e.kind == SYMBOL and e.text == "@" and k + 2 < n:
+                    e = toks[k + 2]
+                ok = e is not None and e.kind == IDENT and e.text not in _NOT_A_HEAD
+                _add(out, (name,), (EXPR + e.text,) if ok and e is not None else (UNKNOWN,))
+            else:
+                continue
+            if named:
+                typed_at.add(i + 1)
     # names bound with no written type: they may hold anything
     binding = False
     line = -1
