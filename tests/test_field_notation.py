@@ -110,9 +110,11 @@ def test_fields_of_an_extended_structure() -> None:
 
 
 # ------------------------------------------------------------------------------ possible uses
-POSSIBLE = ("theorem unknown (n : Nat) : ∀ x : Good n, n = n := by\n  intro x\n  exact x.comp\n"
+#: `obtain ⟨x, _⟩ := p` writes no type for x: its `x.comp` may be any project `*.comp`
+POSSIBLE = ("theorem unknown (n : Nat) (p : ∃ _ : Nat, True) : n = n := by\n  obtain ⟨x, _⟩ := p\n  exact x.comp\n"
             "theorem dot (n : Nat) (p : Good n) : Nice n := by\n  exact .comp\n"
-            "theorem both (n : Nat) (hg : Good n) : n = n := by\n  intro x\n  have := hg.lift\n  exact x.comp\n")
+            "theorem both (n : Nat) (hg : Good n) (p : ∃ _ : Nat, True) : n = n := by\n"
+            "  obtain ⟨x, _⟩ := p\n  have := hg.lift\n  exact x.comp\n")
 
 
 def test_an_unread_type_is_a_possible_use_of_every_candidate() -> None:
@@ -131,8 +133,8 @@ def test_an_unread_type_is_a_possible_use_of_every_candidate() -> None:
 
 def test_a_unique_last_component_is_still_only_possible() -> None:
     got = scan({"A.lean": "theorem Only.step (n : Nat) : n = n := sorry\n"
-                          "theorem u : ∀ n : Nat, n = n := by\n  intro h\n  exact h.step\n"
-                          "theorem w : ∀ n : Nat, n = n := by\n  intro h\n  exact h.other\n"})
+                          "theorem u (p : ∃ _ : Nat, True) : True := by\n  obtain ⟨h, _⟩ := p\n  exact h.step\n"
+                          "theorem w (p : ∃ _ : Nat, True) : True := by\n  obtain ⟨h, _⟩ := p\n  exact h.other\n"})
     assert got["u"].status is Status.DEFERRED and got["u"].possible_uses == ["Only.step"]
     assert got["u"].possible_deferral
     assert got["w"].status is Status.PROVEN  # no project declaration ends in `.other`
@@ -155,7 +157,7 @@ def test_possible_fields_round_trip_through_the_schema() -> None:
 
 def test_axioms_are_reached_through_possible_uses() -> None:
     got = scan({"A.lean": "axiom Ax.comp (n : Nat) : n = n\n"
-                          "theorem u : ∀ n : Nat, n = n := by\n  intro h\n  exact h.comp\n"})
+                          "theorem u (p : ∃ _ : Nat, True) : True := by\n  obtain ⟨h, _⟩ := p\n  exact h.comp\n"})
     assert got["u"].axioms == ["Ax.comp"]
 
 
@@ -320,3 +322,15 @@ def test_a_value_takes_the_type_its_head_states() -> None:
     assert "Good.lift" in got["t3"].uses and not got["t3"].possible_uses
     # an external head states nothing the project can read: every `*.lift` is possible
     assert got["t4"].possible_uses == ["Good.lift", "Nice.lift"] and got["t4"].possible_deferral
+
+
+def test_a_first_intro_names_the_stated_binders() -> None:
+    got = user("theorem t1 (n : Nat) : Good n → n = n := by\n  intro hg\n  exact hg.lift\n"
+               "theorem t2 : ∀ n : Nat, Nice n → n = n := by\n  intro n h\n  exact h.lift\n"
+               "theorem t3 : ∀ (n : Nat) (h : Good n), n = n := fun n h => h.lift\n"
+               "theorem t4 (n : Nat) : Good n → n = n := by\n  simp\n  intro hg\n  exact hg.lift\n")
+    assert "Good.lift" in got["t1"].uses and not got["t1"].possible_uses
+    assert got["t2"].status is Status.PROVEN and not got["t2"].possible_uses  # `Nice.lift`
+    assert "Good.lift" in got["t3"].uses and not got["t3"].possible_uses
+    # an intro after another tactic meets a goal the source does not state: possible
+    assert got["t4"].possible_uses == ["Good.lift", "Nice.lift"]

@@ -167,17 +167,101 @@ def _until(toks: Sequence[Token], i: int, stops: frozenset[str]) -> int:
 
 
 def local_types(groups: Iterable[Sequence[Token]], binder_context: Sequence[bool],
-                base: Mapping[str, set[str]] | None = None) -> dict[str, set[str]]:
+                base: Mapping[str, set[str]] | None = None,
+                stated: Sequence[Token] | None = None) -> dict[str, set[str]]:
     """Local name -> the heads of every type written for it in ``groups`` of tokens (the
     signature, the variables in scope, the body).  ``binder_context[k]`` says group ``k`` is a
     binder list (``(x y : T)`` binds both); elsewhere only after ``fun``/``∀``/``∃``, and a
     one-name ``(h : T)`` (a pattern or an ascription: either way h has type T).  A name also
     bound without a written type gets :data:`UNKNOWN` among its heads.  ``base``: what is
-    already known (the section's variables, read once)."""
+    already known (the section's variables, read once).  ``stated``: the declaration's stated
+    type, which a proof opening with ``intro x h`` (the last group is the body) names."""
     out: dict[str, set[str]] = {k: set(v) for k, v in base.items()} if base else {}
-    for toks, is_binders in zip(groups, binder_context, strict=True):
-        _read_group(toks, is_binders, out)
+    groups = list(groups)
+    for k, (toks, is_binders) in enumerate(zip(groups, binder_context, strict=True)):
+        first = _first_intro(toks, stated) if stated is not None and k == len(groups) - 1 else {}
+        _read_group(toks, is_binders, out, first)
     return out
+
+
+def _premises(toks: Sequence[Token]) -> list[tuple[str, ...]]:
+    """What `intro` takes from a goal stated as ``toks``, in order: the heads of each ``∀``
+    binder's type and of each premise of an arrow (``∀ x, Good x → Nice x`` gives unknown,
+    ``Good``); it stops where the statement's shape is not read (a definition to unfold)."""
+    out: list[tuple[str, ...]] = []
+    rest = list(toks)
+    while rest:
+        while rest and rest[0].text == "(" and _closes_at_end(rest):
+            rest = rest[1:-1]
+        if not rest:
+            break
+        if rest[0].text == "¬":
+            out.append(type_heads(rest[1:]))
+            break
+        if rest[0].text in _PI_WORDS:
+            comma = next((k for k, x in _depth0(rest) if x.kind == SYMBOL and x.text == ","), None)
+            if comma is None:
+                break
+            binders = rest[1:comma]
+            match = _matches(binders)
+            k = 0
+            while k < len(binders):
+                b = binders[k]
+                if b.kind == SYMBOL and b.text in _GROUP_OPEN:
+                    close = match.get(k, len(binders))
+                    inner = binders[k + 1 : close]
+                    colon = next((j for j, x in _depth0(inner) if x.kind == SYMBOL and x.text == ":"), -1)
+                    names = inner[:colon] if colon > 0 else inner
+                    heads = type_heads(inner[colon + 1 :]) if colon > 0 else (UNKNOWN,)
+                    out.extend(heads for x in names if x.kind == IDENT or x.text == "_")
+                    k = close + 1
+                    continue
+                tail = binders[k:]
+                colon = next((j for j, x in _depth0(tail) if x.kind == SYMBOL and x.text == ":"), -1)
+                if colon > 0:  # `∀ x y : T,`
+                    heads = type_heads(tail[colon + 1 :])
+                    out.extend(heads for x in tail[:colon] if x.kind == IDENT or x.text == "_")
+                else:  # `∀ x y,` or `∀ x ∈ s,` (a binder predicate: one more premise)
+                    names = [x for x in tail if x.kind == IDENT or x.text == "_"]
+                    pred = next((x for x in tail if x.kind == SYMBOL and x.text in _ALL_INFIX), None)
+                    if pred is not None:
+                        names = names[:1]
+                    out.extend((UNKNOWN,) for _ in names)
+                    if pred is not None:
+                        out.append(type_heads(tail))
+                break
+            rest = rest[comma + 1 :]
+            continue
+        arrow = next((k for k, x in _depth0(rest) if x.kind == SYMBOL and x.text in ("→", "->")), None)
+        if arrow is None:
+            break
+        out.append(type_heads(rest[:arrow]))
+        rest = rest[arrow + 1 :]
+    return out
+
+
+def _first_intro(body: Sequence[Token], stated: Sequence[Token]) -> dict[int, tuple[str, ...]]:
+    """A proof that starts with ``intro x h`` (or a term ``fun x h =>``) names the stated
+    goal's binders: token index of each name -> the heads of its type."""
+    if len(body) < 3 or body[0].text != ":=":
+        return {}
+    if body[1].text == "by" and body[2].text in ("intro", "intros", "rintro"):
+        start, stop = 3, frozenset({";", "<;>"})
+    elif body[1].text in ("fun", "λ"):
+        start, stop = 2, frozenset({"=>", "↦"})
+    else:
+        return {}
+    line = body[start - 1].line
+    names: list[int] = []
+    for k in range(start, len(body)):
+        t = body[k]
+        if t.line != line or t.text in stop or not (t.kind == IDENT or t.text == "_"):
+            break
+        names.append(k)
+    if not names:
+        return {}
+    premises = _premises(stated)
+    return {k: premises[j] for j, k in enumerate(names) if j < len(premises) and body[k].text != "_"}
 
 
 def _add(out: dict[str, set[str]], names: Iterable[str], heads: Iterable[str]) -> None:
@@ -203,9 +287,12 @@ def _matches(toks: Sequence[Token]) -> dict[int, int]:
 _GROUP_OPEN = frozenset({"(", "{", "[", "⦃"})
 
 
-def _read_group(toks: Sequence[Token], is_binders: bool, out: dict[str, set[str]]) -> None:
+def _read_group(toks: Sequence[Token], is_binders: bool, out: dict[str, set[str]],
+                first: Mapping[int, tuple[str, ...]] | None = None) -> None:
     n = len(toks)
-    typed_at: set[int] = set()  # token indices of names given a type here
+    typed_at: set[int] = set(first or ())  # token indices of names given a type here
+    for k, heads in (first or {}).items():
+        _add(out, (toks[k].text,), heads)
     match: dict[int, int] | None = None
     for i, t in enumerate(toks):
         if t.kind == SYMBOL and t.text in _GROUP_OPEN:
