@@ -334,3 +334,10 @@ def test_a_first_intro_names_the_stated_binders() -> None:
     assert "Good.lift" in got["t3"].uses and not got["t3"].possible_uses
     # an intro after another tactic meets a goal the source does not state: possible
     assert got["t4"].possible_uses == ["Good.lift", "Nice.lift"]
+
+
+def test_a_match_alternative_binds_an_untyped_name() -> None:
+    got = user("theorem m (n : Nat) (o : Option (Good n)) : n = n := by\n  match o with\n"
+               "  | some G => exact G.lift\n  | none => rfl\n")
+    # `G` has no written type; an upper-case name is not taken for a library namespace
+    assert got["m"].possible_uses == ["Good.lift", "Nice.lift"] and got["m"].possible_deferral

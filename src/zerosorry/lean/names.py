@@ -175,11 +175,12 @@ class NameIndex:
             return None
         if head == FUNCTION:
             return [FUNCTION]
+        # the project constants the head may name, and every full name a library constant
+        # written so could have (Lean may pick either; both are searched)
         hits = self._lookup(head, owner.namespace, owner.opens, owner.file)
-        if hits:
-            return sorted({self.decls[i].name for i in hits})
         base = head[len("_root_."):] if head.startswith("_root_.") else head
         out = {f"{p}.{base}" if p else base for p in (*ns_prefixes(owner.namespace), *owner.opens)}
+        out.update(self.decls[i].name for i in hits)
         # when `T.foo` is missing Lean unfolds T: the core notations that unfold to another head
         step = base
         while step in UNFOLDS:

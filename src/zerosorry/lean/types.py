@@ -341,7 +341,9 @@ def _read_group(toks: Sequence[Token], is_binders: bool, out: dict[str, set[str]
     line = -1
     for i, t in enumerate(toks):
         if t.kind != IDENT:
-            if binding and (t.line != line or t.text in _STOPS or t.text == ":"):
+            if t.text == "|" and t.kind == SYMBOL:  # a `match`/`cases` alternative binds its pattern
+                binding, line = True, t.line
+            elif binding and (t.line != line or t.text in _STOPS or t.text == ":"):
                 binding = False
             continue
         if t.text in _UNTYPED_BINDING:
