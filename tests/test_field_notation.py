@@ -341,3 +341,15 @@ def test_a_match_alternative_binds_an_untyped_name() -> None:
                "  | some G => exact G.lift\n  | none => rfl\n")
     # `G` has no written type; an upper-case name is not taken for a library namespace
     assert got["m"].possible_uses == ["Good.lift", "Nice.lift"] and got["m"].possible_deferral
+
+
+def test_baseline_names_a_possible_deferral() -> None:
+    from zerosorry.gate import check_baseline
+
+    before = ledger_of({"A.lean": GOOD_NICE.replace(":= sorry", ":= rfl") + POSSIBLE})
+    after = ledger_of({"A.lean": GOOD_NICE + POSSIBLE})
+    texts = {f.message() for f in check_baseline(after, before, None) if f.KIND == "newly-deferred"}
+    assert ("unknown was proven in the baseline and is now possibly deferred (a possible deferral): "
+            "via unknown -> Nice.comp (A.lean:6); x.comp may be Nice.comp (sorry) or Other.comp; "
+            "the source does not state the receiver's type; `--engine lean` settles it") in texts
+    assert "both was proven in the baseline and is now deferred: via both -> Good.lift (A.lean:8)" in texts

@@ -216,11 +216,16 @@ class NewlyDeferred(Finding):
     at_file: str | None = None
     at_line: int | None = None
     now: Status = Status.DEFERRED  # or STUB: a proof replaced by `: True := sorry`
+    #: deferred only through possible uses: each ambiguous step, in words (ledger/possible.py)
+    possible: tuple[str, ...] = ()
 
     def message(self) -> str:
         where = _where(self.at_file, self.at_line)
         if self.now is Status.STUB:
             return f"{self.name} was proven in the baseline and is now a stub (: True := sorry) at {where}"
+        if self.possible:
+            return (f"{self.name} was proven in the baseline and is now possibly deferred (a possible "
+                    f"deferral): {chain_text(self.via, where)}; {'; '.join(self.possible)}; {SETTLE_HINT}")
         return f"{self.name} was proven in the baseline and is now deferred: {chain_text(self.via, where)}"
 
 
@@ -501,7 +506,8 @@ def check_baseline(ledger: Ledger, baseline: Ledger, manifest: GateManifest | No
         r, b = now[name], before.get(name)
         if b is not None and b.status is Status.PROVEN and r.status is Status.DEFERRED:
             f, ln = sorry_site(now, r.via)
-            out.append(NewlyDeferred(name, tuple(r.via), f, ln))
+            steps = tuple(possible_steps(r.via, now)) if r.possible_deferral else ()
+            out.append(NewlyDeferred(name, tuple(r.via), f, ln, possible=steps))
         elif b is not None and b.status is Status.PROVEN and r.status is Status.STUB:
             out.append(NewlyDeferred(name, (name,), r.file, r.line, Status.STUB))
     if ledger.sorry_count() > baseline.sorry_count():
