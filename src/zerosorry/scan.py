@@ -28,6 +28,7 @@ from pathlib import Path
 from . import __version__
 from .errors import InputError
 from .lean.names import NameIndex
+from .lean.types import UNKNOWN
 from .lean.parser import ParsedFile, parse
 from .ledger.derive import derive
 from .ledger.model import Declaration, Diagnostic, EngineInfo, Ledger, Severity, SourceInfo
@@ -600,9 +601,11 @@ def _name_table_fingerprint(decls: Sequence[Declaration], members: Sequence[tupl
     h.update(RESOLVER_VERSION.encode())
     # a field on another file's lemma is resolved by that lemma's stated result type, and on a
     # structure by the structures it extends (in its signature): both are part of the table
+    # (the scope those are read in matters only when there is something to read)
     h.update("\n".join(f"{d.name}\0{d.kind}\0{d.file}\0{d.private:d}\0{'protected' in d.modifiers:d}"
-                       f"\0{d.result_type}\0{d.namespace}\0{chr(1).join(d.opens)}"
-                       f"\0{d.signature if d.kind in ('structure', 'class') else ''}"
+                       + (f"\0{d.result_type}\0{d.namespace}\0{chr(1).join(d.opens)}\0"
+                          f"{d.signature if d.kind in ('structure', 'class') else ''}"
+                          if d.result_type not in _UNREAD or d.kind in ("structure", "class") else "")
                        for d in decls).encode())
     h.update(repr(members).encode())
     h.update(repr(aliases).encode())
@@ -612,6 +615,10 @@ def _name_table_fingerprint(decls: Sequence[Declaration], members: Sequence[tupl
         v = sees.get(rel, 0)
         h.update(v.to_bytes((v.bit_length() + 8) // 8, "little", signed=True))
     return h.hexdigest()
+
+
+#: a stated result type that says nothing (lean/types.py's UNKNOWN, or none written)
+_UNREAD = frozenset({"", UNKNOWN})
 
 
 @dataclass

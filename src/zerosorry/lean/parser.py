@@ -827,7 +827,7 @@ class _FileParser:
                 var_types.setdefault(name, set()).update(heads)
         pre_colon = sig_toks[: len(sig_toks) - len(type_toks) - (1 if type_toks else 0)]
         local_types = encode_locals(read_local_types(
-            (pre_colon, type_toks, body_toks), (True, False, False), var_types, type_toks))
+            (pre_colon, type_toks, body_toks), (True, False, False), var_types, type_toks), refs)
         body_core = [t.text for t in body_toks if t.text not in (":=",)]
         is_stub = (
             type_text == "True"

@@ -355,9 +355,19 @@ def _read_group(toks: Sequence[Token], is_binders: bool, out: dict[str, set[str]
                 out.setdefault(t.text, set()).add(UNKNOWN)
 
 
-def encode_locals(types: Mapping[str, set[str]]) -> str:
-    """One string (cheap to pickle) for ``local_types``'s answer."""
-    return _SEP_NAME.join(_SEP_HEAD.join((name, *sorted(heads))) for name, heads in sorted(types.items()))
+def encode_locals(types: Mapping[str, set[str]], refs: Iterable[str] = ()) -> str:
+    """One string (cheap to pickle) for ``local_types``'s answer, kept to the locals that head
+    a dotted reference in ``refs`` (and those their values name): no other is ever looked up."""
+    wanted: set[str] = set()
+    todo = [r.partition(RECEIVER)[0].partition(".")[0] for r in refs
+            if RECEIVER in r or ("." in r and not r.startswith("."))]
+    while todo:
+        name = todo.pop()
+        if name in wanted or name not in types:
+            continue
+        wanted.add(name)
+        todo.extend(h[len(EXPR):].partition(".")[0] for h in types[name] if h.startswith(EXPR))
+    return _SEP_NAME.join(_SEP_HEAD.join((name, *sorted(types[name]))) for name in sorted(wanted))
 
 
 def decode_locals(text: str) -> dict[str, tuple[str, ...]]:
