@@ -28,8 +28,8 @@ from pathlib import Path
 from . import __version__
 from .errors import InputError
 from .lean.names import NameIndex
-from .lean.types import UNKNOWN
 from .lean.parser import ParsedFile, parse
+from .lean.types import UNKNOWN
 from .ledger.derive import derive
 from .ledger.model import Declaration, Diagnostic, EngineInfo, Ledger, Severity, SourceInfo
 
