@@ -353,3 +353,14 @@ def test_baseline_names_a_possible_deferral() -> None:
             "via unknown -> Nice.comp (A.lean:6); x.comp may be Nice.comp (sorry) or Other.comp; "
             "the source does not state the receiver's type; `--engine lean` settles it") in texts
     assert "both was proven in the baseline and is now deferred: via both -> Good.lift (A.lean:8)" in texts
+
+
+def test_paper_status_says_possibly_held_back() -> None:
+    from zerosorry.paper import paper_status
+
+    ledger = ledger_of({"A.lean": GOOD_NICE + POSSIBLE})
+    st = paper_status(ledger, [("e1", ["unknown"], "E1"), ("e2", ["both"], "E2")])
+    reasons = {i.key: i.reason() for i in st.items}
+    assert reasons["e1"] == ("possibly held back by the sorry in Nice.comp (A.lean:6), through a possible "
+                             "use the lean engine settles")
+    assert reasons["e2"] == "held back by the sorry in Good.lift (A.lean:8)"
