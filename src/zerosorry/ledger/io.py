@@ -110,6 +110,8 @@ def _record_to_json(r: Record) -> dict[str, Any]:
         out["possible_deferral"] = True
     if r.lean_status is not None:
         out["lean_status"] = r.lean_status.value
+    if r.text_hash:
+        out["text_hash"] = r.text_hash
     return out
 
 
@@ -263,6 +265,7 @@ def from_json(data: Any, *, origin: str = "<ledger>") -> Ledger:
             possible_refs=[PossibleRef(p["ref"], list(p["candidates"])) for p in d.get("possible_refs", [])],
             possible_deferral=bool(d.get("possible_deferral", False)),
             lean_status=Status(d["lean_status"]) if d.get("lean_status") else None,
+            text_hash=d.get("text_hash"),
         )
         for d in data["declarations"]
     ]
