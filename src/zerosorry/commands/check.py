@@ -36,6 +36,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="the committed ledger that must match the sources "
                         "(default: PATH/lean_status.json when it exists)")
     p.add_argument("--no-witnesses", action="store_true", help="do not run the numeric witnesses")
+    p.add_argument("--no-blueprint", action="store_true",
+                   help="skip the blueprint policy (on by default when PATH/blueprint/src exists)")
+    p.add_argument("--blueprint", type=Path, default=None, metavar="DIR",
+                   help="the leanblueprint source folder (default: PATH/blueprint/src)")
     p.add_argument("--format", choices=FORMATS, default=None,
                    help="text (default), github (workflow annotations; the default when "
                         "GITHUB_ACTIONS=true), markdown or json")
@@ -118,6 +122,14 @@ def run(args: argparse.Namespace) -> int:
         committed_file=inside,
         refresh_command=refresh,
     )
+    if not args.no_blueprint:
+        from ..blueprint.gate import policy
+
+        ran, found, bp_notes = policy(args.path, ledger, args.blueprint)
+        if ran:
+            result.policies.append("blueprint")
+            result.findings += found
+            notes += bp_notes
     result.notes = notes + result.notes
     fmt = args.format or ("github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text")
     target = str(args.path)
