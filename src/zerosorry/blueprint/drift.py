@@ -139,8 +139,8 @@ def _derived(records: list[Record | None], n: Node) -> str:
         return "not-found"
     for status in (Status.AXIOM, Status.STUB, Status.DEFERRED):
         if any(r.status is status for r in found):
-            return status.value
-    return "proven" if len(found) == len(records) else "not-found"
+            return str(status.value)
+    return Status.PROVEN.value if len(found) == len(records) else "not-found"
 
 
 def _first_gap(starts: Iterable[str], by_name: Mapping[str, Record], boundary: Mapping[str, list[str]],
@@ -202,8 +202,9 @@ def drift(bp: Blueprint, ledger: Ledger, *, referenced: Collection[str] = ()) ->
         records = [by_name.get(name) for name in n.lean]
         where = (n.proof_file or n.file, n.proof_line or n.line) if n.has_proof else (n.file, n.line)
 
-        def add(cls: DriftClass, detail: str, at: tuple[str, int] = where, **kw: object) -> None:
-            found.append(DriftFinding(cls, n.key, at[0], at[1], detail, **kw))  # type: ignore[arg-type]
+        def add(cls: DriftClass, detail: str, at: tuple[str, int] = where, *,
+                _into: list[DriftFinding] = found, _key: str = n.key, **kw: object) -> None:
+            _into.append(DriftFinding(cls, _key, at[0], at[1], detail, **kw))  # type: ignore[arg-type]
 
         for name, r in zip(n.lean, records, strict=True):
             if r is not None or n.mathlibok:

@@ -525,4 +525,6 @@ def read_blueprint(root: Path, *, project: Path | None = None) -> Blueprint:
         r.nodes(root_file)
     r.misspelt()
     r.check_labels()
+    rank = {f: i for i, f in enumerate(r.order)}
+    r.bp.diagnostics.sort(key=lambda d: (rank.get(d.file or "", -1), d.line or 0, d.column or 0))
     return r.bp

@@ -40,9 +40,12 @@ def strip_comments(src: str) -> Cleaned:
     out: list[str] = []
     pos = 0
     open_envs: list[tuple[str, int]] = []
-    for m in _SCAN.finditer(src):
-        if m.start() < pos:
-            continue
+    at = 0
+    while True:
+        m = _SCAN.search(src, max(at, pos))
+        if m is None:
+            break
+        at = m.end()
         tok = m.group(0)
         if tok.startswith("%"):
             out.append(src[pos:m.start()])

@@ -30,7 +30,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..blueprint import check
+    from ..blueprint import check, find_blueprint
     from ..blueprint import report as rp
 
     if not args.path.is_dir():
@@ -40,11 +40,12 @@ def run(args: argparse.Namespace) -> int:
         raise InputError(f"--blueprint {args.blueprint}: no such folder")
     if args.ledger is not None and not args.ledger.is_file():
         raise InputError(f"{args.ledger}: no such ledger")
-    ledger = obtain_ledger(args, ledger_file=args.ledger)
-    found = check(args.path, ledger, args.blueprint)
-    if found is None:
+    if find_blueprint(args.path, args.blueprint) is None:
         raise InputError(f"{args.path}: no blueprint (no .tex file in {args.path / 'blueprint' / 'src'}; "
                          "give --blueprint DIR)")
+    ledger = obtain_ledger(args, ledger_file=args.ledger)
+    found = check(args.path, ledger, args.blueprint)
+    assert found is not None
     bp, report = found
     fmt = args.format or ("github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text")
     target = str(args.path)
