@@ -25,6 +25,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                         "(default: PATH/.zerosorry/history.sqlite3 if it exists)")
     p.add_argument("--no-witnesses", action="store_true",
                    help="do not run the manifest's numeric witnesses")
+    p.add_argument("--blueprint", type=Path, default=None, metavar="DIR",
+                   help="the leanblueprint source folder (default: PATH/blueprint/src when it exists); "
+                        "the site gets a Blueprint page")
+    p.add_argument("--no-blueprint", action="store_true", help="no Blueprint page even if there is a blueprint")
     p.add_argument("--force", action="store_true",
                    help="replace --out even if it is a non-empty folder that zerosorry did not write")
 
@@ -48,8 +52,13 @@ def run(args: argparse.Namespace) -> int:
     ledger = obtain_ledger(args, ledger_file=ledger_file)
     db = args.history_db if args.history_db is not None else args.path / ".zerosorry" / "history.sqlite3"
     svg = history_counts_svg(db, title="Burn-down")
+    blueprint = None
+    if not args.no_blueprint:
+        from ..blueprint.view import page
+
+        blueprint = page(args.path, ledger, args.blueprint)
     result = build_site(ledger, manifest, args.out, run_witnesses=not args.no_witnesses,
-                        history_svg=svg, force=args.force)
+                        history_svg=svg, force=args.force, blueprint=blueprint)
     if not args.quiet:
         panel = result.view.panel
         counts = ", ".join(f"{n} {s}" for s, n in panel.counts.items())
