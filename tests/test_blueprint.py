@@ -189,3 +189,75 @@ def test_check_runs_the_blueprint_policy(capsys: pytest.CaptureFixture[str]) -> 
     assert sum(1 for line in out.splitlines() if line.startswith("[blueprint]")) == 2
     code, out, _ = run(capsys, "check", str(DRIFT), "--no-cache", "--no-blueprint")
     assert code == 0 and "blueprint" not in out.split("policies:")[1].splitlines()[0]
+
+
+# ------------------------------------------------------------------ init --from-blueprint
+def _project_copy(tmp_path: Path) -> Path:
+    project = tmp_path / "p"
+    shutil.copytree(DRIFT, project)
+    return project
+
+
+def test_init_from_blueprint(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    from zerosorry.appendix.manifest import load_manifest, validate
+    from zerosorry.appendix.site import check_statements
+
+    project = _project_copy(tmp_path)
+    web = project / "blueprint" / "web"  # a built blueprint: the page that holds each node
+    web.mkdir()
+    (web / "sect0002.html").write_text('<div class="theorem_thmwrapper" id="thm:false">', encoding="utf-8")
+    code, out, err = run(capsys, "init", str(project), "--from-blueprint", "--no-cache",
+                         "--blueprint-url", "https://example.org/drift/blueprint/")
+    assert code == 0 and "2 families, 11 entries from the blueprint" in out
+    assert ("zerosorry init: blueprint/src/macros/common.tex:14: macro \\opt: KaTeX cannot take an optional "
+            "argument (KaTeX macros take only mandatory ones)") in err.splitlines()
+    m = load_manifest(project / "appendix.toml")
+    assert [f.title for f in m.families] == ["Foundations", "Main results"]
+    by = {e.id: e for e in m.entries}
+    assert by["cor-several"].lean == ("Drift.two_a", "Drift.two_b", "Drift.two_c")
+    assert by["thm-false"].target == "zero-sorry" and by["lem-open"].target == "in-progress"
+    assert by["thm-false"].paper[0].url == "https://example.org/drift/blueprint/sect0002.html#thm:false"
+    assert by["lem-base"].paper[0].url == "https://example.org/drift/blueprint/"  # page unknown: the blueprint
+    assert by["def-carrier"].statement == (
+        "\\text{The carrier is the number $7$, seen as a point of $\\R$ at $\\dist(0, 7) = \\norm{7}$.}")
+    assert m.site.macros == {"\\R": "\\mathbb{R}", "\\norm": "\\lVert #1 \\rVert", "\\dist": "\\operatorname{dist}",
+                             "\\eps": "\\varepsilon"}
+    ledger = scan_project(project, use_cache=False)
+    assert validate(m, ledger) == []
+    statements, issues = check_statements(m)
+    assert issues == [] and 'mathbb">R<' in statements["def-carrier"]
+
+
+def test_init_from_blueprint_statement_katex_cannot_take(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    project = _project_copy(tmp_path)
+    f = project / "blueprint" / "src" / "chapters" / "foundations.tex"
+    f.write_text(f.read_text(encoding="utf-8").replace("The carrier equals $7$.", "The carrier equals $\\sevenfold$."),
+                 encoding="utf-8")
+    code, _, err = run(capsys, "init", str(project), "--from-blueprint", "--no-cache", "--strict")
+    assert code == 2 and "--strict: 2 macro(s) or statement(s) KaTeX cannot take" in err
+    assert not (project / "appendix.toml").exists()
+    code, _, err = run(capsys, "init", str(project), "--from-blueprint", "--no-cache")
+    assert code == 0
+    line = next(ln for ln in err.splitlines() if "lem:base" in ln)
+    assert line.startswith("zerosorry init: blueprint/src/chapters/foundations.tex:10: node lem:base: the "
+                           "statement does not render in KaTeX (KaTeX parse error: Undefined control sequence: "
+                           "\\sevenfold at position ")
+    assert line.endswith("); it is written as its source")
+    from zerosorry.appendix.manifest import load_manifest
+
+    by = {e.id: e for e in load_manifest(project / "appendix.toml").entries}
+    assert by["lem-base"].statement == "\\texttt{The carrier equals \\$\\textbackslash{}sevenfold\\$.}"
+
+
+def test_manifest_macros_are_checked() -> None:
+    from zerosorry.appendix.manifest import ManifestError, parse_manifest
+
+    text = '[site]\ntitle = "T"\npaper_title = "P"\n[site.macros]\n"R" = "x"\n"\\\\S" = 3\n"\\\\T" = "\\\\mathbb{T}"\n'
+    with pytest.raises(ManifestError) as exc:
+        parse_manifest(text)
+    assert sorted(str(i) for i in exc.value.issues) == [
+        "appendix.toml:4:1: site.macros.\\S: expected a string, got an integer",
+        "appendix.toml:5:1: site.macros.R: 'R' is not a macro name: a backslash and letters, like '\\R'",
+    ]
+    ok = parse_manifest('[site]\ntitle = "T"\npaper_title = "P"\n[site.macros]\n"\\\\T" = "\\\\mathbb{T}"\n')
+    assert ok.site.macros == {"\\T": "\\mathbb{T}"}
