@@ -429,17 +429,17 @@ class _Reader:
 
     # ------------------------------------------------------------------ checks
     def misspelt(self) -> None:
+        """Each undefined command close to a blueprint command, once, where it first occurs."""
         known = set(BLUEPRINT_COMMANDS) | self.defined
+        verdict: dict[str, str | None] = {}
         for rel in self.order:
             _, text, _ = self.texts[rel]
-            seen: set[str] = set()
             for m in re.finditer(r"\\([A-Za-z@]+)", text):
                 word = m.group(1)
-                if word in known or word in seen:
+                if word in known or word in verdict:
                     continue
-                close = _near(word, BLUEPRINT_COMMANDS)
+                close = verdict[word] = _near(word, BLUEPRINT_COMMANDS)
                 if close:
-                    seen.add(word)
                     self.diag("unknown-macro", f"unknown macro \\{word} (did you mean \\{close}?); "
                               "leanblueprint does not see it as a blueprint mark", rel, m.start())
 
