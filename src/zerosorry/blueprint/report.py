@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 from ..ledger.model import Diagnostic
+from ..report.gate_report import _escape_data, _escape_property, _repo_path
 from .drift import CLASS_INFO, DriftClass, DriftFinding, DriftReport
 from .reader import Blueprint
 
@@ -54,20 +55,15 @@ def markdown(bp: Blueprint, report: DriftReport, *, target: str) -> str:
     return "\n".join(lines).rstrip("\n") + "\n"
 
 
-def _esc(s: str, prop: bool = False) -> str:
-    s = s.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-    return s.replace(":", "%3A").replace(",", "%2C") if prop else s
-
-
 def _annotation(level: str, file: str | None, line: int | None, title: str, message: str, prefix: str) -> str:
+    """The same workflow command as the gate's annotations, at another level."""
     props = []
     if file is not None:
-        path = f"{prefix.strip('/')}/{file}" if prefix.strip("/") else file
-        props.append(f"file={_esc(path, True)}")
+        props.append(f"file={_escape_property(_repo_path(prefix, file))}")
         if line is not None:
             props.append(f"line={line}")
-    props.append(f"title={_esc(title, True)}")
-    return f"::{level} {','.join(props)}::{_esc(message)}"
+    props.append(f"title={_escape_property(title)}")
+    return f"::{level} {','.join(props)}::{_escape_data(message)}"
 
 
 def github(bp: Blueprint, report: DriftReport, *, target: str, prefix: str = "") -> str:
@@ -81,7 +77,7 @@ def github(bp: Blueprint, report: DriftReport, *, target: str, prefix: str = "")
         level = "error" if f.fails else ("notice" if f.cls is DriftClass.USES_CONTRADICTED else "warning")
         lines.append(_annotation(level, f.file, f.line, f"zerosorry blueprint: {f.cls.value}",
                                  f"{_tag(f)} {f.message()}", prefix))
-    lines.append(f"::notice title=zerosorry blueprint::{_esc(verdict(report))}")
+    lines.append(f"::notice title=zerosorry blueprint::{_escape_data(verdict(report))}")
     return "\n".join(lines) + "\n"
 
 
