@@ -48,7 +48,8 @@ class Node:
     env: str
     file: str  # relative to the project root
     line: int
-    label: str | None = None
+    label: str | None = None  # the last \label, as leanblueprint names the node
+    aliases: tuple[str, ...] = ()  # every \label of the node (a \uses may name any of them)
     title: str | None = None
     statement: str = ""
     lean: tuple[str, ...] = ()
@@ -96,7 +97,8 @@ class Blueprint:
     github: str | None = None
 
     def by_label(self) -> dict[str, Node]:
-        return {n.label: n for n in self.nodes if n.label}
+        """Every label (aliases included) to its node."""
+        return {a: n for n in self.nodes for a in (n.aliases or ((n.label,) if n.label else ()))}
 
 
 def find_blueprint(project: Path, given: Path | None = None) -> Path | None:
@@ -337,7 +339,8 @@ class _Reader:
                 node.title = " ".join(title[0].split())
                 body_start = title[1]
             marks = self.marks(rel, text, body_start, end)
-            node.label = marks.label
+            node.label = marks.labels[-1] if marks.labels else None
+            node.aliases = marks.labels
             node.lean = marks.lean
             node.leanok, node.mathlibok, node.notready = marks.leanok, marks.mathlibok, marks.notready
             node.uses = marks.uses
@@ -414,8 +417,7 @@ class _Reader:
             elif cmd == "uses":
                 uses += tex.split_list(arg)
             elif cmd == "label":
-                if out.label is None:
-                    out.label = arg.strip()
+                out.labels += (arg.strip(),)
             elif cmd == "proves":
                 out.proves = arg.strip()
             elif cmd == "discussion":
@@ -446,15 +448,14 @@ class _Reader:
     def check_labels(self) -> None:
         labels: dict[str, Node] = {}
         for n in self.bp.nodes:
-            if n.label is None:
-                continue
-            if n.label in labels:
-                first = labels[n.label]
-                self.bp.diagnostics.append(Diagnostic(
-                    "duplicate-label", f"label {n.label} is already used at {first.file}:{first.line}",
-                    n.file, n.line, None, Severity.ERROR))
-            else:
-                labels[n.label] = n
+            for label in n.aliases:
+                if label in labels and labels[label] is not n:
+                    first = labels[label]
+                    self.bp.diagnostics.append(Diagnostic(
+                        "duplicate-label", f"label {label} is already used at {first.file}:{first.line}",
+                        n.file, n.line, None, Severity.ERROR))
+                else:
+                    labels.setdefault(label, n)
         all_labels = set(labels)
         for rel in self.order:
             _, text, _ = self.texts[rel]
@@ -470,10 +471,17 @@ class _Reader:
                         "unknown-label", f"{n.key} uses {used}, which no \\label defines{hint}",
                         where, line, None, Severity.WARNING))
 
+    def resolve_uses(self) -> None:
+        """\\uses naming a node by another of its labels: the node's label (its key) instead."""
+        by = self.bp.by_label()
+        for n in self.bp.nodes:
+            n.uses = tuple(dict.fromkeys(by[u].key if u in by else u for u in n.uses))
+            n.proof_uses = tuple(dict.fromkeys(by[u].key if u in by else u for u in n.proof_uses))
+
 
 @dataclass
 class _Marks:
-    label: str | None = None
+    labels: tuple[str, ...] = ()
     lean: tuple[str, ...] = ()
     leanok: bool = False
     mathlibok: bool = False
@@ -525,6 +533,7 @@ def read_blueprint(root: Path, *, project: Path | None = None) -> Blueprint:
         r.nodes(root_file)
     r.misspelt()
     r.check_labels()
+    r.resolve_uses()
     rank = {f: i for i, f in enumerate(r.order)}
     r.bp.diagnostics.sort(key=lambda d: (rank.get(d.file or "", -1), d.line or 0, d.column or 0))
     return r.bp
