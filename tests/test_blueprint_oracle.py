@@ -114,11 +114,13 @@ def test_fixture_marks_cover_the_cases() -> None:
     bp = read_blueprint(FIXTURES / "marks" / "blueprint" / "src")
     by = bp.by_label()
     assert set(by) == {"def:a", "def:b", "lem:c", "lem:notready", "thm:mathlib", "thm:later", "clm:d",
-                       "rem:e", "lem:f", "lem:two-labels", "lem:old-name", "thm:by-alias"}
+                       "rem:e", "lem:f", "lem:two-labels", "lem:old-name", "thm:by-alias", "lem:with-equation", "thm:forward"}
     assert by["lem:c"].proof_leanok and by["lem:c"].proof_uses == ("def:a",)  # text between statement and proof
     assert by["thm:later"].proves == "thm:later" and by["thm:later"].proof_uses == ("clm:d",)
     assert by["clm:d"].lean == ("M.d1", "M.d2", "M.d3") and not by["clm:d"].leanok  # commented \leanok
     assert by["clm:d"].uses == ("lem:c",)  # commented \uses
     assert by["lem:notready"].notready and by["thm:mathlib"].mathlibok
     assert by["lem:f"].proof_leanok and by["rem:e"].env == "remarkx"
+    assert by["thm:forward"].proof_leanok and by["thm:forward"].proof_uses == ("lem:with-equation",)
+    assert not by["lem:with-equation"].has_proof  # the proof before thm:forward names it with \proves
     assert by["lem:old-name"].key == "lem:two-labels" and by["thm:by-alias"].uses == ("lem:two-labels",)

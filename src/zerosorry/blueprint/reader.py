@@ -123,6 +123,7 @@ class _Reader:
         self.chapter: str | None = None
         self.section: str | None = None
         self.last: Node | None = None
+        self.proofs: list[tuple[_Marks, str, int, Node | None]] = []
 
     # ------------------------------------------------------------------ files
     def rel(self, path: Path) -> str:
@@ -327,7 +328,7 @@ class _Reader:
                 continue
             pos = end
             if env == "proof":
-                self.last = self.proof(rel, text, m.start(), m.end(), end, self.last)
+                self.proof(rel, text, m.start(), m.end(), end, self.last)
                 continue
             node = Node(env, rel, lines.at(m.start())[0], chapter=self.chapter, section=self.section)
             body_start = m.end()
@@ -362,28 +363,39 @@ class _Reader:
                 return m.start()
         return None
 
-    def proof(self, rel: str, text: str, begin: int, start: int, end: int, last: Node | None) -> Node | None:
+    def proof(self, rel: str, text: str, begin: int, start: int, end: int, last: Node | None) -> None:
         marks = self.marks(rel, text, start, end)
-        target = last
-        if marks.proves:
-            target = self.bp.by_label().get(marks.proves)
-            if target is None:
-                self.diag("unknown-label", f"\\proves{{{marks.proves}}}: no node has this label", rel, begin)
-                return last
-        if target is None:
-            return None  # a proof of something that is not a blueprint node (a remark, a claim)
-        if target.has_proof:
-            return last
+        if marks.lean:
+            self.diag("lean-in-proof", "\\lean belongs in the statement; leanblueprint ignores it in a proof",
+                      rel, begin)
+        self.proofs.append((marks, rel, begin, last))
+
+    def attach_proofs(self) -> None:
+        """Proofs to their statements as leanblueprint does: first each \\proves{label} (resolved
+        after the whole blueprint is read, so it may name a later node), then in document order every
+        other proof to the theorem-like environment before it (a later proof replaces an earlier)."""
+        by = self.bp.by_label()
+        plain: list[tuple[_Marks, str, int, Node | None]] = []
+        for marks, rel, begin, last in self.proofs:
+            if not marks.proves:
+                plain.append((marks, rel, begin, last))
+            elif marks.proves in by:
+                self.attach(by[marks.proves], marks, rel, begin)
+            else:
+                self.diag("unknown-label", f"\\proves{{{marks.proves}}}: no node has this label; the proof "
+                          "goes to the statement before it", rel, begin)
+                plain.append((marks, rel, begin, last))
+        for marks, rel, begin, last in plain:
+            if last is not None:  # else a proof of something that is not a blueprint node
+                self.attach(last, marks, rel, begin)
+
+    def attach(self, target: Node, marks: _Marks, rel: str, begin: int) -> None:
         target.has_proof = True
         target.proof_leanok = marks.leanok or marks.mathlibok
         target.proof_uses = marks.uses
         target.proof_file = rel
         target.proof_line = self.texts[rel][2].at(begin)[0]
         target.proves = marks.proves
-        if marks.lean:
-            self.diag("lean-in-proof", "\\lean belongs in the statement; leanblueprint ignores it in a proof",
-                      rel, begin)
-        return None if marks.proves is None else last
 
     def marks(self, rel: str, text: str, start: int, end: int) -> _Marks:
         out = _Marks()
@@ -391,9 +403,10 @@ class _Reader:
         pos = start
         lean: list[str] = []
         uses: list[str] = []
+        nested = _nested_spans(text, start, end)
         for m in _META.finditer(text, start, end):
-            if m.start() < pos:
-                continue
+            if m.start() < pos or any(a <= m.start() < b for a, b in nested):
+                continue  # a mark inside a nested environment (an equation's \label) is not the node's
             cmd = m.group(1)
             keep.append(text[pos:m.start()])
             pos = m.end()
@@ -417,7 +430,7 @@ class _Reader:
             elif cmd == "uses":
                 uses += tex.split_list(arg)
             elif cmd == "label":
-                out.labels += (arg.strip(),)
+                out.labels += (" ".join(arg.split()),)
             elif cmd == "proves":
                 out.proves = arg.strip()
             elif cmd == "discussion":
@@ -492,6 +505,28 @@ class _Marks:
     rest: str = ""
 
 
+_BEGIN_END = re.compile(r"\\(begin|end)\s*\{[^{}]*\}|\\\[|\\\]")
+
+
+def _nested_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """The spans of the environments (and ``\\[…\\]``) nested in ``text[start:end]``."""
+    spans: list[tuple[int, int]] = []
+    depth, opened = 0, start
+    for m in _BEGIN_END.finditer(text, start, end):
+        opening = m.group(1) == "begin" or m.group(0) == "\\["
+        if opening:
+            if depth == 0:
+                opened = m.start()
+            depth += 1
+        elif depth > 0:
+            depth -= 1
+            if depth == 0:
+                spans.append((opened, m.end()))
+    if depth > 0:
+        spans.append((opened, end))
+    return spans
+
+
 def _tidy(cleaned: str) -> str:
     """The statement text: lines stripped, runs of blank lines collapsed."""
     lines = [ln.rstrip() for ln in cleaned.strip().splitlines()]
@@ -531,6 +566,7 @@ def read_blueprint(root: Path, *, project: Path | None = None) -> Blueprint:
     r.preamble()
     for root_file in r.roots:
         r.nodes(root_file)
+    r.attach_proofs()
     r.misspelt()
     r.check_labels()
     r.resolve_uses()
