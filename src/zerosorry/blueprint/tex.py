@@ -18,7 +18,7 @@ VERBATIM_ENVS = ("verbatim", "verbatim*", "Verbatim", "lstlisting", "minted", "c
 _SCAN = re.compile(
     r"\\begin\s*\{(?P<venv>" + "|".join(re.escape(e) for e in VERBATIM_ENVS) + r")\}"
     r"|\\verb\*?(?P<vdelim>[^A-Za-z\s*])"
-    r"|\\(?:[A-Za-z@]+|.)"  # a control word or control symbol (so `\%` is no comment)
+    r"|\\[^A-Za-z@]"  # a control symbol: `\%` is no comment, and `\\%` is a line break then one
     r"|%[^\n]*",
     re.S,
 )
@@ -92,6 +92,8 @@ class Lines:
 
 
 _SPACE = re.compile(r"\s*")
+_BRACES = re.compile(r"\\[^A-Za-z@]|[{}]")
+_BRACKETS = re.compile(r"\\[^A-Za-z@]|[{}\]]")
 
 
 def skip_space(text: str, pos: int) -> int:
@@ -106,24 +108,18 @@ def group(text: str, pos: int, open_: str = "{", close: str = "}") -> tuple[str,
     if pos >= len(text) or text[pos] != open_:
         return None
     depth = 0
-    i = pos + 1
-    n = len(text)
-    while i < n:
-        c = text[i]
-        if c == "\\":
-            i += 2
-            continue
+    for m in (_BRACES if open_ == "{" else _BRACKETS).finditer(text, pos + 1):
+        c = m.group(0)
         if c == "{":
             depth += 1
         elif c == "}":
             if depth == 0:  # closes the group (a `{` group) or strays out of a `[` one
                 if open_ == "{":
-                    return text[pos + 1:i], i + 1
+                    return text[pos + 1:m.start()], m.end()
                 break
             depth -= 1
         elif c == close and depth == 0:
-            return text[pos + 1:i], i + 1
-        i += 1
+            return text[pos + 1:m.start()], m.end()
     raise Unbalanced(pos)
 
 
@@ -137,7 +133,7 @@ def unbalanced_braces(text: str) -> list[tuple[str, int]]:
     """Every ``}`` with no ``{`` before it, and every ``{`` never closed: (kind, offset)."""
     stack: list[int] = []
     out: list[tuple[str, int]] = []
-    for m in re.finditer(r"\\.|[{}]", text, re.S):
+    for m in _BRACES.finditer(text):
         c = m.group(0)
         if c == "{":
             stack.append(m.start())
