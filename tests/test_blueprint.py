@@ -261,3 +261,12 @@ def test_manifest_macros_are_checked() -> None:
     ]
     ok = parse_manifest('[site]\ntitle = "T"\npaper_title = "P"\n[site.macros]\n"\\\\T" = "\\\\mathbb{T}"\n')
     assert ok.site.macros == {"\\T": "\\mathbb{T}"}
+
+
+def test_iffalse_and_endinput_hide_what_follows(tmp_path: Path) -> None:
+    (tmp_path / "content.tex").write_text(
+        "\\begin{lemma}\\label{a}\\leanok x\\end{lemma}\n"
+        "\\iffalse \\ifx a b \\fi \\begin{lemma}\\label{hidden}\\end{lemma} \\fi\n"
+        "\\begin{lemma}\\label{b} y\\end{lemma}\\endinput rest of the line is read\n"
+        "\\begin{lemma}\\label{after-endinput}\\end{lemma}\n", encoding="utf-8")
+    assert [n.key for n in read_blueprint(tmp_path).nodes] == ["a", "b"]

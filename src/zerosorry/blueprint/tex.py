@@ -13,15 +13,21 @@ import re
 from dataclasses import dataclass
 
 #: environments whose body TeX does not read as commands (``comment`` hides its body entirely)
-VERBATIM_ENVS = ("verbatim", "verbatim*", "Verbatim", "lstlisting", "minted", "comment")
+VERBATIM_ENVS = ("verbatim", "verbatim*", "Verbatim", "Verbatim*", "lstlisting", "minted", "comment",
+                 "filecontents", "filecontents*")
 
 _SCAN = re.compile(
     r"\\begin\s*\{(?P<venv>" + "|".join(re.escape(e) for e in VERBATIM_ENVS) + r")\}"
     r"|\\verb\*?(?P<vdelim>[^A-Za-z\s*])"
+    r"|\\(?P<iffalse>iffalse)(?![A-Za-z@])"
+    r"|\\(?P<endinput>endinput)(?![A-Za-z@])"
     r"|\\[^A-Za-z@]"  # a control symbol: `\%` is no comment, and `\\%` is a line break then one
     r"|%[^\n]*",
     re.S,
 )
+
+
+_CONDITIONAL = re.compile(r"\\(if[A-Za-z@]*|fi)(?![A-Za-z@])")
 
 
 def _blank(s: str) -> str:
@@ -36,7 +42,8 @@ class Cleaned:
 
 
 def strip_comments(src: str) -> Cleaned:
-    """Blank comments (``%`` to the end of the line, but not ``\\%``) and verbatim material."""
+    """Blank comments (``%`` to the end of the line, but not ``\\%``), verbatim material,
+    ``\\iffalse`` … ``\\fi`` blocks and whatever follows ``\\endinput``'s line."""
     out: list[str] = []
     pos = 0
     open_envs: list[tuple[str, int]] = []
@@ -64,6 +71,23 @@ def strip_comments(src: str) -> Cleaned:
                 closing = "\\end{" + env + "}"
                 out.append(_blank(closing))
                 pos = end + len(closing)
+        elif m.group("iffalse"):  # skipped up to its own \\fi, nested conditionals counted
+            depth, stop = 1, len(src)
+            for c in _CONDITIONAL.finditer(src, m.end()):
+                depth += -1 if c.group(1) == "fi" else 1
+                if depth == 0:
+                    stop = c.end()
+                    break
+            out.append(src[pos:m.start()])
+            out.append(_blank(src[m.start():stop]))
+            pos = stop
+        elif m.group("endinput"):  # TeX reads the rest of this line, then stops reading the file
+            eol = src.find("\n", m.end())
+            stop = len(src) if eol < 0 else eol
+            out.append(src[pos:stop])
+            out.append(_blank(src[stop:]))
+            pos = len(src)
+            break
         elif m.group("vdelim"):
             delim = m.group("vdelim")
             end = src.find(delim, m.end())
