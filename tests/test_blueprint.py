@@ -270,3 +270,14 @@ def test_iffalse_and_endinput_hide_what_follows(tmp_path: Path) -> None:
         "\\begin{lemma}\\label{b} y\\end{lemma}\\endinput rest of the line is read\n"
         "\\begin{lemma}\\label{after-endinput}\\end{lemma}\n", encoding="utf-8")
     assert [n.key for n in read_blueprint(tmp_path).nodes] == ["a", "b"]
+
+
+def test_site_command_adds_the_blueprint_page(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    code, _, _ = run(capsys, "site", str(DRIFT), "--out", str(tmp_path / "site"), "--no-cache")
+    assert code == 0
+    page = (tmp_path / "site" / "blueprint.html").read_text(encoding="utf-8")
+    assert 'data-node="thm:hidden"' in page and "static/blueprint.js" in page
+    assert (tmp_path / "site" / "static" / "blueprint.js").is_file()
+    assert 'data-testid="blueprint-drift"' in (tmp_path / "site" / "index.html").read_text(encoding="utf-8")
+    code, _, _ = run(capsys, "site", str(DRIFT), "--out", str(tmp_path / "site"), "--no-cache", "--no-blueprint")
+    assert code == 0 and not (tmp_path / "site" / "blueprint.html").exists()

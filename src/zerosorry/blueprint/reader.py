@@ -190,8 +190,10 @@ class _Reader:
                 arg = g[0]
             target = self.resolve_input(arg, path.parent)
             if target is None:
+                built = "; it lies in a build folder: build it first (lake build, the blueprint's own step)" \
+                    if ".lake/" in arg else ""
                 self.diag("missing-file", f"\\{m.group(1)}{{{arg.strip()}}}: no such file "
-                          f"({arg.strip()} or {arg.strip()}.tex in {self.rel(self.root) or '.'})",
+                          f"({arg.strip()} or {arg.strip()}.tex in {self.rel(self.root) or '.'}){built}",
                           rel, m.start(), Severity.ERROR)
                 continue
             child = self.rel(target)

@@ -19,6 +19,8 @@ def _tag(f: DriftFinding) -> str:
 
 def verdict(report: DriftReport) -> str:
     bad = len(report.failing)
+    if not report.states:
+        return "no blueprint node was read: nothing was checked"
     if not bad:
         return "no false claim, no hidden gap"
     return f"FAILS: {bad} node{'s' if bad != 1 else ''} marked proven that the derivation does not prove"
