@@ -140,6 +140,8 @@ def test_every_drift_class(drift_ledger) -> None:  # type: ignore[no-untyped-def
     assert states["thm:false"] == ("proven", "deferred") and states["lem:open"] == ("stated", "deferred")
     assert states["lem:mathlib"] == ("mathlib", "not-found") and states["cor:several"] == ("proven", "proven")
     assert [f.node for f in report.failing] == ["thm:false", "thm:hidden"]
+    at = {(f.node, f.nodes): (f.file, f.line) for f in report.findings if f.kind == "not-derived"}
+    assert at["thm:independent", ("cor:several",)] == ("blueprint/src/chapters/parts/more.tex", 70)  # the proof's \uses
 
 
 def test_blueprint_command_formats_and_exit_codes(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:

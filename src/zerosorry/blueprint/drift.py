@@ -305,7 +305,8 @@ def _uses_contradicted(bp: Blueprint, by_name: Mapping[str, Record],
         not_derived = sorted(declared[key] - derived_all[key])
         not_used = sorted(derived[key] - declared_all[key])
         for u in not_derived:
-            out.append(DriftFinding(DriftClass.USES_CONTRADICTED, key, n.file, n.line,
+            file, line, _ = n.uses_at.get(u, (n.file, n.line, 0))
+            out.append(DriftFinding(DriftClass.USES_CONTRADICTED, key, file, line,
                                     f"\\uses{{{u}}}, but the Lean derivation of {', '.join(n.lean)} never "
                                     f"reaches {', '.join(nodes[u].lean)}", nodes=(u,), kind="not-derived"))
         for u in not_used:

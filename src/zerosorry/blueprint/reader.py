@@ -62,6 +62,8 @@ class Node:
     has_proof: bool = False
     proof_leanok: bool = False
     proof_uses: tuple[str, ...] = ()
+    #: where each \uses item is written: label -> (file, line, column)
+    uses_at: dict[str, tuple[str, int, int]] = field(default_factory=dict)
     proof_file: str | None = None
     proof_line: int | None = None
     chapter: str | None = None
@@ -347,6 +349,7 @@ class _Reader:
             node.lean = marks.lean
             node.leanok, node.mathlibok, node.notready = marks.leanok, marks.mathlibok, marks.notready
             node.uses = marks.uses
+            node.uses_at = {u: (rel, *lines.at(off)) for u, off in marks.uses_at.items()}
             node.discussion = marks.discussion
             node.statement = marks.rest
             if marks.proves:
@@ -395,6 +398,8 @@ class _Reader:
         target.has_proof = True
         target.proof_leanok = marks.leanok or marks.mathlibok
         target.proof_uses = marks.uses
+        lines = self.texts[rel][2]
+        target.uses_at.update({u: (rel, *lines.at(off)) for u, off in marks.uses_at.items()})
         target.proof_file = rel
         target.proof_line = self.texts[rel][2].at(begin)[0]
         target.proves = marks.proves
@@ -431,6 +436,8 @@ class _Reader:
                 lean += [re.sub(r"\s+", "", n) for n in tex.split_list(arg)]
             elif cmd == "uses":
                 uses += tex.split_list(arg)
+                for u in tex.split_list(arg):
+                    out.uses_at.setdefault(u, m.start())
             elif cmd == "label":
                 out.labels += (" ".join(arg.split()),)
             elif cmd == "proves":
@@ -477,14 +484,14 @@ class _Reader:
             for m in re.finditer(r"\\label\s*\{([^{}]*)\}", text):
                 all_labels.add(m.group(1).strip())
         for n in self.bp.nodes:
-            for used, line in [(u, n.line) for u in n.uses] + [(u, n.proof_line or n.line) for u in n.proof_uses]:
+            for used in n.all_uses:
                 if used not in all_labels:
                     close = difflib.get_close_matches(used, sorted(labels), n=1)
                     hint = f" (did you mean {close[0]}?)" if close else ""
-                    where = n.proof_file if line == n.proof_line and n.proof_file else n.file
+                    file, line, col = n.uses_at.get(used, (n.file, n.line, 0))
                     self.bp.diagnostics.append(Diagnostic(
                         "unknown-label", f"{n.key} uses {used}, which no \\label defines{hint}",
-                        where, line, None, Severity.WARNING))
+                        file, line, col or None, Severity.WARNING))
 
     def resolve_uses(self) -> None:
         """\\uses naming a node by another of its labels: the node's label (its key) instead."""
@@ -492,6 +499,7 @@ class _Reader:
         for n in self.bp.nodes:
             n.uses = tuple(dict.fromkeys(by[u].key if u in by else u for u in n.uses))
             n.proof_uses = tuple(dict.fromkeys(by[u].key if u in by else u for u in n.proof_uses))
+            n.uses_at = {(by[u].key if u in by else u): at for u, at in reversed(n.uses_at.items())}
 
 
 @dataclass
@@ -502,6 +510,7 @@ class _Marks:
     mathlibok: bool = False
     notready: bool = False
     uses: tuple[str, ...] = ()
+    uses_at: dict[str, int] = field(default_factory=dict)  # label -> offset of its \uses
     proves: str | None = None
     discussion: str | None = None
     rest: str = ""
