@@ -173,6 +173,7 @@ def derive(
                 approximate=notes,
                 reason=WANTED_REASON if d.kind in WANTED_KINDS else None,
                 trust_uses=sorted(t.name for t in d.trusts) if d.trusts else [],
+                text_hash=d.text_hash or None,
             )
         )
         if d.kind == "instance" and status is Status.DEFERRED:
