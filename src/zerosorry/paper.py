@@ -47,6 +47,8 @@ class PaperItem:
     root_line: int | None
     card: str | None  # the URL of its card on the site
     missing: tuple[str, ...] = ()  # names the scan does not find (the item counts as deferred)
+    #: deferred only through possible uses (ambiguous field notation; ledger `possible_deferral`)
+    possible: bool = False
 
     @property
     def where(self) -> str | None:
@@ -62,6 +64,9 @@ class PaperItem:
             return ""
         if self.status is Status.DEFERRED and self.root:
             at = f" ({self.where})" if self.where else ""
+            if self.possible:
+                return (f"possibly held back by the sorry in {self.root}{at}, through a possible use "
+                        "the lean engine settles")
             return f"held back by the sorry in {self.root}{at}"
         if self.status is Status.STUB:
             return f"a stub (: True := sorry) at {self.where}"
@@ -128,8 +133,10 @@ def paper_status(ledger: Ledger, entries: Iterable[tuple[str, Sequence[str], str
         else:  # a name the scan does not find proves nothing: never proven
             status, chain, root, f, ln = Status.DEFERRED, 0, None, None, None
         card = card_url(site_url, entry_id)
+        possible = status is Status.DEFERRED and not missing and all(
+            r.possible_deferral for r in found if r.status is Status.DEFERRED)
         items.append(PaperItem(entry_id, "entry", status, tuple(names), title, chain, root, f, ln,
-                               card, missing))
+                               card, missing, possible))
         for n in names:
             if n in decls:
                 continue
@@ -139,7 +146,8 @@ def paper_status(ledger: Ledger, entries: Iterable[tuple[str, Sequence[str], str
                                      None, card, (n,))
                 continue
             chain, root, f, ln = _root_of([r], by_name)
-            decls[n] = PaperItem(n, "declaration", r.status, (n,), title, chain, root, f, ln, card)
+            decls[n] = PaperItem(n, "declaration", r.status, (n,), title, chain, root, f, ln, card,
+                                 possible=r.possible_deferral)
     ids = {i.key for i in items}
     items += [d for n, d in decls.items() if n not in ids]
     return PaperStatus(tuple(items), ledger.source.commit, ledger.source.dirty, ledger.generated,
