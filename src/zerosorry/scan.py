@@ -24,11 +24,15 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from . import __version__
 from .errors import InputError
 from .lean.names import NameIndex
-from .lean.parser import ParsedFile, parse
+from .lean.parser import DECL_KEYWORDS, LINE_COMMANDS, MODIFIERS, SCOPE_COMMANDS, ParsedFile, parse
+from .lean.project_syntax import apply_syntax, learned_commands, learned_diagnostics, project_table
+from .lean.syntax_table import Hit
+from .lean.types import UNKNOWN
 from .ledger.derive import derive
 from .ledger.model import Declaration, Diagnostic, EngineInfo, Ledger, Severity, SourceInfo
 
@@ -39,10 +43,10 @@ else:  # pragma: no cover
 
 def _parser_fingerprint() -> str:
     """The cache key's version part: the parser's own source, so any change to it invalidates."""
-    from .lean import lexer, parser
+    from .lean import attributes, lexer, parser, syntax_table, types
 
     h = hashlib.blake2b(digest_size=8)
-    for mod in (lexer, parser):
+    for mod in (lexer, parser, attributes, syntax_table, types):
         try:
             h.update(Path(mod.__file__ or "").read_bytes())
         except OSError:
@@ -54,19 +58,25 @@ PARSER_VERSION = _parser_fingerprint()
 
 
 def _resolver_fingerprint() -> str:
-    """Part of the resolution cache's key: the resolver's own source (lean/names.py)."""
-    from .lean import names
+    """Part of the resolution cache's key: the resolver's own source (lean/names.py, and
+    lean/types.py, whose reading of types it applies)."""
+    from .lean import names, types
 
+    h = hashlib.blake2b(digest_size=8)
     try:
-        return hashlib.blake2b(Path(names.__file__ or "").read_bytes(), digest_size=8).hexdigest()
+        for mod in (names, types):
+            h.update(Path(mod.__file__ or "").read_bytes())
     except OSError:
         return __version__
+    return h.hexdigest()
 
 
 RESOLVER_VERSION = _resolver_fingerprint()
 SKIP_DIRS = frozenset({".lake", "lake-packages", ".git", ".hg", ".svn", "node_modules", "__pycache__"})
 
 Progress = Callable[[int, int], None]
+#: one declaration's stored resolution: uses, external count, notes, possible uses, ambiguous refs
+_Entry = tuple[list[int], int, list[str], list[int], list[tuple[str, tuple[int, ...]]]]
 
 
 # ---------------------------------------------------------------------------- configuration
@@ -239,6 +249,9 @@ class ParseCache:
         # resolved uses per file, valid only for one name table (its fingerprint ``fp``)
         self.db.execute("CREATE TABLE IF NOT EXISTS resolved (key TEXT PRIMARY KEY, fp TEXT NOT NULL, "
                         "data BLOB NOT NULL)")
+        # where project syntax is invoked per file, valid for one set of atoms (``fp``)
+        self.db.execute("CREATE TABLE IF NOT EXISTS syntax_hits (key TEXT PRIMARY KEY, fp TEXT NOT NULL, "
+                        "data BLOB NOT NULL)")
 
     def get_many(self, keys: list[str]) -> dict[str, ParsedFile]:
         out: dict[str, ParsedFile] = {}
@@ -259,25 +272,40 @@ class ParseCache:
                 ((k, pickle.dumps(v, protocol=pickle.HIGHEST_PROTOCOL)) for k, v in items.items()),
             )
 
-    def get_resolved(self, fp: str) -> dict[str, list[tuple[list[int], int, list[str]]]]:
+    def get_resolved(self, fp: str) -> dict[str, list[_Entry]]:
         """Every file's resolution stored for the name table ``fp`` (key: path and parse key)."""
-        out: dict[str, list[tuple[list[int], int, list[str]]]] = {}
-        for key, blob in self.db.execute("SELECT key, data FROM resolved WHERE fp = ?", (fp,)):
+        return self._get_for("resolved", fp)
+
+    def put_resolved(self, fp: str, items: dict[str, list[_Entry]]) -> None:
+        """Store resolutions for ``fp``, dropping those of any other name table (they would
+        never be read again: a changed name table changes every fingerprint)."""
+        self._put_for("resolved", fp, items)
+
+    def _get_for(self, table: str, fp: str) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for key, blob in self.db.execute(f"SELECT key, data FROM {table} WHERE fp = ?", (fp,)):
             try:
                 out[key] = pickle.loads(blob)
             except Exception:  # a corrupt entry is a miss, never an error
                 continue
         return out
 
-    def put_resolved(self, fp: str, items: dict[str, list[tuple[list[int], int, list[str]]]]) -> None:
-        """Store resolutions for ``fp``, dropping those of any other name table (they would
-        never be read again: a changed name table changes every fingerprint)."""
+    def _put_for(self, table: str, fp: str, items: Mapping[str, object]) -> None:
         with self.db:
-            self.db.execute("DELETE FROM resolved WHERE fp != ?", (fp,))
+            self.db.execute(f"DELETE FROM {table} WHERE fp != ?", (fp,))
             self.db.executemany(
-                "INSERT OR REPLACE INTO resolved (key, fp, data) VALUES (?, ?, ?)",
+                f"INSERT OR REPLACE INTO {table} (key, fp, data) VALUES (?, ?, ?)",
                 ((k, fp, pickle.dumps(v, protocol=pickle.HIGHEST_PROTOCOL)) for k, v in items.items()),
             )
+
+    def get(self, fp: str) -> dict[str, list[Hit]]:
+        """Atom hits of project syntax per file, for the table whose atoms are ``fp``."""
+        return self._get_for("syntax_hits", fp)
+
+    def put(self, fp: str, items: dict[str, list[Hit]]) -> None:
+        # a cache that cannot be written costs time on the next scan, never a result
+        with contextlib.suppress(sqlite3.Error):
+            self._put_for("syntax_hits", fp, items)
 
     def close(self) -> None:
         self.db.close()
@@ -497,9 +525,23 @@ def _scan_files(
             held.setdefault(module_name(rel, libs), (rel, "in no lean_lib of the lakefile"))
             continue
         lean[rel] = files[rel]
+    # declaring commands the project defines itself (they all take a `declSig`): read the files
+    # that can define one first, so every file is parsed once, knowing them
+    defining = {rel: data for rel, data in lean.items() if b"eclSig" in data}
+    early = parse_all(defining, config=config, cache=cache, jobs=jobs) if defining else {}
+    builtin = {w: "" for w in (*DECL_KEYWORDS, *SCOPE_COMMANDS, *LINE_COMMANDS, *MODIFIERS)}
+    commands_table = project_table(early)
+    known = {**builtin, **dict(config.declaring_commands)}
+    learned = learned_commands(commands_table, known)
+    registered = config.declaring_commands
+    if learned:
+        config = replace(config, declaring_commands=tuple(sorted({**dict(registered), **learned}.items())))
+        early = {}
     cmds = config.declaring_commands
     parse_keys = {rel: _cache_key(data, cmds) for rel, data in lean.items()}
-    parsed = parse_all(lean, config=config, cache=cache, jobs=jobs, progress=progress, keys=parse_keys)
+    rest = {rel: data for rel, data in lean.items() if rel not in early}
+    parsed = {**early, **parse_all(rest, config=config, cache=cache, jobs=jobs, progress=progress,
+                                   keys={rel: parse_keys[rel] for rel in rest})}
     # Lean builds what a built module imports, wherever it stands: a left-out file that is
     # imported is scanned too, or its sorries would vanish from every derivation that uses it
     todo = dict(parsed)
@@ -521,6 +563,16 @@ def _scan_files(
         parse_keys.update(keys)
         todo = parse_all(wanted, config=config, cache=cache, jobs=jobs, keys=keys)
         parsed.update(todo)
+    file_bit, sees, import_diags = import_visibility({rel: parsed[rel].imports for rel in parsed}, libs)
+    # a rule in a file without `declSig` can still change what a learned command makes
+    commands_table = project_table(parsed)
+    if learned_commands(commands_table, known) != learned:
+        learned = learned_commands(commands_table, known)
+        config = replace(config, declaring_commands=tuple(sorted({**dict(registered), **learned}.items())))
+        cmds = config.declaring_commands
+        parse_keys = {rel: _cache_key(data, cmds) for rel, data in lean.items()}
+        parsed = parse_all(lean, config=config, cache=cache, jobs=jobs, keys=parse_keys)
+    diags.extend(learned_diagnostics(commands_table, learned))
     # every file left out is named (an info diagnostic each), not only counted
     for rel, why in sorted(held.values()):
         if rel not in lean:
@@ -552,7 +604,6 @@ def _scan_files(
         members.extend(pf.members.items())
         aliases.extend(pf.aliases)
         diags.extend(replace(x, file=rel) for x in pf.diagnostics)
-    file_bit, sees, import_diags = import_visibility({rel: parsed[rel].imports for rel in parsed}, libs)
     diags.extend(import_diags)
 
     def see_each_other(a: str, b: str) -> bool:
@@ -582,9 +633,23 @@ def _scan_files(
                 d.name = f"{d.name}@{d.file}:{d.line}"
         seen.setdefault(d.name, i)
 
-    uses, external, approx = _resolve_all(decls, members, aliases, file_bit, sees, spans, parse_keys, cache,
-                                          written)
-    records, derive_diags = derive(decls, uses, external=external, approximate=approx)
+    def name_index() -> NameIndex:
+        index = NameIndex.build(decls, members, aliases, written)
+        index.file_bit, index.sees = file_bit, sees
+        return index
+
+    effects = apply_syntax(project_table(parsed, [d.name for d in decls]), decls, spans, parsed, lean, file_bit,
+                           sees, name_index, learned, parse_keys, cache)
+    res = _resolve_all(decls, members, aliases, file_bit, sees, spans, parse_keys, cache, written)
+    for i, extra in effects.uses.items():  # uses through project syntax are certain
+        res.uses[i] = sorted(set(res.uses[i]) | (extra - {i}))
+    for i, notes in effects.notes.items():
+        res.approximate[i] = [*res.approximate[i], *notes]
+    reasons: list[str | None] = [None] * len(decls)
+    for i, said in effects.reasons.items():
+        reasons[i] = "; ".join(said)
+    records, derive_diags = derive(decls, res.uses, external=res.external, approximate=res.approximate,
+                                   possible=res.possible, possible_refs=res.possible_refs, reasons=reasons)
     diags.extend(derive_diags)
     return Ledger(
         source=source,
@@ -606,7 +671,13 @@ def _name_table_fingerprint(decls: Sequence[Declaration], members: Sequence[tupl
     resolver's source. Equal fingerprints give equal NameIndexes, so declaration indices agree."""
     h = hashlib.blake2b(digest_size=20)
     h.update(RESOLVER_VERSION.encode())
+    # a field on another file's lemma is resolved by that lemma's stated result type, and on a
+    # structure by the structures it extends (in its signature): both are part of the table
+    # (the scope those are read in matters only when there is something to read)
     h.update("\n".join(f"{d.name}\0{d.kind}\0{d.file}\0{d.private:d}\0{'protected' in d.modifiers:d}"
+                       + (f"\0{d.result_type}\0{d.namespace}\0{chr(1).join(d.opens)}\0"
+                          f"{d.signature if d.kind in ('structure', 'class') else ''}"
+                          if d.result_type not in _UNREAD or d.kind in ("structure", "class") else "")
                        for d in decls).encode())
     h.update(repr(members).encode())
     h.update(repr(aliases).encode())
@@ -616,6 +687,22 @@ def _name_table_fingerprint(decls: Sequence[Declaration], members: Sequence[tupl
         v = sees.get(rel, 0)
         h.update(v.to_bytes((v.bit_length() + 8) // 8, "little", signed=True))
     return h.hexdigest()
+
+
+#: a stated result type that says nothing (lean/types.py's UNKNOWN, or none written)
+_UNREAD = frozenset({"", UNKNOWN})
+
+
+@dataclass
+class Resolved:
+    """Per declaration: certain uses, external-reference counts, approximation notes, possible
+    uses and the ambiguous references behind them (indices into the declarations)."""
+
+    uses: list[list[int]]
+    external: list[int]
+    approximate: list[list[str]]
+    possible: list[list[int]]
+    possible_refs: list[list[tuple[str, tuple[int, ...]]]]
 
 
 def _resolve_all(
@@ -628,18 +715,19 @@ def _resolve_all(
     parse_keys: Mapping[str, str],
     cache: ParseCache | None,
     written: Sequence[tuple[str, int]] = (),
-) -> tuple[list[list[int]], list[int], list[list[str]]]:
-    """Resolved uses, external-reference counts and approximation notes of every declaration.
+) -> Resolved:
+    """Resolved uses (certain and possible), external-reference counts and approximation notes
+    of every declaration.
 
     A file's resolution depends on its own text (its parse key) and on the project's name
     table; when neither changed since the last scan, it is read from the cache, so re-scanning
     after an edit that declares no new name resolves only the edited file."""
     fp = _name_table_fingerprint(decls, members, aliases, file_bit, sees, written) if cache else ""
     stored = cache.get_resolved(fp) if cache else {}
-    uses: list[list[int]] = [[] for _ in decls]
-    external = [0] * len(decls)
-    approx: list[list[str]] = [[] for _ in decls]
-    fresh: dict[str, list[tuple[list[int], int, list[str]]]] = {}
+    n = len(decls)
+    out = Resolved([[] for _ in decls], [0] * n, [[] for _ in decls], [[] for _ in decls],
+                   [[] for _ in decls])
+    fresh: dict[str, list[_Entry]] = {}
     index: NameIndex | None = None
     for rel, start, end in spans:
         key = f"{rel}\0{parse_keys[rel]}"
@@ -651,15 +739,15 @@ def _resolve_all(
             got = []
             for d in decls[start:end]:
                 r = index.resolve(d)
-                got.append((r.uses, r.external, r.approximate))
+                got.append((r.uses, r.external, r.approximate, r.possible, r.possible_refs))
             fresh[key] = got
-        for i, (u, x, a) in enumerate(got, start):
-            uses[i], external[i], approx[i] = u, x, a  # fresh lists: from resolve or unpickled
+        for i, (u, x, a, p, pr) in enumerate(got, start):  # fresh lists: from resolve or unpickled
+            out.uses[i], out.external[i], out.approximate[i], out.possible[i], out.possible_refs[i] = u, x, a, p, pr
     if cache and fresh:
         # a cache that cannot be written costs time on the next scan, never a result
         with contextlib.suppress(sqlite3.Error):
             cache.put_resolved(fp, fresh)
-    return uses, external, approx
+    return out
 
 
 # ---------------------------------------------------------------------------- on disk

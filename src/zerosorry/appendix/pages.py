@@ -74,7 +74,7 @@ def declarations_files(ledger: Ledger, shard: int = SHARD) -> dict[str, bytes]:
     hold the rest (``data/declarations-1.js``, ...: each adds its rows to
     ``window.ZEROSORRY_DECLS_PARTS[k]``), so that a page shows its first rows before a
     250,000-declaration project has loaded.  A row is ``[name, kind, status, file, line,
-    description]``, with kind, status and file as indices, in the ledger JSON's order (by file,
+    description]`` (and a seventh ``1`` for a possible deferral), with kind, status and file as indices, in the ledger JSON's order (by file,
     line, name)."""
     kinds = sorted({r.kind for r in ledger.records})
     files = sorted({r.file for r in ledger.records})
@@ -82,8 +82,12 @@ def declarations_files(ledger: Ledger, shard: int = SHARD) -> dict[str, bytes]:
     ki = {k: i for i, k in enumerate(kinds)}
     fi = {f: i for i, f in enumerate(files)}
     si = {s: i for i, s in enumerate(statuses)}
-    rows = [[r.name, ki[r.kind], si[r.status.value], fi[r.file], r.line, _first_line(r.docstring)]
-            for r in sorted(ledger.records, key=lambda r: (r.file, r.line, r.name))]
+    rows: list[list[object]] = []
+    for r in sorted(ledger.records, key=lambda r: (r.file, r.line, r.name)):
+        row: list[object] = [r.name, ki[r.kind], si[r.status.value], fi[r.file], r.line, _first_line(r.docstring)]
+        if r.possible_deferral:  # a seventh column, only when set
+            row.append(1)
+        rows.append(row)
 
     def dump(value: object) -> str:
         return json.dumps(value, ensure_ascii=False, separators=(",", ":"))

@@ -72,7 +72,7 @@ def check_statements(manifest: mf.Manifest) -> tuple[dict[str, Markup], list[mf.
     from .katex import KatexRenderer, LatexError
 
     entries = manifest.entries
-    rendered = KatexRenderer().render_many([(e.statement, True) for e in entries])
+    rendered = KatexRenderer(manifest.site.macros).render_many([(e.statement, True) for e in entries])
     out: dict[str, Markup] = {}
     issues: list[mf.Issue] = []
     for i, (e, html) in enumerate(zip(entries, rendered, strict=True)):
@@ -185,9 +185,11 @@ def _static_files() -> dict[str, bytes]:
 
 def render(view: SiteView, prepared: Prepared, ledger_text: str, ledger: Ledger, *,
            history_svg: str | None = None, history_changes: Sequence[Any] | None = None,
+           blueprint: Any = None,
            graphs: GraphPieces | None = None, sources: Mapping[str, str | None] | None = None,
            manifest: mf.Manifest | None = None) -> dict[str, bytes]:
-    """Every file of the site, as relative POSIX path -> bytes.  Pure.
+    """Every file of the site, as relative POSIX path -> bytes.  Pure.  ``blueprint``: the
+    Blueprint page's view (:class:`zerosorry.blueprint.view.BlueprintView`), when there is one.
 
     ``ledger`` (the value ``ledger_text`` is the text of) gives the pages' data file,
     ``graphs`` the graph page and the cards' small graphs, ``sources`` (file -> text) a
@@ -198,9 +200,11 @@ def render(view: SiteView, prepared: Prepared, ledger_text: str, ledger: Ledger,
     files: dict[str, bytes] = {}
     common: dict[str, Any] = {
         "site": view, "csp": CSP, "statements": prepared.statements,
-        "has_history": history_svg is not None, "graphs": graphs, "graph_svg": graphs.main, "group": None,
+        "has_history": history_svg is not None, "blueprint": blueprint,
+        "graphs": graphs, "graph_svg": graphs.main, "group": None,
     }
-    for template, out_name in PAGES:
+    pages = PAGES + ((("blueprint.html", "blueprint.html"),) if blueprint is not None else ())
+    for template, out_name in pages:
         html = env.get_template(template).render(page=out_name, **common)
         files[out_name] = html.encode()
     for by, drawing in graphs.grouped.items():  # graph-file.html, graph-namespace.html
@@ -217,6 +221,8 @@ def render(view: SiteView, prepared: Prepared, ledger_text: str, ledger: Ledger,
                                   repository=site.repository if site else None,
                                   subdir=site.source_subdir if site else None))
     files.update(_static_files())
+    if blueprint is not None:
+        files["static/blueprint.js"] = (resources.files("zerosorry.appendix") / "static" / "blueprint.js").read_bytes()
     for name, src in sorted(prepared.widget_files.items()):
         files[f"widgets/{name}"] = src.read_bytes()
     for rel, src in sorted(prepared.extra_files.items()):
@@ -292,6 +298,7 @@ def build_site(ledger: Ledger, manifest: mf.Manifest | None, out: Path, *,
                run_witnesses: bool = True, runner: WitnessRunner | None = None,
                history_svg: str | None = None, force: bool = False,
                ledger_text: str | None = None, history_changes: Sequence[Any] | None = None,
+               blueprint: Any = None,
                sources: Mapping[str, str | None] | None = None,
                graph_anchors: Sequence[Anchor] | None = None,
                graph_hrefs: Mapping[str, str] | None = None) -> BuildResult:
@@ -309,7 +316,7 @@ def build_site(ledger: Ledger, manifest: mf.Manifest | None, out: Path, *,
     text = ledger_text if ledger_text is not None else io.dumps(ledger)
     graphs = graph_pieces(ledger, view, anchors=graph_anchors, hrefs=graph_hrefs)
     files = render(view, prepared, text, ledger, history_svg=history_svg, history_changes=history_changes,
-                   graphs=graphs, sources=sources, manifest=manifest)
+                   blueprint=blueprint, graphs=graphs, sources=sources, manifest=manifest)
     write_site(files, out, force=force)
     failed = tuple(sorted(spec for spec, r in prepared.witness_results.items() if not r.get("passed")))
     return BuildResult(out, len(files), len(view.entries), failed, view, tuple(prepared.notes))

@@ -26,7 +26,8 @@
     var k = d.kinds, st = d.statuses, f = d.files, out = new Array(rows.length);
     for (var i = 0; i < rows.length; i++) {
       var r = rows[i];
-      out[i] = { name: r[0], kind: k[r[1]], status: st[r[2]], file: f[r[3]], line: r[4], desc: r[5] };
+      out[i] = { name: r[0], kind: k[r[1]], status: st[r[2]], file: f[r[3]], line: r[4], desc: r[5],
+                 possible_deferral: r[6] === 1 };
     }
     return out;
   }

@@ -139,6 +139,13 @@
         chip.className = "chip chip-" + r.status;
         chip.textContent = r.status;
         st.appendChild(chip);
+        if (r.possible) {  // deferred only through possible uses (ambiguous field notation)
+          var mark = document.createElement("span");
+          mark.className = "chip chip-possible";
+          mark.textContent = "possible";
+          mark.title = "deferred only through a possible use; --engine lean settles it";
+          st.appendChild(mark);
+        }
         var where = cell(tr, null, "where");
         var loc = r.file + ":" + r.line;
         if (local || base) {
@@ -201,7 +208,8 @@
       rows = (ledger.declarations || []).map(function (r, i) {
         kinds.add(r.kind);
         // desc: the docstring's first line as plain text, made at build time
-        return { i: i, name: r.name, kind: r.kind, status: r.status, file: r.file, line: r.line, desc: r.desc, hay: undefined };
+        return { i: i, name: r.name, kind: r.kind, status: r.status, file: r.file, line: r.line, desc: r.desc,
+                 possible: r.possible_deferral === true, hay: undefined };
       });
       sorted = null;
       complete = ledger.complete !== false;
