@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 from collections.abc import Iterator
@@ -83,3 +84,47 @@ def _private_parse_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[N
         os.environ.pop("ZEROSORRY_CACHE_DIR", None)
     else:
         os.environ["ZEROSORRY_CACHE_DIR"] = old
+
+
+def _check_ledger_text(text: str, origin: str) -> None:
+    """A ledger zerosorry wrote: valid against the schema (every item, no memo) and exactly the
+    reference serialisation of what it holds."""
+    from zerosorry.ledger import io
+
+    data = json.loads(text)
+    problems = io.validate(data)
+    assert not problems, f"{origin}: ledger violates the schema: {problems[:3]}"
+    assert io.reference_dumps(io.from_json(data, origin=origin)) == text, \
+        f"{origin}: the fast serialiser differs from the reference"
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _every_ledger_checked(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Every ledger the suite serialises in this process goes through the fast path
+    (``io.encode``): each is checked against the reference serialisation and the whole schema.
+    At the end, every ledger file left under the session's temporary folders (written by CLI
+    subprocesses too) is checked the same way."""
+    from zerosorry.ledger import io
+
+    original = io.encode
+
+    def checked(ledger: Any) -> Any:
+        enc = original(ledger)
+        text = enc.text().decode("utf-8")
+        assert text == io.reference_dumps(ledger), "the fast serialiser differs from the reference"
+        problems = io.validate(json.loads(text))
+        assert not problems, f"ledger violates the schema: {problems[:3]}"
+        return enc
+
+    io.encode = checked  # type: ignore[assignment]
+    try:
+        yield
+    finally:
+        io.encode = original  # type: ignore[assignment]
+    for path in sorted(tmp_path_factory.getbasetemp().rglob("*.json")):
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            continue
+        if text.startswith('{\n  "schema": "zerosorry.lean_status/1"'):
+            _check_ledger_text(text, str(path))
