@@ -284,15 +284,23 @@ class ParseCache:
 
 
 # ---------------------------------------------------------------------------- parsing
-def _decode(rel: str, data: bytes) -> tuple[str, list[Diagnostic]]:
+@lru_cache(maxsize=16384)
+def _utf8_error(data: bytes) -> tuple[int, int, str] | None:
+    """Where ``data`` stops being UTF-8 (line, column, message), or None.  Cached: a session
+    re-checks the same bytes objects on every refresh (their hash is computed once)."""
     try:
-        return data.decode("utf-8"), []
+        data.decode("utf-8")
+        return None
     except UnicodeDecodeError as exc:
         before = data[: exc.start].decode("utf-8", errors="replace")
         line = before.count("\n") + 1
         col = len(before) - (before.rfind("\n") + 1) + 1
-        msg = f"invalid UTF-8 byte 0x{data[exc.start]:02x}; decoded with replacement characters"
-        return data.decode("utf-8", errors="replace"), [Diagnostic("not-utf8", msg, rel, line, col, Severity.ERROR)]
+        return line, col, f"invalid UTF-8 byte 0x{data[exc.start]:02x}; decoded with replacement characters"
+
+
+def _decode_diagnostics(rel: str, data: bytes) -> list[Diagnostic]:
+    err = _utf8_error(data)
+    return [] if err is None else [Diagnostic("not-utf8", err[2], rel, err[0], err[1], Severity.ERROR)]
 
 
 def _parse_job(args: tuple[bytes, tuple[tuple[str, str], ...]]) -> ParsedFile:
@@ -456,6 +464,23 @@ def scan_files(
                            jobs=jobs, progress=progress, diagnostics=diagnostics)
 
 
+@dataclass
+class Prepared:
+    """A project parsed and named, ready for name resolution: everything before it."""
+
+    decls: list[Declaration]
+    members: list[tuple[str, str]]
+    aliases: list[tuple[str, str, str, tuple[str, ...]]]
+    spans: list[tuple[str, int, int]]  # (file, first declaration, one past the last)
+    parse_keys: dict[str, str]
+    file_bit: dict[str, int]
+    sees: dict[str, int]
+    written: list[tuple[str, int]]  # (name as declared, index) of the renamed ones
+    diagnostics: list[Diagnostic]
+    files: int
+    lines: int
+
+
 def _scan_files(
     files: Mapping[str, bytes],
     *,
@@ -467,6 +492,33 @@ def _scan_files(
     progress: Progress | None,
     diagnostics: Iterable[Diagnostic],
 ) -> Ledger:
+    p = prepare(files, config=config, cache=cache, jobs=jobs, progress=progress, diagnostics=diagnostics)
+    uses, external, approx = _resolve_all(p.decls, p.members, p.aliases, p.file_bit, p.sees, p.spans,
+                                          p.parse_keys, cache, p.written)
+    records, derive_diags = derive(p.decls, uses, external=external, approximate=approx)
+    return Ledger(
+        source=source,
+        generated=generated,
+        engine=EngineInfo(),
+        records=records,
+        diagnostics=p.diagnostics + derive_diags,
+        files=p.files,
+        lines=p.lines,
+    )
+
+
+def prepare(
+    files: Mapping[str, bytes],
+    *,
+    config: ScanConfig,
+    cache: ParseCache | None,
+    jobs: int | None = None,
+    progress: Progress | None = None,
+    diagnostics: Iterable[Diagnostic] = (),
+    known_keys: Mapping[str, str] | None = None,
+) -> Prepared:
+    """Parse (through ``cache``), name every declaration, and work out import visibility.
+    ``known_keys``: cache keys the caller already computed for some files' current bytes."""
     diags: list[Diagnostic] = list(diagnostics)
     libs, lake_diags = read_lakefile(files)
     diags.extend(lake_diags)
@@ -484,7 +536,8 @@ def _scan_files(
             continue
         lean[rel] = files[rel]
     cmds = config.declaring_commands
-    parse_keys = {rel: _cache_key(data, cmds) for rel, data in lean.items()}
+    known = known_keys or {}
+    parse_keys = {rel: known.get(rel) or _cache_key(data, cmds) for rel, data in lean.items()}
     parsed = parse_all(lean, config=config, cache=cache, jobs=jobs, progress=progress, keys=parse_keys)
     # Lean builds what a built module imports, wherever it stands: a left-out file that is
     # imported is scanned too, or its sorries would vanish from every derivation that uses it
@@ -514,7 +567,7 @@ def _scan_files(
             f"{skipped} .lean file(s) belong to no lean_lib of the lakefile and were not scanned",
             None, None, None, Severity.INFO))
     for rel in sorted(lean):
-        diags.extend(_decode(rel, lean[rel])[1])
+        diags.extend(_decode_diagnostics(rel, lean[rel]))
 
     decls: list[Declaration] = []
     members: list[tuple[str, str]] = []
@@ -568,19 +621,8 @@ def _scan_files(
                 d.name = f"{d.name}@{d.file}:{d.line}"
         seen.setdefault(d.name, i)
 
-    uses, external, approx = _resolve_all(decls, members, aliases, file_bit, sees, spans, parse_keys, cache,
-                                          written)
-    records, derive_diags = derive(decls, uses, external=external, approximate=approx)
-    diags.extend(derive_diags)
-    return Ledger(
-        source=source,
-        generated=generated,
-        engine=EngineInfo(),
-        records=records,
-        diagnostics=diags,
-        files=len(lean),
-        lines=lines,
-    )
+    return Prepared(decls, members, aliases, spans, parse_keys, file_bit, sees, written, diags,
+                    len(lean), lines)
 
 
 def _name_table_fingerprint(decls: Sequence[Declaration], members: Sequence[tuple[str, str]],

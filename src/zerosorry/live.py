@@ -1,0 +1,414 @@
+"""A scan kept in memory and brought up to date file by file (``zerosorry watch``).
+
+:class:`Session` holds a project's files, parses, resolutions and derivation.  After files
+change it re-parses only those, re-resolves only the files whose resolution the change can
+alter, and re-derives only the declarations that can reach a changed one
+(:mod:`zerosorry.ledger.incremental`).  The ledger it keeps is always the one a fresh
+:func:`zerosorry.scan.scan_project` would give (the tests hold the two equal).
+
+Which files are re-resolved: a file's resolution depends on its own text and on the project's
+name table.  When an edit leaves every declared name, member, alias and import alone (a proof
+edit), only the edited file is re-resolved.  When names changed, a file is re-resolved if it
+sees (imports) a file whose names changed, if its own visibility changed, or if one of its
+references has a component equal to the last component of a changed name (every lookup Lean
+makes for ``a.b.c``, prefixes, opened namespaces and field notation alike, ends at a name whose
+last component is one of ``a``, ``b``, ``c``).  When files appear or vanish, every file is.
+"""
+
+from __future__ import annotations
+
+import copy
+import gc
+import os
+import sqlite3
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .errors import InputError
+from .gate import GateManifest
+from .lean.names import NameIndex
+from .lean.parser import ParsedFile
+from .ledger.derive import Derived, derive_state, instance_diagnostics
+from .ledger.incremental import rederive
+from .ledger.model import Declaration, Diagnostic, EngineInfo, Ledger, Severity, Status
+from .scan import (
+    SKIP_DIRS,
+    ParseCache,
+    Prepared,
+    _no_gc,
+    default_cache_dir,
+    discover,
+    generated_time,
+    git_source,
+    load_config,
+    prepare,
+    read_files,
+)
+
+Resolved = list[tuple[list[int], int, list[str]]]  # per declaration: uses, external, notes
+
+
+class MemoryParseCache(ParseCache):
+    """Parsed files by content key, in memory, over an optional on-disk cache.  Hands out
+    copies of the declarations (the scan names them in place)."""
+
+    def __init__(self, backing: ParseCache | None) -> None:  # no SQLite of its own
+        self.backing = backing
+        self.parsed: dict[str, ParsedFile] = {}
+
+    @staticmethod
+    def _copy(pf: ParsedFile) -> ParsedFile:
+        out = copy.copy(pf)
+        out.declarations = [_shallow(d) for d in pf.declarations]
+        return out
+
+    def get_many(self, keys: list[str]) -> dict[str, ParsedFile]:
+        missing = [k for k in keys if k not in self.parsed]
+        if missing and self.backing is not None:
+            self.parsed.update((k, self._copy(v)) for k, v in self.backing.get_many(missing).items())
+        return {k: self._copy(self.parsed[k]) for k in keys if k in self.parsed}
+
+    def put_many(self, items: dict[str, ParsedFile]) -> None:
+        self.parsed.update((k, self._copy(v)) for k, v in items.items())
+        if self.backing is not None:
+            self.backing.put_many(items)
+
+    def keep(self, keys: Iterable[str]) -> None:
+        """Forget every parse but these."""
+        wanted = set(keys)
+        self.parsed = {k: v for k, v in self.parsed.items() if k in wanted}
+
+    def close(self) -> None:
+        if self.backing is not None:
+            self.backing.close()
+
+
+@dataclass(frozen=True)
+class Change:
+    """One declaration whose status changed (``None``: it did not exist before / no longer does)."""
+
+    name: str
+    file: str
+    line: int
+    before: Status | None
+    after: Status | None
+    holds_back: tuple[str, ...] = ()  # load-bearing manifest entries it now keeps from proven
+
+    def text(self) -> str:
+        before = self.before.value if self.before else "new"
+        after = self.after.value if self.after else "removed"
+        out = f"{self.name}: {before} -> {after}  ({self.file}:{self.line})"
+        if self.holds_back:
+            out += f"  holds back: {', '.join(self.holds_back)}"
+        return out
+
+
+@dataclass
+class Refresh:
+    """What one refresh did: the status changes, and how much it had to redo."""
+
+    changes: list[Change]
+    parsed_files: int = 0
+    resolved_files: int = 0
+    rederived: int = 0
+    notes: list[str] = field(default_factory=list)
+
+
+def _shallow(d: Declaration) -> Declaration:
+    """A copy sharing every field (copy.copy would go through Declaration's pickling hooks)."""
+    out = object.__new__(Declaration)
+    out.__dict__.update(d.__dict__)
+    return out
+
+
+def _names(p: Prepared) -> list[tuple[str, str, str, bool, bool]]:
+    """What the name table holds of each declaration.  Not an example's name (examples are not
+    in it) nor the ``@file:line`` zerosorry adds to keep a ledger name unique (no identifier
+    can be written with it; the declared name is in ``written``): those change with lines."""
+    return [("" if d.kind == "example" else d.name.partition("@")[0], d.kind, d.file, d.private,
+             "protected" in d.modifiers) for d in p.decls]
+
+
+Identities = dict[str, frozenset[tuple[str, str, bool, bool]]]
+
+
+def _identities(p: Prepared, by_name: dict[str, list[int]]) -> Identities:
+    """Each name of the table -> the declarations it denotes (file, name, visibility)."""
+    decls = p.decls
+    return {n: frozenset((decls[i].file, decls[i].name, decls[i].private, "protected" in decls[i].modifiers)
+                         for i in ids)
+            for n, ids in by_name.items()}
+
+
+def _components(decls: Sequence[Declaration]) -> frozenset[str]:
+    return frozenset(c for d in decls for x in d.refs for c in x.split(".") if c)
+
+
+class Session:
+    """A project's scan, in memory (see the module's docstring)."""
+
+    def __init__(self, root: Path, *, cache_dir: Path | None = None, use_cache: bool = True,
+                 jobs: int | None = None, manifest: GateManifest | None = None) -> None:
+        root = Path(root)
+        if not root.is_dir():
+            raise InputError(f"{root}: no such directory")
+        self.root = root
+        self.jobs = jobs
+        self.manifest = manifest
+        self.config = load_config(root)
+        paths, diags = discover(root)
+        self.files, read_diags = read_files(root, paths)
+        self.file_diags = {d for d in [*diags, *read_diags] if d.file is not None}
+        self.other_diags = [d for d in [*diags, *read_diags] if d.file is None]
+        if not any(rel.endswith(".lean") and rel != "lakefile.lean" for rel in self.files):
+            raise InputError(f"{root}: no .lean files found")
+        self.source, ctime = git_source(root)
+        self.generated = generated_time(ctime)
+        backing = None
+        if use_cache:
+            try:
+                backing = ParseCache(cache_dir or default_cache_dir())
+            except (OSError, sqlite3.Error) as exc:  # a cache is never worth failing for
+                self.other_diags.append(Diagnostic("cache-unavailable", f"parse cache disabled: {exc}",
+                                                   None, None, None, Severity.INFO))
+        self.cache = MemoryParseCache(backing)
+        self.components: dict[str, frozenset[str]] = {}  # parse key -> reference components
+        self.keys: dict[str, str] = {}  # file -> parse key of its current bytes
+        self._identities: Identities | None = None  # of the current name table, once needed
+        with _no_gc():
+            self._prepared = self._prepare()
+            self._names = _names(self._prepared)
+            self._index = self._build_index(self._prepared)
+            p = self._prepared
+            self._resolved = {rel: (p.parse_keys[rel], self._resolve_file(self._index, p, s, e))
+                              for rel, s, e in p.spans}
+            uses, external, approx = self._flatten(self._prepared)
+            self._derived: Derived = derive_state(self._prepared.decls, uses, external=external,
+                                                  approximate=approx)
+            self.ledger = self._ledger()
+            gc.freeze()  # the scan's many long-lived objects: never walked by the cyclic collector
+
+    # ------------------------------------------------------------------ steps
+    def _prepare(self) -> Prepared:
+        diags = sorted(self.file_diags, key=lambda d: (d.file or "", d.code, d.message))
+        p = prepare(self.files, config=self.config, cache=self.cache, jobs=self.jobs,
+                    diagnostics=[*self.other_diags, *diags], known_keys=self.keys)
+        self.cache.keep(p.parse_keys.values())
+        self.keys = dict(p.parse_keys)
+        return p
+
+    @staticmethod
+    def _build_index(p: Prepared) -> NameIndex:
+        index = NameIndex.build(p.decls, p.members, p.aliases, p.written)
+        index.file_bit, index.sees = p.file_bit, p.sees
+        return index
+
+    @staticmethod
+    def _resolve_file(index: NameIndex, p: Prepared, start: int, end: int) -> Resolved:
+        out = []
+        for d in p.decls[start:end]:
+            r = index.resolve(d)
+            out.append((r.uses, r.external, r.approximate))
+        return out
+
+    def _flatten(self, p: Prepared) -> tuple[list[list[int]], list[int], list[list[str]]]:
+        uses: list[list[int]] = []
+        external: list[int] = []
+        approx: list[list[str]] = []
+        for rel, _, _ in p.spans:
+            for u, x, a in self._resolved[rel][1]:
+                uses.append(u)
+                external.append(x)
+                approx.append(a)
+        return uses, external, approx
+
+    def _ledger(self) -> Ledger:
+        p = self._prepared
+        records = self._derived.records
+        return Ledger(source=self.source, generated=self.generated, engine=EngineInfo(),
+                      records=records, diagnostics=p.diagnostics + instance_diagnostics(p.decls, records),
+                      files=p.files, lines=p.lines)
+
+    # ------------------------------------------------------------------ refresh
+    def _relative(self, path: Path) -> str | None:
+        try:
+            rel = Path(os.path.abspath(path)).relative_to(Path(os.path.abspath(self.root)))
+        except ValueError:
+            return None
+        if any(part in SKIP_DIRS or part.startswith(".") for part in rel.parts[:-1]):
+            return None
+        name = rel.as_posix()
+        if name.endswith(".lean") or name in ("lakefile.toml", "lakefile.lean", "zerosorry.toml"):
+            return name
+        return None
+
+    def refresh(self, paths: Iterable[Path]) -> Refresh:
+        """Bring the scan up to date after ``paths`` changed (written, created or deleted)."""
+        touched: set[str] = set()
+        for path in paths:
+            rel = self._relative(Path(path))
+            if rel is None:
+                continue
+            touched.add(rel)
+            self.keys.pop(rel, None)
+            self.file_diags = {d for d in self.file_diags if d.file != rel}
+            full = self.root / rel
+            if full.is_file():
+                try:
+                    data = full.read_bytes()
+                except OSError as exc:
+                    self.files.pop(rel, None)
+                    self.file_diags.add(Diagnostic("unreadable-file", f"cannot read: {exc.strerror or exc}",
+                                                   rel, None, None, Severity.ERROR))
+                    continue
+                if rel != "zerosorry.toml":
+                    self.files[rel] = data
+            else:
+                self.files.pop(rel, None)
+        if not touched:
+            return Refresh([])
+        if "zerosorry.toml" in touched:
+            self.config = load_config(self.root)
+            self.keys.clear()  # the declaring commands are part of every key
+        with _no_gc():
+            result = self._update(touched)
+            gc.freeze()  # before the collector runs again: it need not walk the new scan
+        return result
+
+    def _update(self, touched: set[str]) -> Refresh:
+        old_p, old_derived, old_ledger = self._prepared, self._derived, self.ledger
+        p = self._prepare()
+        names = _names(p)
+        parsed = {rel for rel in p.parse_keys if old_p.parse_keys.get(rel) != p.parse_keys[rel]}
+        renames_or_tables = (names != self._names or p.members != old_p.members
+                             or p.aliases != old_p.aliases or p.written != old_p.written)
+        same_files = p.file_bit == old_p.file_bit
+        result = Refresh([], parsed_files=len(parsed))
+        same_table = same_files and not renames_or_tables and p.sees == old_p.sees
+        if same_table:
+            # the name table is unchanged: only the re-parsed files resolve differently
+            self._index.decls = p.decls
+            redo = parsed
+            index = self._index
+        else:
+            index = self._build_index(p)
+            if same_files:
+                redo = self._to_resolve(old_p, p, index, parsed)
+            else:
+                redo, self._identities = set(p.parse_keys), None
+            self._index = index
+        old_resolved = self._resolved
+        new_index_of = {} if same_table else {d.name: i for i, d in enumerate(p.decls)}
+        resolved: dict[str, tuple[str, Resolved]] = {}
+        for rel, start, end in p.spans:
+            if rel not in redo and same_table and rel in old_resolved:
+                resolved[rel] = old_resolved[rel]  # same name table, same numbering
+                continue
+            if rel not in redo:
+                remapped = self._remap(old_resolved.get(rel), p.parse_keys[rel], old_p, new_index_of)
+                if remapped is not None:
+                    resolved[rel] = remapped
+                    continue
+                redo.add(rel)
+            resolved[rel] = (p.parse_keys[rel], self._resolve_file(index, p, start, end))
+        self._resolved = resolved
+        result.resolved_files = len(redo)
+        uses, external, approx = self._flatten(p)
+        if same_table:  # the same declarations, in the same order
+            old_of: list[int] = list(range(len(p.decls)))
+        else:
+            old_index_of = {d.name: i for i, d in enumerate(old_p.decls)}
+            old_of = [old_index_of.get(d.name, -1) for d in p.decls]
+        changed = [i for rel, s, e in p.spans if rel in parsed for i in range(s, e)]
+        check = changed if same_table else None
+        self._derived, affected = rederive(old_derived, p.decls, uses, external=external, approximate=approx,
+                                           old_of=old_of, changed=changed, check=check,
+                                           same_numbering=same_table)
+        result.rederived = len(affected)
+        self._prepared, self._names = p, names
+        self.ledger = self._ledger()
+        result.changes = self._changes(old_ledger, affected, old_of)
+        return result
+
+    def _to_resolve(self, old: Prepared, new: Prepared, index: NameIndex, parsed: set[str]) -> set[str]:
+        """Files whose resolution the name-table change can alter (see the module's docstring)."""
+        before = self._identities if self._identities is not None else _identities(old, self._index.by_name)
+        after = self._identities = _identities(new, index.by_name)
+        changed = {n for n in before.keys() | after.keys() if before.get(n) != after.get(n)}
+        lasts = {n.rpartition(".")[2] for n in changed}
+        redo = set(parsed)
+        for rel, start, end in new.spans:
+            if rel in redo:
+                continue
+            if new.sees.get(rel) != old.sees.get(rel):
+                redo.add(rel)
+                continue
+            key = new.parse_keys[rel]
+            comps = self.components.get(key)
+            if comps is None:
+                comps = self.components[key] = _components(new.decls[start:end])
+            if not comps.isdisjoint(lasts):
+                redo.add(rel)
+        live = set(new.parse_keys.values())
+        self.components = {k: v for k, v in self.components.items() if k in live}
+        return redo
+
+    @staticmethod
+    def _remap(old: tuple[str, Resolved] | None, key: str, old_p: Prepared,
+               new_index_of: dict[str, int]) -> tuple[str, Resolved] | None:
+        """A file's stored resolution in the new declaration numbering (None: cannot reuse)."""
+        if old is None or old[0] != key:
+            return None
+        out: Resolved = []
+        for uses, x, a in old[1]:
+            mapped = [new_index_of.get(old_p.decls[j].name, -1) for j in uses]
+            if -1 in mapped:
+                return None
+            out.append((mapped, x, a))
+        return key, out
+
+    def _changes(self, old: Ledger, affected: set[int], old_of: Sequence[int]) -> list[Change]:
+        records = self.ledger.records
+        out: list[Change] = []
+        held = self._held_back()
+        for i in sorted(affected):
+            r = records[i]
+            was = old.records[old_of[i]] if old_of[i] >= 0 else None
+            if was is None or was.status is not r.status:
+                out.append(Change(r.name, r.file, r.line, was.status if was else None, r.status,
+                                  held(r.name) if r.status is not Status.PROVEN else ()))
+        kept = set(old_of)
+        out.extend(Change(r.name, r.file, r.line, r.status, None)
+                   for o, r in enumerate(old.records) if o not in kept)
+        out.sort(key=lambda c: (c.file, c.line, c.name))
+        return out
+
+    def _held_back(self) -> Callable[[str], tuple[str, ...]]:
+        """name -> the load-bearing entries whose (unproven) derivation reaches it."""
+        entries = self.manifest.entries if self.manifest else ()
+        records = self.ledger.records
+        by_name = {r.name: r for r in records}
+        reach: dict[str, set[str]] = {}
+
+        def derivation(n: str) -> set[str]:
+            if n not in reach:
+                seen = {n}
+                stack = [n]
+                while stack:
+                    r = by_name.get(stack.pop())
+                    for u in r.uses if r else ():
+                        if u not in seen:
+                            seen.add(u)
+                            stack.append(u)
+                reach[n] = seen
+            return reach[n]
+
+        def held(name: str) -> tuple[str, ...]:
+            return tuple(sorted({e.id for e in entries for n in e.lean
+                                 if n in by_name and by_name[n].status is not Status.PROVEN
+                                 and name in derivation(n)}))
+        return held
+
+    def close(self) -> None:
+        self.cache.close()
