@@ -243,6 +243,10 @@ class Session:
             return name
         return None
 
+    def relevant(self, path: Path) -> bool:
+        """Whether a change to ``path`` can change the scan."""
+        return self._relative(path) is not None
+
     def refresh(self, paths: Iterable[Path]) -> Refresh:
         """Bring the scan up to date after ``paths`` changed (written, created or deleted)."""
         touched: set[str] = set()
