@@ -101,26 +101,29 @@ def _check_ledger_text(text: str, origin: str) -> None:
 @pytest.fixture(autouse=True, scope="session")
 def _every_ledger_checked(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
     """Every ledger the suite serialises in this process goes through the fast path
-    (``io.encode``): each is checked against the reference serialisation and the whole schema.
-    At the end, every ledger file left under the session's temporary folders (written by CLI
-    subprocesses too) is checked the same way."""
+    (``io.encode``): each must be exactly the reference serialisation.  Every ledger file it
+    writes (``io.write``) is read back and validated against the whole schema, with no memo.
+    At the end, every ledger file left under the session's temporary folders (CLI subprocesses
+    write them too) is checked both ways."""
     from zerosorry.ledger import io
 
-    original = io.encode
+    encode, write = io.encode, io.write
 
-    def checked(ledger: Any) -> Any:
-        enc = original(ledger)
-        text = enc.text().decode("utf-8")
-        assert text == io.reference_dumps(ledger), "the fast serialiser differs from the reference"
-        problems = io.validate(json.loads(text))
-        assert not problems, f"ledger violates the schema: {problems[:3]}"
+    def checked_encode(ledger: Any) -> Any:
+        enc = encode(ledger)
+        assert enc.text().decode("utf-8") == io.reference_dumps(ledger), \
+            "the fast serialiser differs from the reference"
         return enc
 
-    io.encode = checked  # type: ignore[assignment]
+    def checked_write(ledger: Any, path: Path, **kwargs: Any) -> None:
+        write(ledger, path, **kwargs)
+        _check_ledger_text(Path(path).read_text(encoding="utf-8"), str(path))
+
+    io.encode, io.write = checked_encode, checked_write  # type: ignore[assignment]
     try:
         yield
     finally:
-        io.encode = original  # type: ignore[assignment]
+        io.encode, io.write = encode, write  # type: ignore[assignment]
     for path in sorted(tmp_path_factory.getbasetemp().rglob("*.json")):
         try:
             text = path.read_text(encoding="utf-8")

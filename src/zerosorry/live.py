@@ -373,18 +373,31 @@ class Session:
         return key, out
 
     def _changes(self, old: Ledger, affected: set[int], old_of: Sequence[int]) -> list[Change]:
+        """The status differences, by ledger name, between ``old`` and the current ledger (only
+        the affected declarations can differ; a name that came or went counts as a change)."""
         records = self.ledger.records
-        out: list[Change] = []
         held = self._held_back()
-        for i in sorted(affected):
-            r = records[i]
-            was = old.records[old_of[i]] if old_of[i] >= 0 else None
-            if was is None or was.status is not r.status:
-                out.append(Change(r.name, r.file, r.line, was.status if was else None, r.status,
-                                  held(r.name) if r.status is not Status.PROVEN else ()))
         kept = set(old_of)
-        out.extend(Change(r.name, r.file, r.line, r.status, None)
-                   for o, r in enumerate(old.records) if o not in kept)
+        gone = [r for o, r in enumerate(old.records) if o not in kept]
+        renamed = [i for i in affected if old_of[i] < 0 or old.records[old_of[i]].name != records[i].name]
+        names: dict[str, tuple[Status | None, Status | None, str, int]] = {}
+        if gone or renamed:  # compare by name, as the ledger does
+            before = {r.name: r for r in old.records}
+            after = {records[i].name: records[i] for i in affected}
+            # a name that went is not in the ledger any more: an unaffected declaration keeps
+            # its name, and every name is the ledger's only once
+            for r in gone + [old.records[old_of[i]] for i in renamed if old_of[i] >= 0]:
+                if r.name not in after:
+                    names[r.name] = (r.status, None, r.file, r.line)
+            for name, r in after.items():
+                was = before.get(name)
+                names[name] = (was.status if was else None, r.status, r.file, r.line)
+        else:
+            for i in affected:
+                r, was = records[i], old.records[old_of[i]]
+                names[r.name] = (was.status, r.status, r.file, r.line)
+        out = [Change(n, f, line, b, a, held(n) if a is not None and a is not Status.PROVEN else ())
+               for n, (b, a, f, line) in names.items() if b is not a]
         out.sort(key=lambda c: (c.file, c.line, c.name))
         return out
 
