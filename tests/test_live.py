@@ -47,7 +47,7 @@ def render(f: File) -> str:
         elif d.kind == "example":
             out += ["example : 1 = 1 := by", *body]
         elif d.kind == "instance":
-            out += [f"instance : Inhabited Nat := ⟨by", *body, "  ⟩"]
+            out += ["instance : Inhabited Nat := ⟨by", *body, "  ⟩"]
         else:
             out += [f"{d.kind} {d.name} : 1 = 1 := by", *body]
         out.append("")
