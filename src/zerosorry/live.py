@@ -17,7 +17,6 @@ last component is one of ``a``, ``b``, ``c``).  When files appear or vanish, eve
 
 from __future__ import annotations
 
-import copy
 import gc
 import os
 import sqlite3
@@ -50,27 +49,36 @@ Resolved = list[tuple[list[int], int, list[str]]]  # per declaration: uses, exte
 
 
 class MemoryParseCache(ParseCache):
-    """Parsed files by content key, in memory, over an optional on-disk cache.  Hands out
-    copies of the declarations (the scan names them in place)."""
+    """Parsed files by content key, in memory, over an optional on-disk cache.
+
+    The scan names declarations in place (their file, and a suffix when two share a name), so
+    each parse is kept with its declarations' names as parsed and handed out with those names
+    restored: the same objects serve every refresh, with no copying."""
 
     def __init__(self, backing: ParseCache | None) -> None:  # no SQLite of its own
         self.backing = backing
-        self.parsed: dict[str, ParsedFile] = {}
+        self.parsed: dict[str, tuple[ParsedFile, list[str]]] = {}
 
-    @staticmethod
-    def _copy(pf: ParsedFile) -> ParsedFile:
-        out = copy.copy(pf)
-        out.declarations = [_shallow(d) for d in pf.declarations]
-        return out
+    def _store(self, key: str, pf: ParsedFile) -> None:
+        self.parsed[key] = (pf, [d.name for d in pf.declarations])
 
     def get_many(self, keys: list[str]) -> dict[str, ParsedFile]:
         missing = [k for k in keys if k not in self.parsed]
         if missing and self.backing is not None:
-            self.parsed.update((k, self._copy(v)) for k, v in self.backing.get_many(missing).items())
-        return {k: self._copy(self.parsed[k]) for k in keys if k in self.parsed}
+            for k, v in self.backing.get_many(missing).items():
+                self._store(k, v)
+        out = {}
+        for k in keys:
+            if k in self.parsed:
+                pf, names = self.parsed[k]
+                for d, name in zip(pf.declarations, names, strict=True):
+                    d.name = name
+                out[k] = pf
+        return out
 
     def put_many(self, items: dict[str, ParsedFile]) -> None:
-        self.parsed.update((k, self._copy(v)) for k, v in items.items())
+        for k, v in items.items():
+            self._store(k, v)
         if self.backing is not None:
             self.backing.put_many(items)
 
@@ -115,13 +123,6 @@ class Refresh:
     notes: list[str] = field(default_factory=list)
 
 
-def _shallow(d: Declaration) -> Declaration:
-    """A copy sharing every field (copy.copy would go through Declaration's pickling hooks)."""
-    out = object.__new__(Declaration)
-    out.__dict__.update(d.__dict__)
-    return out
-
-
 def _names(p: Prepared) -> list[tuple[str, str, str, bool, bool]]:
     """What the name table holds of each declaration.  Not an example's name (examples are not
     in it) nor the ``@file:line`` zerosorry adds to keep a ledger name unique (no identifier
@@ -133,10 +134,11 @@ def _names(p: Prepared) -> list[tuple[str, str, str, bool, bool]]:
 Identities = dict[str, frozenset[tuple[str, str, bool, bool]]]
 
 
-def _identities(p: Prepared, by_name: dict[str, list[int]]) -> Identities:
-    """Each name of the table -> the declarations it denotes (file, name, visibility)."""
+def _identities(p: Prepared, by_name: dict[str, list[int]], names: Sequence[str]) -> Identities:
+    """Each name of the table -> the declarations it denotes (file, ledger name, visibility);
+    ``names``: the ledger names of ``p``'s declarations (its objects may have been renamed)."""
     decls = p.decls
-    return {n: frozenset((decls[i].file, decls[i].name, decls[i].private, "protected" in decls[i].modifiers)
+    return {n: frozenset((decls[i].file, names[i], decls[i].private, "protected" in decls[i].modifiers)
                          for i in ids)
             for n, ids in by_name.items()}
 
@@ -310,7 +312,7 @@ class Session:
                 resolved[rel] = old_resolved[rel]  # same name table, same numbering
                 continue
             if rel not in redo:
-                remapped = self._remap(old_resolved.get(rel), p.parse_keys[rel], old_p, new_index_of)
+                remapped = self._remap(old_resolved.get(rel), p.parse_keys[rel], old_derived, new_index_of)
                 if remapped is not None:
                     resolved[rel] = remapped
                     continue
@@ -322,7 +324,7 @@ class Session:
         if same_table:  # the same declarations, in the same order
             old_of: list[int] = list(range(len(p.decls)))
         else:
-            old_index_of = {d.name: i for i, d in enumerate(old_p.decls)}
+            old_index_of = {r.name: i for i, r in enumerate(old_derived.records)}
             old_of = [old_index_of.get(d.name, -1) for d in p.decls]
         changed = [i for rel, s, e in p.spans if rel in parsed for i in range(s, e)]
         check = changed if same_table else None
@@ -337,8 +339,10 @@ class Session:
 
     def _to_resolve(self, old: Prepared, new: Prepared, index: NameIndex, parsed: set[str]) -> set[str]:
         """Files whose resolution the name-table change can alter (see the module's docstring)."""
-        before = self._identities if self._identities is not None else _identities(old, self._index.by_name)
-        after = self._identities = _identities(new, index.by_name)
+        before = self._identities
+        if before is None:
+            before = _identities(old, self._index.by_name, [r.name for r in self._derived.records])
+        after = self._identities = _identities(new, index.by_name, [d.name for d in new.decls])
         changed = {n for n in before.keys() | after.keys() if before.get(n) != after.get(n)}
         lasts = {n.rpartition(".")[2] for n in changed}
         redo = set(parsed)
@@ -359,14 +363,14 @@ class Session:
         return redo
 
     @staticmethod
-    def _remap(old: tuple[str, Resolved] | None, key: str, old_p: Prepared,
+    def _remap(stored: tuple[str, Resolved] | None, key: str, old: Derived,
                new_index_of: dict[str, int]) -> tuple[str, Resolved] | None:
         """A file's stored resolution in the new declaration numbering (None: cannot reuse)."""
-        if old is None or old[0] != key:
+        if stored is None or stored[0] != key:
             return None
         out: Resolved = []
-        for uses, x, a in old[1]:
-            mapped = [new_index_of.get(old_p.decls[j].name, -1) for j in uses]
+        for uses, x, a in stored[1]:
+            mapped = [new_index_of.get(old.records[j].name, -1) for j in uses]
             if -1 in mapped:
                 return None
             out.append((mapped, x, a))

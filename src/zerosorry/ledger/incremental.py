@@ -46,7 +46,8 @@ def rederive(
 ) -> tuple[Derived, set[int]]:
     """The derivation of ``decls``, reusing ``prev`` wherever the edit cannot reach.
 
-    ``old_of[i]`` is declaration ``i``'s index in ``prev`` (-1: new); ``changed`` are the
+    ``old_of[i]`` is declaration ``i``'s index in ``prev`` (-1: new); ``prev``'s declarations
+    may be the same objects as ``decls`` (renamed since): only its records are read for names. ``changed`` are the
     declarations whose own text changed.  Declarations in ``check`` (default: all) are compared
     with their previous selves for a different name, resolution or use; the others are known
     to be unchanged.  ``same_numbering``: the declarations are the previous ones, in the same
@@ -68,7 +69,7 @@ def rederive(
         same_numbering = False
         edges = [sorted(set(u)) for u in uses]
         rev = reverse(n, edges)
-        new_of = [-1] * len(prev.decls)
+        new_of = [-1] * len(prev.records)
         for i, o in enumerate(old_of):
             if o >= 0:
                 new_of[o] = i
@@ -78,7 +79,7 @@ def rederive(
         if o < 0 or i in seeds:
             seeds.add(i)
             continue
-        if (decls[i].name != prev.decls[o].name or external[i] != prev.external[o]
+        if (decls[i].name != prev.records[o].name or external[i] != prev.external[o]
                 or list(approximate[i]) != list(prev.approximate[o])):
             seeds.add(i)
             continue
