@@ -85,6 +85,7 @@ def ledger_records(draw: st.DrawFn) -> list[Any]:
             modifiers=draw(_NAMES), attributes=draw(_NAMES), external_refs=draw(st.integers(0, 10**6)),
             approximate=draw(_NAMES), reason=draw(st.none() | _TEXT),
             lean_status=draw(st.none() | st.sampled_from(STATUS_ORDER)),
+            text_hash=draw(st.none() | st.from_regex(r"\A[0-9a-f]{16}\Z")),
         ))
     return out
 

@@ -305,7 +305,9 @@ class Session:
                 redo, self._identities = set(p.parse_keys), None
             self._index = index
         old_resolved = self._resolved
-        new_index_of = {} if same_table else {d.name: i for i, d in enumerate(p.decls)}
+        # a declaration is the same one when it keeps its name in the same file (a name can move
+        # to another declaration: the second `b` is named `b` once the first is gone)
+        new_index_of = {} if same_table else {(d.name, d.file): i for i, d in enumerate(p.decls)}
         resolved: dict[str, tuple[str, Resolved]] = {}
         for rel, start, end in p.spans:
             if rel not in redo and same_table and rel in old_resolved:
@@ -324,8 +326,8 @@ class Session:
         if same_table:  # the same declarations, in the same order
             old_of: list[int] = list(range(len(p.decls)))
         else:
-            old_index_of = {r.name: i for i, r in enumerate(old_derived.records)}
-            old_of = [old_index_of.get(d.name, -1) for d in p.decls]
+            old_index_of = {(r.name, r.file): i for i, r in enumerate(old_derived.records)}
+            old_of = [old_index_of.get((d.name, d.file), -1) for d in p.decls]
         changed = [i for rel, s, e in p.spans if rel in parsed for i in range(s, e)]
         check = changed if same_table else None
         self._derived, affected = rederive(old_derived, p.decls, uses, external=external, approximate=approx,
@@ -364,13 +366,13 @@ class Session:
 
     @staticmethod
     def _remap(stored: tuple[str, Resolved] | None, key: str, old: Derived,
-               new_index_of: dict[str, int]) -> tuple[str, Resolved] | None:
+               new_index_of: dict[tuple[str, str], int]) -> tuple[str, Resolved] | None:
         """A file's stored resolution in the new declaration numbering (None: cannot reuse)."""
         if stored is None or stored[0] != key:
             return None
         out: Resolved = []
         for uses, x, a in stored[1]:
-            mapped = [new_index_of.get(old.records[j].name, -1) for j in uses]
+            mapped = [new_index_of.get((old.records[j].name, old.records[j].file), -1) for j in uses]
             if -1 in mapped:
                 return None
             out.append((mapped, x, a))

@@ -310,6 +310,20 @@ def _parse_job(args: tuple[bytes, tuple[tuple[str, str], ...]]) -> ParsedFile:
         return parse(text, extra_commands=dict(cmds))
 
 
+#: the diagnostic codes of a .lean file left out of a scan: in no lean_lib, excluded by zerosorry.toml
+LEFT_OUT = ("outside-libraries", "excluded")
+
+
+def example_name(module: str, d: Declaration, seen: dict[str, int]) -> str:
+    """An example's stable name: its module, its enclosing namespace and a hash of its text, so
+    it keeps its identity when it moves within its file; identical examples in one namespace
+    are numbered in file order (``seen`` counts them per file)."""
+    base = f"_example.{module}.{d.namespace or '_root_'}.x{(d.text_hash or f'L{d.line}')[:10]}"
+    n = seen.get(base, 0) + 1
+    seen[base] = n
+    return base if n == 1 else f"{base}_{n}"
+
+
 def _cache_key(data: bytes, cmds: tuple[tuple[str, str], ...]) -> str:
     h = hashlib.blake2b(digest_size=20)
     h.update(PARSER_VERSION.encode())
@@ -560,12 +574,11 @@ def prepare(
         parse_keys.update(keys)
         todo = parse_all(wanted, config=config, cache=cache, jobs=jobs, keys=keys)
         parsed.update(todo)
-    skipped = sum(1 for rel, why in held.values() if rel not in lean and why.startswith("in no"))
-    if skipped:
-        diags.append(Diagnostic(
-            "outside-libraries",
-            f"{skipped} .lean file(s) belong to no lean_lib of the lakefile and were not scanned",
-            None, None, None, Severity.INFO))
+    # every file left out is named (an info diagnostic each), not only counted
+    for rel, why in sorted(held.values()):
+        if rel not in lean:
+            code = LEFT_OUT[0] if why.startswith("in no") else LEFT_OUT[1]
+            diags.append(Diagnostic(code, f"not scanned: {why}", rel, None, None, Severity.INFO))
     for rel in sorted(lean):
         diags.extend(_decode_diagnostics(rel, lean[rel]))
 
@@ -583,10 +596,11 @@ def prepare(
         used.add(id(pf))
         module = module_name(rel, libs)
         lines += pf.lines
+        examples: dict[str, int] = {}
         for d in pf.declarations:
             d.file = rel
             if d.kind == "example":
-                d.name = f"_example.{module}.L{d.line}"
+                d.name = example_name(module, d, examples)
             decls.append(d)
         members.extend(pf.members.items())
         aliases.extend(pf.aliases)

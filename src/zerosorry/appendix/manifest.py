@@ -337,7 +337,8 @@ def _safe_relative_path(path: str) -> bool:
 
 #: paths the site writes itself; an author's file copied into the site may not take one
 RESERVED_SITE_PATHS = frozenset({"index.html", "blockers.html", "declarations.html", "glossary.html",
-                                 "lean_status.json", "lean_status.js", "history.svg", ".zerosorry-site"})
+                                 "lean_status.json", "lean_status.js", "history.svg", "history.html",
+                                 ".zerosorry-site"})
 RESERVED_SITE_DIRS = ("static/", "widgets/")
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from importlib import resources
 from pathlib import Path, PurePosixPath
@@ -178,7 +178,7 @@ def _static_files() -> dict[str, bytes]:
 
 
 def render(view: SiteView, prepared: Prepared, ledger_text: str, *,
-           history_svg: str | None = None) -> dict[str, bytes]:
+           history_svg: str | None = None, history_changes: Sequence[Any] | None = None) -> dict[str, bytes]:
     """Every file of the site, as relative POSIX path -> bytes.  Pure."""
     env = _environment()
     files: dict[str, bytes] = {}
@@ -199,6 +199,10 @@ def render(view: SiteView, prepared: Prepared, ledger_text: str, *,
         files[rel] = src.read_bytes()
     if history_svg is not None:
         files["history.svg"] = history_svg.encode()
+        # each commit's status changes, root causes first: the burn-down's points link here
+        html = env.get_template("history.html").render(page="history.html", changes=history_changes or (),
+                                                      **common)
+        files["history.html"] = html.encode()
     files[MARKER] = b"zerosorry site: this folder is replaced as a whole by `zerosorry site`\n"
     return files
 
@@ -263,17 +267,18 @@ class BuildResult:
 def build_site(ledger: Ledger, manifest: mf.Manifest | None, out: Path, *,
                run_witnesses: bool = True, runner: WitnessRunner | None = None,
                history_svg: str | None = None, force: bool = False,
-               ledger_text: str | None = None) -> BuildResult:
+               ledger_text: str | None = None, history_changes: Sequence[Any] | None = None) -> BuildResult:
     prepared = prepare(ledger, manifest, run_witnesses=run_witnesses, runner=runner)
-    files, view = render_site(ledger, manifest, prepared, history_svg=history_svg, ledger_text=ledger_text)
+    files, view = render_site(ledger, manifest, prepared, history_svg=history_svg, ledger_text=ledger_text,
+                              history_changes=history_changes)
     write_site(files, out, force=force)
     failed = tuple(sorted(spec for spec, r in prepared.witness_results.items() if not r.get("passed")))
     return BuildResult(out, len(files), len(view.entries), failed, view, tuple(prepared.notes))
 
 
 def render_site(ledger: Ledger, manifest: mf.Manifest | None, prepared: Prepared, *,
-                history_svg: str | None = None,
-                ledger_text: str | None = None) -> tuple[dict[str, bytes], SiteView]:
+                history_svg: str | None = None, ledger_text: str | None = None,
+                history_changes: Sequence[Any] | None = None) -> tuple[dict[str, bytes], SiteView]:
     """Every file of the site (see :func:`render`) and the view it shows."""
     widget_scripts = tuple(f"widgets/{n}" for n in sorted(prepared.widget_files))
     view = build_view(ledger, manifest, witness_results=prepared.witness_results,
@@ -281,7 +286,7 @@ def render_site(ledger: Ledger, manifest: mf.Manifest | None, prepared: Prepared
     if manifest is not None and manifest.site.empirical_companion and prepared.notes:
         view = replace(view, empirical_companion=None)
     text = ledger_text if ledger_text is not None else io.dumps(ledger)
-    return render(view, prepared, text, history_svg=history_svg), view
+    return render(view, prepared, text, history_svg=history_svg, history_changes=history_changes), view
 
 
 def _default_title(ledger: Ledger) -> str:
@@ -290,17 +295,39 @@ def _default_title(ledger: Ledger) -> str:
     return f"{name}: Lean appendix" if name else "Lean appendix"
 
 
+@dataclass(frozen=True)
+class HistoryView:
+    """The burn-down and the status changes of each commit, from a history database."""
+
+    svg: str
+    changes: tuple[Any, ...]  # history.CommitChange, newest first
+
+
 def history_counts_svg(db_path: Path, title: str) -> str | None:
     """The burn-down SVG from a history database, or None when there is none."""
+    view = load_history(db_path, title)
+    return view.svg if view is not None else None
+
+
+def load_history(db_path: Path, title: str) -> HistoryView | None:
+    """The burn-down (each point linked to its commit's changes on history.html) and the
+    changes, or None when there is no history database or nothing recorded."""
     if not db_path.is_file():
         return None
     from .. import history
 
     db = history.open_db(db_path)
     try:
-        counts = history.load_counts(db)
+        counts = history.load_counts(db)  # in first-parent order, however the runs went
+        causes = history.step_labels(db, counts)
+        changes = history.commit_changes(db, counts)
     finally:
         db.close()
     if not counts:
         return None
-    return history.burndown_svg(counts, title=title)
+    anchors = {c.counts.sha: c.anchor for c in changes}
+
+    def link(sha: str) -> str | None:
+        return f"history.html#{anchors[sha]}" if sha in anchors else None
+
+    return HistoryView(history.burndown_svg(counts, title=title, causes=causes, link=link), tuple(changes))

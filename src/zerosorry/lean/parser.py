@@ -203,6 +203,18 @@ def _expand_interpolations(toks: list[Token]) -> list[Token]:
     return out
 
 
+def text_hash(kind: str, texts: Sequence[str]) -> str:
+    """A declaration's identity apart from its name and place: its kind and the tokens of its
+    signature and body (without the name; comments and whitespace do not count)."""
+    import hashlib
+
+    h = hashlib.blake2b(digest_size=8)
+    h.update(kind.encode())
+    for t in texts:
+        h.update(b"\x00" + t.encode())
+    return h.hexdigest()
+
+
 def _strip_guillemets(name: str) -> str:
     """``«my name».x`` -> ``my name.x``: Lean's escaped name parts, as the name they denote."""
     return name.replace("«", "").replace("»", "") if "«" in name else name
@@ -831,8 +843,9 @@ class _FileParser:
             modifiers=tuple(mods),
             attributes=tuple(attrs),
             # `theorem B.foo` in namespace A elaborates in A.B; `theorem _root_.foo` stays in A
-            namespace=(self.namespace if name_tok is not None and
-                       _strip_guillemets(name_tok.text).startswith("_root_.")
+            # an example has no name: it elaborates in the enclosing namespace
+            namespace=(self.namespace if kind == "example" or (name_tok is not None and
+                       _strip_guillemets(name_tok.text).startswith("_root_."))
                        else full.rpartition(".")[0]),
             sorry_lines=tuple(sorry_lines),
             trusts=tuple(trusts),
@@ -841,6 +854,7 @@ class _FileParser:
             opens=tuple(dict.fromkeys([*self.current_opens(), *local_opens])),
             private=private,
             auto_named=auto,
+            text_hash=text_hash(kind, [t.text for t in all_toks]),
         )
 
     @staticmethod

@@ -228,6 +228,7 @@ def make_record(decls: Sequence[Declaration], i: int, edges: Sequence[int], dist
         approximate=notes,
         reason=WANTED_REASON if d.kind in WANTED_KINDS else None,
         trust_uses=sorted(t.name for t in d.trusts) if d.trusts else [],
+        text_hash=d.text_hash or None,
     )
 
 

@@ -8,7 +8,7 @@ values with ``": "`` (one declaration per line, so a review diff shows just the 
 that changed).  orjson only writes compact or indented JSON, and re-spacing its output in
 Python costs more than it saves; msgspec's ``json.format(..., indent=0)`` writes exactly these
 separators in C.  And a typed struct with ``omit_defaults`` states the ledger's one optional-key
-rule (``trust_uses`` only when non-empty, ``lean_status`` only when set) in its declaration,
+rule (``trust_uses`` only when non-empty, ``lean_status`` and ``text_hash`` only when set) in its declaration,
 with no per-record dictionary built in Python.
 
 Splitting the encoded array into one line per item is exact: an item starts with its first
@@ -49,6 +49,7 @@ class RecordOut(msgspec.Struct, omit_defaults=True):
     reason: str | None
     trust_uses: Sequence[str] = ()  # only when there are some: most declarations use none
     lean_status: str | None = None
+    text_hash: str | None = None
 
 
 class DiagnosticOut(msgspec.Struct):
@@ -77,7 +78,7 @@ def record_out(r: Record) -> RecordOut:
         r.name, r.kind, r.status.value, r.file, r.line, r.end_line, r.signature, r.docstring,
         r.uses, r.sorry_lines, r.via, r.axioms, r.trusts, r.modifiers, r.attributes,
         r.external_refs, r.approximate, r.reason, r.trust_uses or (),
-        r.lean_status.value if r.lean_status is not None else None,
+        r.lean_status.value if r.lean_status is not None else None, r.text_hash or None,
     )
 
 

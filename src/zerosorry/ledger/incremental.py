@@ -79,7 +79,7 @@ def rederive(
         if o < 0 or i in seeds:
             seeds.add(i)
             continue
-        if (decls[i].name != prev.records[o].name or external[i] != prev.external[o]
+        if (decls[i].name != prev.records[o].name or decls[i].file != prev.records[o].file or external[i] != prev.external[o]
                 or list(approximate[i]) != list(prev.approximate[o])):
             seeds.add(i)
             continue

@@ -106,6 +106,8 @@ def _record_to_json(r: Record) -> dict[str, Any]:
         out["trust_uses"] = list(r.trust_uses)
     if r.lean_status is not None:
         out["lean_status"] = r.lean_status.value
+    if r.text_hash:
+        out["text_hash"] = r.text_hash
     return out
 
 
@@ -370,6 +372,7 @@ def from_json(data: Any, *, origin: str = "<ledger>") -> Ledger:
             reason=d.get("reason"),
             trust_uses=list(d.get("trust_uses", [])),
             lean_status=Status(d["lean_status"]) if d.get("lean_status") else None,
+            text_hash=d.get("text_hash"),
         )
         for d in data["declarations"]
     ]

@@ -103,6 +103,7 @@ class Declaration:
     opens: tuple[str, ...] = ()
     private: bool = False
     auto_named: bool = False  # anonymous instance: the name is Lean's guess, approximate
+    text_hash: str = ""  # kind + signature and body tokens without the name (identity.py)
 
     # The parse cache pickles every declaration of a project: its many short reference strings
     # cost more to unpickle one by one than as one joined string split again (a NUL never
@@ -145,6 +146,7 @@ class Record:
     approximate: list[str] = field(default_factory=list)  # notes on approximate resolutions
     reason: str | None = None  # e.g. the compiler's message when the lean engine says deferred
     lean_status: Status | None = None  # the lean engine's verdict under --engine both
+    text_hash: str | None = None  # its text without its name (renames, examples): zerosorry.identity
 
 
 @dataclass(frozen=True)
