@@ -123,12 +123,15 @@ class Refresh:
     notes: list[str] = field(default_factory=list)
 
 
-def _names(p: Prepared) -> list[tuple[str, str, str, bool, bool]]:
-    """What the name table holds of each declaration.  Not an example's name (examples are not
-    in it) nor the ``@file:line`` zerosorry adds to keep a ledger name unique (no identifier
-    can be written with it; the declared name is in ``written``): those change with lines."""
-    return [("" if d.kind == "example" else d.name.partition("@")[0], d.kind, d.file, d.private,
-             "protected" in d.modifiers) for d in p.decls]
+Signature = tuple[tuple[str, str, str, bool, bool], ...]
+
+
+def _signature(rel: str, decls: Sequence[Declaration], parsed_names: Sequence[str]) -> Signature:
+    """What the name table holds of one file's declarations: their names as declared (not an
+    example's, which is not in the table; the renames the scan makes to keep ledger names
+    unique are compared through ``Prepared.written``), kinds and visibility."""
+    return tuple(("" if d.kind == "example" else n, d.kind, rel, d.private, "protected" in d.modifiers)
+                 for d, n in zip(decls, parsed_names, strict=True))
 
 
 Identities = dict[str, frozenset[tuple[str, str, bool, bool]]]
@@ -180,7 +183,8 @@ class Session:
         self._identities: Identities | None = None  # of the current name table, once needed
         with _no_gc():
             self._prepared = self._prepare()
-            self._names = _names(self._prepared)
+            self._signatures: dict[tuple[str, str], Signature] = {}
+            self._names = self._names_of(self._prepared)
             self._index = self._build_index(self._prepared)
             p = self._prepared
             self._resolved = {rel: (p.parse_keys[rel], self._resolve_file(self._index, p, s, e))
@@ -199,6 +203,22 @@ class Session:
         self.cache.keep(p.parse_keys.values())
         self.keys = dict(p.parse_keys)
         return p
+
+    def _names_of(self, p: Prepared) -> list[Signature]:
+        """Each file's :func:`_signature`, kept by file and content."""
+        out = []
+        cache: dict[tuple[str, str], Signature] = {}
+        for rel, start, end in p.spans:
+            key = (rel, p.parse_keys[rel])
+            sig = self._signatures.get(key)
+            if sig is None:
+                stored = self.cache.parsed.get(key[1])
+                names = stored[1] if stored is not None else [d.name for d in p.decls[start:end]]
+                sig = _signature(rel, p.decls[start:end], names)
+            cache[key] = sig
+            out.append(sig)
+        self._signatures = cache
+        return out
 
     @staticmethod
     def _build_index(p: Prepared) -> NameIndex:
@@ -285,7 +305,7 @@ class Session:
     def _update(self, touched: set[str]) -> Refresh:
         old_p, old_derived, old_ledger = self._prepared, self._derived, self.ledger
         p = self._prepare()
-        names = _names(p)
+        names = self._names_of(p)
         parsed = {rel for rel in p.parse_keys if old_p.parse_keys.get(rel) != p.parse_keys[rel]}
         renames_or_tables = (names != self._names or p.members != old_p.members
                              or p.aliases != old_p.aliases or p.written != old_p.written)
@@ -410,8 +430,9 @@ class Session:
     def _held_back(self) -> Callable[[str], tuple[str, ...]]:
         """name -> the load-bearing entries whose (unproven) derivation reaches it."""
         entries = self.manifest.entries if self.manifest else ()
-        records = self.ledger.records
-        by_name = {r.name: r for r in records}
+        if not entries:
+            return lambda name: ()
+        by_name = {r.name: r for r in self.ledger.records}
         reach: dict[str, set[str]] = {}
 
         def derivation(n: str) -> set[str]:

@@ -246,5 +246,5 @@ def instance_diagnostics(decls: Sequence[Declaration], records: Sequence[Record]
             Severity.WARNING,
         )
         for d, r in zip(decls, records, strict=True)
-        if d.kind == "instance" and r.status is Status.DEFERRED
+        if r.status is Status.DEFERRED and d.kind == "instance"
     ]
