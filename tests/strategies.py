@@ -71,7 +71,7 @@ _NAMES = st.lists(st.text(_CHARS, min_size=1, max_size=12), max_size=3)
 def ledger_records(draw: st.DrawFn) -> list[Any]:
     """Records with every field set to arbitrary (schema-valid) values: any text, quotes,
     backslashes, control characters, non-ASCII."""
-    from zerosorry.ledger.model import STATUS_ORDER, Record
+    from zerosorry.ledger.model import STATUS_ORDER, PossibleRef, Record
 
     out = []
     for i in range(draw(st.integers(0, 4))):
@@ -86,6 +86,9 @@ def ledger_records(draw: st.DrawFn) -> list[Any]:
             approximate=draw(_NAMES), reason=draw(st.none() | _TEXT),
             lean_status=draw(st.none() | st.sampled_from(STATUS_ORDER)),
             text_hash=draw(st.none() | st.from_regex(r"\A[0-9a-f]{16}\Z")),
+            possible_uses=draw(_NAMES), possible_deferral=draw(st.booleans()),
+            possible_refs=draw(st.lists(st.builds(PossibleRef, st.text(_CHARS, min_size=1, max_size=8),
+                                                  _NAMES), max_size=2)),
         ))
     return out
 

@@ -1,10 +1,10 @@
 """A scan kept in memory and brought up to date file by file (``zerosorry watch``).
 
-:class:`Session` holds a project's files, parses, resolutions and derivation.  After files
-change it re-parses only those, re-resolves only the files whose resolution the change can
-alter, and re-derives only the declarations that can reach a changed one
-(:mod:`zerosorry.ledger.incremental`).  The ledger it keeps is always the one a fresh
-:func:`zerosorry.scan.scan_project` would give (the tests hold the two equal).
+:class:`Session` holds a project's files, parses and resolutions.  After files change it
+re-parses only those and re-resolves only the files whose resolution the change can alter;
+the derivation (statuses, chains, possible uses) is then run again over the whole project.
+The ledger it keeps is always the one a fresh :func:`zerosorry.scan.scan_project` would give
+(the tests hold the two equal).
 
 Which files are re-resolved: a file's resolution depends on its own text and on the project's
 name table.  When an edit leaves every declared name, member, alias and import alone (a proof
@@ -28,13 +28,13 @@ from .errors import InputError
 from .gate import GateManifest
 from .lean.names import NameIndex
 from .lean.parser import ParsedFile
-from .ledger.derive import Derived, derive_state, instance_diagnostics
-from .ledger.incremental import rederive
+from .ledger.derive import derive
 from .ledger.model import Declaration, Diagnostic, EngineInfo, Ledger, Severity, Status
 from .scan import (
     SKIP_DIRS,
     ParseCache,
     Prepared,
+    Resolved,
     _no_gc,
     default_cache_dir,
     discover,
@@ -45,7 +45,8 @@ from .scan import (
     read_files,
 )
 
-Resolved = list[tuple[list[int], int, list[str]]]  # per declaration: uses, external, notes
+#: one file's resolution, per declaration: uses, external count, notes, possible uses, ambiguous refs
+FileResolution = list[tuple[list[int], int, list[str], list[int], list[tuple[str, tuple[int, ...]]]]]
 
 
 class MemoryParseCache(ParseCache):
@@ -189,9 +190,7 @@ class Session:
             p = self._prepared
             self._resolved = {rel: (p.parse_keys[rel], self._resolve_file(self._index, p, s, e))
                               for rel, s, e in p.spans}
-            uses, external, approx = self._flatten(self._prepared)
-            self._derived: Derived = derive_state(self._prepared.decls, uses, external=external,
-                                                  approximate=approx)
+            self._derive(p)
             self.ledger = self._ledger()
             gc.freeze()  # the scan's many long-lived objects: never walked by the cyclic collector
 
@@ -227,29 +226,34 @@ class Session:
         return index
 
     @staticmethod
-    def _resolve_file(index: NameIndex, p: Prepared, start: int, end: int) -> Resolved:
-        out = []
+    def _resolve_file(index: NameIndex, p: Prepared, start: int, end: int) -> FileResolution:
+        out: FileResolution = []
         for d in p.decls[start:end]:
             r = index.resolve(d)
-            out.append((r.uses, r.external, r.approximate))
+            out.append((r.uses, r.external, r.approximate, r.possible, r.possible_refs))
         return out
 
-    def _flatten(self, p: Prepared) -> tuple[list[list[int]], list[int], list[list[str]]]:
-        uses: list[list[int]] = []
-        external: list[int] = []
-        approx: list[list[str]] = []
+    def _flatten(self, p: Prepared) -> Resolved:
+        out = Resolved([], [], [], [], [])
         for rel, _, _ in p.spans:
-            for u, x, a in self._resolved[rel][1]:
-                uses.append(u)
-                external.append(x)
-                approx.append(a)
-        return uses, external, approx
+            for u, x, a, pu, pr in self._resolved[rel][1]:
+                out.uses.append(u)
+                out.external.append(x)
+                out.approximate.append(a)
+                out.possible.append(pu)
+                out.possible_refs.append(pr)
+        return out
+
+    def _derive(self, p: Prepared) -> None:
+        res = self._flatten(p)
+        self._records, self._derive_diags = derive(
+            p.decls, res.uses, external=res.external, approximate=res.approximate,
+            possible=res.possible, possible_refs=res.possible_refs)
 
     def _ledger(self) -> Ledger:
         p = self._prepared
-        records = self._derived.records
         return Ledger(source=self.source, generated=self.generated, engine=EngineInfo(),
-                      records=records, diagnostics=p.diagnostics + instance_diagnostics(p.decls, records),
+                      records=self._records, diagnostics=p.diagnostics + self._derive_diags,
                       files=p.files, lines=p.lines)
 
     # ------------------------------------------------------------------ refresh
@@ -303,7 +307,7 @@ class Session:
         return result
 
     def _update(self, touched: set[str]) -> Refresh:
-        old_p, old_derived, old_ledger = self._prepared, self._derived, self.ledger
+        old_p, old_ledger = self._prepared, self.ledger
         p = self._prepare()
         names = self._names_of(p)
         parsed = {rel for rel in p.parse_keys if old_p.parse_keys.get(rel) != p.parse_keys[rel]}
@@ -328,13 +332,13 @@ class Session:
         # a declaration is the same one when it keeps its name in the same file (a name can move
         # to another declaration: the second `b` is named `b` once the first is gone)
         new_index_of = {} if same_table else {(d.name, d.file): i for i, d in enumerate(p.decls)}
-        resolved: dict[str, tuple[str, Resolved]] = {}
+        resolved: dict[str, tuple[str, FileResolution]] = {}
         for rel, start, end in p.spans:
             if rel not in redo and same_table and rel in old_resolved:
                 resolved[rel] = old_resolved[rel]  # same name table, same numbering
                 continue
             if rel not in redo:
-                remapped = self._remap(old_resolved.get(rel), p.parse_keys[rel], old_derived, new_index_of)
+                remapped = self._remap(old_resolved.get(rel), p.parse_keys[rel], old_ledger, new_index_of)
                 if remapped is not None:
                     resolved[rel] = remapped
                     continue
@@ -342,28 +346,18 @@ class Session:
             resolved[rel] = (p.parse_keys[rel], self._resolve_file(index, p, start, end))
         self._resolved = resolved
         result.resolved_files = len(redo)
-        uses, external, approx = self._flatten(p)
-        if same_table:  # the same declarations, in the same order
-            old_of: list[int] = list(range(len(p.decls)))
-        else:
-            old_index_of = {(r.name, r.file): i for i, r in enumerate(old_derived.records)}
-            old_of = [old_index_of.get((d.name, d.file), -1) for d in p.decls]
-        changed = [i for rel, s, e in p.spans if rel in parsed for i in range(s, e)]
-        check = changed if same_table else None
-        self._derived, affected = rederive(old_derived, p.decls, uses, external=external, approximate=approx,
-                                           old_of=old_of, changed=changed, check=check,
-                                           same_numbering=same_table)
-        result.rederived = len(affected)
+        self._derive(p)
+        result.rederived = len(p.decls)
         self._prepared, self._names = p, names
         self.ledger = self._ledger()
-        result.changes = self._changes(old_ledger, affected, old_of)
+        result.changes = self._changes(old_ledger)
         return result
 
     def _to_resolve(self, old: Prepared, new: Prepared, index: NameIndex, parsed: set[str]) -> set[str]:
         """Files whose resolution the name-table change can alter (see the module's docstring)."""
         before = self._identities
         if before is None:
-            before = _identities(old, self._index.by_name, [r.name for r in self._derived.records])
+            before = _identities(old, self._index.by_name, [r.name for r in self.ledger.records])
         after = self._identities = _identities(new, index.by_name, [d.name for d in new.decls])
         changed = {n for n in before.keys() | after.keys() if before.get(n) != after.get(n)}
         lasts = {n.rpartition(".")[2] for n in changed}
@@ -385,45 +379,36 @@ class Session:
         return redo
 
     @staticmethod
-    def _remap(stored: tuple[str, Resolved] | None, key: str, old: Derived,
-               new_index_of: dict[tuple[str, str], int]) -> tuple[str, Resolved] | None:
+    def _remap(stored: tuple[str, FileResolution] | None, key: str, old: Ledger,
+               new_index_of: dict[tuple[str, str], int]) -> tuple[str, FileResolution] | None:
         """A file's stored resolution in the new declaration numbering (None: cannot reuse)."""
         if stored is None or stored[0] != key:
             return None
-        out: Resolved = []
-        for uses, x, a in stored[1]:
-            mapped = [new_index_of.get((old.records[j].name, old.records[j].file), -1) for j in uses]
-            if -1 in mapped:
+
+        def mapped(ids: Iterable[int]) -> list[int]:
+            return [new_index_of.get((old.records[j].name, old.records[j].file), -1) for j in ids]
+
+        out: FileResolution = []
+        for uses, x, a, possible, refs in stored[1]:
+            u, pu = mapped(uses), mapped(possible)
+            pr = [(ref, tuple(mapped(cands))) for ref, cands in refs]
+            if -1 in u or -1 in pu or any(-1 in c for _, c in pr):
                 return None
-            out.append((mapped, x, a))
+            out.append((u, x, a, pu, pr))
         return key, out
 
-    def _changes(self, old: Ledger, affected: set[int], old_of: Sequence[int]) -> list[Change]:
-        """The status differences, by ledger name, between ``old`` and the current ledger (only
-        the affected declarations can differ; a name that came or went counts as a change)."""
-        records = self.ledger.records
+    def _changes(self, old: Ledger) -> list[Change]:
+        """The status differences, by ledger name, between ``old`` and the current ledger (a
+        name that came or went counts as a change)."""
         held = self._held_back()
-        kept = set(old_of)
-        gone = [r for o, r in enumerate(old.records) if o not in kept]
-        renamed = [i for i in affected if old_of[i] < 0 or old.records[old_of[i]].name != records[i].name]
-        names: dict[str, tuple[Status | None, Status | None, str, int]] = {}
-        if gone or renamed:  # compare by name, as the ledger does
-            before = {r.name: r for r in old.records}
-            after = {records[i].name: records[i] for i in affected}
-            # a name that went is not in the ledger any more: an unaffected declaration keeps
-            # its name, and every name is the ledger's only once
-            for r in gone + [old.records[old_of[i]] for i in renamed if old_of[i] >= 0]:
-                if r.name not in after:
-                    names[r.name] = (r.status, None, r.file, r.line)
-            for name, r in after.items():
-                was = before.get(name)
-                names[name] = (was.status if was else None, r.status, r.file, r.line)
-        else:
-            for i in affected:
-                r, was = records[i], old.records[old_of[i]]
-                names[r.name] = (was.status, r.status, r.file, r.line)
-        out = [Change(n, f, line, b, a, held(n) if a is not None and a is not Status.PROVEN else ())
-               for n, (b, a, f, line) in names.items() if b is not a]
+        before = {r.name: r for r in old.records}
+        out = []
+        for r in self.ledger.records:
+            was = before.pop(r.name, None)
+            if was is None or was.status is not r.status:
+                out.append(Change(r.name, r.file, r.line, was.status if was else None, r.status,
+                                  held(r.name) if r.status is not Status.PROVEN else ()))
+        out.extend(Change(r.name, r.file, r.line, r.status, None) for r in before.values())
         out.sort(key=lambda c: (c.file, c.line, c.name))
         return out
 

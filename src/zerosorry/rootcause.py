@@ -93,14 +93,15 @@ def _sorry_line(r: Record) -> int:
 
 
 def _nearest(start: str, targets: set[str], by_name: Mapping[str, Record]) -> str | None:
-    """The first of ``targets`` reached from ``start`` through ``uses`` (breadth first)."""
+    """The first of ``targets`` reached from ``start`` through ``uses`` (breadth first), then
+    possible uses (the ledger's derivation counts both)."""
     seen, queue = {start}, deque([start])
     while queue:
         name = queue.popleft()
         if name in targets:
             return name
         r = by_name.get(name)
-        for u in r.uses if r is not None else ():
+        for u in (*r.uses, *r.possible_uses) if r is not None else ():
             if u not in seen:
                 seen.add(u)
                 queue.append(u)

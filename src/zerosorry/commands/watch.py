@@ -144,7 +144,7 @@ def run(args: argparse.Namespace) -> int:
                 took = (time.perf_counter() - start) * 1000
                 if not args.quiet:
                     print(f"  re-scanned in {took:.0f} ms: {result.parsed_files} file(s) parsed, "
-                          f"{result.resolved_files} resolved, {result.rederived} declaration(s) re-derived",
+                          f"{result.resolved_files} resolved, {result.rederived} declaration(s) derived",
                           file=sys.stderr, flush=True)
                 if site is not None:
                     try:

@@ -8,6 +8,12 @@
 * **stub**: ``: True := sorry`` — a reserved name, claiming nothing;
 * **axiom**: asserted without proof.
 
+A use is *certain* (the source names it) or *possible* (field notation whose receiver's type
+the source does not state: every project declaration with that last name component).  Both
+count — a sorry behind a possible use still defers — but a declaration deferred only through
+possible uses is marked ``possible_deferral``, its ``via`` runs through one, and its
+``possible_refs`` say which written reference may denote which declarations.
+
 Every declaration also lists the project axioms and trust extensions its derivation reaches,
 computed over the strongly connected components (mutual blocks form cycles) in one pass.
 """
@@ -16,9 +22,8 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Sequence
-from dataclasses import dataclass
 
-from .model import Declaration, Diagnostic, Record, Severity, Status
+from .model import Declaration, Diagnostic, PossibleRef, Record, Severity, Status
 
 #: Batteries' `proof_wanted`: a statement recorded without a proof (Lean checks the statement
 #: and adds no declaration), so it is deferred on its own account, with no sorry token
@@ -97,65 +102,19 @@ def _closure(n: int, edges: Sequence[Sequence[int]], own: Sequence[frozenset[str
     return [acc[comp[v]] for v in range(n)]
 
 
-@dataclass
-class Derived:
-    """A derivation with the working state an incremental re-derivation starts from."""
-
-    decls: Sequence[Declaration]
-    edges: list[list[int]]  # sorted, distinct resolved uses
-    rev: list[list[int]]  # each declaration's users
-    dist: list[int]  # length of the shortest chain to an own sorry; -1: none
-    nxt: list[int]  # the next declaration on that chain; -1 at its end
-    axioms: list[frozenset[str]]
-    trusts: list[frozenset[str]]
-    external: Sequence[int]
-    approximate: Sequence[Sequence[str]]
-    records: list[Record]
-
-
-def holds_sorry(d: Declaration) -> bool:
-    """The declaration's own text is a sorry holder (the start of every ``via`` chain)."""
-    return bool(d.sorry_lines) or d.kind in WANTED_KINDS
-
-
-def reverse(n: int, edges: Sequence[Sequence[int]]) -> list[list[int]]:
-    """Each node's predecessors, in increasing order."""
+def _from_sorries(decls: Sequence[Declaration], edges: Sequence[Sequence[int]]) -> tuple[list[int], list[int]]:
+    """Multi-source BFS from every declaration whose own text holds a sorry, backwards along
+    ``edges``: each node's distance (-1: unreached) and its next step towards a sorry."""
+    n = len(decls)
     rev: list[list[int]] = [[] for _ in range(n)]
     for i, succ in enumerate(edges):
         for j in succ:
             rev[j].append(i)
-    return rev
-
-
-def derive(
-    decls: Sequence[Declaration],
-    uses: Sequence[Sequence[int]],
-    *,
-    external: Sequence[int] | None = None,
-    approximate: Sequence[Sequence[str]] | None = None,
-) -> tuple[list[Record], list[Diagnostic]]:
-    """Statuses, chains, axioms and trusts for ``decls`` whose resolved uses are ``uses``."""
-    state = derive_state(decls, uses, external=external, approximate=approximate)
-    return state.records, instance_diagnostics(decls, state.records)
-
-
-def derive_state(
-    decls: Sequence[Declaration],
-    uses: Sequence[Sequence[int]],
-    *,
-    external: Sequence[int] | None = None,
-    approximate: Sequence[Sequence[str]] | None = None,
-) -> Derived:
-    """:func:`derive`, keeping the working state (see :mod:`zerosorry.ledger.incremental`)."""
-    n = len(decls)
-    edges = [sorted(set(u)) for u in uses]
-    rev = reverse(n, edges)
-    # multi-source BFS from every declaration whose own text holds a sorry
     dist = [-1] * n
     nxt = [-1] * n
     queue: deque[int] = deque()
     for i, d in enumerate(decls):
-        if holds_sorry(d):
+        if d.sorry_lines or d.kind in WANTED_KINDS:
             dist[i] = 0
             queue.append(i)
     while queue:
@@ -165,86 +124,95 @@ def derive_state(
                 dist[i] = dist[j] + 1
                 nxt[i] = j
                 queue.append(i)
-    own_axioms = [own_axiom(d) for d in decls]
-    own_trusts = [own_trust(d) for d in decls]
+    return dist, nxt
+
+
+def derive(
+    decls: Sequence[Declaration],
+    uses: Sequence[Sequence[int]],
+    *,
+    external: Sequence[int] | None = None,
+    approximate: Sequence[Sequence[str]] | None = None,
+    possible: Sequence[Sequence[int]] | None = None,
+    possible_refs: Sequence[Sequence[tuple[str, Sequence[int]]]] | None = None,
+) -> tuple[list[Record], list[Diagnostic]]:
+    """Statuses, chains, axioms and trusts for ``decls`` whose resolved uses are ``uses``
+    (certain) and ``possible`` (possible)."""
+    n = len(decls)
+    certain = [sorted(set(u)) for u in uses]
+    maybe = [sorted(set(p) - set(certain[i])) for i, p in enumerate(possible)] if possible else [[] for _ in range(n)]
+    edges = [sorted({*c, *m}) for c, m in zip(certain, maybe, strict=True)] if possible else certain
+    dist, nxt = _from_sorries(decls, edges)
+    # through certain uses only: where a deferral needs no possible use, its chain is certain
+    dist_c, nxt_c = _from_sorries(decls, certain) if any(maybe) else (dist, nxt)
+    own_axioms = [frozenset({d.name}) if d.kind == "axiom" else frozenset() for d in decls]
+    own_trusts = [frozenset(t.name for t in d.trusts) for d in decls]
     sccs = _sccs(n, edges) if any(own_axioms) or any(own_trusts) else None
     axioms = _closure(n, edges, own_axioms, sccs)
     trusts = _closure(n, edges, own_trusts, sccs)
-    ext = external if external else [0] * n
-    approx = approximate if approximate else [[] for _ in range(n)]
-    records = [make_record(decls, i, edges[i], dist, nxt, axioms[i], trusts[i], ext[i], approx[i])
-               for i in range(n)]
-    return Derived(decls, edges, rev, dist, nxt, axioms, trusts, ext, approx, records)
 
-
-def own_axiom(d: Declaration) -> frozenset[str]:
-    return frozenset({d.name}) if d.kind == "axiom" else frozenset()
-
-
-def own_trust(d: Declaration) -> frozenset[str]:
-    return frozenset(t.name for t in d.trusts)
-
-
-def make_record(decls: Sequence[Declaration], i: int, edges: Sequence[int], dist: Sequence[int],
-                nxt: Sequence[int], axioms: frozenset[str], trusts: frozenset[str], external: int,
-                approximate: Sequence[str]) -> Record:
-    """Declaration ``i``'s record, from its derivation."""
-    d = decls[i]
-    if d.kind == "axiom":
-        status = Status.AXIOM
-    elif d.is_stub:
-        status = Status.STUB
-    elif dist[i] >= 0:
-        status = Status.DEFERRED
-    else:
-        status = Status.PROVEN
-    via: list[str] = []
-    if status is Status.DEFERRED:
-        k = i
-        via.append(decls[k].name)
-        while dist[k] > 0:
-            k = nxt[k]
+    records: list[Record] = []
+    diags: list[Diagnostic] = []
+    for i, d in enumerate(decls):
+        if d.kind == "axiom":
+            status = Status.AXIOM
+        elif d.is_stub:
+            status = Status.STUB
+        elif dist[i] >= 0:
+            status = Status.DEFERRED
+        else:
+            status = Status.PROVEN
+        via: list[str] = []
+        only_possible = status is Status.DEFERRED and dist_c[i] < 0
+        if status is Status.DEFERRED:
+            d_, n_ = (dist, nxt) if only_possible else (dist_c, nxt_c)
+            k = i
             via.append(decls[k].name)
-    notes = list(approximate)
-    if d.auto_named and d.kind == "instance":
-        notes.insert(0, f"anonymous instance: the name {d.name} is zerosorry's guess at Lean's")
-    return Record(
-        name=d.name,
-        kind=d.kind,
-        status=status,
-        file=d.file,
-        line=d.line,
-        end_line=d.end_line,
-        signature=d.signature,
-        docstring=d.docstring,
-        uses=sorted({decls[j].name for j in edges}) if edges else [],
-        sorry_lines=sorted(d.sorry_lines) if d.sorry_lines else [],  # one per sorry token
-        via=via,
-        axioms=sorted(axioms) if axioms else [],
-        trusts=sorted(trusts) if trusts else [],
-        modifiers=list(d.modifiers),
-        attributes=list(d.attributes),
-        external_refs=external,
-        approximate=notes,
-        reason=WANTED_REASON if d.kind in WANTED_KINDS else None,
-        trust_uses=sorted(t.name for t in d.trusts) if d.trusts else [],
-        text_hash=d.text_hash or None,
-    )
-
-
-def instance_diagnostics(decls: Sequence[Declaration], records: Sequence[Record]) -> list[Diagnostic]:
-    """Instances that depend on a sorry: type-class search may use them unseen."""
-    return [
-        Diagnostic(
-            "sorried-instance",
-            f"instance {d.name} depends on a sorry; Lean may use it implicitly through "
-            "type-class search, which a source scan cannot see, so declarations relying on "
-            "it can be shown proven here (use --engine lean for the exact verdict)",
-            d.file,
-            d.line,
-            d.column,
-            Severity.WARNING,
+            while d_[k] > 0:
+                k = n_[k]
+                via.append(decls[k].name)
+        notes = list(approximate[i]) if approximate else []
+        if d.auto_named and d.kind == "instance":
+            notes.insert(0, f"anonymous instance: the name {d.name} is zerosorry's guess at Lean's")
+        records.append(
+            Record(
+                name=d.name,
+                kind=d.kind,
+                status=status,
+                file=d.file,
+                line=d.line,
+                end_line=d.end_line,
+                signature=d.signature,
+                docstring=d.docstring,
+                uses=sorted({decls[j].name for j in certain[i]}) if certain[i] else [],
+                possible_uses=sorted({decls[j].name for j in maybe[i]}) if maybe[i] else [],
+                possible_refs=[PossibleRef(ref, sorted({decls[j].name for j in cands}))
+                               for ref, cands in possible_refs[i]] if possible_refs else [],
+                possible_deferral=only_possible,
+                sorry_lines=sorted(d.sorry_lines) if d.sorry_lines else [],  # one per sorry token
+                via=via,
+                axioms=sorted(axioms[i]) if axioms[i] else [],
+                trusts=sorted(trusts[i]) if trusts[i] else [],
+                modifiers=list(d.modifiers),
+                attributes=list(d.attributes),
+                external_refs=external[i] if external else 0,
+                approximate=notes,
+                reason=WANTED_REASON if d.kind in WANTED_KINDS else None,
+                trust_uses=sorted(t.name for t in d.trusts) if d.trusts else [],
+                text_hash=d.text_hash or None,
+            )
         )
-        for d, r in zip(decls, records, strict=True)
-        if r.status is Status.DEFERRED and d.kind == "instance"
-    ]
+        if d.kind == "instance" and status is Status.DEFERRED:
+            diags.append(
+                Diagnostic(
+                    "sorried-instance",
+                    f"instance {d.name} depends on a sorry; Lean may use it implicitly through "
+                    "type-class search, which a source scan cannot see, so declarations relying on "
+                    "it can be shown proven here (use --engine lean for the exact verdict)",
+                    d.file,
+                    d.line,
+                    d.column,
+                    Severity.WARNING,
+                )
+            )
+    return records, diags

@@ -8,12 +8,14 @@ values with ``": "`` (one declaration per line, so a review diff shows just the 
 that changed).  orjson only writes compact or indented JSON, and re-spacing its output in
 Python costs more than it saves; msgspec's ``json.format(..., indent=0)`` writes exactly these
 separators in C.  And a typed struct with ``omit_defaults`` states the ledger's one optional-key
-rule (``trust_uses`` only when non-empty, ``lean_status`` and ``text_hash`` only when set) in its declaration,
+rules (``trust_uses``, ``possible_uses``, ``possible_refs`` only when non-empty, the others
+only when set) in its declaration,
 with no per-record dictionary built in Python.
 
 Splitting the encoded array into one line per item is exact: an item starts with its first
 key, ``{"name": ``; inside a JSON string every ``"`` is escaped as ``\\"``, so a ``"`` right
-after ``{`` always opens a key, and the items hold no nested objects.
+after ``{`` always opens a key, and no object nested in an item (``possible_refs``) starts with
+that key.
 """
 
 from __future__ import annotations
@@ -24,6 +26,11 @@ from typing import Any
 import msgspec
 
 from .model import Diagnostic, Disagreement, Record
+
+
+class PossibleRefOut(msgspec.Struct):
+    ref: str
+    candidates: Sequence[str]
 
 
 class RecordOut(msgspec.Struct, omit_defaults=True):
@@ -48,6 +55,9 @@ class RecordOut(msgspec.Struct, omit_defaults=True):
     approximate: Sequence[str]
     reason: str | None
     trust_uses: Sequence[str] = ()  # only when there are some: most declarations use none
+    possible_uses: Sequence[str] = ()  # only when the source left a reference ambiguous
+    possible_refs: Sequence[PossibleRefOut] = ()
+    possible_deferral: bool = False  # only when true
     lean_status: str | None = None
     text_hash: str | None = None
 
@@ -77,8 +87,10 @@ def record_out(r: Record) -> RecordOut:
     return RecordOut(
         r.name, r.kind, r.status.value, r.file, r.line, r.end_line, r.signature, r.docstring,
         r.uses, r.sorry_lines, r.via, r.axioms, r.trusts, r.modifiers, r.attributes,
-        r.external_refs, r.approximate, r.reason, r.trust_uses or (),
-        r.lean_status.value if r.lean_status is not None else None, r.text_hash or None,
+        r.external_refs, r.approximate, r.reason, r.trust_uses or (), r.possible_uses or (),
+        [PossibleRefOut(p.ref, p.candidates) for p in r.possible_refs] if r.possible_refs else (),
+        bool(r.possible_deferral), r.lean_status.value if r.lean_status is not None else None,
+        r.text_hash or None,
     )
 
 
