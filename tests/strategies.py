@@ -96,7 +96,7 @@ def ledger_records(draw: st.DrawFn) -> list[Any]:
 # ------------------------------------------------------------------------------ edit sequences
 #: names a generated project declares and uses; dotted ones exercise namespaces and field notation
 EDIT_NAMES = ["a", "b", "c", "Foo.a", "Foo.d", "e.f"]
-EDIT_USES = [*EDIT_NAMES, "_root_.a", "_root_.b", "x.f", ".d"]
+EDIT_USES = [*EDIT_NAMES, "_root_.a", "_root_.b", "x.f", ".d", "cheat"]
 EDIT_KINDS = ["theorem", "lemma", "def", "axiom", "example", "stub", "private theorem", "instance"]
 
 
@@ -113,4 +113,5 @@ def project_edits() -> st.SearchStrategy[list[tuple[Any, ...]]]:
         st.tuples(st.just("delete_file"), f),
         st.tuples(st.just("rename_file"), f, f),
         st.tuples(st.just("import"), f, f),
+        st.tuples(st.just("macro"), f, st.none() | st.booleans()),
     ), min_size=1, max_size=8)

@@ -34,12 +34,16 @@ class File:
     imports: list[int] = field(default_factory=list)
     decls: list[Decl] = field(default_factory=list)
     blank: int = 0  # blank lines at the top (an edit that only moves lines)
+    macro: bool | None = None  # project syntax: a tactic `cheat` that is sorry (True) or rfl
 
 
 def render(f: File) -> str:
     out = [f"import P.F{j}" for j in f.imports] + [""] * f.blank
+    if f.macro is not None:
+        out.append(f'macro "cheat" : tactic => `(tactic| {"sorry" if f.macro else "rfl"})')
     for d in f.decls:
-        body = [f"  have h{k} := {u}" for k, u in enumerate(d.uses)] + ["  sorry" if d.sorry else "  rfl"]
+        body = [f"  have h{k} := {u}" if u != "cheat" else "  cheat" for k, u in enumerate(d.uses)]
+        body.append("  sorry" if d.sorry else "  rfl")
         if d.kind == "axiom":
             out.append(f"axiom {d.name} : 1 = 1")
         elif d.kind == "stub":
@@ -67,7 +71,7 @@ def apply(root: Path, model: dict[int, File], op: tuple[Any, ...]) -> set[Path]:
 
     kind, i = op[0], op[1]
     touched = {path(i)}
-    if kind == "new_file" or (i not in model and kind in ("sorry", "add", "remove", "shift", "import")):
+    if kind == "new_file" or (i not in model and kind in ("sorry", "add", "remove", "shift", "import", "macro")):
         model.setdefault(i, File())
     if kind == "sorry" and model[i].decls:
         d = model[i].decls[op[2] % len(model[i].decls)]
@@ -79,6 +83,8 @@ def apply(root: Path, model: dict[int, File], op: tuple[Any, ...]) -> set[Path]:
         model[i].decls.pop(op[2] % len(model[i].decls))
     elif kind == "shift":
         model[i].blank += 1
+    elif kind == "macro":
+        model[i].macro = op[2]
     elif kind == "import":
         if op[2] != i and op[2] not in model[i].imports:
             model[i].imports.append(op[2])

@@ -23,12 +23,12 @@ import sqlite3
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from .errors import InputError
 from .gate import GateManifest
 from .lean.names import NameIndex
 from .lean.parser import ParsedFile
-from .ledger.derive import derive
 from .ledger.model import Declaration, Diagnostic, EngineInfo, Ledger, Severity, Status
 from .scan import (
     SKIP_DIRS,
@@ -38,6 +38,7 @@ from .scan import (
     _no_gc,
     default_cache_dir,
     discover,
+    finish,
     generated_time,
     git_source,
     load_config,
@@ -52,16 +53,18 @@ FileResolution = list[tuple[list[int], int, list[str], list[int], list[tuple[str
 class MemoryParseCache(ParseCache):
     """Parsed files by content key, in memory, over an optional on-disk cache.
 
-    The scan names declarations in place (their file, and a suffix when two share a name), so
-    each parse is kept with its declarations' names as parsed and handed out with those names
-    restored: the same objects serve every refresh, with no copying."""
+    The scan changes declarations in place (their file, a suffix when two share a name, sorry
+    lines and trust uses that project syntax adds), so each parse is kept with a snapshot of
+    its declarations' fields as parsed and handed out restored to it: the same objects serve
+    every refresh, with no copying."""
 
     def __init__(self, backing: ParseCache | None) -> None:  # no SQLite of its own
         self.backing = backing
-        self.parsed: dict[str, tuple[ParsedFile, list[str]]] = {}
+        self.parsed: dict[str, tuple[ParsedFile, list[str], list[dict[str, Any]]]] = {}
+        self.hits: dict[str, dict[str, list[Any]]] = {}
 
     def _store(self, key: str, pf: ParsedFile) -> None:
-        self.parsed[key] = (pf, [d.name for d in pf.declarations])
+        self.parsed[key] = (pf, [d.name for d in pf.declarations], [dict(d.__dict__) for d in pf.declarations])
 
     def get_many(self, keys: list[str]) -> dict[str, ParsedFile]:
         missing = [k for k in keys if k not in self.parsed]
@@ -71,9 +74,9 @@ class MemoryParseCache(ParseCache):
         out = {}
         for k in keys:
             if k in self.parsed:
-                pf, names = self.parsed[k]
-                for d, name in zip(pf.declarations, names, strict=True):
-                    d.name = name
+                pf, _, fields = self.parsed[k]
+                for d, was in zip(pf.declarations, fields, strict=True):
+                    d.__dict__.update(was)
                 out[k] = pf
         return out
 
@@ -82,6 +85,16 @@ class MemoryParseCache(ParseCache):
             self._store(k, v)
         if self.backing is not None:
             self.backing.put_many(items)
+
+    def get(self, fp: str) -> dict[str, list[Any]]:
+        if fp not in self.hits:
+            self.hits = {fp: self.backing.get(fp) if self.backing is not None else {}}
+        return dict(self.hits[fp])
+
+    def put(self, fp: str, items: dict[str, list[Any]]) -> None:
+        self.hits.setdefault(fp, {}).update(items)
+        if self.backing is not None:
+            self.backing.put(fp, items)
 
     def keep(self, keys: Iterable[str]) -> None:
         """Forget every parse but these."""
@@ -181,6 +194,7 @@ class Session:
         self.cache = MemoryParseCache(backing)
         self.components: dict[str, frozenset[str]] = {}  # parse key -> reference components
         self.keys: dict[str, str] = {}  # file -> parse key of its current bytes
+        self.commands: tuple[tuple[str, str], ...] = ()  # the declaring commands of those keys
         self._identities: Identities | None = None  # of the current name table, once needed
         with _no_gc():
             self._prepared = self._prepare()
@@ -198,9 +212,9 @@ class Session:
     def _prepare(self) -> Prepared:
         diags = sorted(self.file_diags, key=lambda d: (d.file or "", d.code, d.message))
         p = prepare(self.files, config=self.config, cache=self.cache, jobs=self.jobs,
-                    diagnostics=[*self.other_diags, *diags], known_keys=self.keys)
+                    diagnostics=[*self.other_diags, *diags], known_keys=(self.commands, self.keys))
         self.cache.keep(p.parse_keys.values())
-        self.keys = dict(p.parse_keys)
+        self.keys, self.commands = dict(p.parse_keys), p.commands
         return p
 
     def _names_of(self, p: Prepared) -> list[Signature]:
@@ -245,10 +259,7 @@ class Session:
         return out
 
     def _derive(self, p: Prepared) -> None:
-        res = self._flatten(p)
-        self._records, self._derive_diags = derive(
-            p.decls, res.uses, external=res.external, approximate=res.approximate,
-            possible=res.possible, possible_refs=res.possible_refs)
+        self._records, self._derive_diags = finish(p, self._flatten(p), self.cache)
 
     def _ledger(self) -> Ledger:
         p = self._prepared
