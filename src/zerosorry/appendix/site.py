@@ -307,6 +307,22 @@ def build_site(ledger: Ledger, manifest: mf.Manifest | None, out: Path, *,
     and ``graph_hrefs``: the graph's roots and their links when something other than the
     manifest's entries supplies them (a blueprint)."""
     prepared = prepare(ledger, manifest, run_witnesses=run_witnesses, runner=runner)
+    files, view = render_site(ledger, manifest, prepared, history_svg=history_svg, ledger_text=ledger_text,
+                              history_changes=history_changes, blueprint=blueprint, sources=sources,
+                              graph_anchors=graph_anchors, graph_hrefs=graph_hrefs)
+    write_site(files, out, force=force)
+    failed = tuple(sorted(spec for spec, r in prepared.witness_results.items() if not r.get("passed")))
+    return BuildResult(out, len(files), len(view.entries), failed, view, tuple(prepared.notes))
+
+
+def render_site(ledger: Ledger, manifest: mf.Manifest | None, prepared: Prepared, *,
+                history_svg: str | None = None, ledger_text: str | None = None,
+                history_changes: Sequence[Any] | None = None,
+                blueprint: Any = None, sources: Mapping[str, str | None] | None = None,
+                graph_anchors: Sequence[Anchor] | None = None,
+                graph_hrefs: Mapping[str, str] | None = None) -> tuple[dict[str, bytes], SiteView]:
+    """Every file of the site (see :func:`render`) and the view it shows (the other arguments:
+    :func:`build_site`)."""
     widget_scripts = tuple(f"widgets/{n}" for n in sorted(prepared.widget_files))
     view = build_view(ledger, manifest, witness_results=prepared.witness_results,
                       widget_scripts=widget_scripts, default_title=_default_title(ledger),
@@ -315,11 +331,8 @@ def build_site(ledger: Ledger, manifest: mf.Manifest | None, out: Path, *,
         view = replace(view, empirical_companion=None)
     text = ledger_text if ledger_text is not None else io.dumps(ledger)
     graphs = graph_pieces(ledger, view, anchors=graph_anchors, hrefs=graph_hrefs)
-    files = render(view, prepared, text, ledger, history_svg=history_svg, history_changes=history_changes,
-                   blueprint=blueprint, graphs=graphs, sources=sources, manifest=manifest)
-    write_site(files, out, force=force)
-    failed = tuple(sorted(spec for spec, r in prepared.witness_results.items() if not r.get("passed")))
-    return BuildResult(out, len(files), len(view.entries), failed, view, tuple(prepared.notes))
+    return render(view, prepared, text, ledger, history_svg=history_svg, history_changes=history_changes,
+                  blueprint=blueprint, graphs=graphs, sources=sources, manifest=manifest), view
 
 
 def _default_title(ledger: Ledger) -> str:
