@@ -381,7 +381,7 @@ def test_graph_pages_data_file_and_source_pages(tmp_path: Path) -> None:
     assert 'href="source/A.lean.html#L20"' in index and "github.com" not in index
     page = (out / "source" / "A.lean.html").read_text(encoding="utf-8")
     assert '<span class="line" id="L20">' in page and "-- line 20" in page
-    assert 'href="https://github.com/o/r/blob/abc123/lean/A.lean"' in page  # the repository, at the commit
+    assert 'href="https://github.com/o/r/blob/abc1234/lean/A.lean"' in page  # the repository, at the commit
     assert 'href="../static/site.css"' in page
     data = (out / "data" / "declarations.js").read_text(encoding="utf-8")
     assert data.startswith("window.ZEROSORRY_DECLS = ") and '"A.hole"' in data
