@@ -156,3 +156,51 @@ def test_blueprint_dir_option_on_check_and_site(capsys: pytest.CaptureFixture[st
     assert code == 0
     page = (tmp_path / "s2" / "blueprint.html").read_text(encoding="utf-8")
     assert 'data-node="thm:hidden"' in page and "docs/bp/chapters/main.tex:" in page
+
+
+# ------------------------------------------------------------------ init --from-blueprint, the rest
+def test_init_from_blueprint_sections_left_out_nodes_and_names(capsys: pytest.CaptureFixture[str],
+                                                             tmp_path: Path) -> None:
+    from zerosorry.appendix.manifest import load_manifest
+
+    project = _copy(tmp_path)
+    src = project / "blueprint" / "src"
+    content = src / "content.tex"  # no chapters: the sections are the families
+    content.write_text(content.read_text(encoding="utf-8").replace("\\chapter{Foundations}\n", "")
+                       .replace("\\chapter{Main results}\n", ""), encoding="utf-8")
+    main_tex = src / "chapters" / "main.tex"
+    _edit(main_tex, "\\lean{Drift.false_claim}", "\\lean{Drift.false_claim, Drift.gone}")
+    _edit(main_tex, "\\begin{theorem}[Hidden gap]", "\\begin{theorem}")
+    code, out, err = run(capsys, "init", str(project), "--from-blueprint", "--no-cache", "--quiet")
+    assert code == 0 and out == ""
+    text = (project / "appendix.toml").read_text(encoding="utf-8")
+    assert 'repository = "https://github.com/example/drift"' in text.splitlines()
+    assert "# Families are the blueprint's sections; entries are its nodes that name project declarations." in text
+    m = load_manifest(project / "appendix.toml")
+    assert [f.title for f in m.families] == ["The carrier", "Claims", "More claims"]
+    by = {e.id: e for e in m.entries}
+    assert by["thm-false"].lean == ("Drift.false_claim",)
+    assert "# not project declarations: Drift.gone" in text.split('id = "thm-false"')[1].split("[[entries]]")[0]
+    assert by["thm-hidden"].title == "Theorem thm:hidden"  # no title: the environment and label
+    assert by["thm-hidden"].family == by["thm-local"].family != by["lem-base"].family
+    assert not any(e.paper for e in m.entries)  # no --blueprint-url: no link back
+    # the three nodes whose names are all a dependency's or stale are left out, and said so
+    code, _, err = run(capsys, "init", str(project), "--from-blueprint", "--no-cache", "--force")
+    assert code == 0
+    assert "zerosorry init: 3 nodes left out: none of their \\lean names is a project declaration" in err.splitlines()
+
+
+def test_init_from_blueprint_errors(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    project = _copy(tmp_path)
+    code, _, err = run(capsys, "init", str(project), "--from-blueprint", "--no-cache", "--blueprint", "docs/none")
+    assert code == 2 and "docs/none: no blueprint there (give --blueprint DIR)" in err
+    src = project / "blueprint" / "src"
+    for f in src.rglob("*.tex"):
+        f.write_text(f.read_text(encoding="utf-8").replace("Drift.", "Elsewhere."), encoding="utf-8")
+    code, _, err = run(capsys, "init", str(project), "--from-blueprint", "--no-cache")
+    assert code == 2 and "no blueprint node names a declaration of this project; nothing to write" in err
+    assert not (project / "appendix.toml").exists()
+    (project / "docs").mkdir()
+    shutil.move(str(src), str(project / "docs" / "bp"))
+    code, _, err = run(capsys, "init", str(project), "--from-blueprint", "--no-cache")
+    assert code == 2 and "no blueprint there (give --blueprint DIR)" in err
