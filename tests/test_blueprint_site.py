@@ -204,3 +204,18 @@ def test_init_from_blueprint_errors(capsys: pytest.CaptureFixture[str], tmp_path
     shutil.move(str(src), str(project / "docs" / "bp"))
     code, _, err = run(capsys, "init", str(project), "--from-blueprint", "--no-cache")
     assert code == 2 and "no blueprint there (give --blueprint DIR)" in err
+
+
+def test_computed_inputs_are_not_followed_and_not_reported_missing(tmp_path: Path) -> None:
+    """The reader and the paper gate share one reader of \\input arguments: a name computed by a
+    macro (``#1``, ``\\dir``) is not a file to look for."""
+    from zerosorry.blueprint import read_blueprint
+
+    (tmp_path / "content.tex").write_text(
+        "\\newcommand{\\inc}[1]{\\input{#1}}\n\\input{\\chapdir/x}\n\\input part\n\\input{gone}\n"
+        "\\begin{lemma}\\label{a} x\\end{lemma}\n", encoding="utf-8")
+    (tmp_path / "part.tex").write_text("\\begin{lemma}\\label{b} y\\end{lemma}\n", encoding="utf-8")
+    bp = read_blueprint(tmp_path)
+    assert [n.key for n in bp.nodes] == ["b", "a"]
+    assert [(d.code, d.line, d.message) for d in bp.diagnostics] == [
+        ("missing-file", 4, "\\input{gone}: no such file (gone or gone.tex in .)")]
