@@ -77,6 +77,7 @@ class Hit:
     token: str
     context: str  # the source line, stripped
     form: str  # bare `foo` | qualified `A.foo` | field `h.foo` | dot `.foo` | inner `A.foo.bar`
+    receiver: str = ""  # field notation `h.foo`: the binder that states h's type, if one is written
 
 
 def form(token: str, word: str, after_dot: bool) -> str:
@@ -118,9 +119,46 @@ class Project:
             prev = self.tokens[file][i - 1] if i else None
             after_dot = prev is not None and prev.kind == SYMBOL and prev.text in (".", "|>.") \
                 and prev.end == t.start
-            out.append(Hit(file, t.line, t.text, text[a : b if b >= 0 else len(text)].strip(),
-                           form(t.text, word, after_dot)))
+            how = form(t.text, word, after_dot)
+            head = _components(t.text)[0]
+            receiver = self.binder(file, i, head) if how in ("field", "inner") and head != word else ""
+            out.append(Hit(file, t.line, t.text, text[a : b if b >= 0 else len(text)].strip(), how,
+                           receiver))
         return out
+
+    def binder(self, file: str, at: int, name: str) -> str:
+        """``name : T`` from the nearest binder before token ``at`` that states ``name``'s type
+        (`(name : T)`, `{name other : T}`, `have name : T`, a `variable`), as written; a hint
+        for the person classifying a field access, not a resolution."""
+        toks = self.tokens[file]
+        for j in range(at - 1, -1, -1):
+            if toks[j].text != name or toks[j].kind != IDENT:
+                continue
+            k = j + 1
+            while k < len(toks) and toks[k].kind == IDENT:
+                k += 1
+            if k >= len(toks) or toks[k].text != ":":
+                continue
+            depth, out = 0, []
+            for t in toks[k + 1 : k + 40]:
+                if t.kind == SYMBOL and t.text in _OPENERS:
+                    depth += 1
+                elif t.kind == SYMBOL and t.text in _CLOSERS:
+                    depth -= 1
+                    if depth < 0:
+                        break
+                elif depth == 0 and t.text in (":=", ","):
+                    break
+                out.append(t.text)
+            where = "" if toks[j].line >= self.start_line(file, toks[at].line) else f" (line {toks[j].line})"
+            return f"{name} : {' '.join(out)}{where}"
+        return ""
+
+    def start_line(self, file: str, line: int) -> int:
+        for first, last, _ in self.spans.get(file, ()):
+            if first <= line <= last:
+                return first
+        return line
 
 
 def load(root: Path) -> Project:
@@ -297,7 +335,8 @@ class Auditor:
                         m.already_deferred += hop == 1
                         continue
                     deferred = after.get(d) is Status.DEFERRED
-                    toks = list(dict.fromkeys(f"{h.token} ({h.form})" for h in hs))
+                    toks = list(dict.fromkeys(f"{h.token} ({h.form}{'; ' + h.receiver if h.receiver else ''})"
+                                              for h in hs))
                     m.candidates.append(Candidate(d, hs[0].file, hs[0].line, toks, hs[0].context, hop,
                                                   via, deferred))
                     if deferred:
