@@ -9,7 +9,9 @@ use the engine's own ``uses``:
 * the oracle's candidates are the declarations whose text holds the mutated lemma's last name
   component as a whole identifier or as one dotted component of one (``foo``, ``Bar.foo``,
   ``h.foo``, ``.foo``, ``h.foo.symm``), found among the project lexer's tokens, so comments
-  and strings never count; a hit is charged to the innermost declaration whose lines hold it;
+  and strings never count; a hit is charged to the innermost declaration whose lines hold it,
+  and only in a file that imports (transitively, by its own `import` lines) the lemma's file:
+  Lean cannot see a declaration it does not import (those are counted as "unseen");
 * the oracle is *direct*: a candidate is a textual user of the mutated lemma itself.  With
   ``--transitive`` it is also closed over its own textual graph, expanding only through the
   candidates the engine did defer (a candidate that stayed proven is either a false textual
@@ -25,7 +27,8 @@ Scanning goes through the engine's Python API (``scan_files``) over an overlay o
 with a parse cache in a temporary directory: every file is parsed once, and each mutation
 re-parses only the mutated file and re-resolves only that file (the name table is unchanged).
 
-    python bench/mutate.py PATH [--per-stratum 10] [--seed 0] [--json OUT] [--transitive]
+    python bench/mutate.py PATH [--per-stratum 10] [--seed 0] [--max-users 30] [--json OUT]
+                                [--transitive] [--replay EARLIER.json]
 """
 
 from __future__ import annotations
@@ -44,7 +47,15 @@ from pathlib import Path
 from zerosorry.lean.lexer import IDENT, NAME, SYMBOL, Token, lex
 from zerosorry.lean.parser import DECL_KEYWORDS
 from zerosorry.ledger.model import Ledger, Record, SourceInfo, Status
-from zerosorry.scan import ParseCache, discover, load_config, read_files, scan_files
+from zerosorry.scan import (
+    ParseCache,
+    discover,
+    import_visibility,
+    load_config,
+    read_files,
+    read_lakefile,
+    scan_files,
+)
 
 #: (label, smallest, largest) number of project declarations sharing the last component
 STRATA: tuple[tuple[str, int, int], ...] = (("1", 1, 1), ("2-4", 2, 4), ("5+", 5, 1 << 60))
@@ -100,8 +111,17 @@ class Project:
     tokens: dict[str, list[Token]]
     #: last component -> every (file, token index) whose identifier has it as a component
     occurrences: dict[str, list[tuple[str, int]]]
+    #: file -> (bitset of the files it imports, transitively, with itself; its own bit)
+    sees: dict[str, tuple[int, int]] = field(default_factory=dict)
     #: file -> records sorted by span size (innermost first when scanning)
     spans: dict[str, list[tuple[int, int, str]]] = field(default_factory=dict)
+
+    def imports(self, user: str, used: str) -> bool:
+        """Whether ``user`` can see ``used`` at all: itself or a transitive import (by the files'
+        own `import` lines; a project import no file provides makes a file see everything)."""
+        if user not in self.sees or used not in self.sees:
+            return True
+        return bool((self.sees[user][0] >> self.sees[used][1]) & 1)
 
     def enclosing(self, file: str, line: int) -> str | None:
         for first, last, name in self.spans.get(file, ()):
@@ -161,24 +181,43 @@ class Project:
         return line
 
 
+def _imports(toks: Sequence[Token]) -> list[str]:
+    """The modules named by `import` (also `public import`, `meta import`) lines."""
+    out: list[str] = []
+    for i, t in enumerate(toks):
+        if t.kind == IDENT and t.text == "import" and (
+                i == 0 or toks[i - 1].line < t.line or toks[i - 1].text in ("public", "meta")):
+            j = i + 1
+            while j < len(toks) and toks[j].line == t.line and toks[j].kind == IDENT:
+                if toks[j].text != "all":
+                    out.append(toks[j].text.replace("«", "").replace("»", ""))
+                j += 1
+    return out
+
+
 def load(root: Path) -> Project:
     paths, _ = discover(root)
     files, _ = read_files(root, paths)
     texts: dict[str, str] = {}
     tokens: dict[str, list[Token]] = {}
     occurrences: dict[str, list[tuple[str, int]]] = defaultdict(list)
+    imports: dict[str, list[str]] = {}
     for rel, data in sorted(files.items()):
         if not rel.endswith(".lean") or rel == "lakefile.lean":
             continue
         text = data.decode("utf-8", errors="replace")
         toks = lex(text).tokens
         texts[rel], tokens[rel] = text, toks
+        imports[rel] = _imports(toks)
         for i, t in enumerate(toks):
             # a declaration's own name (`lemma Foo.bar`) is no use of anything
             if t.kind in (IDENT, NAME) and not (i and toks[i - 1].text in DECL_KEYWORDS):
                 for part in dict.fromkeys(_components(t.text)):
                     occurrences[part].append((rel, i))
-    return Project(root, files, texts, tokens, dict(occurrences))
+    libs, _ = read_lakefile(files)
+    bit, sees, _ = import_visibility(imports, libs)
+    return Project(root, files, texts, tokens, dict(occurrences),
+                   sees={rel: (sees[rel], bit[rel]) for rel in bit})
 
 
 # ---------------------------------------------------------------------------- mutation
@@ -253,6 +292,7 @@ class Mutation:
     candidates: list[Candidate] = field(default_factory=list)
     already_deferred: int = 0  # textual users not proven before the mutation
     outside: int = 0  # hits outside every declaration (attribute, #check, ...)
+    not_imported: int = 0  # declarations mentioning the word in files that cannot see the lemma
     deferred_total: int = 0  # declarations the mutation deferred, by the engine
     seconds: float = 0.0
 
@@ -268,6 +308,7 @@ class Auditor:
         self.source = SourceInfo(root=root.name)
         self.base = self.scan(self.project.files)
         self.base_status = {r.name: r.status for r in self.base.records}
+        self.file_of = {r.name: r.file for r in self.base.records}
         self.shared: dict[str, int] = defaultdict(int)
         for r in self.base.records:
             if r.kind != "example":
@@ -283,18 +324,25 @@ class Auditor:
         return scan_files(files, source=self.source, generated="1970-01-01T00:00:00Z",
                           config=self.config, cache=self.cache)
 
-    def users(self, name: str, exclude: str) -> tuple[list[tuple[str, list[Hit]]], int]:
-        """(declaration, its hits) of every textual user of ``name``'s last component, and
-        the number of hits outside every declaration."""
+    def users(self, name: str) -> tuple[list[tuple[str, list[Hit]]], int, int]:
+        """(declaration, its hits) of every textual user of ``name``'s last component in a file
+        that imports ``name``'s file; the number of hits outside every declaration; and the
+        number of declarations that mention the word but cannot see ``name``'s file."""
         found: dict[str, list[Hit]] = defaultdict(list)
+        blind: set[str] = set()
         outside = 0
+        home = self.file_of[name]
         for h in self.project.hits(last_component(name)):
             d = self.project.enclosing(h.file, h.line)
             if d is None:
                 outside += 1
-            elif d != exclude:
+            elif d == name:
+                continue
+            elif not self.project.imports(h.file, home):
+                blind.add(d)
+            else:
                 found[d].append(h)
-        return sorted(found.items()), outside
+        return sorted(found.items()), outside, len(blind)
 
     def eligible(self, max_users: int) -> dict[str, list[tuple[Record, tuple[int, int]]]]:
         """Proven lemmas with a replaceable proof and 1 to ``max_users`` textual users, by stratum."""
@@ -302,7 +350,7 @@ class Auditor:
         for r in self.base.records:
             if r.kind not in LEMMA_KINDS or r.status is not Status.PROVEN:
                 continue
-            if not 0 < len(self.users(r.name, r.name)[0]) <= max_users:
+            if not 0 < len(self.users(r.name)[0]) <= max_users:
                 continue
             span = proof_span(self.project, r)
             if span is not None:
@@ -324,9 +372,9 @@ class Auditor:
         while frontier:
             nxt: list[str] = []
             for via in frontier:
-                found, outside = self.users(via, via)
+                found, outside, blind = self.users(via)
                 if hop == 1:
-                    m.outside = outside
+                    m.outside, m.not_imported = outside, blind
                 for d, hs in found:
                     if d in seen:
                         continue
@@ -376,6 +424,7 @@ def summary(mutations: Sequence[Mutation]) -> dict[str, dict[str, int]]:
             "direct_survivors": sum(not c.deferred for c in direct),
             "already_deferred": sum(m.already_deferred for m in ms),
             "outside_declarations": sum(m.outside for m in ms),
+            "not_imported": sum(m.not_imported for m in ms),
             "transitive_candidates": len(later),
             "transitive_survivors": sum(not c.deferred for c in later),
             "engine_deferred": sum(m.deferred_total for m in ms),
@@ -386,13 +435,14 @@ def summary(mutations: Sequence[Mutation]) -> dict[str, dict[str, int]]:
 def render(root: Path, mutations: Sequence[Mutation], seconds: dict[str, float], transitive: bool) -> str:
     lines = [f"mutation audit of {root}: {len(mutations)} mutations, "
              f"base scan {seconds['base']:.1f} s, {seconds['per_mutation']:.2f} s per mutation"]
-    head = f"{'stratum':<8}{'mut':>5}{'users':>7}{'deferred':>10}{'survived':>10}{'already':>9}"
+    head = (f"{'stratum':<8}{'mut':>5}{'users':>7}{'deferred':>10}{'survived':>10}{'already':>9}"
+            f"{'unseen':>8}")
     if transitive:
         head += f"{'trans':>7}{'t-surv':>8}"
     lines.append(head)
     for label, s in summary(mutations).items():
         row = (f"{label:<8}{s['mutations']:>5}{s['direct_candidates']:>7}{s['direct_deferred']:>10}"
-               f"{s['direct_survivors']:>10}{s['already_deferred']:>9}")
+               f"{s['direct_survivors']:>10}{s['already_deferred']:>9}{s['not_imported']:>8}")
         if transitive:
             row += f"{s['transitive_candidates']:>7}{s['transitive_survivors']:>8}"
         lines.append(row)
@@ -412,13 +462,18 @@ def render(root: Path, mutations: Sequence[Mutation], seconds: dict[str, float],
 
 
 def run(root: Path, per_stratum: int, seed: int, transitive: bool = False,
-        cache_dir: Path | None = None, max_users: int = 30) -> tuple[list[Mutation], dict[str, float]]:
+        cache_dir: Path | None = None, max_users: int = 30, replay: Sequence[str] = ()) -> tuple[list[Mutation], dict[str, float]]:
     with tempfile.TemporaryDirectory(prefix="zerosorry-mutate-") as tmp:
         t0 = time.perf_counter()
         auditor = Auditor(root, cache_dir or Path(tmp))
         try:
             base = time.perf_counter() - t0
-            picked = sample(auditor.eligible(max_users), per_stratum, seed)
+            if replay:  # the lemmas of an earlier run, to compare two engines on equal terms
+                by_name = {r.name: r for r in auditor.base.records}
+                picked = [(by_name[n], span) for n in replay if n in by_name
+                          and (span := proof_span(auditor.project, by_name[n])) is not None]
+            else:
+                picked = sample(auditor.eligible(max_users), per_stratum, seed)
             t1 = time.perf_counter()
             mutations = [auditor.mutate(r, span, transitive) for r, span in picked]
             per = (time.perf_counter() - t1) / max(1, len(picked))
@@ -438,13 +493,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--max-users", type=int, default=30,
                     help="sample only lemmas with at most this many textual users, so that a person "
                          "can classify what survives (default 30)")
+    ap.add_argument("--replay", type=Path, metavar="JSON",
+                    help="mutate the lemmas of an earlier run's --json output instead of sampling")
     ap.add_argument("--cache-dir", type=Path, help="parse cache to use (default: a temporary one)")
     args = ap.parse_args(argv)
     if not args.path.is_dir():
         print(f"{args.path}: not a directory", file=sys.stderr)
         return 2
+    replay = ([m["lemma"] for m in json.loads(args.replay.read_text(encoding="utf-8"))["mutations"]]
+              if args.replay else [])
     mutations, seconds = run(args.path, args.per_stratum, args.seed, args.transitive, args.cache_dir,
-                              args.max_users)
+                             args.max_users, replay)
     print(render(args.path, mutations, seconds, args.transitive))
     if args.json:
         args.json.write_text(json.dumps({

@@ -63,6 +63,8 @@ def test_false_textual_candidates_survive_and_are_listed(audit: dict[str, object
     assert [(c.file, c.line) for c in surv] == [("Mut/Users.lean", 16)]
     assert surv[0].tokens == ["twice (bare)"]
     assert "fun twice" in surv[0].context
+    # Apart.lean mentions `twice` but imports nothing: Lean cannot see A.twice there
+    assert audit["A.twice"].not_imported == 1  # type: ignore[attr-defined]
 
 
 def test_the_mutation_keeps_every_line_in_place(tmp_path: Path) -> None:
@@ -92,3 +94,13 @@ def test_main_prints_each_stratum_and_writes_json(tmp_path: Path, capsys: pytest
     assert set(data["summary"]) == {"1", "2-4", "5+"}
     assert sum(s["mutations"] for s in data["summary"].values()) == 3
     assert all(m["ok"] for m in data["mutations"])
+
+
+def test_replay_mutates_the_lemmas_of_an_earlier_run(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    first, again = tmp_path / "first.json", tmp_path / "again.json"
+    assert mutate.main([str(FIXTURE), "--per-stratum", "1", "--seed", "3", "--json", str(first)]) == 0
+    assert mutate.main([str(FIXTURE), "--replay", str(first), "--json", str(again)]) == 0
+    capsys.readouterr()
+    lemmas = [[m["lemma"] for m in json.loads(p.read_text(encoding="utf-8"))["mutations"]]
+              for p in (first, again)]
+    assert lemmas[0] == lemmas[1] and len(lemmas[0]) == 3
