@@ -279,6 +279,7 @@ class Candidate:
     hop: int  # 1: uses the mutated lemma's name itself; 2+: through a deferred candidate
     via: str  # the declaration whose last component was found
     deferred: bool
+    possible: bool = False  # deferred only through possible uses (engines that mark them)
 
 
 @dataclass
@@ -294,6 +295,7 @@ class Mutation:
     outside: int = 0  # hits outside every declaration (attribute, #check, ...)
     not_imported: int = 0  # declarations mentioning the word in files that cannot see the lemma
     deferred_total: int = 0  # declarations the mutation deferred, by the engine
+    possible_total: int = 0  # of those, deferred only through possible uses
     seconds: float = 0.0
 
     def survivors(self, hop: int | None = None) -> list[Candidate]:
@@ -361,11 +363,13 @@ class Auditor:
         t0 = time.perf_counter()
         ledger = self.scan(mutated(self.project, rec, span))
         after = {r.name: r.status for r in ledger.records}
+        possible = {r.name for r in ledger.records if _possible(r)}
         shared = self.shared[last_component(rec.name)]
         m = Mutation(rec.name, rec.file, rec.line, stratum(shared), shared,
                      after.get(rec.name) not in (Status.PROVEN, None))
-        m.deferred_total = sum(1 for n, s in after.items()
-                               if s is Status.DEFERRED and self.base_status.get(n) is Status.PROVEN)
+        newly = {n for n, s in after.items()
+                 if s is Status.DEFERRED and self.base_status.get(n) is Status.PROVEN}
+        m.deferred_total, m.possible_total = len(newly), len(newly & possible)
         seen = {rec.name}
         frontier = [rec.name]
         hop = 1
@@ -386,7 +390,7 @@ class Auditor:
                     toks = list(dict.fromkeys(f"{h.token} ({h.form}{'; ' + h.receiver if h.receiver else ''})"
                                               for h in hs))
                     m.candidates.append(Candidate(d, hs[0].file, hs[0].line, toks, hs[0].context, hop,
-                                                  via, deferred))
+                                                  via, deferred, d in possible))
                     if deferred:
                         nxt.append(d)
             if not transitive:
@@ -399,11 +403,17 @@ class Auditor:
         self.cache.close()
 
 
+def _possible(r: Record) -> bool:
+    """Deferred only through possible uses: engines that resolve ambiguous field notation to
+    every candidate mark such records (absent from older ledgers: never)."""
+    return bool(getattr(r, "possible_deferral", False))
+
+
 def sample(pool: Mapping[str, Sequence[tuple[Record, tuple[int, int]]]], per_stratum: int,
            seed: int) -> list[tuple[Record, tuple[int, int]]]:
-    rng = random.Random(seed)
     out: list[tuple[Record, tuple[int, int]]] = []
-    for label, _, _ in STRATA:
+    for label, _, _ in STRATA:  # one generator per stratum: a larger sample extends a smaller one
+        rng = random.Random(f"{seed}/{label}")
         items = sorted(pool[label], key=lambda x: x[0].name)
         out.extend(rng.sample(items, min(per_stratum, len(items))))
     return out
@@ -427,22 +437,28 @@ def summary(mutations: Sequence[Mutation]) -> dict[str, dict[str, int]]:
             "not_imported": sum(m.not_imported for m in ms),
             "transitive_candidates": len(later),
             "transitive_survivors": sum(not c.deferred for c in later),
+            "direct_possible": sum(c.possible for c in direct),
             "engine_deferred": sum(m.deferred_total for m in ms),
+            "engine_possible": sum(m.possible_total for m in ms),
         }
     return out
 
 
-def render(root: Path, mutations: Sequence[Mutation], seconds: dict[str, float], transitive: bool) -> str:
+def render(root: Path, mutations: Sequence[Mutation], seconds: dict[str, float],
+           base: dict[str, int], transitive: bool) -> str:
     lines = [f"mutation audit of {root}: {len(mutations)} mutations, "
-             f"base scan {seconds['base']:.1f} s, {seconds['per_mutation']:.2f} s per mutation"]
-    head = (f"{'stratum':<8}{'mut':>5}{'users':>7}{'deferred':>10}{'survived':>10}{'already':>9}"
-            f"{'unseen':>8}")
+             f"base scan {seconds['base']:.1f} s, {seconds['per_mutation']:.2f} s per mutation",
+             f"unmutated: {base['records']} declarations, {base['deferred']} deferred, "
+             f"{base['possible']} of them only through possible uses"]
+    head = (f"{'stratum':<8}{'mut':>5}{'users':>7}{'deferred':>10}{'possible':>10}{'survived':>10}"
+            f"{'already':>9}{'unseen':>8}")
     if transitive:
         head += f"{'trans':>7}{'t-surv':>8}"
     lines.append(head)
     for label, s in summary(mutations).items():
         row = (f"{label:<8}{s['mutations']:>5}{s['direct_candidates']:>7}{s['direct_deferred']:>10}"
-               f"{s['direct_survivors']:>10}{s['already_deferred']:>9}{s['not_imported']:>8}")
+               f"{s['direct_possible']:>10}{s['direct_survivors']:>10}{s['already_deferred']:>9}"
+               f"{s['not_imported']:>8}")
         if transitive:
             row += f"{s['transitive_candidates']:>7}{s['transitive_survivors']:>8}"
         lines.append(row)
@@ -462,7 +478,8 @@ def render(root: Path, mutations: Sequence[Mutation], seconds: dict[str, float],
 
 
 def run(root: Path, per_stratum: int, seed: int, transitive: bool = False,
-        cache_dir: Path | None = None, max_users: int = 30, replay: Sequence[str] = ()) -> tuple[list[Mutation], dict[str, float]]:
+        cache_dir: Path | None = None, max_users: int = 30, replay: Sequence[str] = (),
+        ) -> tuple[list[Mutation], dict[str, float], dict[str, int]]:
     with tempfile.TemporaryDirectory(prefix="zerosorry-mutate-") as tmp:
         t0 = time.perf_counter()
         auditor = Auditor(root, cache_dir or Path(tmp))
@@ -477,9 +494,13 @@ def run(root: Path, per_stratum: int, seed: int, transitive: bool = False,
             t1 = time.perf_counter()
             mutations = [auditor.mutate(r, span, transitive) for r, span in picked]
             per = (time.perf_counter() - t1) / max(1, len(picked))
+            recs = auditor.base.records
+            counts = {"records": len(recs),
+                      "deferred": sum(r.status is Status.DEFERRED for r in recs),
+                      "possible": sum(_possible(r) for r in recs)}
         finally:
             auditor.close()
-    return mutations, {"base": base, "per_mutation": per}
+    return mutations, {"base": base, "per_mutation": per}, counts
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -502,14 +523,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     replay = ([m["lemma"] for m in json.loads(args.replay.read_text(encoding="utf-8"))["mutations"]]
               if args.replay else [])
-    mutations, seconds = run(args.path, args.per_stratum, args.seed, args.transitive, args.cache_dir,
-                             args.max_users, replay)
-    print(render(args.path, mutations, seconds, args.transitive))
+    mutations, seconds, base = run(args.path, args.per_stratum, args.seed, args.transitive,
+                                   args.cache_dir, args.max_users, replay)
+    print(render(args.path, mutations, seconds, base, args.transitive))
     if args.json:
         args.json.write_text(json.dumps({
             "root": str(args.path), "seed": args.seed, "per_stratum": args.per_stratum,
             "max_users": args.max_users,
-            "seconds": seconds, "summary": summary(mutations),
+            "seconds": seconds, "unmutated": base, "summary": summary(mutations),
             "mutations": [asdict(m) for m in mutations],
         }, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     return 0

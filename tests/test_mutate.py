@@ -29,7 +29,7 @@ mutate = _load()
 @pytest.fixture(scope="module")
 def audit(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
     before = {p: p.read_bytes() for p in FIXTURE.rglob("*") if p.is_file()}
-    mutations, _ = mutate.run(FIXTURE, per_stratum=10, seed=1,
+    mutations, _, _ = mutate.run(FIXTURE, per_stratum=10, seed=1,
                                     cache_dir=tmp_path_factory.mktemp("cache"))
     after = {p: p.read_bytes() for p in FIXTURE.rglob("*") if p.is_file()}
     assert after == before, "the audit must never write into the project"
