@@ -63,6 +63,8 @@ LEMMA_KINDS = frozenset({"theorem", "lemma"})
 _OPENERS = {"(": ")", "[": "]", "{": "}", "⟨": "⟩", "⦃": "⦄", "@[": "]", "#[": "]", "%[": "]",
             "`(": ")", "``(": ")", "`[": "]", "‹": "›", "⟦": "⟧"}
 _CLOSERS = frozenset(_OPENERS.values())
+#: words after which an identifier followed by `:` is no binder of the name before them
+_NOT_BINDERS = frozenset({"have", "let", "show", "from", "fun", "at", "with", "using", "by"})
 
 
 def last_component(name: str) -> str:
@@ -154,8 +156,9 @@ class Project:
         for j in range(at - 1, -1, -1):
             if toks[j].text != name or toks[j].kind != IDENT:
                 continue
-            k = j + 1
-            while k < len(toks) and toks[k].kind == IDENT:
+            k = j + 1  # `(name other : T)`: more names on the same line, then the colon
+            while k < len(toks) and toks[k].kind == IDENT and toks[k].line == toks[j].line \
+                    and toks[k].text not in _NOT_BINDERS:
                 k += 1
             if k >= len(toks) or toks[k].text != ":":
                 continue
