@@ -58,6 +58,17 @@ def browser() -> Iterator[Any]:
             b.close()
 
 
+def tex_tool(name: str, package: str) -> str:
+    """The path of a TeX engine or poppler tool.  Skips when absent, unless ZEROSORRY_REQUIRE_TEX
+    is set (CI), where a missing tool fails the test."""
+    exe = shutil.which(name)
+    if exe is None:
+        if _require("ZEROSORRY_REQUIRE_TEX"):
+            pytest.fail(f"{name} is missing but ZEROSORRY_REQUIRE_TEX is set (apt-get install {package})")
+        pytest.skip(f"{name} not installed (apt-get install {package})")
+    return exe
+
+
 @pytest.fixture(scope="session")
 def screenshot_dir() -> Path:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)

@@ -11,7 +11,9 @@ Policies (each finding's message starts with its policy's name in brackets):
 * ``axiom`` — no project axiom outside the allowed list in a load-bearing derivation;
 * ``baseline`` (with a baseline ledger) — nothing proven became deferred, the number of sorries
   did not grow, no new project axiom or trust extension, no load-bearing declaration vanished;
-* ``stale-ledger`` — a committed ``lean_status.json`` still matches the sources.
+* ``stale-ledger`` — a committed ``lean_status.json`` still matches the sources;
+* ``paper`` (with ``--paper``) — every ``\\leanproved`` claim of the paper is proven and every id
+  it cites exists (:mod:`zerosorry.paper`).
 """
 
 from __future__ import annotations
@@ -572,8 +574,10 @@ def evaluate(
     committed_file: str | None = None,
     refresh_command: str = "zerosorry scan . --out lean_status.json",
     runner: WitnessRunner = run_witness,
+    paper: Callable[[Ledger], Sequence[Finding]] | None = None,
 ) -> GateResult:
-    """Run every applicable policy; the result lists the findings and which policies ran."""
+    """Run every applicable policy; the result lists the findings and which policies ran.
+    ``paper`` (see :func:`zerosorry.paper.paper_policy`) checks a paper's claims."""
     result = GateResult()
     if manifest is not None:
         result.policies += ["zero-sorry", "manifest"]
@@ -594,6 +598,9 @@ def evaluate(
         result.policies.append("stale-ledger")
         result.findings += check_stale(committed, ledger, label=committed_label, refresh=refresh_command,
                                        file=committed_file)
+    if paper is not None:
+        result.policies.append("paper")
+        result.findings += paper(ledger)
     return result
 
 

@@ -6,10 +6,11 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from ..errors import InputError
-from ..gate import evaluate
+from ..gate import Finding, GateManifest, evaluate
 from ..ledger import io
 from ..ledger.model import Ledger
 from ..report import gate_report
@@ -36,6 +37,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="the committed ledger that must match the sources "
                         "(default: PATH/lean_status.json when it exists)")
     p.add_argument("--no-witnesses", action="store_true", help="do not run the numeric witnesses")
+    p.add_argument("--paper", type=Path, default=None, metavar="MAIN.tex",
+                   help="also check the paper: every \\leanproved claim in MAIN.tex and the files it "
+                        "\\inputs must be proven (docs/latex.md)")
     p.add_argument("--format", choices=FORMATS, default=None,
                    help="text (default), github (workflow annotations; the default when "
                         "GITHUB_ACTIONS=true), markdown or json")
@@ -65,6 +69,31 @@ def _baseline(args: argparse.Namespace) -> Ledger | None:
                 cache.close()
 
 
+def _paper(args: argparse.Namespace, manifest: GateManifest | None) -> Callable[[Ledger], list[Finding]] | None:
+    """The paper policy for ``--paper`` (its sources read now, before the scan)."""
+    if args.paper is None:
+        return None
+    from ..paper import paper_policy, read_paper
+
+    if manifest is None:
+        raise InputError(f"--paper needs a manifest: the paper cites its entries, and there is no "
+                         f"appendix.toml in {args.path} (give --manifest FILE)")
+    root = args.path.resolve()
+    try:  # a paper beside the project in its repository is named from the project: ../paper/x.tex
+        from .. import gitsource
+
+        outer = gitsource.toplevel(args.path)[0].resolve()
+    except InputError:
+        outer = root
+
+    def label(p: Path) -> str:  # relative to the project root, like every finding's file
+        full = p.resolve()
+        return Path(os.path.relpath(full, root)).as_posix() if full.is_relative_to(outer) else str(full)
+
+    sources = read_paper(args.paper, label=label)
+    return paper_policy(sources, [(e.id, e.lean) for e in manifest.entries])
+
+
 def _repo_prefix(path: Path) -> str:
     from .. import gitsource
 
@@ -81,6 +110,7 @@ def run(args: argparse.Namespace) -> int:
     manifest = gate_manifest(args)
     if args.ship and manifest is None:
         raise InputError(f"--ship needs a manifest: no appendix.toml in {args.path} (give --manifest FILE)")
+    paper = _paper(args, manifest)
     baseline = _baseline(args)
     committed_path = args.ledger if args.ledger is not None else args.path / "lean_status.json"
     if args.ledger is not None and not args.ledger.is_file():
@@ -117,6 +147,7 @@ def run(args: argparse.Namespace) -> int:
         committed_label=str(committed_path),
         committed_file=inside,
         refresh_command=refresh,
+        paper=paper,
     )
     result.notes = notes + result.notes
     fmt = args.format or ("github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text")

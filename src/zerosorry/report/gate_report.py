@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import posixpath
 from typing import Any
 
 from ..gate import Finding, GateResult
@@ -38,7 +39,10 @@ def _escape_property(s: str) -> str:
 
 def _repo_path(prefix: str, file: str) -> str:
     prefix = prefix.strip("/")
-    return f"{prefix}/{file}" if prefix else file
+    if not prefix or file.startswith("/"):  # an absolute path: a paper outside the repository
+        return file
+    # a paper beside the project is named ../paper/main.tex from the project's root
+    return posixpath.normpath(f"{prefix}/{file}")
 
 
 def annotation(f: Finding, *, prefix: str = "") -> str:
