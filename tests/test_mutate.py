@@ -42,7 +42,7 @@ def users(m: object) -> dict[str, bool]:
 
 def test_every_lemma_with_a_textual_user_is_mutated_in_its_stratum(audit: dict[str, object]) -> None:
     strata = {name: m.stratum for name, m in audit.items()}  # type: ignore[attr-defined]
-    assert strata == {"Uniq.only_here": "1", "A.twice": "2-4", "B.twice": "2-4",
+    assert strata == {"Uniq.only_here": "1", "uses_unique": "1", "A.twice": "2-4", "B.twice": "2-4",
                       **{f"P{i}.many": "5+" for i in range(1, 6)}}
     assert all(m.ok for m in audit.values())  # type: ignore[attr-defined]
 
@@ -104,3 +104,11 @@ def test_replay_mutates_the_lemmas_of_an_earlier_run(tmp_path: Path, capsys: pyt
     lemmas = [[m["lemma"] for m in json.loads(p.read_text(encoding="utf-8"))["mutations"]]
               for p in (first, again)]
     assert lemmas[0] == lemmas[1] and len(lemmas[0]) == 3
+
+
+def test_transitive_follows_the_users_the_engine_deferred(tmp_path: Path) -> None:
+    mutations, _, _ = mutate.run(FIXTURE, per_stratum=10, seed=1, transitive=True, cache_dir=tmp_path)
+    m = next(m for m in mutations if m.lemma == "Uniq.only_here")
+    hops = {c.name: (c.hop, c.via, c.deferred) for c in m.candidates}
+    assert hops["uses_the_user"] == (2, "uses_unique", True)
+    assert hops["uses_unique"][0] == 1
