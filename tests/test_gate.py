@@ -185,18 +185,21 @@ def test_baseline_regression(repo: Path, capsys: pytest.CaptureFixture[str]) -> 
     assert (code, out) == (0, ["zerosorry check proj: holds; policies: zero-sorry, manifest, axiom, baseline"])
 
     mid = DEMO_MID.replace("end Demo", "axiom extra : 1 = 1\n\ntheorem fast : 3 < 4 := by decide +native\n\nend Demo")
-    top = DEMO_TOP.replace("theorem top_axiom", "theorem top_axiom_renamed")
+    # renamed *and* changed: not the same declaration any more, so the entry's one vanished
+    top = DEMO_TOP.replace("theorem top_axiom (n : Nat) : n = n := via_axiom n",
+                           "theorem top_axiom_renamed (n : Nat) : n = n := (via_axiom n)")
+    assert top != DEMO_TOP
     write_files(repo, {f"proj/{BASE}": BROKEN_BASE, f"proj/{MID}": mid, f"proj/{TOP}": top})
     code, out, _ = check(capsys, "--baseline", "baseline.json")
     sorry = line_of(BROKEN_BASE, "sorry")
     assert code == 1
+    # the root causes come first and stand for the declarations they hold back
     assert out == [
+        f"[baseline] root cause: Demo.helper ({BASE}:{sorry}) got a sorry: 3 declarations newly deferred, "
+        "1 load-bearing: top-ok (held back: Demo.mid, Demo.top_ok)",
         f"[zero-sorry] entry top-ok (Demo.top_ok) is deferred: via Demo.top_ok -> Demo.mid -> Demo.helper ({BASE}:{sorry})",
         f"[zero-sorry] entry top-axiom names Demo.top_axiom (appendix.toml:{line_of(demo_manifest(), AXIOM_LEAN)}), "
         "which the scan does not find (did you mean Demo.top_axiom_renamed?)",
-        f"[baseline] Demo.helper was proven in the baseline and is now deferred: via Demo.helper ({BASE}:{sorry})",
-        f"[baseline] Demo.mid was proven in the baseline and is now deferred: via Demo.mid -> Demo.helper ({BASE}:{sorry})",
-        f"[baseline] Demo.top_ok was proven in the baseline and is now deferred: via Demo.top_ok -> Demo.mid -> Demo.helper ({BASE}:{sorry})",
         f"[baseline] sorries grew from 1 to 2 (+1): new in Demo.helper ({BASE}:{sorry})",
         f"[baseline] new project axiom Demo.extra ({MID}:{line_of(mid, 'axiom extra')}) is not in the baseline",
         f"[baseline] new trust extension decide +native in Demo.fast ({MID}:{line_of(mid, 'theorem fast')}), not in the baseline",
@@ -226,8 +229,10 @@ def test_proven_to_stub_is_a_regression(repo: Path, capsys: pytest.CaptureFixtur
     write_files(repo, {f"proj/{BASE}": base})
     code, out, _ = check(capsys, "--baseline", "baseline.json")
     assert code == 1
-    assert (f"[baseline] Demo.helper was proven in the baseline and is now a stub (: True := sorry) at "
-            f"{BASE}:{line_of(base, 'theorem helper')}") in out
+    assert (f"[baseline] root cause: Demo.helper ({BASE}:{line_of(base, 'theorem helper')}) became a stub "
+            "(: True := sorry): 3 declarations no longer proven, 1 load-bearing: top-ok "
+            "(held back: Demo.mid, Demo.top_ok)") == out[0]
+    assert not [line for line in out if "was proven in the baseline" in line]
     assert not [line for line in out if "sorries grew" in line]
 
 
@@ -291,7 +296,7 @@ def test_stale_ledger_and_its_refresh(repo: Path, capsys: pytest.CaptureFixture[
         "refresh it with: zerosorry scan proj --out proj/lean_status.json"
     )
     code, out, _ = check(capsys, "--format", "github")
-    assert out[1].startswith("::error file=proj/lean_status.json,title=zerosorry stale-ledger::[stale-ledger] ")
+    assert out[2].startswith("::error file=proj/lean_status.json,title=zerosorry stale-ledger::[stale-ledger] ")
     # the message's command refreshes it
     assert main(["scan", "proj", "--no-cache", "-q", "--out", "proj/lean_status.json"]) == 0
     code, out, _ = check(capsys)
@@ -316,10 +321,10 @@ def test_github_annotations_and_step_summary(repo: Path, tmp_path: Path, capsys:
     code, out, _ = check(capsys)
     sorry = line_of(BROKEN_BASE, "sorry")
     assert code == 1
-    assert out == [
+    assert out == [  # the verdict first: GitHub shows only the first annotations of a step
+        "::notice title=zerosorry::zerosorry check proj: FAILS (1 finding); policies: zero-sorry, manifest, axiom",
         f"::error file=proj/{BASE},line={sorry},title=zerosorry zero-sorry::[zero-sorry] entry top-ok "
         f"(Demo.top_ok) is deferred: via Demo.top_ok -> Demo.mid -> Demo.helper ({BASE}:{sorry})",
-        "::notice title=zerosorry::zerosorry check proj: FAILS (1 finding); policies: zero-sorry, manifest, axiom",
     ]
     md = summary.read_text(encoding="utf-8")
     assert md.startswith("# earlier step\n## ❌ zerosorry check `proj`: FAILS (1 finding)")

@@ -80,7 +80,8 @@ def test_action_check_step_annotates_and_writes_the_summary(tmp_path: Path, git:
     assert out.returncode == 1, out.stderr
     sorry = line_of(BROKEN_BASE, "sorry")
     lines = out.stdout.splitlines()
-    assert lines[0].startswith(f"::error file=proj/Demo/Base.lean,line={sorry},title=zerosorry zero-sorry::")
+    assert lines[0].startswith("::notice title=zerosorry::zerosorry check proj: FAILS")  # the verdict first
+    assert lines[1].startswith(f"::error file=proj/Demo/Base.lean,line={sorry},title=zerosorry zero-sorry::")
     assert any(x.startswith("::error file=proj/Demo/Base.lean,line=") and "[ship] entry top-deferred" in x for x in lines)
     assert "FAILS" in summary.read_text(encoding="utf-8")
 
@@ -103,3 +104,24 @@ def test_action_install_step_picks_the_requirement(tmp_path: Path, version: str,
     out = subprocess.run(["bash", "-e", "-c", script], env=env, capture_output=True, text=True, check=True)
     assert out.stdout.splitlines()[-1] == expected
     assert out.stdout.splitlines()[:2] == ["-m", "pip"]
+
+
+@pytest.mark.skipif(shutil.which("bash") is None, reason="bash is needed to run the action's step")
+@pytest.mark.parametrize(("witnesses", "code", "expected"), [
+    ("", 0, "check proj --format github --ship"),
+    ("true", 0, "check proj --format github --ship"),
+    ("false", 0, "check proj --format github --no-witnesses --ship"),
+    ("no", 2, "::error title=zerosorry::input witnesses must be true or false, not 'no'"),
+])
+def test_action_witnesses_input(tmp_path: Path, witnesses: str, code: int, expected: str) -> None:
+    """`witnesses: false` (for untrusted pull requests) passes --no-witnesses; anything but
+    true/false is refused."""
+    fake = tmp_path / "bin"
+    fake.mkdir()
+    (fake / "zerosorry").write_text('#!/bin/sh\necho "$@"\n', encoding="utf-8")
+    (fake / "zerosorry").chmod(0o755)
+    env = dict(os.environ, ZS_PATH="proj", ZS_ARGS="--ship", ZS_WITNESSES=witnesses,
+               PATH=f"{fake}{os.pathsep}{os.environ['PATH']}")
+    out = subprocess.run(["bash", "-e", "-c", _check_step_script()], env=env, capture_output=True, text=True,
+                         check=False)
+    assert (out.returncode, out.stdout.strip()) == (code, expected)

@@ -67,12 +67,24 @@ def test_unknown_project_import_errs_towards_deferred() -> None:
     assert any(d.code == "unresolved-import" and d.file == "Lib/B.lean" for d in ledger.diagnostics)
 
 
-def test_field_notation_is_resolved_and_marked_approximate() -> None:
-    got = scan({"A.lean": "theorem Foo.helper_gap (x : Nat) : x = x := sorry\n"
-                          "theorem user (h : Nat) : h = h := h.helper_gap\n"})
+def test_field_notation_is_resolved_by_the_receivers_written_type() -> None:
+    got = scan({"A.lean": "structure Foo where\n  n : Nat\n"
+                          "theorem Foo.helper_gap (x : Foo) : x = x := sorry\n"
+                          "theorem user (h : Foo) : h = h := h.helper_gap\n"
+                          "theorem on_nat (h : Nat) : h = h := h.helper_gap\n"
+                          "theorem untyped (p : ∃ _ : Nat, True) : True := by\n  obtain ⟨h, _⟩ := p\n"
+                          "  exact h.helper_gap\n"})
     user = got["user"]
     assert user.status is Status.DEFERRED  # type: ignore[attr-defined]
-    assert user.approximate == ["h.helper_gap read as field notation for Foo.helper_gap"]  # type: ignore[attr-defined]
+    assert user.uses == ["Foo", "Foo.helper_gap"]  # type: ignore[attr-defined]
+    assert user.possible_uses == []  # type: ignore[attr-defined]
+    # `h : Nat`: Lean looks in `Nat`, where the project declares no `helper_gap`
+    assert got["on_nat"].status is Status.PROVEN  # type: ignore[attr-defined]
+    # `obtain ⟨h, _⟩` states no type: a possible use of every project `*.helper_gap`
+    untyped = got["untyped"]
+    assert untyped.status is Status.DEFERRED  # type: ignore[attr-defined]
+    assert untyped.possible_uses == ["Foo.helper_gap"]  # type: ignore[attr-defined]
+    assert untyped.possible_deferral  # type: ignore[attr-defined]
 
 
 def test_constant_followed_by_projection() -> None:

@@ -374,3 +374,26 @@ def test_table_descriptions_are_plain_text(page: Any, served: str) -> None:
     desc = page.inner_text("#decls-body tr td.desc")
     assert desc.startswith("Gauge invariance of attention scores.") and "**" not in desc and "`" not in desc
     watch.check()
+
+
+def test_table_marks_a_possible_deferral(page: Any, tmp_path: Path) -> None:
+    """A declaration deferred only through a possible use (field notation whose receiver's
+    type the source does not state) carries a 'possible' mark in the table; a certain one not."""
+    from zerosorry.ledger.model import SourceInfo
+    from zerosorry.scan import scan_files
+
+    src = ("structure Nice where\n  n : Nat\n"
+           "theorem Nice.comp (x : Nice) : x.n = x.n := sorry\n"
+           "theorem Other.comp (n : Nat) : n = n := rfl\n"
+           "theorem maybe (p : ∃ _ : Nat, True) : True := by\n  obtain ⟨x, _⟩ := p\n  exact x.comp\n"
+           "theorem surely (x : Nice) : x.n = x.n := x.comp\n")
+    ledger = scan_files({"A.lean": src.encode()}, source=SourceInfo("t"), generated="2026-01-01T00:00:00Z")
+    out = tmp_path / "site"
+    build_site(ledger, None, out)
+    watch = _open(page, (out / "declarations.html").as_uri(), out.as_uri())
+    page.wait_for_selector("body[data-table='ready']")
+    row = page.locator("tr[data-name='maybe']")
+    assert row.locator(".chip-deferred").count() == 1
+    assert row.locator(".chip-possible").inner_text() == "possible"
+    assert page.locator("tr[data-name='surely'] .chip-possible").count() == 0
+    watch.check()

@@ -10,7 +10,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from .gate import GateManifest, own_trusts, sorry_site
+from .identity import Move, matches, rekey, renames
 from .ledger.model import STATUS_ORDER, Ledger, Record, Status
+from .rootcause import RootCause, SorryChange, root_causes, sorry_changes
 
 
 @dataclass(frozen=True)
@@ -67,12 +69,19 @@ class LedgerDiff:
     trusts_added: list[TrustChange] = field(default_factory=list)
     trusts_removed: list[TrustChange] = field(default_factory=list)
     entries: list[EntryChange] = field(default_factory=list)
+    #: what made declarations deferred (or newly rest on an axiom or trust), most load-bearing first
+    root_causes: list[RootCause] = field(default_factory=list)
+    #: declarations whose own sorry count changed, with or without a change of status
+    sorry_changes: list[SorryChange] = field(default_factory=list)
+    #: declarations found under another name or in another file (not in added/removed)
+    moved: list[Move] = field(default_factory=list)
 
     @property
     def empty(self) -> bool:
         return not (self.newly_proven or self.newly_deferred or self.other_changes or self.added
                     or self.removed or self.axioms_added or self.axioms_removed
-                    or self.trusts_added or self.trusts_removed or self.entries)
+                    or self.trusts_added or self.trusts_removed or self.entries
+                    or self.sorry_changes or self.moved)
 
 
 def _ref(r: Record) -> DeclRef:
@@ -93,8 +102,12 @@ def diff_ledgers(
     new_label: str | None = None,
 ) -> LedgerDiff:
     """What changed from ``old`` to ``new``; entries of ``manifests`` (new side first) mark the
-    load-bearing declarations whose status change is reported separately."""
-    a, b = old.by_name(), new.by_name()
+    load-bearing declarations whose status change is reported separately.  A renamed or moved
+    declaration (:mod:`zerosorry.identity`) is compared with itself under its new name."""
+    moves = matches(old, new)
+    mapping = renames(moves)
+    a = rekey(old, mapping)
+    b = new.by_name()
     d = LedgerDiff(
         old_label=old_label or _label(old),
         new_label=new_label or _label(new),
@@ -102,6 +115,8 @@ def diff_ledgers(
         new_counts=new.status_counts(),
         old_sorries=old.sorry_count(),
         new_sorries=new.sorry_count(),
+        moved=moves,
+        sorry_changes=sorry_changes(old, new, mapping=mapping),
     )
     for name in sorted(set(a) & set(b)):
         ra, rb = a[name], b[name]
@@ -138,6 +153,7 @@ def diff_ledgers(
                 sb = b[name].status if name in b else None
                 if sa != sb:
                     d.entries.append(EntryChange(e.id, name, sa, sb))
+    d.root_causes = root_causes(old, new, manifests[0] if manifests else None, mapping=mapping)
     return d
 
 

@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from .ledger.model import Ledger, Record, Status
+from .ledger.possible import SETTLE_HINT, possible_steps
 
 
 # ------------------------------------------------------------------------------ manifest view
@@ -109,6 +110,8 @@ class EntryNotProven(Finding):
     via: tuple[str, ...] = ()
     at_file: str | None = None  # the sorry (deferred) or the declaration (stub, axiom)
     at_line: int | None = None
+    #: deferred only through possible uses: each ambiguous step, in words (ledger/possible.py)
+    possible: tuple[str, ...] = ()
 
     @property
     def policy(self) -> str:
@@ -117,6 +120,9 @@ class EntryNotProven(Finding):
     def message(self) -> str:
         head = f"entry {self.entry} ({self.name})"
         where = _where(self.at_file, self.at_line)
+        if self.status is Status.DEFERRED and self.possible:
+            return (f"{head} is possibly deferred (a possible deferral): {chain_text(self.via, where)}; "
+                    f"{'; '.join(self.possible)}; {SETTLE_HINT}")
         if self.status is Status.DEFERRED:
             return f"{head} is deferred: {chain_text(self.via, where)}"
         if self.status is Status.STUB:
@@ -212,11 +218,16 @@ class NewlyDeferred(Finding):
     at_file: str | None = None
     at_line: int | None = None
     now: Status = Status.DEFERRED  # or STUB: a proof replaced by `: True := sorry`
+    #: deferred only through possible uses: each ambiguous step, in words (ledger/possible.py)
+    possible: tuple[str, ...] = ()
 
     def message(self) -> str:
         where = _where(self.at_file, self.at_line)
         if self.now is Status.STUB:
             return f"{self.name} was proven in the baseline and is now a stub (: True := sorry) at {where}"
+        if self.possible:
+            return (f"{self.name} was proven in the baseline and is now possibly deferred (a possible "
+                    f"deferral): {chain_text(self.via, where)}; {'; '.join(self.possible)}; {SETTLE_HINT}")
         return f"{self.name} was proven in the baseline and is now deferred: {chain_text(self.via, where)}"
 
 
@@ -362,7 +373,8 @@ def _not_proven(policy: str, entry: GateEntry, by_name: Mapping[str, Record],
             continue
         if r.status is Status.DEFERRED:
             f, ln = sorry_site(by_name, r.via)
-            out.append(EntryNotProven(policy, entry.id, name, r.status, tuple(r.via), f, ln))
+            steps = tuple(possible_steps(r.via, by_name)) if r.possible_deferral else ()
+            out.append(EntryNotProven(policy, entry.id, name, r.status, tuple(r.via), f, ln, steps))
         else:
             out.append(EntryNotProven(policy, entry.id, name, r.status, (), r.file, r.line))
     return out
@@ -496,7 +508,8 @@ def check_baseline(ledger: Ledger, baseline: Ledger, manifest: GateManifest | No
         r, b = now[name], before.get(name)
         if b is not None and b.status is Status.PROVEN and r.status is Status.DEFERRED:
             f, ln = sorry_site(now, r.via)
-            out.append(NewlyDeferred(name, tuple(r.via), f, ln))
+            steps = tuple(possible_steps(r.via, now)) if r.possible_deferral else ()
+            out.append(NewlyDeferred(name, tuple(r.via), f, ln, possible=steps))
         elif b is not None and b.status is Status.PROVEN and r.status is Status.STUB:
             out.append(NewlyDeferred(name, (name,), r.file, r.line, Status.STUB))
     if ledger.sorry_count() > baseline.sorry_count():
@@ -528,6 +541,7 @@ def check_baseline(ledger: Ledger, baseline: Ledger, manifest: GateManifest | No
 
 
 _COMPARED = ("kind", "status", "file", "line", "end_line", "signature", "docstring", "uses",
+             "possible_uses", "possible_refs", "possible_deferral",
              "sorry_lines", "via", "axioms", "trusts", "trust_uses", "modifiers", "attributes",
              "external_refs", "approximate", "reason")
 

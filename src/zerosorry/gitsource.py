@@ -11,7 +11,7 @@ import os
 import subprocess
 import tempfile
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
 
 from .errors import InputError
@@ -27,6 +27,8 @@ class Revision:
     sha: str
     time: int  # committer time, seconds since the epoch
     subject: str
+    author: str = ""
+    position: int | None = None  # 1 for the root, n for the n-th commit of its first-parent line
 
 
 def _run_git(repo: Path, *args: str, input_bytes: bytes | None = None) -> bytes:
@@ -79,37 +81,49 @@ def is_revision(repo: Path, rev: str) -> bool:
     return True
 
 
+_FORMAT = "--format=%H%x00%ct%x00%an%x00%s"
+
+
+def _revision(line: str) -> Revision:
+    sha, ct, author, subject = line.split("\x00", 3)
+    return Revision(sha, int(ct), subject, author)
+
+
 def resolve(repo: Path, rev: str) -> Revision:
-    """The commit ``rev`` names, with its time and subject."""
+    """The commit ``rev`` names, with its time, subject and author."""
     try:
-        out = _run_git(repo, "show", "-s", "--format=%H%x00%ct%x00%s", f"{rev}^{{commit}}", "--")
+        out = _run_git(repo, "show", "-s", _FORMAT, f"{rev}^{{commit}}", "--")
     except InputError as exc:
         raise InputError(f"{rev}: not a revision of {repo}") from exc
-    sha, ct, subject = out.decode("utf-8", errors="replace").rstrip("\n").split("\x00", 2)
-    return Revision(sha, int(ct), subject)
+    return _revision(out.decode("utf-8", errors="replace").rstrip("\n"))
 
 
 def first_parent_history(
     repo: Path, head: str = "HEAD", *, since: str | None = None, max_commits: int | None = None
 ) -> list[Revision]:
-    """The first-parent chain ending at ``head``, oldest first: from ``since`` (inclusive) if
-    given, and only the newest ``max_commits`` if given."""
+    """The first-parent chain ending at ``head``, oldest first, each with its position on that
+    line (1 for the root): from ``since`` (inclusive) if given, and only the newest
+    ``max_commits`` if given.  A ``since`` that is not on that line (a commit of a merged
+    branch, or not an ancestor at all) is an error that says so."""
     start = resolve(repo, since) if since else None
     head = resolve(repo, head).sha
-    args = ["log", "--first-parent", "--format=%H %ct %s"]
-    if max_commits is not None:
-        args.append(f"--max-count={max_commits}")
-    args.append(f"{start.sha}..{head}" if start else head)
-    args.append("--")
-    out = _run_git(repo, *args).decode("utf-8", errors="replace")
-    revs = []
-    for line in out.splitlines():
-        if line.strip():
-            sha, ct, *subject = line.split(" ", 2)
-            revs.append(Revision(sha, int(ct), subject[0] if subject else ""))
-    revs.reverse()
-    if start is not None and (not revs or revs[0].sha != start.sha):
-        revs.insert(0, start)
+    out = _run_git(repo, "log", "--first-parent", _FORMAT, head, "--").decode("utf-8", errors="replace")
+    line = [_revision(ln) for ln in out.split("\n") if ln.strip()]
+    line.reverse()
+    revs = [replace(r, position=i + 1) for i, r in enumerate(line)]
+    if start is not None:
+        at = next((i for i, r in enumerate(revs) if r.sha == start.sha), None)
+        if at is None:
+            try:
+                _run_git(repo, "merge-base", "--is-ancestor", start.sha, head)
+                merged = True
+            except InputError:
+                merged = False
+            how = ("it is reachable only through a merge (a commit of a merged branch)" if merged
+                   else "it is not an ancestor of it")
+            raise InputError(f"--since {since}: commit {start.sha[:12]} is not on the first-parent line of "
+                             f"{head[:12]}: {how}; give a commit that `git log --first-parent` lists")
+        revs = revs[at:]
     if max_commits is not None:
         revs = revs[-max_commits:] if max_commits > 0 else []
     return revs

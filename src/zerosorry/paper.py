@@ -47,6 +47,8 @@ class PaperItem:
     root_line: int | None
     card: str | None  # the URL of its card on the site
     missing: tuple[str, ...] = ()  # names the scan does not find (the item counts as deferred)
+    #: deferred only through possible uses (ambiguous field notation; ledger `possible_deferral`)
+    possible: bool = False
 
     @property
     def where(self) -> str | None:
@@ -62,6 +64,9 @@ class PaperItem:
             return ""
         if self.status is Status.DEFERRED and self.root:
             at = f" ({self.where})" if self.where else ""
+            if self.possible:
+                return (f"possibly held back by the sorry in {self.root}{at}, through a possible use "
+                        "the lean engine settles")
             return f"held back by the sorry in {self.root}{at}"
         if self.status is Status.STUB:
             return f"a stub (: True := sorry) at {self.where}"
@@ -128,8 +133,10 @@ def paper_status(ledger: Ledger, entries: Iterable[tuple[str, Sequence[str], str
         else:  # a name the scan does not find proves nothing: never proven
             status, chain, root, f, ln = Status.DEFERRED, 0, None, None, None
         card = card_url(site_url, entry_id)
+        possible = status is Status.DEFERRED and not missing and all(
+            r.possible_deferral for r in found if r.status is Status.DEFERRED)
         items.append(PaperItem(entry_id, "entry", status, tuple(names), title, chain, root, f, ln,
-                               card, missing))
+                               card, missing, possible))
         for n in names:
             if n in decls:
                 continue
@@ -139,7 +146,8 @@ def paper_status(ledger: Ledger, entries: Iterable[tuple[str, Sequence[str], str
                                      None, card, (n,))
                 continue
             chain, root, f, ln = _root_of([r], by_name)
-            decls[n] = PaperItem(n, "declaration", r.status, (n,), title, chain, root, f, ln, card)
+            decls[n] = PaperItem(n, "declaration", r.status, (n,), title, chain, root, f, ln, card,
+                                 possible=r.possible_deferral)
     ids = {i.key for i in items}
     items += [d for n, d in decls.items() if n not in ids]
     return PaperStatus(tuple(items), ledger.source.commit, ledger.source.dirty, ledger.generated,
@@ -150,8 +158,6 @@ def paper_status(ledger: Ledger, entries: Iterable[tuple[str, Sequence[str], str
 #: The commands of zerosorry.sty that take an id; a claim fails the gate unless proven.
 CLAIM = "leanproved"
 ID_COMMANDS = ("leanproved", "leanstatus", "leanchainlength", "leansorryroot")
-_VERBATIM_ENVS = ("verbatim", "verbatim*", "Verbatim", "Verbatim*", "lstlisting", "minted",
-                  "comment", "filecontents", "filecontents*")
 _COMMAND = re.compile(r"\\(" + "|".join(ID_COMMANDS) + r")(?![A-Za-z@])\s*(?:\{([^{}]*)\})?")
 _INPUT = re.compile(r"\\(input|include|subfile)(?![A-Za-z@])\s*(?:\{([^{}]*)\}|([^\s{}%\\]+))?")
 
@@ -205,66 +211,11 @@ def read_status_file(path: Path, label: str) -> dict[str, tuple[str, TexPos]]:
 
 def mask_tex(text: str) -> str:
     """``text`` with comments, ``\\iffalse`` blocks and verbatim text blanked out (newlines and
-    every other character's offset kept, so positions still point into the original)."""
-    out = list(text)
-    n = len(text)
+    every other character's offset kept, so positions still point into the original).  The one
+    TeX masker, shared with the blueprint reader."""
+    from .blueprint.tex import strip_comments
 
-    def blank(a: int, b: int) -> None:
-        for k in range(a, min(b, n)):
-            if out[k] != "\n":
-                out[k] = " "
-
-    i = 0
-    while i < n:
-        c = text[i]
-        if c == "%":
-            end = text.find("\n", i)
-            end = n if end < 0 else end
-            blank(i, end)
-            i = end
-        elif c == "\\":
-            m = re.compile(r"\\([A-Za-z@]+\*?|.)").match(text, i)
-            word = m.group(1) if m else ""
-            if word in ("verb", "verb*") and m is not None:
-                j = m.end()
-                if j < n and text[j] not in " \n":
-                    end = text.find(text[j], j + 1)
-                    eol = text.find("\n", j)
-                    end = end if end >= 0 and (eol < 0 or end < eol) else (eol if eol >= 0 else n)
-                    blank(i, end + 1)
-                    i = end + 1
-                    continue
-            if word == "begin" and m is not None:
-                env = re.compile(r"\s*\{([^{}]*)\}").match(text, m.end())
-                if env and env.group(1) in _VERBATIM_ENVS:
-                    close = text.find(f"\\end{{{env.group(1)}}}", env.end())
-                    close = n if close < 0 else close
-                    blank(env.end(), close)
-                    i = close if close > i else n
-                    if close < n:
-                        i = close + len(f"\\end{{{env.group(1)}}}")
-                    continue
-            if word == "iffalse":
-                depth, j = 1, m.end() if m else i + 1
-                for mm in re.compile(r"\\(if[A-Za-z@]*|fi)(?![A-Za-z@])").finditer(text, j):
-                    depth += -1 if mm.group(1) == "fi" else 1
-                    if depth == 0:
-                        blank(i, mm.end())
-                        i = mm.end()
-                        break
-                else:
-                    blank(i, n)
-                    i = n
-                continue
-            if word == "endinput":
-                eol = text.find("\n", i)
-                blank(eol if eol >= 0 else n, n)  # TeX reads the rest of this line, then stops
-                i = n
-                continue
-            i = m.end() if m else i + 1
-        else:
-            i += 1
-    return "".join(out)
+    return strip_comments(text).text
 
 
 def _position(text: str, offset: int) -> tuple[int, int]:

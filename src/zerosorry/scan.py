@@ -29,6 +29,7 @@ from . import __version__
 from .errors import InputError
 from .lean.names import NameIndex
 from .lean.parser import ParsedFile, parse
+from .lean.types import UNKNOWN
 from .ledger.derive import derive
 from .ledger.model import Declaration, Diagnostic, EngineInfo, Ledger, Severity, SourceInfo
 
@@ -39,10 +40,10 @@ else:  # pragma: no cover
 
 def _parser_fingerprint() -> str:
     """The cache key's version part: the parser's own source, so any change to it invalidates."""
-    from .lean import lexer, parser
+    from .lean import lexer, parser, types
 
     h = hashlib.blake2b(digest_size=8)
-    for mod in (lexer, parser):
+    for mod in (lexer, parser, types):
         try:
             h.update(Path(mod.__file__ or "").read_bytes())
         except OSError:
@@ -54,19 +55,25 @@ PARSER_VERSION = _parser_fingerprint()
 
 
 def _resolver_fingerprint() -> str:
-    """Part of the resolution cache's key: the resolver's own source (lean/names.py)."""
-    from .lean import names
+    """Part of the resolution cache's key: the resolver's own source (lean/names.py, and
+    lean/types.py, whose reading of types it applies)."""
+    from .lean import names, types
 
+    h = hashlib.blake2b(digest_size=8)
     try:
-        return hashlib.blake2b(Path(names.__file__ or "").read_bytes(), digest_size=8).hexdigest()
+        for mod in (names, types):
+            h.update(Path(mod.__file__ or "").read_bytes())
     except OSError:
         return __version__
+    return h.hexdigest()
 
 
 RESOLVER_VERSION = _resolver_fingerprint()
 SKIP_DIRS = frozenset({".lake", "lake-packages", ".git", ".hg", ".svn", "node_modules", "__pycache__"})
 
 Progress = Callable[[int, int], None]
+#: one declaration's stored resolution: uses, external count, notes, possible uses, ambiguous refs
+_Entry = tuple[list[int], int, list[str], list[int], list[tuple[str, tuple[int, ...]]]]
 
 
 # ---------------------------------------------------------------------------- configuration
@@ -259,9 +266,9 @@ class ParseCache:
                 ((k, pickle.dumps(v, protocol=pickle.HIGHEST_PROTOCOL)) for k, v in items.items()),
             )
 
-    def get_resolved(self, fp: str) -> dict[str, list[tuple[list[int], int, list[str]]]]:
+    def get_resolved(self, fp: str) -> dict[str, list[_Entry]]:
         """Every file's resolution stored for the name table ``fp`` (key: path and parse key)."""
-        out: dict[str, list[tuple[list[int], int, list[str]]]] = {}
+        out: dict[str, list[_Entry]] = {}
         for key, blob in self.db.execute("SELECT key, data FROM resolved WHERE fp = ?", (fp,)):
             try:
                 out[key] = pickle.loads(blob)
@@ -269,7 +276,7 @@ class ParseCache:
                 continue
         return out
 
-    def put_resolved(self, fp: str, items: dict[str, list[tuple[list[int], int, list[str]]]]) -> None:
+    def put_resolved(self, fp: str, items: dict[str, list[_Entry]]) -> None:
         """Store resolutions for ``fp``, dropping those of any other name table (they would
         never be read again: a changed name table changes every fingerprint)."""
         with self.db:
@@ -300,6 +307,20 @@ def _parse_job(args: tuple[bytes, tuple[tuple[str, str], ...]]) -> ParsedFile:
     text = data.decode("utf-8", errors="replace")
     with _no_gc():
         return parse(text, extra_commands=dict(cmds))
+
+
+#: the diagnostic codes of a .lean file left out of a scan: in no lean_lib, excluded by zerosorry.toml
+LEFT_OUT = ("outside-libraries", "excluded")
+
+
+def example_name(module: str, d: Declaration, seen: dict[str, int]) -> str:
+    """An example's stable name: its module, its enclosing namespace and a hash of its text, so
+    it keeps its identity when it moves within its file; identical examples in one namespace
+    are numbered in file order (``seen`` counts them per file)."""
+    base = f"_example.{module}.{d.namespace or '_root_'}.x{(d.text_hash or f'L{d.line}')[:10]}"
+    n = seen.get(base, 0) + 1
+    seen[base] = n
+    return base if n == 1 else f"{base}_{n}"
 
 
 def _cache_key(data: bytes, cmds: tuple[tuple[str, str], ...]) -> str:
@@ -507,12 +528,11 @@ def _scan_files(
         parse_keys.update(keys)
         todo = parse_all(wanted, config=config, cache=cache, jobs=jobs, keys=keys)
         parsed.update(todo)
-    skipped = sum(1 for rel, why in held.values() if rel not in lean and why.startswith("in no"))
-    if skipped:
-        diags.append(Diagnostic(
-            "outside-libraries",
-            f"{skipped} .lean file(s) belong to no lean_lib of the lakefile and were not scanned",
-            None, None, None, Severity.INFO))
+    # every file left out is named (an info diagnostic each), not only counted
+    for rel, why in sorted(held.values()):
+        if rel not in lean:
+            code = LEFT_OUT[0] if why.startswith("in no") else LEFT_OUT[1]
+            diags.append(Diagnostic(code, f"not scanned: {why}", rel, None, None, Severity.INFO))
     for rel in sorted(lean):
         diags.extend(_decode(rel, lean[rel])[1])
 
@@ -530,10 +550,11 @@ def _scan_files(
         used.add(id(pf))
         module = module_name(rel, libs)
         lines += pf.lines
+        examples: dict[str, int] = {}
         for d in pf.declarations:
             d.file = rel
             if d.kind == "example":
-                d.name = f"_example.{module}.L{d.line}"
+                d.name = example_name(module, d, examples)
             decls.append(d)
         members.extend(pf.members.items())
         aliases.extend(pf.aliases)
@@ -568,9 +589,9 @@ def _scan_files(
                 d.name = f"{d.name}@{d.file}:{d.line}"
         seen.setdefault(d.name, i)
 
-    uses, external, approx = _resolve_all(decls, members, aliases, file_bit, sees, spans, parse_keys, cache,
-                                          written)
-    records, derive_diags = derive(decls, uses, external=external, approximate=approx)
+    res = _resolve_all(decls, members, aliases, file_bit, sees, spans, parse_keys, cache, written)
+    records, derive_diags = derive(decls, res.uses, external=res.external, approximate=res.approximate,
+                                   possible=res.possible, possible_refs=res.possible_refs)
     diags.extend(derive_diags)
     return Ledger(
         source=source,
@@ -592,7 +613,13 @@ def _name_table_fingerprint(decls: Sequence[Declaration], members: Sequence[tupl
     resolver's source. Equal fingerprints give equal NameIndexes, so declaration indices agree."""
     h = hashlib.blake2b(digest_size=20)
     h.update(RESOLVER_VERSION.encode())
+    # a field on another file's lemma is resolved by that lemma's stated result type, and on a
+    # structure by the structures it extends (in its signature): both are part of the table
+    # (the scope those are read in matters only when there is something to read)
     h.update("\n".join(f"{d.name}\0{d.kind}\0{d.file}\0{d.private:d}\0{'protected' in d.modifiers:d}"
+                       + (f"\0{d.result_type}\0{d.namespace}\0{chr(1).join(d.opens)}\0"
+                          f"{d.signature if d.kind in ('structure', 'class') else ''}"
+                          if d.result_type not in _UNREAD or d.kind in ("structure", "class") else "")
                        for d in decls).encode())
     h.update(repr(members).encode())
     h.update(repr(aliases).encode())
@@ -602,6 +629,22 @@ def _name_table_fingerprint(decls: Sequence[Declaration], members: Sequence[tupl
         v = sees.get(rel, 0)
         h.update(v.to_bytes((v.bit_length() + 8) // 8, "little", signed=True))
     return h.hexdigest()
+
+
+#: a stated result type that says nothing (lean/types.py's UNKNOWN, or none written)
+_UNREAD = frozenset({"", UNKNOWN})
+
+
+@dataclass
+class Resolved:
+    """Per declaration: certain uses, external-reference counts, approximation notes, possible
+    uses and the ambiguous references behind them (indices into the declarations)."""
+
+    uses: list[list[int]]
+    external: list[int]
+    approximate: list[list[str]]
+    possible: list[list[int]]
+    possible_refs: list[list[tuple[str, tuple[int, ...]]]]
 
 
 def _resolve_all(
@@ -614,18 +657,19 @@ def _resolve_all(
     parse_keys: Mapping[str, str],
     cache: ParseCache | None,
     written: Sequence[tuple[str, int]] = (),
-) -> tuple[list[list[int]], list[int], list[list[str]]]:
-    """Resolved uses, external-reference counts and approximation notes of every declaration.
+) -> Resolved:
+    """Resolved uses (certain and possible), external-reference counts and approximation notes
+    of every declaration.
 
     A file's resolution depends on its own text (its parse key) and on the project's name
     table; when neither changed since the last scan, it is read from the cache, so re-scanning
     after an edit that declares no new name resolves only the edited file."""
     fp = _name_table_fingerprint(decls, members, aliases, file_bit, sees, written) if cache else ""
     stored = cache.get_resolved(fp) if cache else {}
-    uses: list[list[int]] = [[] for _ in decls]
-    external = [0] * len(decls)
-    approx: list[list[str]] = [[] for _ in decls]
-    fresh: dict[str, list[tuple[list[int], int, list[str]]]] = {}
+    n = len(decls)
+    out = Resolved([[] for _ in decls], [0] * n, [[] for _ in decls], [[] for _ in decls],
+                   [[] for _ in decls])
+    fresh: dict[str, list[_Entry]] = {}
     index: NameIndex | None = None
     for rel, start, end in spans:
         key = f"{rel}\0{parse_keys[rel]}"
@@ -637,15 +681,15 @@ def _resolve_all(
             got = []
             for d in decls[start:end]:
                 r = index.resolve(d)
-                got.append((r.uses, r.external, r.approximate))
+                got.append((r.uses, r.external, r.approximate, r.possible, r.possible_refs))
             fresh[key] = got
-        for i, (u, x, a) in enumerate(got, start):
-            uses[i], external[i], approx[i] = u, x, a  # fresh lists: from resolve or unpickled
+        for i, (u, x, a, p, pr) in enumerate(got, start):  # fresh lists: from resolve or unpickled
+            out.uses[i], out.external[i], out.approximate[i], out.possible[i], out.possible_refs[i] = u, x, a, p, pr
     if cache and fresh:
         # a cache that cannot be written costs time on the next scan, never a result
         with contextlib.suppress(sqlite3.Error):
             cache.put_resolved(fp, fresh)
-    return uses, external, approx
+    return out
 
 
 # ---------------------------------------------------------------------------- on disk

@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from importlib import resources
 from pathlib import Path, PurePosixPath
@@ -69,7 +69,7 @@ def check_statements(manifest: mf.Manifest) -> tuple[dict[str, Markup], list[mf.
     from .katex import KatexRenderer, LatexError
 
     entries = manifest.entries
-    rendered = KatexRenderer().render_many([(e.statement, True) for e in entries])
+    rendered = KatexRenderer(manifest.site.macros).render_many([(e.statement, True) for e in entries])
     out: dict[str, Markup] = {}
     issues: list[mf.Issue] = []
     for i, (e, html) in enumerate(zip(entries, rendered, strict=True)):
@@ -178,27 +178,36 @@ def _static_files() -> dict[str, bytes]:
 
 
 def render(view: SiteView, prepared: Prepared, ledger_text: str, *,
-           history_svg: str | None = None) -> dict[str, bytes]:
-    """Every file of the site, as relative POSIX path -> bytes.  Pure."""
+           history_svg: str | None = None, history_changes: Sequence[Any] | None = None,
+           blueprint: Any = None) -> dict[str, bytes]:
+    """Every file of the site, as relative POSIX path -> bytes.  Pure.  ``blueprint``: the
+    Blueprint page's view (:class:`zerosorry.blueprint.view.BlueprintView`), when there is one."""
     env = _environment()
     files: dict[str, bytes] = {}
     common: dict[str, Any] = {
         "site": view, "csp": CSP, "statements": prepared.statements,
-        "has_history": history_svg is not None,
+        "has_history": history_svg is not None, "blueprint": blueprint,
     }
-    for template, out_name in PAGES:
+    pages = PAGES + ((("blueprint.html", "blueprint.html"),) if blueprint is not None else ())
+    for template, out_name in pages:
         html = env.get_template(template).render(page=out_name, **common)
         files[out_name] = html.encode()
     files["lean_status.json"] = ledger_text.encode()
     # The same ledger as a script, for a site opened from disk (a browser will not fetch a file).
     files["lean_status.js"] = ("window.ZEROSORRY_LEDGER = " + ledger_text.rstrip() + ";\n").encode()
     files.update(_static_files())
+    if blueprint is not None:
+        files["static/blueprint.js"] = (resources.files("zerosorry.appendix") / "static" / "blueprint.js").read_bytes()
     for name, src in sorted(prepared.widget_files.items()):
         files[f"widgets/{name}"] = src.read_bytes()
     for rel, src in sorted(prepared.extra_files.items()):
         files[rel] = src.read_bytes()
     if history_svg is not None:
         files["history.svg"] = history_svg.encode()
+        # each commit's status changes, root causes first: the burn-down's points link here
+        html = env.get_template("history.html").render(page="history.html", changes=history_changes or (),
+                                                      **common)
+        files["history.html"] = html.encode()
     files[MARKER] = b"zerosorry site: this folder is replaced as a whole by `zerosorry site`\n"
     return files
 
@@ -263,7 +272,8 @@ class BuildResult:
 def build_site(ledger: Ledger, manifest: mf.Manifest | None, out: Path, *,
                run_witnesses: bool = True, runner: WitnessRunner | None = None,
                history_svg: str | None = None, force: bool = False,
-               ledger_text: str | None = None) -> BuildResult:
+               ledger_text: str | None = None, history_changes: Sequence[Any] | None = None,
+               blueprint: Any = None) -> BuildResult:
     prepared = prepare(ledger, manifest, run_witnesses=run_witnesses, runner=runner)
     widget_scripts = tuple(f"widgets/{n}" for n in sorted(prepared.widget_files))
     view = build_view(ledger, manifest, witness_results=prepared.witness_results,
@@ -271,7 +281,8 @@ def build_site(ledger: Ledger, manifest: mf.Manifest | None, out: Path, *,
     if manifest is not None and manifest.site.empirical_companion and prepared.notes:
         view = replace(view, empirical_companion=None)
     text = ledger_text if ledger_text is not None else io.dumps(ledger)
-    files = render(view, prepared, text, history_svg=history_svg)
+    files = render(view, prepared, text, history_svg=history_svg, history_changes=history_changes,
+                   blueprint=blueprint)
     write_site(files, out, force=force)
     failed = tuple(sorted(spec for spec, r in prepared.witness_results.items() if not r.get("passed")))
     return BuildResult(out, len(files), len(view.entries), failed, view, tuple(prepared.notes))
@@ -283,17 +294,39 @@ def _default_title(ledger: Ledger) -> str:
     return f"{name}: Lean appendix" if name else "Lean appendix"
 
 
+@dataclass(frozen=True)
+class HistoryView:
+    """The burn-down and the status changes of each commit, from a history database."""
+
+    svg: str
+    changes: tuple[Any, ...]  # history.CommitChange, newest first
+
+
 def history_counts_svg(db_path: Path, title: str) -> str | None:
     """The burn-down SVG from a history database, or None when there is none."""
+    view = load_history(db_path, title)
+    return view.svg if view is not None else None
+
+
+def load_history(db_path: Path, title: str) -> HistoryView | None:
+    """The burn-down (each point linked to its commit's changes on history.html) and the
+    changes, or None when there is no history database or nothing recorded."""
     if not db_path.is_file():
         return None
     from .. import history
 
     db = history.open_db(db_path)
     try:
-        counts = history.load_counts(db)
+        counts = history.load_counts(db)  # in first-parent order, however the runs went
+        causes = history.step_labels(db, counts)
+        changes = history.commit_changes(db, counts)
     finally:
         db.close()
     if not counts:
         return None
-    return history.burndown_svg(counts, title=title)
+    anchors = {c.counts.sha: c.anchor for c in changes}
+
+    def link(sha: str) -> str | None:
+        return f"history.html#{anchors[sha]}" if sha in anchors else None
+
+    return HistoryView(history.burndown_svg(counts, title=title, causes=causes, link=link), tuple(changes))

@@ -12,6 +12,7 @@ from typing import Any
 from urllib.parse import quote, urljoin
 
 from ..ledger.model import STATUS_LEGEND, STATUS_ORDER, Disagreement, Ledger, Record, Status
+from ..ledger.possible import describe, ref_for
 from .manifest import Entry, Manifest
 
 #: How an entry that names several declarations is summarised: the worst status wins.
@@ -31,6 +32,8 @@ class ChainStep:
     line: int
     source_url: str | None
     has_sorry: bool
+    #: reached through a possible use: the ambiguous reference, in words (ledger/possible.py)
+    possible: str | None = None
 
 
 @dataclass(frozen=True)
@@ -52,6 +55,8 @@ class DeclView:
     missing: bool = False  # named by the manifest but absent from the ledger
     #: the other declarations with a sorry of their own in its derivation (the chain shows one)
     other_holders: tuple[str, ...] = ()
+    #: deferred only through possible uses (ambiguous field notation): the lean engine settles it
+    possible_deferral: bool = False
 
 
 @dataclass(frozen=True)
@@ -191,7 +196,8 @@ def reachable(names: Iterable[str], by_name: Mapping[str, Record]) -> set[str]:
         if n in seen:
             continue
         seen.add(n)
-        stack.extend(u for u in by_name[n].uses if u in by_name and u not in seen)
+        r = by_name[n]  # possible uses count: a sorry behind one may be in the derivation
+        stack.extend(u for u in (*r.uses, *r.possible_uses) if u in by_name and u not in seen)
     return seen
 
 
@@ -200,11 +206,15 @@ def _chain(rec: Record, by_name: Mapping[str, Record], url: Any) -> tuple[ChainS
         return ()
     names = rec.via or [rec.name]
     steps = []
+    prev: Record | None = None
     for n in names:
         r = by_name.get(n)
         if r is None:
             continue
-        steps.append(ChainStep(r.name, r.file, r.line, url(r.file, r.line), bool(r.sorry_lines)))
+        ref = ref_for(prev, r.name) if prev is not None else None
+        steps.append(ChainStep(r.name, r.file, r.line, url(r.file, r.line), bool(r.sorry_lines),
+                               describe(ref, by_name) if ref is not None else None))
+        prev = r
     return tuple(steps)
 
 
@@ -226,7 +236,7 @@ def blockers(ledger: Ledger, entry_decls: Mapping[str, Sequence[str]],
     users: dict[str, list[str]] = {}
     for r in ledger.records:
         if r.status is Status.DEFERRED or r.sorry_lines:
-            for u in r.uses:
+            for u in (*r.uses, *r.possible_uses):
                 users.setdefault(u, []).append(r.name)
     out = []
     for h in holders:
@@ -274,7 +284,8 @@ def _entry_view(e: Entry, family_title: str, by_name: Mapping[str, Record], url:
                                   if by_name[n].sorry_lines and n != shown))
         decls.append(DeclView(r.name, r.kind, r.status.value, r.file, r.line, r.signature,
                               r.docstring, url(r.file, r.line), _chain(r, by_name, url),
-                              tuple(r.axioms), tuple(r.trusts), r.reason, other_holders=others))
+                              tuple(r.axioms), tuple(r.trusts), r.reason, other_holders=others,
+                              possible_deferral=r.possible_deferral))
     status = combined_status(records) if len(records) == len(e.lean) else Status.DEFERRED
     if any(d.missing for d in decls):
         status = Status.DEFERRED

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
+from typing import Any
 
 from ..errors import InputError
 from ..gate import GateManifest, load_manifest
@@ -91,3 +93,28 @@ def gate_manifest(args: argparse.Namespace) -> GateManifest | None:
         return load_manifest(args.manifest, project_root=args.path)
     default = args.path / "appendix.toml"
     return load_manifest(default, project_root=args.path) if default.is_file() else None
+
+
+def add_witness_options(p: argparse.ArgumentParser) -> None:
+    """How the manifest's numeric witnesses run: each in its own process, with limits."""
+    from ..witnesses import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT
+
+    p.add_argument("--no-witnesses", action="store_true",
+                   help="do not run the manifest's numeric witnesses (they are the project's own code: "
+                        "pass this on untrusted pull requests)")
+    p.add_argument("--witness-timeout", type=float, default=DEFAULT_TIMEOUT, metavar="SECONDS",
+                   help=f"a witness still running after this long fails (default: {DEFAULT_TIMEOUT:g})")
+    p.add_argument("--witness-memory", type=int, default=DEFAULT_MEMORY_MB, metavar="MIB",
+                   help=f"address-space limit of each witness process, 0 for none (default: {DEFAULT_MEMORY_MB})")
+
+
+def witness_runner(args: argparse.Namespace, specs: Iterable[str]) -> Callable[[str], Mapping[str, Any]]:
+    """Run every witness of ``specs`` now, in parallel and isolated; a runner answering from
+    those results (and running any other spec the same way)."""
+    from ..witnesses import Limits, run_all, run_isolated
+
+    if args.witness_timeout <= 0:
+        raise InputError("--witness-timeout must be positive")
+    limits = Limits(args.witness_timeout, args.witness_memory or None, getattr(args, "jobs", None))
+    results = run_all(specs, limits) if not args.no_witnesses else {}
+    return lambda spec: results[spec] if spec in results else run_isolated(spec, limits)

@@ -11,10 +11,18 @@ from pathlib import Path
 
 from ..errors import InputError
 from ..gate import Finding, GateManifest, evaluate
+from ..identity import carry_over
 from ..ledger import io
 from ..ledger.model import Ledger
 from ..report import gate_report
-from ._common import add_scan_options, gate_manifest, obtain_ledger
+from ..rootcause import RootCause, root_causes
+from ._common import (
+    add_scan_options,
+    add_witness_options,
+    gate_manifest,
+    obtain_ledger,
+    witness_runner,
+)
 
 NAME = "check"
 HELP = "the CI gate: exit 1 when a policy (zero-sorry entries, baseline, axioms, stale ledger) is broken"
@@ -36,7 +44,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--ledger", type=Path, default=None,
                    help="the committed ledger that must match the sources "
                         "(default: PATH/lean_status.json when it exists)")
-    p.add_argument("--no-witnesses", action="store_true", help="do not run the numeric witnesses")
+    add_witness_options(p)
+    p.add_argument("--no-blueprint", action="store_true",
+                   help="skip the blueprint policy (on by default when PATH/blueprint/src exists)")
+    p.add_argument("--blueprint", type=Path, default=None, metavar="DIR",
+                   help="the leanblueprint source folder (default: PATH/blueprint/src)")
     p.add_argument("--paper", type=Path, default=None, metavar="MAIN.tex",
                    help="also check the paper: every \\leanproved claim in MAIN.tex and the files it "
                         "\\inputs must be proven (docs/latex.md)")
@@ -125,6 +137,11 @@ def run(args: argparse.Namespace) -> int:
         notes.append(f"--baseline {args.baseline}: the project does not exist at that revision, so the "
                      "baseline policy has nothing to compare with and did not run")
         baseline = None
+    causes: list[RootCause] = []
+    if baseline is not None:
+        # a renamed or moved declaration is compared with itself (its status carries over)
+        baseline = carry_over(baseline, ledger)
+        causes = root_causes(baseline, ledger, manifest, mapping={})
     # what the scan could not read may hide a sorry (an unterminated comment hides the rest of
     # its file): every error is said, so a passing gate never rests on it silently
     errors = [d for d in ledger.diagnostics if d.severity.value == "error"]
@@ -136,6 +153,7 @@ def run(args: argparse.Namespace) -> int:
         inside = committed_path.resolve().relative_to(args.path.resolve()).as_posix()
     except ValueError:
         inside = None
+    specs = [e.witness for e in manifest.entries if e.witness] if manifest is not None else []
     result = evaluate(
         ledger,
         manifest=manifest,
@@ -147,27 +165,36 @@ def run(args: argparse.Namespace) -> int:
         committed_label=str(committed_path),
         committed_file=inside,
         refresh_command=refresh,
+        runner=witness_runner(args, specs),
         paper=paper,
     )
+    if not args.no_blueprint:
+        from ..blueprint.gate import policy
+
+        ran, found, bp_notes = policy(args.path, ledger, args.blueprint)
+        if ran:
+            result.policies.append("blueprint")
+            result.findings += found
+            notes += bp_notes
     result.notes = notes + result.notes
     fmt = args.format or ("github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text")
     target = str(args.path)
     prefix = _repo_prefix(args.path) if fmt in ("github", "markdown") or os.environ.get("GITHUB_STEP_SUMMARY") else ""
     if fmt == "json":
-        out = gate_report.json_report(result, target=target)
+        out = gate_report.json_report(result, target=target, causes=causes)
     elif fmt == "github":
-        out = gate_report.github(result, target=target, prefix=prefix)
+        out = gate_report.github(result, target=target, prefix=prefix, causes=causes)
     elif fmt == "markdown":
-        out = gate_report.markdown(result, target=target, prefix=prefix)
+        out = gate_report.markdown(result, target=target, prefix=prefix, causes=causes)
     else:
-        out = gate_report.text(result, target=target)
+        out = gate_report.text(result, target=target, causes=causes)
     if not (args.quiet and result.holds):
         sys.stdout.write(out)
     summary_file = os.environ.get("GITHUB_STEP_SUMMARY")
     if summary_file:
         try:
             with open(summary_file, "a", encoding="utf-8") as fh:
-                fh.write(gate_report.markdown(result, target=target, prefix=prefix))
+                fh.write(gate_report.markdown(result, target=target, prefix=prefix, causes=causes))
         except OSError as exc:
             print(f"zerosorry check: cannot append to GITHUB_STEP_SUMMARY: {exc}", file=sys.stderr)
     return 0 if result.holds else 1

@@ -38,7 +38,7 @@ def run(args: argparse.Namespace) -> int:
         console = Console()
         console.print(summary.rich_table(ledger))
         console.print(summary.kind_table(ledger))
-        for line in summary.diagnostics_text(ledger):
+        for line in [*summary.diagnostics_text(ledger), *summary.left_out_text(summary.left_out(ledger))]:
             console.print(line, markup=False, highlight=False)
         for line in summary.disagreements_text(ledger):
             console.print(line, markup=False, highlight=False)

@@ -7,7 +7,13 @@ import sys
 from pathlib import Path
 
 from ..errors import InputError
-from ._common import add_scan_options, obtain_ledger, require_file
+from ._common import (
+    add_scan_options,
+    add_witness_options,
+    obtain_ledger,
+    require_file,
+    witness_runner,
+)
 
 NAME = "site"
 HELP = "scan a Lean project and render its appendix site (status panel, theorems page, tables)"
@@ -23,15 +29,18 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--history-db", type=Path, default=None,
                    help="embed the burn-down from this history database "
                         "(default: PATH/.zerosorry/history.sqlite3 if it exists)")
-    p.add_argument("--no-witnesses", action="store_true",
-                   help="do not run the manifest's numeric witnesses")
+    add_witness_options(p)
+    p.add_argument("--blueprint", type=Path, default=None, metavar="DIR",
+                   help="the leanblueprint source folder (default: PATH/blueprint/src when it exists); "
+                        "the site gets a Blueprint page")
+    p.add_argument("--no-blueprint", action="store_true", help="no Blueprint page even if there is a blueprint")
     p.add_argument("--force", action="store_true",
                    help="replace --out even if it is a non-empty folder that zerosorry did not write")
 
 
 def run(args: argparse.Namespace) -> int:
     from ..appendix import manifest as mf
-    from ..appendix.site import build_site, history_counts_svg
+    from ..appendix.site import build_site, load_history
 
     if not args.path.is_dir():
         raise InputError(f"{args.path}: no such folder")
@@ -47,9 +56,17 @@ def run(args: argparse.Namespace) -> int:
     ledger_file = require_file(args.ledger, "ledger") if args.ledger is not None else None
     ledger = obtain_ledger(args, ledger_file=ledger_file)
     db = args.history_db if args.history_db is not None else args.path / ".zerosorry" / "history.sqlite3"
-    svg = history_counts_svg(db, title="Burn-down")
+    hist = load_history(db, title="Burn-down")
+    specs = [e.witness for e in manifest.entries if e.witness] if manifest is not None else []
+    blueprint = None
+    if not args.no_blueprint:
+        from ..blueprint.view import page
+
+        blueprint = page(args.path, ledger, args.blueprint)
     result = build_site(ledger, manifest, args.out, run_witnesses=not args.no_witnesses,
-                        history_svg=svg, force=args.force)
+                        runner=witness_runner(args, specs), force=args.force,
+                        history_svg=hist.svg if hist else None, history_changes=hist.changes if hist else None,
+                        blueprint=blueprint)
     if not args.quiet:
         panel = result.view.panel
         counts = ", ".join(f"{n} {s}" for s, n in panel.counts.items())

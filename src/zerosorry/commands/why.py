@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import difflib
+import itertools
 import json
 import sys
 from collections import deque
@@ -18,6 +19,7 @@ from pathlib import Path
 from ..errors import InputError
 from ..gate import own_trusts
 from ..ledger.model import Ledger, Record
+from ..ledger.possible import SETTLE_HINT, describe, ref_for
 
 NAME = "why"
 HELP = "show the shortest chain from a declaration to each sorry, project axiom and trust extension it rests on"
@@ -28,6 +30,8 @@ class Step:
     name: str
     file: str
     line: int
+    #: reached through a possible use: the ambiguous reference, in words (ledger/possible.py)
+    possible: str | None = None
 
     def where(self) -> str:
         return f"{self.file}:{self.line}"
@@ -39,6 +43,8 @@ class Reason:
     what: str  # "sorry", the axiom's name, or the trust extension
     chain: tuple[Step, ...]  # from the declaration asked about to the holder, both included
     line: int  # the sorry's line, or the holder's declaration line
+    #: reached only through possible uses (ambiguous field notation): a possible deferral
+    possible: bool = False
 
 
 # ------------------------------------------------------------------------------ queries
@@ -85,37 +91,46 @@ def _chain(parent: Mapping[str, str | None], end: str, by_name: Mapping[str, Rec
         names.append(cur)
         cur = parent[cur]
     names.reverse()
-    return tuple(Step(n, by_name[n].file, by_name[n].line) for n in names)
+    steps = [Step(names[0], by_name[names[0]].file, by_name[names[0]].line)]
+    for a, b in itertools.pairwise(names):
+        ref = ref_for(by_name[a], b)
+        steps.append(Step(b, by_name[b].file, by_name[b].line,
+                          describe(ref, by_name) if ref is not None else None))
+    return tuple(steps)
 
 
 def why(ledger: Ledger, name: str) -> list[Reason]:
     """Each sorry holder, project axiom and trust-extension user reached from ``name``, with the
-    shortest chain to it, nearest first."""
+    shortest chain to it, nearest first.  Chains take certain uses where they can; one that
+    needs a possible use (ambiguous field notation) is marked possible."""
     by_name = ledger.by_name()
     root = lookup(ledger, name)
-    edges = {r.name: [u for u in r.uses if u in by_name] for r in ledger.records}
-    parent = _bfs(root.name, edges)
-    order = list(parent)  # BFS order: nearest first
+    certain = _bfs(root.name, {r.name: [u for u in r.uses if u in by_name] for r in ledger.records})
+    anyway = _bfs(root.name, {r.name: [u for u in (*r.uses, *r.possible_uses) if u in by_name]
+                              for r in ledger.records})
+    parent = {n: certain[n] if n in certain else anyway[n] for n in anyway}
+    order = [n for n in anyway if n in certain] + [n for n in anyway if n not in certain]
     trusts = own_trusts(by_name)
     reasons: list[Reason] = []
     found_trusts: set[str] = set()
     for n in order:
         r = by_name[n]
+        maybe = n not in certain
         for line in r.sorry_lines[:1]:
-            reasons.append(Reason("sorry", "sorry", _chain(parent, n, by_name), line))
+            reasons.append(Reason("sorry", "sorry", _chain(parent, n, by_name), line, maybe))
         if r.kind == "axiom":
-            reasons.append(Reason("axiom", n, _chain(parent, n, by_name), r.line))
+            reasons.append(Reason("axiom", n, _chain(parent, n, by_name), r.line, maybe))
         for t in sorted(trusts.get(n, ())):
-            reasons.append(Reason("trust", t, _chain(parent, n, by_name), r.line))
+            reasons.append(Reason("trust", t, _chain(parent, n, by_name), r.line, maybe))
             found_trusts.add(t)
     # a trust used only inside a mutual block has no single owner: point at its deepest member
     for t in sorted(set(root.trusts) - found_trusts):
         holders = [n for n in order if t in by_name[n].trusts]
         if holders:
             n = holders[-1]
-            reasons.append(Reason("trust", t, _chain(parent, n, by_name), by_name[n].line))
+            reasons.append(Reason("trust", t, _chain(parent, n, by_name), by_name[n].line, n not in certain))
     rank = {"sorry": 0, "axiom": 1, "trust": 2}
-    reasons.sort(key=lambda x: (rank[x.kind], len(x.chain), x.chain[-1].name))
+    reasons.sort(key=lambda x: (x.possible, rank[x.kind], len(x.chain), x.chain[-1].name))
     return reasons
 
 
@@ -147,8 +162,14 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def _arrowed(chain: tuple[Step, ...]) -> list[str]:
+    """One line per step; a step through a possible use is drawn ``?>`` and says why."""
     width = max(len(s.name) for s in chain)
-    return [f"  {'   ' if i == 0 else '-> '}{s.name.ljust(width)}  {s.where()}" for i, s in enumerate(chain)]
+    out = []
+    for i, s in enumerate(chain):
+        arrow = "   " if i == 0 else ("?> " if s.possible else "-> ")
+        line = f"  {arrow}{s.name.ljust(width)}  {s.where()}"
+        out.append(f"{line}  (possible: {s.possible})" if s.possible else line)
+    return out
 
 
 def render_text(record: Record, reasons: list[Reason]) -> str:
@@ -166,7 +187,12 @@ def render_text(record: Record, reasons: list[Reason]) -> str:
             title = f"project axiom {r.what} ({end.where()}):"
         else:
             title = f"trust extension {r.what} in {end.name} ({end.where()}):"
-        lines += ["", title, *_arrowed(r.chain)]
+        lines += ["", f"possibly: {title}" if r.possible else title, *_arrowed(r.chain)]
+    if record.possible_deferral:
+        lines += ["", f"{record.name} is deferred only through possible uses (a possible deferral): "
+                      f"{SETTLE_HINT}."]
+    elif any(r.possible for r in reasons):
+        lines += ["", f"chains marked possible pass through ambiguous field notation: {SETTLE_HINT}."]
     return "\n".join(lines) + "\n"
 
 
@@ -176,7 +202,8 @@ def run(args: argparse.Namespace) -> int:
     reasons = why(ledger, record.name)
     if args.format == "json":
         data = {"name": record.name, "status": record.status.value, "file": record.file,
-                "line": record.line, "reasons": [asdict(r) for r in reasons]}
+                "line": record.line, "possible_deferral": record.possible_deferral,
+                "reasons": [asdict(r) for r in reasons]}
         sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
     else:
         sys.stdout.write(render_text(record, reasons))

@@ -21,6 +21,8 @@ from dataclasses import dataclass, field
 
 from ..ledger.model import Declaration, Diagnostic, Severity, TrustUse
 from .lexer import DOC, IDENT, MODDOC, NUMBER, STRING, SYMBOL, Token, doc_text, lex
+from .types import RECEIVER, encode_heads, encode_locals, receiver_head, type_heads
+from .types import local_types as read_local_types
 
 #: keyword -> ledger kind
 DECL_KEYWORDS: dict[str, str] = {
@@ -130,6 +132,8 @@ class _Scope:
     #: names written in this scope's `variable` binders: a declaration that uses a variable
     #: (or `include`s it) has its type in its statement, so these count as its references
     var_refs: list[str] = field(default_factory=list)
+    #: the types the `variable` binders state, name -> heads (field notation, lean/types.py)
+    var_types: dict[str, set[str]] = field(default_factory=dict)
 
 
 def _ns_prefixes(ns: str) -> list[str]:
@@ -201,6 +205,18 @@ def _expand_interpolations(toks: list[Token]) -> list[Token]:
                         out.append(Token(inner.kind, inner.text, t.start, t.end, t.line, t.col))
             j += 1
     return out
+
+
+def text_hash(kind: str, texts: Sequence[str]) -> str:
+    """A declaration's identity apart from its name and place: its kind and the tokens of its
+    signature and body (without the name; comments and whitespace do not count)."""
+    import hashlib
+
+    h = hashlib.blake2b(digest_size=8)
+    h.update(kind.encode())
+    for t in texts:
+        h.update(b"\x00" + t.encode())
+    return h.hexdigest()
 
 
 def _strip_guillemets(name: str) -> str:
@@ -508,6 +524,7 @@ class _FileParser:
                 pass  # applies to the next command only; nothing to record
         elif w == "variable":
             binders = self._binder_names(args)
+            self.scopes[-1].var_types = read_local_types((args,), (True,), self.scopes[-1].var_types)
             self.scopes[-1].var_refs.extend(
                 _strip_guillemets(t.text) for t in args
                 if t.kind == IDENT and t.text not in RESERVED and t.text not in binders
@@ -561,15 +578,19 @@ class _FileParser:
             if not export:
                 opens.append(target)
             i += 1
-        # an opened name is looked up relative to the current namespace and its parents
+        # an opened name is looked up relative to the current namespace and its parents, and
+        # to every namespace already open (`open Outer` then `open Inner` opens `Outer.Inner`):
+        # Lean opens each that exists; a candidate that names no namespace opens nothing here
         expanded: list[str] = []
+        already = self.current_opens()
         for o in opens:
             if o.startswith("_root_."):
                 expanded.append(o[len("_root_.") :])
                 continue
             for p in _ns_prefixes(ns):
                 expanded.append(_join(p, o))
-        return expanded, aliases
+            expanded.extend(f"{c}.{o}" for c in already)
+        return list(dict.fromkeys(expanded)), aliases
 
     # ----------------------------------------------------------------- declarations
     def declaration(self, s: int, k: int, e: int) -> None:
@@ -786,7 +807,10 @@ class _FileParser:
                             prev.text == "|>." or (prev.text == "." and (
                                 idx < 2 or all_toks[idx - 2].end < prev.start
                                 or all_toks[idx - 2].kind in (SYMBOL, NUMBER, STRING))))):
-                        w = "." + w  # `.foo`, `x |>.foo`, `p.1.foo`: field notation, resolved by its name
+                        # `.foo`, `x |>.foo`, `(e).foo`, `p.1.foo`: field notation, resolved by
+                        # the receiver's type where its head name is known (lean/types.py)
+                        recv = receiver_head(all_toks, idx - 1)
+                        w = f"{recv}{RECEIVER}{w}" if recv else "." + w
                     add_ref(w)
             elif (t.kind == SYMBOL and len(t.text) > 1 and t.text[0] == "#" and t.text[1:2].isalpha()
                   and t.text not in _HASH_COMMANDS and t.text[1:] not in binders):
@@ -809,6 +833,13 @@ class _FileParser:
                 add_ref(w)
         type_text = _render(type_toks)
         sig_text = _render(sig_toks)
+        var_types: dict[str, set[str]] = {}
+        for sc in self.scopes:
+            for name, heads in sc.var_types.items():
+                var_types.setdefault(name, set()).update(heads)
+        pre_colon = sig_toks[: len(sig_toks) - len(type_toks) - (1 if type_toks else 0)]
+        local_types = encode_locals(read_local_types(
+            (pre_colon, type_toks, body_toks), (True, False, False), var_types, type_toks), refs)
         body_core = [t.text for t in body_toks if t.text not in (":=",)]
         is_stub = (
             type_text == "True"
@@ -831,8 +862,9 @@ class _FileParser:
             modifiers=tuple(mods),
             attributes=tuple(attrs),
             # `theorem B.foo` in namespace A elaborates in A.B; `theorem _root_.foo` stays in A
-            namespace=(self.namespace if name_tok is not None and
-                       _strip_guillemets(name_tok.text).startswith("_root_.")
+            # an example has no name: it elaborates in the enclosing namespace
+            namespace=(self.namespace if kind == "example" or (name_tok is not None and
+                       _strip_guillemets(name_tok.text).startswith("_root_."))
                        else full.rpartition(".")[0]),
             sorry_lines=tuple(sorry_lines),
             trusts=tuple(trusts),
@@ -841,6 +873,9 @@ class _FileParser:
             opens=tuple(dict.fromkeys([*self.current_opens(), *local_opens])),
             private=private,
             auto_named=auto,
+            local_types=local_types,
+            result_type=encode_heads(type_heads(type_toks, frozenset(binders))),
+            text_hash=text_hash(kind, [t.text for t in all_toks]),
         )
 
     @staticmethod

@@ -49,6 +49,7 @@ from ..ledger.model import (
     Severity,
     Status,
 )
+from ..ledger.possible import possible_steps
 from .ilean import IleanDecl, build_dirs, load_ileans
 from .leanout import (
     AxiomAnswer,
@@ -703,6 +704,11 @@ def likely_cause(src: Record, lean: Record, ev: _Evidence, lean_by_name: dict[st
         if src.sorry_lines and not ev.sorry_warnings:
             return (f"the source engine counts a sorry token (line {src.sorry_lines[0]}) that "
                     "Lean's elaboration does not keep (e.g. inside a macro definition or quotation)")
+        if src.possible_deferral:
+            steps = possible_steps(src.via, src_by_name)
+            return ("possible use: the source engine could not read a receiver's type and counted "
+                    f"every candidate ({steps[0] if steps else ', '.join(src.possible_uses[:3])}); "
+                    "Lean's elaboration picks one that is not deferred")
         if src.approximate:
             return ("unresolved name: the source engine's approximate resolution linked it to a "
                     f"deferred declaration Lean does not use ({src.approximate[0]})")

@@ -8,6 +8,12 @@
 * **stub**: ``: True := sorry`` — a reserved name, claiming nothing;
 * **axiom**: asserted without proof.
 
+A use is *certain* (the source names it) or *possible* (field notation whose receiver's type
+the source does not state: every project declaration with that last name component).  Both
+count — a sorry behind a possible use still defers — but a declaration deferred only through
+possible uses is marked ``possible_deferral``, its ``via`` runs through one, and its
+``possible_refs`` say which written reference may denote which declarations.
+
 Every declaration also lists the project axioms and trust extensions its derivation reaches,
 computed over the strongly connected components (mutual blocks form cycles) in one pass.
 """
@@ -17,7 +23,7 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Sequence
 
-from .model import Declaration, Diagnostic, Record, Severity, Status
+from .model import Declaration, Diagnostic, PossibleRef, Record, Severity, Status
 
 #: Batteries' `proof_wanted`: a statement recorded without a proof (Lean checks the statement
 #: and adds no declaration), so it is deferred on its own account, with no sorry token
@@ -96,21 +102,14 @@ def _closure(n: int, edges: Sequence[Sequence[int]], own: Sequence[frozenset[str
     return [acc[comp[v]] for v in range(n)]
 
 
-def derive(
-    decls: Sequence[Declaration],
-    uses: Sequence[Sequence[int]],
-    *,
-    external: Sequence[int] | None = None,
-    approximate: Sequence[Sequence[str]] | None = None,
-) -> tuple[list[Record], list[Diagnostic]]:
-    """Statuses, chains, axioms and trusts for ``decls`` whose resolved uses are ``uses``."""
+def _from_sorries(decls: Sequence[Declaration], edges: Sequence[Sequence[int]]) -> tuple[list[int], list[int]]:
+    """Multi-source BFS from every declaration whose own text holds a sorry, backwards along
+    ``edges``: each node's distance (-1: unreached) and its next step towards a sorry."""
     n = len(decls)
-    edges = [sorted(set(u)) for u in uses]
     rev: list[list[int]] = [[] for _ in range(n)]
     for i, succ in enumerate(edges):
         for j in succ:
             rev[j].append(i)
-    # multi-source BFS from every declaration whose own text holds a sorry
     dist = [-1] * n
     nxt = [-1] * n
     queue: deque[int] = deque()
@@ -125,6 +124,27 @@ def derive(
                 dist[i] = dist[j] + 1
                 nxt[i] = j
                 queue.append(i)
+    return dist, nxt
+
+
+def derive(
+    decls: Sequence[Declaration],
+    uses: Sequence[Sequence[int]],
+    *,
+    external: Sequence[int] | None = None,
+    approximate: Sequence[Sequence[str]] | None = None,
+    possible: Sequence[Sequence[int]] | None = None,
+    possible_refs: Sequence[Sequence[tuple[str, Sequence[int]]]] | None = None,
+) -> tuple[list[Record], list[Diagnostic]]:
+    """Statuses, chains, axioms and trusts for ``decls`` whose resolved uses are ``uses``
+    (certain) and ``possible`` (possible)."""
+    n = len(decls)
+    certain = [sorted(set(u)) for u in uses]
+    maybe = [sorted(set(p) - set(certain[i])) for i, p in enumerate(possible)] if possible else [[] for _ in range(n)]
+    edges = [sorted({*c, *m}) for c, m in zip(certain, maybe, strict=True)] if possible else certain
+    dist, nxt = _from_sorries(decls, edges)
+    # through certain uses only: where a deferral needs no possible use, its chain is certain
+    dist_c, nxt_c = _from_sorries(decls, certain) if any(maybe) else (dist, nxt)
     own_axioms = [frozenset({d.name}) if d.kind == "axiom" else frozenset() for d in decls]
     own_trusts = [frozenset(t.name for t in d.trusts) for d in decls]
     sccs = _sccs(n, edges) if any(own_axioms) or any(own_trusts) else None
@@ -143,11 +163,13 @@ def derive(
         else:
             status = Status.PROVEN
         via: list[str] = []
+        only_possible = status is Status.DEFERRED and dist_c[i] < 0
         if status is Status.DEFERRED:
+            d_, n_ = (dist, nxt) if only_possible else (dist_c, nxt_c)
             k = i
             via.append(decls[k].name)
-            while dist[k] > 0:
-                k = nxt[k]
+            while d_[k] > 0:
+                k = n_[k]
                 via.append(decls[k].name)
         notes = list(approximate[i]) if approximate else []
         if d.auto_named and d.kind == "instance":
@@ -162,7 +184,11 @@ def derive(
                 end_line=d.end_line,
                 signature=d.signature,
                 docstring=d.docstring,
-                uses=sorted({decls[j].name for j in edges[i]}) if edges[i] else [],
+                uses=sorted({decls[j].name for j in certain[i]}) if certain[i] else [],
+                possible_uses=sorted({decls[j].name for j in maybe[i]}) if maybe[i] else [],
+                possible_refs=[PossibleRef(ref, sorted({decls[j].name for j in cands}))
+                               for ref, cands in possible_refs[i]] if possible_refs else [],
+                possible_deferral=only_possible,
                 sorry_lines=sorted(d.sorry_lines) if d.sorry_lines else [],  # one per sorry token
                 via=via,
                 axioms=sorted(axioms[i]) if axioms[i] else [],
@@ -173,6 +199,7 @@ def derive(
                 approximate=notes,
                 reason=WANTED_REASON if d.kind in WANTED_KINDS else None,
                 trust_uses=sorted(t.name for t in d.trusts) if d.trusts else [],
+                text_hash=d.text_hash or None,
             )
         )
         if d.kind == "instance" and status is Status.DEFERRED:

@@ -19,6 +19,7 @@ from .model import (
     Disagreement,
     EngineInfo,
     Ledger,
+    PossibleRef,
     Record,
     Severity,
     SourceInfo,
@@ -101,8 +102,16 @@ def _record_to_json(r: Record) -> dict[str, Any]:
     }
     if r.trust_uses:  # only when there are some: most declarations use none
         out["trust_uses"] = list(r.trust_uses)
+    if r.possible_uses:  # only when the source left a reference ambiguous
+        out["possible_uses"] = list(r.possible_uses)
+    if r.possible_refs:
+        out["possible_refs"] = [{"ref": p.ref, "candidates": list(p.candidates)} for p in r.possible_refs]
+    if r.possible_deferral:
+        out["possible_deferral"] = True
     if r.lean_status is not None:
         out["lean_status"] = r.lean_status.value
+    if r.text_hash:
+        out["text_hash"] = r.text_hash
     return out
 
 
@@ -252,7 +261,11 @@ def from_json(data: Any, *, origin: str = "<ledger>") -> Ledger:
             approximate=list(d.get("approximate", [])),
             reason=d.get("reason"),
             trust_uses=list(d.get("trust_uses", [])),
+            possible_uses=list(d.get("possible_uses", [])),
+            possible_refs=[PossibleRef(p["ref"], list(p["candidates"])) for p in d.get("possible_refs", [])],
+            possible_deferral=bool(d.get("possible_deferral", False)),
             lean_status=Status(d["lean_status"]) if d.get("lean_status") else None,
+            text_hash=d.get("text_hash"),
         )
         for d in data["declarations"]
     ]

@@ -103,6 +103,11 @@ class Declaration:
     opens: tuple[str, ...] = ()
     private: bool = False
     auto_named: bool = False  # anonymous instance: the name is Lean's guess, approximate
+    #: local name -> heads of the types the source writes for it (lean/types.py's encoding)
+    local_types: str = ""
+    #: heads of its stated result type, as written (lean/types.py's encoding; "" not stated)
+    result_type: str = ""
+    text_hash: str = ""  # kind + signature and body tokens without the name (identity.py)
 
     # The parse cache pickles every declaration of a project: its many short reference strings
     # cost more to unpickle one by one than as one joined string split again (a NUL never
@@ -121,6 +126,15 @@ class Declaration:
         self.__dict__.update(state)
 
 
+@dataclass(frozen=True)
+class PossibleRef:
+    """A reference the source engine could not pin to one declaration: field notation whose
+    receiver's type the source does not state (``x.foo``, ``(e).foo``, ``.foo``)."""
+
+    ref: str  # as written (a receiver expression shown as `(head …)`)
+    candidates: list[str]  # every project declaration it may denote, sorted
+
+
 @dataclass
 class Record:
     """One declaration in the ledger, after name resolution and derivation."""
@@ -134,6 +148,11 @@ class Record:
     signature: str
     docstring: str | None
     uses: list[str] = field(default_factory=list)  # project declarations referenced (resolved)
+    #: project declarations it may reference (ambiguous field notation): counted, never dropped
+    possible_uses: list[str] = field(default_factory=list)
+    possible_refs: list[PossibleRef] = field(default_factory=list)  # the ambiguous references
+    #: deferred only through possible uses: a sorry may be reached (`--engine lean` settles it)
+    possible_deferral: bool = False
     sorry_lines: list[int] = field(default_factory=list)  # its own sorry tokens
     via: list[str] = field(default_factory=list)  # deferred: chain from itself to the sorry holder
     axioms: list[str] = field(default_factory=list)  # project axioms reached
@@ -145,6 +164,7 @@ class Record:
     approximate: list[str] = field(default_factory=list)  # notes on approximate resolutions
     reason: str | None = None  # e.g. the compiler's message when the lean engine says deferred
     lean_status: Status | None = None  # the lean engine's verdict under --engine both
+    text_hash: str | None = None  # its text without its name (renames, examples): zerosorry.identity
 
 
 @dataclass(frozen=True)

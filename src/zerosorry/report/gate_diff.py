@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import dataclasses
 import json
-from enum import Enum
-from typing import Any
 
 from ..diff import LedgerDiff, StatusChange, count_rows
+from . import root_causes as rc
 
 
 def _code(s: str) -> str:
@@ -39,14 +37,21 @@ def markdown(d: LedgerDiff, *, limit: int = 100) -> str:
         out.append("No declaration changed status; nothing added or removed.")
         return "\n".join(out) + "\n"
 
-    def section(title: str, items: list[str]) -> None:
+    def section(title: str, items: list[str], *, collapsed: bool = False) -> None:
         if not items:
             return
         out.extend([f"### {title} ({len(items)})", ""])
+        if collapsed:  # the full list, folded: the root causes above say what matters
+            out.extend([f"<details><summary>all {len(items)}</summary>", ""])
+            out.extend(items)
+            out.extend(["", "</details>", ""])
+            return
         out.extend(items[:limit])
         if len(items) > limit:
             out.append(f"- … and {len(items) - limit} more")
         out.append("")
+
+    out.extend(rc.markdown(d.root_causes))
 
     if d.entries:
         out.extend([f"### Load-bearing entries ({len(d.entries)})", "",
@@ -54,7 +59,13 @@ def markdown(d: LedgerDiff, *, limit: int = 100) -> str:
         for e in d.entries:
             out.append(f"| {_cell(e.entry)} | {_code(e.name)} | {e.old or '(absent)'} | **{e.new or '(absent)'}** |")
         out.append("")
-    section("Newly deferred", [_change_line(c) for c in d.newly_deferred])
+    section("Newly deferred", [_change_line(c) for c in d.newly_deferred], collapsed=bool(d.root_causes))
+    section("Where sorry counts changed",
+            [f"- {_code(c.name)} ({c.file}:{c.line}): {c.before} → {c.after} sorr{'y' if c.after == 1 else 'ies'}"
+             + (f" (line{'s' if len(c.sorry_lines) > 1 else ''} {', '.join(map(str, c.sorry_lines))})"
+                if c.sorry_lines else "") for c in d.sorry_changes])
+    section("Renamed or moved", [f"- {_code(m.old_name)} ({m.old_file}:{m.old_line}) → {_code(m.new_name)} "
+                                 f"({m.new_file}:{m.new_line}): {m.describe()}, {m.how}" for m in d.moved])
     section("Newly proven", [_change_line(c) for c in d.newly_proven])
     section("Other status changes", [_change_line(c) for c in d.other_changes])
     section("Added", [f"- {_code(r.name)} ({r.file}:{r.line}): {r.status}" for r in d.added])
@@ -68,17 +79,8 @@ def markdown(d: LedgerDiff, *, limit: int = 100) -> str:
     return "\n".join(out).rstrip("\n") + "\n"
 
 
-def _plain(value: Any) -> Any:
-    if isinstance(value, Enum):
-        return value.value
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
-    return value
-
-
 def to_json(d: LedgerDiff) -> str:
-    data = _plain(dataclasses.asdict(d))
+    data = rc.plain(d)
+    data["root_causes"] = rc.to_json(d.root_causes)
     data["empty"] = d.empty
     return json.dumps(data, indent=2, ensure_ascii=False) + "\n"

@@ -5,9 +5,12 @@ from __future__ import annotations
 import dataclasses
 import json
 import posixpath
+from collections.abc import Sequence
 from typing import Any
 
-from ..gate import Finding, GateResult
+from ..gate import EntryNotProven, Finding, GateResult, NewlyDeferred
+from ..rootcause import RootCause, held_names
+from . import root_causes as rc
 
 
 def _verdict(result: GateResult) -> str:
@@ -21,9 +24,22 @@ def _policies(result: GateResult) -> str:
     return ", ".join(result.policies) if result.policies else "none"
 
 
-def text(result: GateResult, *, target: str) -> str:
-    """One line per finding (its message, policy first), then the verdict and the notes."""
-    lines = [f.text() for f in result.findings]
+def _rest(result: GateResult, causes: Sequence[RootCause], *, entries: bool = False) -> list[Finding]:
+    """The findings a root cause does not already account for: a newly deferred declaration is
+    shown under its cause, never on its own line (and, with ``entries``, neither is a
+    load-bearing entry the cause holds back: it gets its own line at the manifest)."""
+    held = held_names(causes)
+    held_entries = {e.name for c in causes for e in c.entries} if entries else set()
+    return [f for f in result.findings
+            if not (isinstance(f, NewlyDeferred) and f.name in held)
+            and not (isinstance(f, EntryNotProven) and f.name in held_entries)]
+
+
+def text(result: GateResult, *, target: str, causes: Sequence[RootCause] = ()) -> str:
+    """Root causes first (one line each), then one line per other finding (its message, policy
+    first), then the verdict and the notes."""
+    lines = [f"[baseline] root cause: {rc.line(c)}" for c in causes]
+    lines += [f.text() for f in _rest(result, causes)]
     lines.append(f"zerosorry check {target}: {_verdict(result)}; policies: {_policies(result)}")
     lines.extend(f"note: {n}" for n in result.notes)
     return "\n".join(lines) + "\n"
@@ -47,20 +63,35 @@ def _repo_path(prefix: str, file: str) -> str:
 
 def annotation(f: Finding, *, prefix: str = "") -> str:
     """``::error file=…,line=…,title=…::message`` with the path relative to the repository root."""
+    return _annotate(f.file, f.line, f.title(), f.text(), prefix)
+
+
+def _annotate(file: str | None, line: int | None, title: str, message: str, prefix: str) -> str:
     props = []
-    if f.file is not None:
-        props.append(f"file={_escape_property(_repo_path(prefix, f.file))}")
-        if f.line is not None:
-            props.append(f"line={f.line}")
-    props.append(f"title={_escape_property(f.title())}")
-    return f"::error {','.join(props)}::{_escape_data(f.text())}"
+    if file is not None:
+        props.append(f"file={_escape_property(_repo_path(prefix, file))}")
+        if line is not None:
+            props.append(f"line={line}")
+    props.append(f"title={_escape_property(title)}")
+    return f"::error {','.join(props)}::{_escape_data(message)}"
 
 
-def github(result: GateResult, *, target: str, prefix: str = "") -> str:
-    """Workflow commands: an ``::error`` per finding, then the verdict as a ``::notice``."""
-    lines = [annotation(f, prefix=prefix) for f in result.findings]
+def github(result: GateResult, *, target: str, prefix: str = "", causes: Sequence[RootCause] = ()) -> str:
+    """Workflow commands: the verdict (and the root causes) first as a ``::notice`` — GitHub
+    shows only the first annotations of a step — then one ``::error`` per root cause at its
+    sorry, one per load-bearing entry it holds back at the entry's manifest line, and one per
+    other finding; never one per declaration a cause holds back."""
     verdict = f"zerosorry check {target}: {_verdict(result)}; policies: {_policies(result)}"
-    lines.append(f"::notice title=zerosorry::{_escape_data(verdict)}")
+    if causes:
+        verdict += "\n" + rc.summary(causes) + ":\n" + "\n".join(f"- {c.headline()}" for c in causes)
+    lines = [f"::notice title=zerosorry::{_escape_data(verdict)}"]
+    for c in causes:
+        lines.append(_annotate(c.file, c.line, "zerosorry baseline: root cause", f"[baseline] {rc.line(c)}", prefix))
+    for c in causes:
+        for e in c.entries:
+            lines.append(_annotate(e.manifest, e.manifest_line, "zerosorry: load-bearing entry held back",
+                                   f"[baseline] {rc.entry_line(c, e.entry, e.name)}", prefix))
+    lines += [annotation(f, prefix=prefix) for f in _rest(result, causes, entries=True)]
     lines.extend(f"note: {n}" for n in result.notes)
     return "\n".join(lines) + "\n"
 
@@ -69,14 +100,17 @@ def _md_cell(s: str) -> str:
     return s.replace("|", "\\|").replace("\n", " ").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def markdown(result: GateResult, *, target: str, prefix: str = "") -> str:
-    """The job summary: the verdict, the policies, a table of findings."""
+def markdown(result: GateResult, *, target: str, prefix: str = "", causes: Sequence[RootCause] = ()) -> str:
+    """The job summary: the verdict, the policies, the root causes (each with its declarations
+    in a collapsed list), a table of the other findings."""
     mark = "✅" if result.holds else "❌"
     lines = [f"## {mark} zerosorry check `{target}`: {_verdict(result)}", "",
              f"Policies: {_policies(result)}.", ""]
-    if result.findings:
+    lines += rc.markdown(causes)
+    rest = _rest(result, causes)
+    if rest:
         lines += ["| policy | finding | where |", "|---|---|---|"]
-        for f in result.findings:
+        for f in rest:
             where = ""
             if f.file is not None:
                 where = _repo_path(prefix, f.file) + (f":{f.line}" if f.line is not None else "")
@@ -95,11 +129,13 @@ def finding_json(f: Finding) -> dict[str, Any]:
     return data
 
 
-def json_report(result: GateResult, *, target: str) -> str:
+def json_report(result: GateResult, *, target: str, causes: Sequence[RootCause] = ()) -> str:
+    """Every finding (each newly deferred declaration too) and the root causes grouping them."""
     data = {
         "target": target,
         "holds": result.holds,
         "policies": result.policies,
+        "root_causes": rc.to_json(causes),
         "findings": [finding_json(f) for f in result.findings],
         "notes": result.notes,
     }

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from ..ledger.model import STATUS_ORDER, Ledger, Status
+from ..scan import LEFT_OUT
 
 _STYLE = {Status.PROVEN: "green", Status.DEFERRED: "yellow", Status.STUB: "magenta", Status.AXIOM: "cyan"}
 
@@ -88,3 +91,19 @@ def disagreements_text(ledger: Ledger) -> list[str]:
 def diagnostics_text(ledger: Ledger, *, min_severity: str = "warning") -> list[str]:
     order = {"error": 0, "warning": 1, "info": 2}
     return [str(d) for d in ledger.diagnostics if order[d.severity.value] <= order[min_severity]]
+
+
+def left_out_text(left_out: Sequence[tuple[str, str]], *, shown: int = 50) -> list[str]:
+    """The .lean files a scan left out (in no lean_lib, excluded by zerosorry.toml), named."""
+    if not left_out:
+        return []
+    n = len(left_out)
+    out = [f"{n} .lean file{'s' if n != 1 else ''} not scanned:"]
+    out += [f"  {rel}: {why.removeprefix('not scanned: ')}" for rel, why in left_out[:shown]]
+    if n > shown:
+        out.append(f"  … and {n - shown} more (zerosorry scan --format json lists them all)")
+    return out
+
+
+def left_out(ledger: Ledger) -> list[tuple[str, str]]:
+    return [(d.file, d.message) for d in ledger.diagnostics if d.code in LEFT_OUT and d.file]

@@ -129,6 +129,13 @@
         chip.className = "chip chip-" + r.status;
         chip.textContent = r.status;
         st.appendChild(chip);
+        if (r.possible) {  // deferred only through possible uses (ambiguous field notation)
+          var mark = document.createElement("span");
+          mark.className = "chip chip-possible";
+          mark.textContent = "possible";
+          mark.title = "deferred only through a possible use; --engine lean settles it";
+          st.appendChild(mark);
+        }
         var where = cell(tr, null, "where");
         var loc = r.file + ":" + r.line;
         if (base) {
@@ -191,6 +198,7 @@
         var desc = firstLine(r.docstring);
         return {
           i: i, name: r.name, kind: r.kind, status: r.status, file: r.file, line: r.line, desc: desc,
+          possible: r.possible_deferral === true,
           hay: (r.name + " " + r.file + " " + desc).toLowerCase()
         };
       });

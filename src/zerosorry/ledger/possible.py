@@ -1,0 +1,52 @@
+"""Possible uses, in words: which ambiguous reference a possible deferral rests on.
+
+A reference the source engine cannot pin (field notation whose receiver's type the source does
+not state) is a *possible* use of every candidate; a declaration deferred only through such
+uses is a *possible deferral*.  ``why``, the gate and the site all say it the same way, from
+here: ``x.foo may be A.foo (sorry) or B.foo``.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Mapping, Sequence
+
+from .model import PossibleRef, Record, Status
+
+#: what settles a possible deferral, said wherever one is reported
+SETTLE_HINT = "the source does not state the receiver's type; `--engine lean` settles it"
+
+
+def _mark(name: str, by_name: Mapping[str, Record]) -> str:
+    r = by_name.get(name)
+    if r is None or r.status is Status.PROVEN:
+        return name
+    if r.sorry_lines:
+        return f"{name} (sorry)"
+    return f"{name} ({r.status.value})"
+
+
+def describe(ref: PossibleRef, by_name: Mapping[str, Record]) -> str:
+    """``x.foo may be A.foo (sorry) or B.foo``: each candidate with what holds it back."""
+    cands = [_mark(c, by_name) for c in ref.candidates]
+    if len(cands) == 1:
+        return f"{ref.ref} may be {cands[0]}"
+    return f"{ref.ref} may be {', '.join(cands[:-1])} or {cands[-1]}"
+
+
+def ref_for(record: Record, target: str) -> PossibleRef | None:
+    """The ambiguous reference of ``record`` that may denote ``target`` (None: a certain use)."""
+    if target in record.uses:
+        return None
+    return next((p for p in record.possible_refs if target in p.candidates), None)
+
+
+def possible_steps(via: Sequence[str], by_name: Mapping[str, Record]) -> list[str]:
+    """For a chain, the description of every step taken through a possible use."""
+    out: list[str] = []
+    for a, b in itertools.pairwise(via):
+        rec = by_name.get(a)
+        ref = ref_for(rec, b) if rec is not None else None
+        if ref is not None:
+            out.append(describe(ref, by_name))
+    return out

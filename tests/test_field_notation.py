@@ -1,0 +1,366 @@
+"""Issue 11, causes 1 and 2: field notation resolved by the receiver's written type, possible
+uses where it is not written (ledger, why, gate, site), and `open` relative to what is open.
+
+Each test is a small project written here, with the positive case beside a negative one."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from zerosorry.appendix import manifest as mf
+from zerosorry.appendix.site import build_site
+from zerosorry.commands.why import render_text, why
+from zerosorry.gate import GateEntry, GateManifest, evaluate
+from zerosorry.lean.names import NameIndex
+from zerosorry.lean.parser import parse
+from zerosorry.ledger.io import from_json, to_json, validate
+from zerosorry.ledger.model import Ledger, Record, SourceInfo, Status
+from zerosorry.scan import ParseCache, scan_files
+
+#: `Good.mk'` states a `Nice` result; `Nice.comp` holds a sorry, `Other.comp` does not
+GOOD_NICE = """\
+structure Good (n : Nat) : Prop where
+  ok : True
+structure Nice (n : Nat) : Prop where
+  ok : True
+theorem Good.mk' {n : Nat} (hg : Good n) : Fin 3 → Nice n := fun _ => ⟨trivial⟩
+theorem Nice.comp {n : Nat} (h : Nice n) : n = n := sorry
+theorem Other.comp (n : Nat) : n = n := rfl
+theorem Good.lift {n : Nat} (hg : Good n) : n = n := sorry
+theorem Nice.lift {n : Nat} (h : Nice n) : n = n := rfl
+"""
+
+
+def ledger_of(files: dict[str, str], cache: ParseCache | None = None) -> Ledger:
+    return scan_files({k: v.encode() for k, v in files.items()}, source=SourceInfo("t"),
+                      generated="2026-01-01T00:00:00Z", jobs=1, cache=cache)
+
+
+def scan(files: dict[str, str]) -> dict[str, Record]:
+    return ledger_of(files).by_name()
+
+
+def user(body: str, *, extra: str = "") -> dict[str, Record]:
+    return scan({"A.lean": GOOD_NICE + extra + body})
+
+
+# ------------------------------------------------------------------------------ by the written type
+def test_signature_binder_type_picks_the_namespace() -> None:
+    got = user("theorem u {n : Nat} (hg : Good n) : n = n := hg.lift\n"
+               "theorem v {n : Nat} (h : Nice n) : n = n := h.lift\n")
+    assert got["u"].status is Status.DEFERRED and got["u"].uses == ["Good", "Good.lift"]
+    assert got["u"].possible_uses == [] and not got["u"].possible_deferral
+    # the negative: `Nice.lift` is proven, and `Good.lift` (sorry) is not `h.lift` for `h : Nice n`
+    assert got["v"].status is Status.PROVEN and "Good.lift" not in got["v"].uses + got["v"].possible_uses
+
+
+def test_variable_binder_type_is_read() -> None:
+    got = user("section\nvariable {n : Nat} {hg : Good n}\n"
+               "include hg in\ntheorem u : n = n := hg.lift\nend\n"
+               "section\nvariable {n : Nat} {h : Nice n}\ninclude h in\ntheorem v : n = n := h.lift\nend\n")
+    assert got["u"].status is Status.DEFERRED and "Good.lift" in got["u"].uses
+    assert got["v"].status is Status.PROVEN
+
+
+def test_have_obtain_fun_let_state_types() -> None:
+    got = user(
+        "theorem t1 (n : Nat) (p : Good n) : n = n := by\n  have h : Good n := p\n  exact h.lift\n"
+        "theorem t2 (n : Nat) (p : Nice n) : n = n := by\n  have h : Nice n := p\n  exact h.lift\n"
+        "theorem t3 (n : Nat) (p : ∃ _ : Nat, Good n) : n = n := by\n  obtain h : Good n := p.2\n  exact h.lift\n"
+        "theorem t4 (n : Nat) : Good n → n = n := fun (h : Good n) => h.lift\n"
+        "theorem t5 (n : Nat) : Nice n → n = n := fun (h : Nice n) => h.lift\n"
+        "theorem t6 (n : Nat) (p : Good n) : n = n := by\n  let h : Good n := p\n  exact h.lift\n")
+    assert {k: got[k].status.value for k in ("t1", "t2", "t3", "t4", "t5", "t6")} == {
+        "t1": "deferred", "t2": "proven", "t3": "deferred", "t4": "deferred", "t5": "proven", "t6": "deferred"}
+    assert not any(got[k].possible_uses for k in ("t1", "t2", "t4", "t5", "t6"))
+
+
+def test_stated_result_type_of_the_producing_lemma() -> None:
+    got = user("theorem chain {n : Nat} (hg : Good n) : n = n := hg.mk'.comp\n"
+               "theorem applied {n : Nat} (hg : Good n) : n = n := (hg.mk' 0).comp\n"
+               "theorem piped {n : Nat} (hg : Good n) : n = n := hg.mk' 0 |>.comp\n"
+               "theorem head {n : Nat} (hg : Good n) : n = n := (Good.mk' hg 1).comp\n")
+    for name in ("chain", "applied", "piped", "head"):
+        r = got[name]
+        assert r.status is Status.DEFERRED, name
+        assert "Nice.comp" in r.uses and "Other.comp" not in r.uses + r.possible_uses, name
+        assert not r.possible_deferral, name
+
+
+def test_a_mathlib_type_makes_the_field_mathlibs() -> None:
+    # `h : Continuous f`: Lean looks in `Continuous`, where the project declares no `comp`; the
+    # project's `Nice.comp` (sorry) is not used.  But a project lemma in that namespace is.
+    extra = "theorem Continuous.myLemma {f : Nat → Nat} (h : Continuous f) : True := sorry\n"
+    got = user("theorem neg {f : Nat → Nat} (h : Continuous f) : Continuous (f ∘ f) := h.comp h\n"
+               "theorem pos {f : Nat → Nat} (h : Continuous f) : True := h.myLemma\n", extra=extra)
+    assert got["neg"].status is Status.PROVEN
+    assert got["neg"].uses == [] and got["neg"].possible_uses == []
+    assert got["pos"].status is Status.DEFERRED and got["pos"].uses == ["Continuous.myLemma"]
+
+
+def test_fields_of_an_extended_structure() -> None:
+    got = scan({"A.lean": "structure Base where\n  n : Nat\n"
+                          "theorem Base.gap (b : Base) : b.n = b.n := sorry\n"
+                          "structure Child extends Base where\n  m : Nat\n"
+                          "theorem Other.gap (n : Nat) : n = n := rfl\n"
+                          "theorem u (c : Child) : c.n = c.n := c.gap\n"})
+    assert got["u"].status is Status.DEFERRED and "Base.gap" in got["u"].uses
+    assert got["u"].possible_uses == []
+
+
+# ------------------------------------------------------------------------------ possible uses
+#: `obtain ⟨x, _⟩ := p` writes no type for x: its `x.comp` may be any project `*.comp`
+POSSIBLE = ("theorem unknown (n : Nat) (p : ∃ _ : Nat, True) : n = n := by\n  obtain ⟨x, _⟩ := p\n  exact x.comp\n"
+            "theorem dot (n : Nat) (p : Good n) : Nice n := by\n  exact .comp\n"
+            "theorem both (n : Nat) (hg : Good n) (p : ∃ _ : Nat, True) : n = n := by\n"
+            "  obtain ⟨x, _⟩ := p\n  have := hg.lift\n  exact x.comp\n")
+
+
+def test_an_unread_type_is_a_possible_use_of_every_candidate() -> None:
+    got = user(POSSIBLE)
+    r = got["unknown"]
+    assert r.status is Status.DEFERRED and r.possible_deferral
+    assert r.possible_uses == ["Nice.comp", "Other.comp"]
+    assert [(p.ref, p.candidates) for p in r.possible_refs] == [("x.comp", ["Nice.comp", "Other.comp"])]
+    assert r.via == ["unknown", "Nice.comp"]
+    # a certain deferral through another use is not possible, and its chain is the certain one
+    b = got["both"]
+    assert b.status is Status.DEFERRED and not b.possible_deferral and b.via == ["both", "Good.lift"]
+    # `.comp` against an unread expected type: possible as well
+    assert got["dot"].possible_deferral and "Nice.comp" in got["dot"].possible_uses
+
+
+def test_a_unique_last_component_is_still_only_possible() -> None:
+    got = scan({"A.lean": "theorem Only.step (n : Nat) : n = n := sorry\n"
+                          "theorem u (p : ∃ _ : Nat, True) : True := by\n  obtain ⟨h, _⟩ := p\n  exact h.step\n"
+                          "theorem w (p : ∃ _ : Nat, True) : True := by\n  obtain ⟨h, _⟩ := p\n  exact h.other\n"})
+    assert got["u"].status is Status.DEFERRED and got["u"].possible_uses == ["Only.step"]
+    assert got["u"].possible_deferral
+    assert got["w"].status is Status.PROVEN  # no project declaration ends in `.other`
+
+
+def test_possible_fields_round_trip_through_the_schema() -> None:
+    ledger = ledger_of({"A.lean": GOOD_NICE + POSSIBLE})
+    data = to_json(ledger)
+    assert validate(data) == []
+    rec = next(d for d in data["declarations"] if d["name"] == "unknown")
+    assert rec["possible_deferral"] is True
+    assert rec["possible_refs"] == [{"ref": "x.comp", "candidates": ["Nice.comp", "Other.comp"]}]
+    proven = next(d for d in data["declarations"] if d["name"] == "Other.comp")
+    assert "possible_uses" not in proven and "possible_deferral" not in proven  # absent when empty
+    back = from_json(json.loads(json.dumps(data)))
+    assert to_json(back) == data
+    data["declarations"][0]["possible_deferral"] = False
+    assert validate(data)  # only `true` is allowed: absence says "not possible"
+
+
+def test_axioms_are_reached_through_possible_uses() -> None:
+    got = scan({"A.lean": "axiom Ax.comp (n : Nat) : n = n\n"
+                          "theorem u (p : ∃ _ : Nat, True) : True := by\n  obtain ⟨h, _⟩ := p\n  exact h.comp\n"})
+    assert got["u"].axioms == ["Ax.comp"]
+
+
+def test_why_says_which_reference_may_be_which() -> None:
+    ledger = ledger_of({"A.lean": GOOD_NICE + POSSIBLE})
+    rec = ledger.by_name()["unknown"]
+    reasons = why(ledger, "unknown")
+    assert reasons[0].possible and reasons[0].chain[-1].name == "Nice.comp"
+    text = render_text(rec, reasons)
+    assert "possibly: sorry at A.lean:6 in Nice.comp:" in text
+    assert "?> Nice.comp" in text
+    assert "x.comp may be Nice.comp (sorry) or Other.comp" in text
+    assert "`--engine lean` settles it" in text
+    certain = render_text(ledger.by_name()["both"], why(ledger, "both"))
+    assert certain.splitlines()[2] == "sorry at A.lean:8 in Good.lift:"
+
+
+def test_gate_fails_a_possible_deferral_and_says_so() -> None:
+    ledger = ledger_of({"A.lean": GOOD_NICE + POSSIBLE})
+    manifest = GateManifest((GateEntry("e1", ("unknown",), "zero-sorry"), GateEntry("e2", ("both",), "zero-sorry")))
+    findings = evaluate(ledger, manifest=manifest, witnesses=False).findings
+    texts = [f.text() for f in findings if f.KIND == "entry-not-proven"]
+    assert texts == [
+        "[zero-sorry] entry e1 (unknown) is possibly deferred (a possible deferral): via unknown -> Nice.comp "
+        "(A.lean:6); x.comp may be Nice.comp (sorry) or Other.comp; the source does not state the "
+        "receiver's type; `--engine lean` settles it",
+        "[zero-sorry] entry e2 (both) is deferred: via both -> Good.lift (A.lean:8)",
+    ]
+
+
+ENTRY = """
+[[entries]]
+id = "{id}"
+lean = ["{lean}"]
+family = "f"
+title = "Entry {id}"
+statement = 'x'
+summary = "S"
+why = "W"
+target = "zero-sorry"
+"""
+MANIFEST = """
+[site]
+title = "T"
+paper_title = "P"
+
+[[families]]
+id = "f"
+title = "F"
+explanation = "E"
+""" + ENTRY.format(id="e1", lean="unknown")
+
+
+def test_site_marks_a_possible_deferral(tmp_path: Path) -> None:
+    ledger = ledger_of({"A.lean": GOOD_NICE + POSSIBLE})
+    # a hostile name in a candidate list is escaped like every other text
+    manifest = mf.parse_manifest(MANIFEST + ENTRY.format(id="e2", lean="both"), path="appendix.toml")
+    build_site(ledger, manifest, tmp_path / "site")
+    html = (tmp_path / "site" / "index.html").read_text(encoding="utf-8")
+    card = html[html.index('id="entry-e1"'):html.index('id="entry-e2"')]
+    assert 'data-testid="possible-deferral"' in card
+    assert "possible use: x.comp may be Nice.comp (sorry) or Other.comp" in card
+    other = html[html.index('id="entry-e2"'):]
+    assert 'data-testid="possible-deferral"' not in other
+    table_js = (tmp_path / "site" / "static" / "table.js").read_text(encoding="utf-8")
+    assert "possible_deferral" in table_js
+
+
+def test_possible_ref_text_is_escaped_on_the_site(tmp_path: Path) -> None:
+    ledger = ledger_of({"A.lean": GOOD_NICE + POSSIBLE})
+    rec = ledger.by_name()["unknown"]
+    rec.possible_refs[0] = type(rec.possible_refs[0])("<script>x</script>.comp", ["Nice.comp"])
+    manifest = mf.parse_manifest(MANIFEST, path="appendix.toml")
+    build_site(ledger, manifest, tmp_path / "site")
+    html = (tmp_path / "site" / "index.html").read_text(encoding="utf-8")
+    assert "&lt;script&gt;x&lt;/script&gt;.comp may be Nice.comp (sorry)" in html
+    assert "<script>x</script>" not in html
+
+
+# ------------------------------------------------------------------------------ cache
+def test_warm_scan_keeps_possible_uses_and_sees_another_files_result_type(tmp_path: Path) -> None:
+    cache = ParseCache(tmp_path / "cache")
+    try:
+        files = {"A.lean": GOOD_NICE, "B.lean": "import A\n" + POSSIBLE.replace("theorem dot", "theorem dot2")
+                 + "theorem chain {n : Nat} (hg : Good n) : n = n := hg.mk'.comp\n"}
+        cold = to_json(ledger_of(files, cache))
+        warm = to_json(ledger_of(files, cache))
+        assert cold == warm
+        # A's lemma now states an `Other` result: B's text is unchanged, its resolution is not
+        changed = dict(files)
+        changed["A.lean"] = GOOD_NICE.replace("Fin 3 → Nice n := fun _ => ⟨trivial⟩", "Other := sorry")
+        after = ledger_of(changed, cache).by_name()
+        assert "Nice.comp" not in after["chain"].uses
+    finally:
+        cache.close()
+
+
+# ------------------------------------------------------------------------------ cause 2: opens
+def test_open_relative_to_what_is_open() -> None:
+    got = scan({"A.lean": "namespace Outer\nnamespace Inner\ntheorem gap : 1 = 1 := sorry\nend Inner\n"
+                          "theorem outer_gap : 2 = 2 := sorry\nend Outer\n"
+                          "namespace Z\nopen Outer\nopen Inner\ntheorem u : 1 = 1 := gap\nend Z\n"
+                          "open Outer in\nopen Inner in\ntheorem v : 1 = 1 := gap\n"
+                          "theorem w : 1 = 1 := by\n  open Outer in exact Inner.gap\n"
+                          "namespace Outer\nopen Inner\ntheorem x : 1 = 1 := gap\nend Outer\n"
+                          "open Inner\ntheorem neg : 1 = 1 := rfl\n"
+                          "theorem neg2 : 2 = 2 := gap\n"})
+    assert got["Z.u"].uses == ["Outer.Inner.gap"]
+    assert got["v"].uses == ["Outer.Inner.gap"]
+    assert got["w"].uses == ["Outer.Inner.gap"]
+    assert got["Outer.x"].uses == ["Outer.Inner.gap"]
+    # `open Inner` at the top level, nothing open: `Inner` is no namespace, `gap` stays unknown
+    assert got["neg2"].status is Status.PROVEN
+
+
+def test_export_relative_to_an_open_namespace() -> None:
+    got = scan({"A.lean": "namespace Outer\nnamespace Impl\ntheorem gap : 1 = 1 := sorry\nend Impl\nend Outer\n"
+                          "open Outer\nnamespace Api\nexport Impl (gap)\nend Api\n"
+                          "theorem u : 1 = 1 := Api.gap\n"})
+    assert got["u"].via == ["u", "Outer.Impl.gap"]
+
+
+def test_name_index_reads_types_without_a_scan() -> None:
+    pf = parse(GOOD_NICE + "theorem u {n : Nat} (hg : Good n) : n = n := hg.lift\n")
+    for d in pf.declarations:
+        d.file = "A.lean"
+    idx = NameIndex.build(pf.declarations, pf.members.items())
+    res = idx.resolve(pf.declarations[-1])
+    assert [pf.declarations[i].name for i in res.uses] == ["Good", "Good.lift"] and res.possible == []
+
+
+def test_engines_disagreement_names_a_possible_use() -> None:
+    from zerosorry.lean.toolchain import _Evidence, likely_cause
+
+    ledger = ledger_of({"A.lean": GOOD_NICE + POSSIBLE})
+    src = ledger.by_name()
+    lean = {n: Record(**{**r.__dict__, "status": Status.PROVEN if n == "unknown" else r.status})
+            for n, r in src.items()}
+    cause = likely_cause(src["unknown"], lean["unknown"], _Evidence(), lean, src)
+    assert cause.startswith("possible use: ") and "x.comp may be Nice.comp (sorry) or Other.comp" in cause
+    # a certain deferral is not explained as a possible use
+    lean["both"] = Record(**{**src["both"].__dict__, "status": Status.PROVEN})
+    assert not likely_cause(src["both"], lean["both"], _Evidence(), lean, src).startswith("possible use")
+
+
+def test_a_core_notation_unfolds_to_the_namespace_it_is_defined_by() -> None:
+    got = scan({"A.lean": "theorem LE.le.gap {a b : Nat} (h : a ≤ b) : a ≤ b := sorry\n"
+                          "theorem u (a b : Nat) (h : a ≥ b) : b ≤ a := h.gap\n"
+                          "theorem v (a b : Nat) (h : a = b) : a = b := h.gap\n"})
+    assert got["u"].uses == ["LE.le.gap"]  # `≥` is `GE.ge`, which unfolds to `LE.le`
+    assert got["v"].status is Status.PROVEN  # `Eq.gap` is no project declaration
+
+
+def test_a_value_takes_the_type_its_head_states() -> None:
+    extra = "theorem good_of (n : Nat) : Good n := ⟨trivial⟩\n"
+    got = user("theorem t1 (n : Nat) : n = n := by\n  have hg := good_of n\n  exact hg.lift\n"
+               "theorem t2 (n : Nat) (p : Nice n) : n = n := by\n  have h := p\n  exact h.lift\n"
+               "theorem t3 (n : Nat) : n = n := by\n  have : Good n := good_of n\n  exact this.lift\n"
+               "theorem t4 (n : Nat) : n = n := by\n  have hg := Nat.rec n\n  exact hg.lift\n", extra=extra)
+    assert got["t1"].uses == ["Good.lift", "good_of"] and not got["t1"].possible_uses
+    assert got["t2"].status is Status.PROVEN  # `h := p` with `p : Nice n`: `Nice.lift`, proven
+    assert "Good.lift" in got["t3"].uses and not got["t3"].possible_uses
+    # an external head states nothing the project can read: every `*.lift` is possible
+    assert got["t4"].possible_uses == ["Good.lift", "Nice.lift"] and got["t4"].possible_deferral
+
+
+def test_a_first_intro_names_the_stated_binders() -> None:
+    got = user("theorem t1 (n : Nat) : Good n → n = n := by\n  intro hg\n  exact hg.lift\n"
+               "theorem t2 : ∀ n : Nat, Nice n → n = n := by\n  intro n h\n  exact h.lift\n"
+               "theorem t3 : ∀ (n : Nat) (h : Good n), n = n := fun n h => h.lift\n"
+               "theorem t4 (n : Nat) : Good n → n = n := by\n  simp\n  intro hg\n  exact hg.lift\n")
+    assert "Good.lift" in got["t1"].uses and not got["t1"].possible_uses
+    assert got["t2"].status is Status.PROVEN and not got["t2"].possible_uses  # `Nice.lift`
+    assert "Good.lift" in got["t3"].uses and not got["t3"].possible_uses
+    # an intro after another tactic meets a goal the source does not state: possible
+    assert got["t4"].possible_uses == ["Good.lift", "Nice.lift"]
+
+
+def test_a_match_alternative_binds_an_untyped_name() -> None:
+    got = user("theorem m (n : Nat) (o : Option (Good n)) : n = n := by\n  match o with\n"
+               "  | some G => exact G.lift\n  | none => rfl\n")
+    # `G` has no written type; an upper-case name is not taken for a library namespace
+    assert got["m"].possible_uses == ["Good.lift", "Nice.lift"] and got["m"].possible_deferral
+
+
+def test_baseline_names_a_possible_deferral() -> None:
+    from zerosorry.gate import check_baseline
+
+    before = ledger_of({"A.lean": GOOD_NICE.replace(":= sorry", ":= rfl") + POSSIBLE})
+    after = ledger_of({"A.lean": GOOD_NICE + POSSIBLE})
+    texts = {f.message() for f in check_baseline(after, before, None) if f.KIND == "newly-deferred"}
+    assert ("unknown was proven in the baseline and is now possibly deferred (a possible deferral): "
+            "via unknown -> Nice.comp (A.lean:6); x.comp may be Nice.comp (sorry) or Other.comp; "
+            "the source does not state the receiver's type; `--engine lean` settles it") in texts
+    assert "both was proven in the baseline and is now deferred: via both -> Good.lift (A.lean:8)" in texts
+
+
+def test_paper_status_says_possibly_held_back() -> None:
+    from zerosorry.paper import paper_status
+
+    ledger = ledger_of({"A.lean": GOOD_NICE + POSSIBLE})
+    st = paper_status(ledger, [("e1", ["unknown"], "E1"), ("e2", ["both"], "E2")])
+    reasons = {i.key: i.reason() for i in st.items}
+    assert reasons["e1"] == ("possibly held back by the sorry in Nice.comp (A.lean:6), through a possible "
+                             "use the lean engine settles")
+    assert reasons["e2"] == "held back by the sorry in Good.lift (A.lean:8)"
