@@ -225,12 +225,41 @@ class NameIndex:
             if head.startswith(EXPR):
                 got = self._expr_namespaces(owner, head[len(EXPR):], local, depth + 1) \
                     if local is not None and depth < 3 else None
+            elif "." in head and not head.startswith("_root_.") and (
+                    (local is not None and head.partition(".")[0] in local) or head[:1].islower()):
+                got = self._dotted_type_namespaces(head, owner, local, depth)
             else:
                 got = self._type_namespaces(head, owner)
             if got is None:
                 return None
             out.update(got)
         return sorted(out)
+
+    def _dotted_type_namespaces(self, head: str, owner: Declaration,
+                                local: Mapping[str, tuple[str, ...]] | None, depth: int) -> list[str] | None:
+        """A type written in field notation on a local, ``(h : p.Good)``: the constant is the
+        field ``Good`` of ``p``'s type (``P.Good`` for ``p : P``), read the way Lean reads it.
+        None when the local's type is not read (or the head is no local this reader knows, nor
+        a project constant): the receiver's type is then unknown."""
+        parts = head.split(".")
+        if local is None or parts[0] not in local or depth >= 3:
+            # a lower-case head that no project name starts with: a local this reader does not know
+            if self._lookup(head, owner.namespace, owner.opens, owner.file):
+                return self._type_namespaces(head, owner)
+            return None
+        recv = self._heads_namespaces(local[parts[0]], owner, local, depth + 1)
+        for f in parts[1:]:
+            if recv is None or not f or f.isdigit():
+                return None
+            nxt: set[str] = set()
+            for ns in recv:
+                got, conclusive = self._field(ns, f, owner.file)
+                if not conclusive:
+                    return None  # a definition Lean may unfold: the constant is not pinned
+                nxt.update(self.decls[i].name for i in got)
+                nxt.add(f"{ns}.{f}")  # an external field of a project type keeps its name
+            recv = sorted(nxt)
+        return sorted(n for n in recv or [] if n in self.namespaces)
 
     def _expr_namespaces(self, d: Declaration, name: str, local: Mapping[str, tuple[str, ...]],
                          depth: int) -> list[str] | None:

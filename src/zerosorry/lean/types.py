@@ -366,7 +366,9 @@ def encode_locals(types: Mapping[str, set[str]], refs: Iterable[str] = ()) -> st
         if name in wanted or name not in types:
             continue
         wanted.add(name)
-        todo.extend(h[len(EXPR):].partition(".")[0] for h in types[name] if h.startswith(EXPR))
+        # a value's head, and a type written in field notation on a local (`h : p.Good`)
+        todo.extend(h.removeprefix(EXPR).partition(".")[0] for h in types[name]
+                    if h.startswith(EXPR) or "." in h)
     return _SEP_NAME.join(_SEP_HEAD.join((name, *sorted(types[name]))) for name in sorted(wanted))
 
 
