@@ -364,3 +364,73 @@ def test_paper_status_says_possibly_held_back() -> None:
     assert reasons["e1"] == ("possibly held back by the sorry in Nice.comp (A.lean:6), through a possible "
                              "use the lean engine settles")
     assert reasons["e2"] == "held back by the sorry in Good.lift (A.lean:8)"
+
+
+# ------------------------------------------------------------------ audit misses (mutation harness)
+P_GOOD = """\
+structure P where
+  n : Nat
+def P.Good (p : P) : Prop := p.n = p.n
+theorem P.Good.ins {p : P} (h : p.Good) : p.n = p.n := sorry
+theorem Q.ins : 1 = 1 := rfl
+"""
+
+
+def test_a_hypothesis_type_in_field_notation_is_read_through_the_local() -> None:
+    got = scan({"A.lean": P_GOOD
+                + "theorem user {p : P} (hp : p.Good) : p.n = p.n := hp.ins\n"
+                + "theorem user2 {p : P} (hp : P.Good p) : p.n = p.n := hp.ins\n"
+                + "theorem other (q : Nat) : 1 = 1 := Q.ins\n"})
+    assert got["user"].status is Status.DEFERRED and "P.Good.ins" in got["user"].uses
+    assert got["user2"].status is Status.DEFERRED and "P.Good.ins" in got["user2"].uses
+    assert got["other"].status is Status.PROVEN
+
+
+def test_a_dotted_type_on_a_local_of_unknown_type_is_a_possible_use() -> None:
+    got = scan({"A.lean": P_GOOD
+                + "theorem user (f : Nat → P) : ∀ p, (f 0).n = (f 0).n := by\n"
+                + "  intro p\n  have hp : p.Good := rfl\n  exact hp.ins\n"})
+    rec = got["user"]
+    assert rec.status is Status.DEFERRED
+    assert "P.Good.ins" in rec.uses + rec.possible_uses
+
+
+SHADOW = """\
+structure A where
+  n : Nat
+structure B where
+  n : Nat
+theorem B.foo (b : B) : b.n = b.n := sorry
+theorem A.foo (a : A) : a.n = a.n := rfl
+variable (w : A)
+structure W where
+  b : B
+  h : b.n = b.n
+"""
+
+
+def test_a_where_field_binder_shadows_a_section_variable() -> None:
+    got = scan({"A.lean": SHADOW + "instance inst : Coe B W where\n  coe w := ⟨w, w.foo⟩\n"})
+    rec = got["inst"]
+    assert rec.status is Status.DEFERRED and "B.foo" in rec.uses + rec.possible_uses
+
+
+def test_binding_forms_shadow_a_typed_name_with_an_unknown_type() -> None:
+    bodies = {
+        "t_fun": "theorem t_fun : ∀ w : B, w.n = w.n := fun w => w.foo\n",
+        "t_anon": "theorem t_anon : B × B → True := fun ⟨w, _⟩ => (w.foo).elim\n",
+        "t_match": "def t_match : B → Nat\n  | w => (w.foo).elim\n",
+        "t_intro": "theorem t_intro : ∀ w : B, w.n = w.n := by\n  intro w\n  exact w.foo\n",
+        "t_rintro": "theorem t_rintro : B × B → True := by\n  rintro ⟨w, _⟩\n  exact (w.foo).elim\n",
+        "t_cases": "theorem t_cases (x : B × B) : True := by\n  cases x with\n  | mk w _ => exact (w.foo).elim\n",
+        "t_forall": "theorem t_forall : (∀ w : B, w.n = w.n) := by\n  exact fun w ↦ w.foo\n",
+        "t_sum": "def t_sum (s : List B) : Nat := (s.map fun w => (w.foo).elim).length\n",
+        "t_lam": "theorem t_lam : ∀ w : B, w.n = w.n := λ w => w.foo\n",
+        "t_all": "theorem t_all : ∀ w, w.foo = w.foo := fun _ => rfl\n",
+        "t_big": "def t_big (s : List B) : Nat := ∑ w ∈ s, (w.foo).elim\n",
+    }
+    got = scan({"A.lean": SHADOW + "".join(bodies.values())})
+    for name in bodies:
+        rec = got[name]
+        assert rec.status is Status.DEFERRED, name
+        assert "B.foo" in rec.uses + rec.possible_uses, name

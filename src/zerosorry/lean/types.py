@@ -67,6 +67,9 @@ _NOT_A_HEAD = frozenset({"by", "fun", "λ", "show", "from", "if", "match", "do",
                          "this", "sorry", "Classical.choice", "cast", "id", "absurd"})
 #: words after which a name and `: T` bind a local with a written type
 _HAVE_WORDS = frozenset({"have", "let", "haveI", "letI", "obtain", "set", "suffices", "replace", "by_cases"})
+#: binders of a term: each names a bound variable (untyped unless written `(x : T)`)
+_QUANTIFIERS = frozenset({"∀", "∃", "∃!", "Π", "Σ", "Σ'", "forall", "exists", "∑", "∏", "⨆", "⨅", "⋃", "⋂",
+                          "∫", "∮", "∫⁻", "⨁", "⋃₀", "⋂₀", "for"})
 _BINDER_WORDS = frozenset({"fun", "λ", "∀", "∃", "∃!", "Π", "Σ", "forall"})
 #: (`rcases e with …`, `cases e with …`, `induction n with …` bind after their `with`, not before)
 _UNTYPED_BINDING = frozenset({"intro", "intros", "rintro", "obtain", "with", "fun", "λ", "have", "let", "haveI", "letI", "set", "generalize",
@@ -337,22 +340,77 @@ def _read_group(toks: Sequence[Token], is_binders: bool, out: dict[str, set[str]
             if named:
                 typed_at.add(i + 1)
     # names bound with no written type: they may hold anything
+    _field_binders(toks, typed_at, out)
     binding = False
+    quant = -1  # bracket depth of a quantifier's binders (`∀ x y,`, `∑ i ∈ s,`): they end at its comma
+    depth = 0
     line = -1
     for i, t in enumerate(toks):
-        if t.kind != IDENT:
+        if t.kind == SYMBOL and t.text in _OPEN:
+            depth += 1
+        elif t.kind == SYMBOL and t.text in _CLOSE:
+            depth -= 1
+            if quant > depth:
+                binding, quant = False, -1
+        if t.kind != IDENT or t.text in _QUANTIFIERS:
             if t.text == "|" and t.kind == SYMBOL:  # a `match`/`cases` alternative binds its pattern
                 binding, line = True, t.line
+            elif t.text in _QUANTIFIERS or t.text in ("λ", "fun"):
+                binding, line = True, t.line
+                quant = depth if t.text in _QUANTIFIERS else -1
+            elif binding and quant == depth and (t.text == "," or t.text in _ALL_INFIX):
+                binding, quant = False, -1  # `∀ x ∈ s,`: what follows the binders is no binder
             elif binding and (t.line != line or t.text in _STOPS or t.text == ":"):
-                binding = False
+                binding, quant = False, -1
             continue
         if t.text in _UNTYPED_BINDING:
-            binding, line = True, t.line
+            binding, line, quant = True, t.line, -1
         elif binding:
             if t.line != line or t.text in _STOPS:
                 binding = False
             elif i not in typed_at:
                 out.setdefault(t.text, set()).add(UNKNOWN)
+
+
+def _field_binders(toks: Sequence[Token], typed_at: set[int], out: dict[str, set[str]]) -> None:
+    """A structure-instance field written with binders, ``coe w := …`` or ``map_add' x y := …``
+    (in a ``where`` block or ``{ … }``): its binders shadow any outer name, with a type the text
+    does not state (``(x : T)`` in it is read by the binder pass)."""
+    n = len(toks)
+    for i, t in enumerate(toks):
+        starts = i == 0 or toks[i - 1].line != t.line or (toks[i - 1].kind == SYMBOL and toks[i - 1].text in ("{", ","))
+        if not starts or t.kind != IDENT or "." in t.text or t.text in _UNTYPED_BINDING:
+            continue
+        names: list[int] = []
+        j = i + 1
+        depth = 0
+        in_type = False
+        while j < n and toks[j].line == t.line:
+            x = toks[j]
+            if x.kind == SYMBOL and x.text in _OPEN:
+                depth += 1
+            elif x.kind == SYMBOL and x.text in _CLOSE:
+                depth -= 1
+                in_type = False
+                if depth < 0:
+                    break
+            elif depth == 0 and x.kind == SYMBOL and x.text == ":=":
+                break
+            elif x.kind == SYMBOL and x.text == ":" and depth > 0:
+                in_type = True
+            elif x.kind == IDENT and "." not in x.text and not in_type:
+                names.append(j)
+            elif depth == 0 and not (x.kind == SYMBOL and x.text in ("_", "@")):
+                names = []
+                break  # an operator: a `calc` step or a term, not a field's binders
+            j += 1
+        else:
+            continue
+        if j >= n or toks[j].text != ":=" or not names:
+            continue
+        for k in names:
+            if k not in typed_at:
+                out.setdefault(toks[k].text, set()).add(UNKNOWN)
 
 
 def encode_locals(types: Mapping[str, set[str]], refs: Iterable[str] = ()) -> str:
