@@ -67,3 +67,24 @@ def test_the_attribute_command_generates_names_too() -> None:
            "theorem u : 0 = 0 := add_foo\ntheorem v : 0 = 0 := bad_e_assoc\n")
     got = statuses({"lakefile.toml": LAKE, "D/A.lean": src})
     assert (got["u"], got["v"]) == ("deferred", "deferred")
+
+
+def test_to_additive_follows_mathlibs_dictionary_and_abbreviations() -> None:
+    # Mathlib splits words, translates each, then fixes abbreviations: `CommGroup` -> `AddCommGroup`
+    assert "AddCommGroup.foo" in _made("CommGroup.foo", "to_additive")
+    assert "AddCommMonoid.mul_foo" not in _made("CommMonoid.mul_foo", "to_additive")
+    assert "AddCommMonoid.add_foo" in _made("CommMonoid.mul_foo", "to_additive")
+    assert "AddLeftCancelMonoid.x" in _made("LeftCancelMonoid.x", "to_additive")
+    assert "nonneg_add" in _made("one_le_mul", "to_additive")  # `zero _ le` -> `nonneg`
+    assert "VAdd.foo" in _made("SMul.foo", "to_additive")
+    assert "HSMul.foo" in _made("HPow.foo", "to_additive")
+    assert "IsAddRegular.x" in _made("IsRegular.x", "to_additive")
+    assert "AddSemigroup.x" in _made("Semigroup.x", "to_additive")
+
+
+def test_to_additive_on_comm_group_makes_add_comm_group() -> None:
+    src = ("@[to_additive]\n"
+           "theorem CommGroup.foo {G : Type} [CommGroup G] (a : G) : a * 1 = a := sorry\n"
+           "theorem user {G : Type} [AddCommGroup G] (a : G) : a + 0 = a := AddCommGroup.foo a\n")
+    got = statuses({"lakefile.toml": LAKE, "D/A.lean": src})
+    assert got["user"] == "deferred"

@@ -84,6 +84,138 @@ def additive(name: str) -> str:
     return out
 
 
+# Mathlib's own translation (ToAdditive `guessName`): split a name part into words (at `_`,
+# kept as a word, at a lower-to-upper step and before the last capital of a capital run), look
+# each word up lower-cased in a dictionary (the first word out takes the input word's
+# capitalisation), then rewrite a few word sequences ("Comm" "Add" -> "AddComm").
+_NAME_DICT: dict[str, tuple[str, ...]] = {
+    "one": ("zero",), "mul": ("add",), "smul": ("vadd",), "inv": ("neg",), "div": ("sub",), "prod": ("sum",),
+    "hmul": ("hadd",), "hsmul": ("hvadd",), "hdiv": ("hsub",), "hpow": ("hsmul",), "finprod": ("finsum",),
+    "tprod": ("tsum",), "pow": ("nsmul",), "npow": ("nsmul",), "zpow": ("zsmul",), "mabs": ("abs",),
+    "monoid": ("add", "Monoid"), "submonoid": ("add", "Submonoid"), "group": ("add", "Group"),
+    "subgroup": ("add", "Subgroup"), "semigroup": ("add", "Semigroup"), "magma": ("add", "Magma"),
+    "haar": ("add", "Haar"), "prehaar": ("add", "Prehaar"), "unit": ("add", "Unit"), "units": ("add", "Units"),
+    "cyclic": ("add", "Cyclic"), "rootable": ("divisible",), "semigrp": ("add", "Semigrp"), "grp": ("add", "Grp"),
+    "commute": ("add", "Commute"), "semiconj": ("add", "Semiconj"), "zpowers": ("zmultiples",),
+    "powers": ("multiples",), "multipliable": ("summable",), "gpfree": ("apfree",), "quantale": ("add", "Quantale"),
+    "square": ("even",), "mconv": ("conv",), "irreducible": ("add", "Irreducible"),
+    "mlconvolution": ("lconvolution",),
+}
+#: (words, their replacement): Mathlib's `fixAbbreviation`, tried at each word, longest first
+_ABBREVIATIONS: tuple[tuple[tuple[str, ...], str], ...] = tuple(
+    (tuple(words.split()), out) for words, out in (
+        ("is Cancel Add", "isCancelAdd"), ("Is Cancel Add", "IsCancelAdd"),
+        ("is Left Cancel Add", "isLeftCancelAdd"), ("Is Left Cancel Add", "IsLeftCancelAdd"),
+        ("is Right Cancel Add", "isRightCancelAdd"), ("Is Right Cancel Add", "IsRightCancelAdd"),
+        ("cancel Add", "addCancel"), ("Cancel Add", "AddCancel"),
+        ("left Cancel Add", "addLeftCancel"), ("Left Cancel Add", "AddLeftCancel"),
+        ("right Cancel Add", "addRightCancel"), ("Right Cancel Add", "AddRightCancel"),
+        ("cancel Comm Add", "addCancelComm"), ("Cancel Comm Add", "AddCancelComm"),
+        ("comm Add", "addComm"), ("Comm Add", "AddComm"),
+        ("Zero LE", "Nonneg"), ("zero _ le", "nonneg"), ("zero LE", "nonneg"),
+        ("Zero LT", "Pos"), ("zero _ lt", "pos"), ("zero LT", "pos"),
+        ("LE Zero", "Nonpos"), ("le _ zero", "nonpos"), ("LT Zero", "Neg"), ("lt _ zero", "neg"),
+        ("Add Single", "Single"), ("add Single", "single"), ("add _ single", "single"),
+        ("Add Support", "Support"), ("add Support", "support"), ("add _ support", "support"),
+        ("Add TSupport", "TSupport"), ("add TSupport", "tsupport"), ("add _ tsupport", "tsupport"),
+        ("Add Indicator", "Indicator"), ("add Indicator", "indicator"), ("add _ indicator", "indicator"),
+        ("is Even", "even"), ("Is Even", "Even"),
+        ("is Regular", "isAddRegular"), ("Is Regular", "IsAddRegular"),
+        ("is Left Regular", "isAddLeftRegular"), ("Is Left Regular", "IsAddLeftRegular"),
+        ("is Right Regular", "isAddRightRegular"), ("Is Right Regular", "IsAddRightRegular"),
+        ("Has Fundamental Domain", "HasAddFundamentalDomain"), ("has Fundamental Domain", "hasAddFundamentalDomain"),
+        ("Quotient Measure", "AddQuotientMeasure"), ("quotient Measure", "addQuotientMeasure"),
+        ("HSmul", "HSMul"), ("NSmul", "NSMul"), ("Nsmul", "NSMul"), ("ZSmul", "ZSMul"),
+        ("neg Fun", "invFun"), ("Neg Fun", "InvFun"), ("unique Prods", "uniqueSums"), ("Unique Prods", "UniqueSums"),
+        ("order Of", "addOrderOf"), ("Order Of", "AddOrderOf"),
+        ("is Of Fin Order", "isOfFinAddOrder"), ("Is Of Fin Order", "IsOfFinAddOrder"),
+        ("is Central Scalar", "isCentralVAdd"), ("Is Central Scalar", "IsCentralVAdd"),
+        ("is Scalar Tower", "vaddAssocClass"), ("Is Scalar Tower", "VAddAssocClass"),
+        ("function _ add Semiconj", "function_semiconj"), ("function _ add Commute", "function_commute"),
+        ("Zero Le Part", "PosPart"), ("Le Zero Part", "NegPart"), ("zero Le Part", "posPart"),
+        ("le Zero Part", "negPart"), ("Division Add Monoid", "SubtractionMonoid"),
+        ("division Add Monoid", "subtractionMonoid"), ("Sub Neg Zero Add Monoid", "SubNegZeroMonoid"),
+        ("sub Neg Zero Add Monoid", "subNegZeroMonoid"), ("modular Character", "addModularCharacter"),
+        ("Modular Character", "AddModularCharacter"),
+    ))
+_ABBREV_BY_FIRST: dict[str, list[tuple[tuple[str, ...], str]]] = {}
+for _words, _out in sorted(_ABBREVIATIONS, key=lambda a: -len(a[0])):
+    _ABBREV_BY_FIRST.setdefault(_words[0], []).append((_words, _out))
+#: words that end at their last capital (`LEZero` is `LE` `Zero`); `Coe` keeps these suffixes
+_END_CAPITAL = {"LE": ("",), "LT": ("",), "WF": ("",), "Coe": ("TC", "T", "HTCT")}
+
+
+def _split_case(part: str, legacy: bool = False) -> list[str]:
+    """Mathlib's `String.splitCase`: cut on both sides of `_` and where a lower-case letter meets
+    a capital (`HMul` stays one word); after a word of `_END_CAPITAL`.  ``legacy``: the older
+    rule, which also cut a capital run before its last capital (`LEOne` is `LE` `One`)."""
+    words: list[str] = []
+    cur = ""
+    i = 0
+    while i < len(part):
+        c = part[i]
+        if cur:
+            prev = cur[-1]
+            cut = prev == "_" or c == "_"
+            if not cut and c.isupper():
+                suffixes = _END_CAPITAL.get(cur)
+                if suffixes is not None:
+                    pref = next((x for x in suffixes if part.startswith(x, i)), None)
+                    if pref is not None:
+                        words.append(cur + pref)
+                        cur = ""
+                        i += len(pref)
+                        continue
+                cut = not prev.isupper() or (legacy and len(cur) > 1 and i + 1 < len(part)
+                                             and not part[i + 1].isupper())
+            if cut:
+                words.append(cur)
+                cur = ""
+        cur += c
+        i += 1
+    if cur:
+        words.append(cur)
+    return words
+
+
+def _capitalize_like(model: str, word: str) -> str:
+    """``word`` with a capital wherever ``model`` has one (`SMul`, `vadd` -> `VAdd`)."""
+    return "".join(w.upper() if k < len(model) and model[k].isupper() else w for k, w in enumerate(word))
+
+
+def _fix_abbreviations(words: Sequence[str]) -> list[str]:
+    out: list[str] = []
+    i = 0
+    while i < len(words):
+        for pattern, repl in _ABBREV_BY_FIRST.get(words[i], ()):
+            if tuple(words[i : i + len(pattern)]) == pattern:
+                out.append(repl)
+                i += len(pattern)
+                break
+        else:
+            out.append(words[i])
+            i += 1
+    return out
+
+
+def guess_additive(part: str) -> set[str]:
+    """Mathlib's translation of one name part, in the spellings its versions give (the current
+    word split and the older one), with and without the abbreviation fixes.  An extra spelling
+    only adds a name no code uses, never hides a use."""
+    out: set[str] = set()
+    for legacy in (False, True):
+        for fix in (True, False):
+            pieces: list[str] = []
+            for piece in part.split("'"):
+                words: list[str] = []
+                for w in _split_case(piece, legacy):
+                    got = _NAME_DICT.get(w.lower(), (w,))
+                    words.extend([_capitalize_like(w, got[0]), *got[1:]])
+                pieces.append("".join(_fix_abbreviations(words) if fix else words))
+            out.add("'".join(pieces))
+    return out
+
+
 def _strip(name: str) -> str:
     return name.replace("«", "").replace("»", "") if "«" in name else name
 
@@ -192,7 +324,16 @@ def _to_additive(full: str, args: Sequence[Token]) -> list[str]:
     else:
         # the translation applies to every component (Subgroup.mul_foo → AddSubgroup.add_foo);
         # the namespace may also stay as written: both are candidates
-        targets = {".".join(additive(part) for part in full.split(".")), _join(ns, additive(last))}
+        # (this engine's rough translation, and Mathlib's dictionary with its abbreviations:
+        # `CommGroup` -> `AddCommGroup`; every spelling is a candidate)
+        parts = full.split(".")
+        spellings = [{additive(p), *guess_additive(p)} for p in parts]
+        targets = {".".join(additive(part) for part in parts), _join(ns, additive(last))}
+        targets.update(".".join(sorted(s)[0] if k < len(parts) - 1 else w for k, s in enumerate(spellings))
+                       for w in spellings[-1])
+        targets.update(_join(ns, w) for w in spellings[-1])
+        targets.update(".".join(w if k == j else additive(p) for k, p in enumerate(parts))
+                       for j, s in enumerate(spellings) for w in s)
     targets.discard(full)
     out = sorted(targets)
     for made in list(out):
