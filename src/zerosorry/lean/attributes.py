@@ -12,6 +12,7 @@ syntax declares them (Mathlib's ``ToAdditive``, ``Simps``, ``MkIff``, ``Reassoc`
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Iterator, Sequence
 
@@ -300,7 +301,7 @@ def _to_additive(full: str, args: Sequence[Token]) -> list[str]:
     where an option is ``attr := attrInstance,*``, ``reorder := …``, ``relevant_arg := …`` or
     ``dont_translate := ident+`` (older Mathlib: ``existing`` among the options).  ``existing``
     and ``self`` make no new declaration; the explicit name, if any, is the generated one."""
-    ns, _, last = full.rpartition(".")
+    ns = full.rpartition(".")[0]
     named: str | None = None
     existing = False
     extra_attrs: list[list[Token]] = []
@@ -326,14 +327,9 @@ def _to_additive(full: str, args: Sequence[Token]) -> list[str]:
         # the namespace may also stay as written: both are candidates
         # (this engine's rough translation, and Mathlib's dictionary with its abbreviations:
         # `CommGroup` -> `AddCommGroup`; every spelling is a candidate)
-        parts = full.split(".")
-        spellings = [{additive(p), *guess_additive(p)} for p in parts]
-        targets = {".".join(additive(part) for part in parts), _join(ns, additive(last))}
-        targets.update(".".join(sorted(s)[0] if k < len(parts) - 1 else w for k, s in enumerate(spellings))
-                       for w in spellings[-1])
+        spellings = [sorted({additive(p), *guess_additive(p)}) for p in full.split(".")]
+        targets = {".".join(words) for words in itertools.product(*spellings)}
         targets.update(_join(ns, w) for w in spellings[-1])
-        targets.update(".".join(w if k == j else additive(p) for k, p in enumerate(parts))
-                       for j, s in enumerate(spellings) for w in s)
     targets.discard(full)
     out = sorted(targets)
     for made in list(out):
