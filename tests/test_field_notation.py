@@ -343,6 +343,28 @@ def test_a_match_alternative_binds_an_untyped_name() -> None:
     assert got["m"].possible_uses == ["Good.lift", "Nice.lift"] and got["m"].possible_deferral
 
 
+#: `pick` states its result as its own type variable: what `(pick g)` is depends on `g`
+TYPE_VARIABLE = ("structure Box where\n  n : Nat\n"
+                 "theorem Box.gap (b : Box) : b.n = b.n := sorry\n"
+                 "theorem Other.gap (n : Nat) : n = n := rfl\n")
+
+
+def test_a_type_variable_in_a_stated_result_type_is_no_namespace() -> None:
+    # Lean instantiates `α` at the use: `(pick b).gap` is `Box.gap` (a sorry).  The source does not
+    # state that type, so the field is a possible use of every `*.gap`, never a namespace `α`
+    section = "section\nvariable {α : Type}\ndef pick (x : α) : α := x\nend\n"
+    named = "section\nvariable {Obj : Type}\ndef pick (x : Obj) : Obj := x\nend\n"
+    auto = "def pick (x : α) : α := x\n"  # an auto-bound implicit
+    uses = {"paren": "theorem u (b : Box) : b.n = b.n := (pick b).gap\n",
+            "pipe": "theorem u (b : Box) : b.n = b.n := pick b |>.gap\n",
+            "have": "theorem u (b : Box) : b.n = b.n := by\n  have h := pick b\n  exact h.gap\n"}
+    for how, head in (("section variable", section), ("named variable", named), ("auto-bound", auto)):
+        for form, use in uses.items():
+            r = scan({"A.lean": TYPE_VARIABLE + head + use})["u"]
+            assert r.status is Status.DEFERRED, (how, form)
+            assert "Box.gap" in r.possible_uses and r.possible_deferral, (how, form)
+
+
 def test_baseline_names_a_possible_deferral() -> None:
     from zerosorry.gate import check_baseline
 
