@@ -295,12 +295,6 @@ class HistoryView:
     changes: tuple[Any, ...]  # history.CommitChange, newest first
 
 
-def history_counts_svg(db_path: Path, title: str) -> str | None:
-    """The burn-down SVG from a history database, or None when there is none."""
-    view = load_history(db_path, title)
-    return view.svg if view is not None else None
-
-
 def load_history(db_path: Path, title: str) -> HistoryView | None:
     """The burn-down (each point linked to its commit's changes on history.html) and the
     changes, or None when there is no history database or nothing recorded."""
