@@ -36,7 +36,7 @@ from .errors import InputError
 from .gate import GateManifest, load_manifest_bytes
 from .gitsource import GitObjects, Revision, scan_revision
 from .ledger.model import Status
-from .scan import LEFT_OUT, ParseCache
+from .scan import ParseCache, left_out
 
 SCHEMA_VERSION = 3
 
@@ -221,9 +221,8 @@ def scan_tree(objects: GitObjects, rev: Revision, project: str, cache: ParseCach
     files = {p: blobs[oid] for p, oid in tree.items()}
     ledger = scan_revision(objects, rev, project, cache=cache, jobs=1, files=files)
     holders = tuple((r.name, r.via[-1]) for r in ledger.records if r.status is Status.DEFERRED and r.via)
-    left_out = tuple((d.file, d.message) for d in ledger.diagnostics if d.code in LEFT_OUT and d.file)
     return Scanned(tuple((r.name, r.status.value) for r in ledger.records), ledger.sorry_count(), manifest,
-                   holders, left_out)
+                   holders, tuple(left_out(ledger)))
 
 
 def _scan_job(objects: GitObjects, rev: Revision, tree_id: str | None, project: str,

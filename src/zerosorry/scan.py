@@ -313,6 +313,11 @@ def _parse_job(args: tuple[bytes, tuple[tuple[str, str], ...]]) -> ParsedFile:
 LEFT_OUT = ("outside-libraries", "excluded")
 
 
+def left_out(ledger: Ledger) -> list[tuple[str, str]]:
+    """The .lean files a scan left out, each with why (its diagnostic's message)."""
+    return [(d.file, d.message) for d in ledger.diagnostics if d.code in LEFT_OUT and d.file]
+
+
 def example_name(module: str, d: Declaration, seen: dict[str, int]) -> str:
     """An example's stable name: its module, its enclosing namespace and a hash of its text, so
     it keeps its identity when it moves within its file; identical examples in one namespace
