@@ -344,8 +344,12 @@ def sorry_site(ledger_by_name: Mapping[str, Record], via: Sequence[str]) -> tupl
     holder = ledger_by_name.get(via[-1]) if via else None
     if holder is None:
         return None, None
-    line = holder.sorry_lines[0] if holder.sorry_lines else holder.line
-    return holder.file, line
+    return holder.file, sorry_line(holder)
+
+
+def sorry_line(r: Record) -> int:
+    """The line of a declaration's first own sorry (its own line when it has none)."""
+    return r.sorry_lines[0] if r.sorry_lines else r.line
 
 
 def _suggest(name: str, known: Iterable[str]) -> str | None:
