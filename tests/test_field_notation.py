@@ -336,6 +336,18 @@ def test_a_first_intro_names_the_stated_binders() -> None:
     assert got["t4"].possible_uses == ["Good.lift", "Nice.lift"]
 
 
+def test_an_anonymous_instance_binder_is_one_premise() -> None:
+    # `∀ [Inhabited Nat] (h : Nice 0), Good 0 → …`: `intro i h hg` gives hg the type `Good 0`;
+    # counting `Inhabited` and `Nat` as two binders shifted it onto `Nice 0` (a false proven)
+    stated = "∀ [Inhabited Nat] (h : Nice 0), Good 0 → 0 = 0"
+    got = user(f"theorem t1 : {stated} := by\n  intro i h hg\n  exact hg.lift\n"
+               f"theorem t2 : {stated} := fun i h hg => hg.lift\n"
+               f"theorem t3 : {stated} := by\n  intro i h hg\n  exact h.lift\n")
+    for k in ("t1", "t2"):
+        assert got[k].status is Status.DEFERRED and "Good.lift" in got[k].uses, k
+    assert got["t3"].status is Status.PROVEN and "Nice.lift" in got["t3"].uses  # the negative
+
+
 def test_a_match_alternative_binds_an_untyped_name() -> None:
     got = user("theorem m (n : Nat) (o : Option (Good n)) : n = n := by\n  match o with\n"
                "  | some G => exact G.lift\n  | none => rfl\n")

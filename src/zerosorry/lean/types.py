@@ -225,6 +225,10 @@ def _premises(toks: Sequence[Token]) -> list[tuple[str, ...]]:
                     close = match.get(k, len(binders))
                     inner = binders[k + 1 : close]
                     colon = next((j for j, x in _depth0(inner) if x.kind == SYMBOL and x.text == ":"), -1)
+                    if colon < 0 and b.text == "[":  # `[Inhabited α]`: one anonymous instance
+                        out.append(type_heads(inner))
+                        k = close + 1
+                        continue
                     names = inner[:colon] if colon > 0 else inner
                     heads = type_heads(inner[colon + 1 :]) if colon > 0 else (UNKNOWN,)
                     out.extend(heads for x in names if x.kind == IDENT or x.text == "_")
