@@ -8,6 +8,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from zerosorry.appendix import manifest as mf
 from zerosorry.appendix.site import build_site
 from zerosorry.commands.why import render_text, why
@@ -375,6 +377,21 @@ def test_a_type_variable_in_a_stated_result_type_is_no_namespace() -> None:
             r = scan({"A.lean": TYPE_VARIABLE + head + use})["u"]
             assert r.status is Status.DEFERRED, (how, form)
             assert "Box.gap" in r.possible_uses and r.possible_deferral, (how, form)
+
+
+@pytest.mark.xfail(strict=True, reason="open soundness hole: a library head is taken as conclusive, but Lean "
+                   "unfolds a library definition when the field is missing (Set α is α → Prop: Function; "
+                   "OrderDual Box is Box); docs/engines.md states the current rule")
+def test_a_library_definition_unfolds_to_a_project_namespace() -> None:
+    got = scan({"A.lean": "theorem Function.gap {α : Type} (p : α → Prop) : True := sorry\n"
+                          "theorem Other.gap (n : Nat) : True := trivial\n"
+                          "theorem u (s : Set Nat) : True := s.gap\n"
+                          "structure Box where\n  n : Nat\n"
+                          "theorem Box.bad (b : Box) : True := sorry\n"
+                          "theorem Other.bad (n : Nat) : True := trivial\n"
+                          "theorem w (b : OrderDual Box) : True := b.bad\n"})
+    assert got["u"].status is Status.DEFERRED  # `Set.gap` is missing: `Function.gap`
+    assert got["w"].status is Status.DEFERRED  # `OrderDual.bad` is missing: `Box.bad`
 
 
 def test_baseline_names_a_possible_deferral() -> None:
