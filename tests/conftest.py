@@ -94,3 +94,27 @@ def _private_parse_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[N
         os.environ.pop("ZEROSORRY_CACHE_DIR", None)
     else:
         os.environ["ZEROSORRY_CACHE_DIR"] = old
+
+
+@pytest.fixture(scope="session")
+def plastex() -> str:
+    """leanblueprint's ``plastex`` (plasTeX with the blueprint plugin; it needs ``kpsewhich`` from
+    Debian's texlive-latex-base).  Skips when absent, unless ZEROSORRY_REQUIRE_BLUEPRINT is set (CI)."""
+    import sys
+
+    exe = Path(sys.executable).with_name("plastex")
+    missing = []
+    try:
+        import leanblueprint  # noqa: F401
+        import pygraphviz  # noqa: F401
+    except ImportError:
+        missing.append("leanblueprint (pip install -e '.[test]')")
+    if not exe.exists():
+        missing.append(f"{exe}")
+    if shutil.which("kpsewhich") is None:
+        missing.append("kpsewhich (apt-get install texlive-latex-base)")
+    if missing:
+        if _require("ZEROSORRY_REQUIRE_BLUEPRINT"):
+            pytest.fail(f"missing {', '.join(missing)} but ZEROSORRY_REQUIRE_BLUEPRINT is set")
+        pytest.skip(f"missing {', '.join(missing)}")
+    return str(exe)

@@ -158,8 +158,6 @@ def paper_status(ledger: Ledger, entries: Iterable[tuple[str, Sequence[str], str
 #: The commands of zerosorry.sty that take an id; a claim fails the gate unless proven.
 CLAIM = "leanproved"
 ID_COMMANDS = ("leanproved", "leanstatus", "leanchainlength", "leansorryroot")
-_VERBATIM_ENVS = ("verbatim", "verbatim*", "Verbatim", "Verbatim*", "lstlisting", "minted",
-                  "comment", "filecontents", "filecontents*")
 _COMMAND = re.compile(r"\\(" + "|".join(ID_COMMANDS) + r")(?![A-Za-z@])\s*(?:\{([^{}]*)\})?")
 _INPUT = re.compile(r"\\(input|include|subfile)(?![A-Za-z@])\s*(?:\{([^{}]*)\}|([^\s{}%\\]+))?")
 
@@ -213,66 +211,11 @@ def read_status_file(path: Path, label: str) -> dict[str, tuple[str, TexPos]]:
 
 def mask_tex(text: str) -> str:
     """``text`` with comments, ``\\iffalse`` blocks and verbatim text blanked out (newlines and
-    every other character's offset kept, so positions still point into the original)."""
-    out = list(text)
-    n = len(text)
+    every other character's offset kept, so positions still point into the original).  The one
+    TeX masker, shared with the blueprint reader."""
+    from .blueprint.tex import strip_comments
 
-    def blank(a: int, b: int) -> None:
-        for k in range(a, min(b, n)):
-            if out[k] != "\n":
-                out[k] = " "
-
-    i = 0
-    while i < n:
-        c = text[i]
-        if c == "%":
-            end = text.find("\n", i)
-            end = n if end < 0 else end
-            blank(i, end)
-            i = end
-        elif c == "\\":
-            m = re.compile(r"\\([A-Za-z@]+\*?|.)").match(text, i)
-            word = m.group(1) if m else ""
-            if word in ("verb", "verb*") and m is not None:
-                j = m.end()
-                if j < n and text[j] not in " \n":
-                    end = text.find(text[j], j + 1)
-                    eol = text.find("\n", j)
-                    end = end if end >= 0 and (eol < 0 or end < eol) else (eol if eol >= 0 else n)
-                    blank(i, end + 1)
-                    i = end + 1
-                    continue
-            if word == "begin" and m is not None:
-                env = re.compile(r"\s*\{([^{}]*)\}").match(text, m.end())
-                if env and env.group(1) in _VERBATIM_ENVS:
-                    close = text.find(f"\\end{{{env.group(1)}}}", env.end())
-                    close = n if close < 0 else close
-                    blank(env.end(), close)
-                    i = close if close > i else n
-                    if close < n:
-                        i = close + len(f"\\end{{{env.group(1)}}}")
-                    continue
-            if word == "iffalse":
-                depth, j = 1, m.end() if m else i + 1
-                for mm in re.compile(r"\\(if[A-Za-z@]*|fi)(?![A-Za-z@])").finditer(text, j):
-                    depth += -1 if mm.group(1) == "fi" else 1
-                    if depth == 0:
-                        blank(i, mm.end())
-                        i = mm.end()
-                        break
-                else:
-                    blank(i, n)
-                    i = n
-                continue
-            if word == "endinput":
-                eol = text.find("\n", i)
-                blank(eol if eol >= 0 else n, n)  # TeX reads the rest of this line, then stops
-                i = n
-                continue
-            i = m.end() if m else i + 1
-        else:
-            i += 1
-    return "".join(out)
+    return strip_comments(text).text
 
 
 def _position(text: str, offset: int) -> tuple[int, int]:

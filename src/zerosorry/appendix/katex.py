@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from functools import lru_cache
 from importlib import resources
 from typing import Any
@@ -65,7 +65,8 @@ def version() -> str:
 class KatexRenderer:
     """One V8 context with KaTeX loaded (lazily, once)."""
 
-    def __init__(self) -> None:
+    def __init__(self, macros: Mapping[str, str] | None = None) -> None:
+        self._options = dict(_OPTIONS, macros=dict(macros)) if macros else _OPTIONS
         self._ctx: Any = None
         self._cache: dict[tuple[str, bool], str | LatexError] = {}
 
@@ -85,7 +86,7 @@ class KatexRenderer:
         todo = list(dict.fromkeys(k for k in items if k not in self._cache))
         if todo:
             ctx = self._context()
-            raw = ctx.eval(f"__zs_batch({json.dumps(todo)}, {json.dumps(_OPTIONS)})")
+            raw = ctx.eval(f"__zs_batch({json.dumps(todo)}, {json.dumps(self._options)})")
             for key, answer in zip(todo, json.loads(raw), strict=True):
                 refused = _REFUSED.search(answer[1]) if answer[0] else None
                 if refused:

@@ -13,7 +13,7 @@ import difflib
 import re
 import sys
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -27,6 +27,7 @@ else:  # pragma: no cover - Python 3.10
 
 TARGETS = ("zero-sorry", "in-progress", "open")
 ID_RE = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*\Z")
+MACRO_RE = re.compile(r"^\\(?:[A-Za-z@]+|[^A-Za-z@\s])$")
 WITNESS_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*:[A-Za-z_][A-Za-z0-9_]*\Z")
 _SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*):")
 
@@ -116,6 +117,7 @@ class SiteConfig:
     source_subdir: str | None
     allowed_axioms: tuple[str, ...]
     empirical_companion: str | None
+    macros: Mapping[str, str] = field(default_factory=dict)  # LaTeX macros handed to KaTeX
 
 
 @dataclass(frozen=True)
@@ -293,6 +295,19 @@ class _Checker:
                 self.add(key, "needs at least one Lean declaration name")
                 return None
             return tuple(good)
+        if kind == "macros":  # LaTeX macros for KaTeX: { "\\R" = "\\mathbb{R}" }
+            if not isinstance(v, dict):
+                self.add(key, f"expected a table of macros (\"\\\\name\" = \"body\"), got {_type_name(v)}")
+                return None
+            macros = {}
+            for name, body in v.items():
+                if not MACRO_RE.match(name):
+                    self.add(f"{key}.{name}", f"'{name}' is not a macro name: a backslash and letters, like '\\R'")
+                elif not isinstance(body, str):
+                    self.add(f"{key}.{name}", f"expected a string, got {_type_name(body)}")
+                else:
+                    macros[name] = body
+            return macros
         if kind == "links":
             if not isinstance(v, list):
                 self.add(key, f"expected an array of {{ label, url }} tables, got {_type_name(v)}")
@@ -345,7 +360,7 @@ RESERVED_SITE_DIRS = ("static/", "widgets/")
 _SITE = {
     "title": ("text", True), "paper_title": ("text", True), "paper_url": ("url", False),
     "repository": ("url", False), "source_subdir": ("str", False), "allowed_axioms": ("strs", False),
-    "empirical_companion": ("url", False),
+    "empirical_companion": ("url", False), "macros": ("macros", False),
 }
 _FAMILY = {"id": ("id", True), "title": ("text", True), "explanation": ("text", True)}
 _ENTRY = {
@@ -478,6 +493,7 @@ def parse_manifest(text: str, *, path: str = "appendix.toml") -> Manifest:
         title=site["title"], paper_title=site["paper_title"], paper_url=site.get("paper_url"),
         repository=site.get("repository"), source_subdir=site.get("source_subdir"),
         allowed_axioms=site.get("allowed_axioms", ()), empirical_companion=site.get("empirical_companion"),
+        macros=site.get("macros") or {},
     )
     return Manifest(Path(path), config, tuple(families), tuple(entries), tuple(widgets),
                     tuple(glossary), lines)

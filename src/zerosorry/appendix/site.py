@@ -69,7 +69,7 @@ def check_statements(manifest: mf.Manifest) -> tuple[dict[str, Markup], list[mf.
     from .katex import KatexRenderer, LatexError
 
     entries = manifest.entries
-    rendered = KatexRenderer().render_many([(e.statement, True) for e in entries])
+    rendered = KatexRenderer(manifest.site.macros).render_many([(e.statement, True) for e in entries])
     out: dict[str, Markup] = {}
     issues: list[mf.Issue] = []
     for i, (e, html) in enumerate(zip(entries, rendered, strict=True)):
@@ -178,21 +178,26 @@ def _static_files() -> dict[str, bytes]:
 
 
 def render(view: SiteView, prepared: Prepared, ledger_text: str, *,
-           history_svg: str | None = None, history_changes: Sequence[Any] | None = None) -> dict[str, bytes]:
-    """Every file of the site, as relative POSIX path -> bytes.  Pure."""
+           history_svg: str | None = None, history_changes: Sequence[Any] | None = None,
+           blueprint: Any = None) -> dict[str, bytes]:
+    """Every file of the site, as relative POSIX path -> bytes.  Pure.  ``blueprint``: the
+    Blueprint page's view (:class:`zerosorry.blueprint.view.BlueprintView`), when there is one."""
     env = _environment()
     files: dict[str, bytes] = {}
     common: dict[str, Any] = {
         "site": view, "csp": CSP, "statements": prepared.statements,
-        "has_history": history_svg is not None,
+        "has_history": history_svg is not None, "blueprint": blueprint,
     }
-    for template, out_name in PAGES:
+    pages = PAGES + ((("blueprint.html", "blueprint.html"),) if blueprint is not None else ())
+    for template, out_name in pages:
         html = env.get_template(template).render(page=out_name, **common)
         files[out_name] = html.encode()
     files["lean_status.json"] = ledger_text.encode()
     # The same ledger as a script, for a site opened from disk (a browser will not fetch a file).
     files["lean_status.js"] = ("window.ZEROSORRY_LEDGER = " + ledger_text.rstrip() + ";\n").encode()
     files.update(_static_files())
+    if blueprint is not None:
+        files["static/blueprint.js"] = (resources.files("zerosorry.appendix") / "static" / "blueprint.js").read_bytes()
     for name, src in sorted(prepared.widget_files.items()):
         files[f"widgets/{name}"] = src.read_bytes()
     for rel, src in sorted(prepared.extra_files.items()):
@@ -267,7 +272,8 @@ class BuildResult:
 def build_site(ledger: Ledger, manifest: mf.Manifest | None, out: Path, *,
                run_witnesses: bool = True, runner: WitnessRunner | None = None,
                history_svg: str | None = None, force: bool = False,
-               ledger_text: str | None = None, history_changes: Sequence[Any] | None = None) -> BuildResult:
+               ledger_text: str | None = None, history_changes: Sequence[Any] | None = None,
+               blueprint: Any = None) -> BuildResult:
     prepared = prepare(ledger, manifest, run_witnesses=run_witnesses, runner=runner)
     widget_scripts = tuple(f"widgets/{n}" for n in sorted(prepared.widget_files))
     view = build_view(ledger, manifest, witness_results=prepared.witness_results,
@@ -275,7 +281,8 @@ def build_site(ledger: Ledger, manifest: mf.Manifest | None, out: Path, *,
     if manifest is not None and manifest.site.empirical_companion and prepared.notes:
         view = replace(view, empirical_companion=None)
     text = ledger_text if ledger_text is not None else io.dumps(ledger)
-    files = render(view, prepared, text, history_svg=history_svg, history_changes=history_changes)
+    files = render(view, prepared, text, history_svg=history_svg, history_changes=history_changes,
+                   blueprint=blueprint)
     write_site(files, out, force=force)
     failed = tuple(sorted(spec for spec, r in prepared.witness_results.items() if not r.get("passed")))
     return BuildResult(out, len(files), len(view.entries), failed, view, tuple(prepared.notes))

@@ -45,6 +45,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="the committed ledger that must match the sources "
                         "(default: PATH/lean_status.json when it exists)")
     add_witness_options(p)
+    p.add_argument("--no-blueprint", action="store_true",
+                   help="skip the blueprint policy (on by default when PATH/blueprint/src exists)")
+    p.add_argument("--blueprint", type=Path, default=None, metavar="DIR",
+                   help="the leanblueprint source folder (default: PATH/blueprint/src)")
     p.add_argument("--paper", type=Path, default=None, metavar="MAIN.tex",
                    help="also check the paper: every \\leanproved claim in MAIN.tex and the files it "
                         "\\inputs must be proven (docs/latex.md)")
@@ -164,6 +168,14 @@ def run(args: argparse.Namespace) -> int:
         runner=witness_runner(args, specs),
         paper=paper,
     )
+    if not args.no_blueprint:
+        from ..blueprint.gate import policy
+
+        ran, found, bp_notes = policy(args.path, ledger, args.blueprint)
+        if ran:
+            result.policies.append("blueprint")
+            result.findings += found
+            notes += bp_notes
     result.notes = notes + result.notes
     fmt = args.format or ("github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text")
     target = str(args.path)

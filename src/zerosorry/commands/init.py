@@ -25,6 +25,16 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     add_scan_options(p)
     p.add_argument("-o", "--out", type=Path, default=None, help="where to write (default: PATH/appendix.toml)")
     p.add_argument("--force", action="store_true", help="overwrite an existing manifest")
+    p.add_argument("--from-blueprint", action="store_true",
+                   help="build the manifest from the project's leanblueprint: families are its chapters, "
+                        "entries its nodes with Lean names (statements, labels, macros for KaTeX)")
+    p.add_argument("--blueprint", type=Path, default=None, metavar="DIR",
+                   help="the blueprint's source folder (default: PATH/blueprint/src)")
+    p.add_argument("--blueprint-url", default=None, metavar="URL",
+                   help="where the blueprint's web version lives: each entry links back to its node")
+    p.add_argument("--strict", action="store_true",
+                   help="with --from-blueprint: fail on a macro or statement KaTeX cannot take "
+                        "(default: report it, leave the macro out, show the statement as source)")
 
 
 def _q(s: str) -> str:
@@ -106,11 +116,19 @@ def run(args: argparse.Namespace) -> int:
     if out.exists() and not args.force:
         raise InputError(f"{out}: a manifest is already there; pass --force to overwrite it")
     ledger = obtain_ledger(args)
-    text = starter_manifest(ledger, f"{args.path.resolve().name}: formal appendix")
+    if args.from_blueprint:
+        from ..blueprint.init import from_blueprint
+
+        text = from_blueprint(args, ledger, out)
+    else:
+        text = starter_manifest(ledger, f"{args.path.resolve().name}: formal appendix")
     parse_manifest(text, path=str(out))  # what we write must load
     io.atomic_write_text(out, text)
     n = sum(1 for line in text.splitlines() if line == "# [[entries]]")
-    if not args.quiet:
+    if not args.quiet and args.from_blueprint:
+        print(f"wrote {out}: {_count(text, '[[families]]')} families, {_count(text, '[[entries]]')} entries "
+              "from the blueprint")
+    elif not args.quiet:
         print(f"wrote {out}: {_count(text, '[[families]]')} families, {n} candidate entries (commented out)")
     return 0
 

@@ -30,6 +30,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="embed the burn-down from this history database "
                         "(default: PATH/.zerosorry/history.sqlite3 if it exists)")
     add_witness_options(p)
+    p.add_argument("--blueprint", type=Path, default=None, metavar="DIR",
+                   help="the leanblueprint source folder (default: PATH/blueprint/src when it exists); "
+                        "the site gets a Blueprint page")
+    p.add_argument("--no-blueprint", action="store_true", help="no Blueprint page even if there is a blueprint")
     p.add_argument("--force", action="store_true",
                    help="replace --out even if it is a non-empty folder that zerosorry did not write")
 
@@ -54,9 +58,15 @@ def run(args: argparse.Namespace) -> int:
     db = args.history_db if args.history_db is not None else args.path / ".zerosorry" / "history.sqlite3"
     hist = load_history(db, title="Burn-down")
     specs = [e.witness for e in manifest.entries if e.witness] if manifest is not None else []
+    blueprint = None
+    if not args.no_blueprint:
+        from ..blueprint.view import page
+
+        blueprint = page(args.path, ledger, args.blueprint)
     result = build_site(ledger, manifest, args.out, run_witnesses=not args.no_witnesses,
                         runner=witness_runner(args, specs), force=args.force,
-                        history_svg=hist.svg if hist else None, history_changes=hist.changes if hist else None)
+                        history_svg=hist.svg if hist else None, history_changes=hist.changes if hist else None,
+                        blueprint=blueprint)
     if not args.quiet:
         panel = result.view.panel
         counts = ", ".join(f"{n} {s}" for s, n in panel.counts.items())

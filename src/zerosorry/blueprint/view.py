@@ -1,0 +1,96 @@
+"""The Blueprint page's view model: every node with its claimed and derived status side by
+side, its drift classes (the page's filters) and, for every deferred node, the chain to the
+sorry, each step with its file and line."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..ledger.model import Ledger
+from .drift import CLASS_INFO, DriftClass, DriftReport
+from .reader import Blueprint
+
+
+@dataclass(frozen=True)
+class Step:
+    name: str
+    where: str  # file:line (the sorry's line for the last step)
+
+
+@dataclass(frozen=True)
+class Row:
+    key: str
+    anchor: str
+    env: str
+    title: str | None
+    where: str
+    lean: tuple[tuple[str, str], ...]  # (name, its derived status or "not-found")
+    claimed: str
+    derived: str
+    classes: tuple[str, ...]
+    chains: tuple[tuple[Step, ...], ...]
+    messages: tuple[tuple[str, str], ...]  # (class, message)
+    uses: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ClassInfo:
+    id: str
+    number: int
+    meaning: str
+    fails: bool
+    count: int
+
+
+@dataclass(frozen=True)
+class BlueprintView:
+    rows: tuple[Row, ...]
+    classes: tuple[ClassInfo, ...]
+    files: int
+    diagnostics: tuple[str, ...]
+
+    @property
+    def failing(self) -> int:
+        return sum(c.count for c in self.classes if c.fails)
+
+    @property
+    def deferred_claims(self) -> int:
+        """Nodes the blueprint says proven that the derivation does not prove."""
+        return sum(1 for r in self.rows if r.claimed in ("proven",) and r.derived not in ("proven", "no-lean", "not-found"))
+
+
+def build(bp: Blueprint, report: DriftReport, ledger: Ledger) -> BlueprintView:
+    by_name = ledger.by_name()
+
+    def step(name: str, last: bool) -> Step:
+        r = by_name.get(name)
+        if r is None:
+            return Step(name, "")
+        line = r.sorry_lines[0] if last and r.sorry_lines else r.line
+        return Step(name, f"{r.file}:{line}")
+
+    messages: dict[str, list[tuple[str, str]]] = {}
+    for f in report.findings:
+        messages.setdefault(f.node, []).append((f.cls.value, f.detail))
+    rows = []
+    for s in report.states:
+        n = s.node
+        lean = tuple((x, by_name[x].status.value if x in by_name else "not-found") for x in n.lean)
+        chains = tuple(tuple(step(x, i == len(c) - 1) for i, x in enumerate(c)) for c in s.chains)
+        rows.append(Row(n.key, "node-" + "".join(ch if ch.isalnum() or ch in "-_" else "-" for ch in n.key),
+                        n.env, n.title, f"{n.file}:{n.line}", lean, s.claimed, s.derived,
+                        tuple(c.value for c in s.classes), chains, tuple(messages.get(n.key, ())),
+                        n.all_uses))
+    counts = report.counts()
+    classes = tuple(ClassInfo(c.value, CLASS_INFO[c][0], CLASS_INFO[c][1], CLASS_INFO[c][2], counts[c.value])
+                    for c in DriftClass)
+    return BlueprintView(tuple(rows), classes, len(bp.files), tuple(str(d) for d in bp.diagnostics))
+
+
+def page(project: Path, ledger: Ledger, blueprint_dir: Path | None = None) -> BlueprintView | None:
+    """The Blueprint page's view for the project's blueprint, or None when it has none."""
+    from . import check
+
+    found = check(project, ledger, blueprint_dir)
+    return None if found is None else build(found[0], found[1], ledger)
