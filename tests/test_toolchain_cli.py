@@ -22,8 +22,8 @@ class Nice (α : Type) : Prop where
 instance instNiceNat : Nice Nat := sorry
 
 theorem nat_is_nice : Nice Nat := inferInstance
-
-macro "trust_me" : tactic => `(tactic| sorry)
+def giveUp (g : Lean.MVarId) : Lean.MetaM Unit := g.admit
+elab "trust_me" : tactic => do giveUp (← Lean.Elab.Tactic.getMainGoal)
 
 theorem by_macro : 1 + 1 = 2 := by trust_me
 """
@@ -88,7 +88,8 @@ def test_scan_engine_both_records_the_three_disagreements(demo: Path, tmp_path: 
     assert io.validate(data) == []
     assert data["engine"] == "both" and data["engine_info"]["requested"] == "both"
     status = {d["name"]: (d["status"], d.get("lean_status")) for d in data["declarations"]}
-    assert status == {"Nice": ("proven", "proven"), "instNiceNat": ("deferred", "deferred"),
+    assert status == {"Nice": ("proven", "proven"), "giveUp": ("proven", "proven"),
+                      "instNiceNat": ("deferred", "deferred"),
                       "nat_is_nice": ("deferred", "deferred"), "by_macro": ("deferred", "deferred"),
                       "broken": ("deferred", "deferred")}
     causes = {d["name"]: d["likely_cause"] for d in data["disagreements"]}

@@ -25,11 +25,14 @@ from datetime import datetime, timezone
 from functools import lru_cache
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 from . import __version__
 from .errors import InputError
 from .lean.names import NameIndex
-from .lean.parser import ParsedFile, parse
+from .lean.parser import DECL_KEYWORDS, LINE_COMMANDS, MODIFIERS, SCOPE_COMMANDS, ParsedFile, parse
+from .lean.project_syntax import apply_syntax, learned_commands, learned_diagnostics, project_table
+from .lean.syntax_table import Hit
 from .lean.types import UNKNOWN
 from .ledger.derive import derive
 from .ledger.model import Declaration, Diagnostic, EngineInfo, Ledger, Severity, SourceInfo
@@ -53,12 +56,13 @@ def _sources_digest(*modules: ModuleType) -> str:
 
 
 def _versions() -> tuple[str, str]:
-    from .lean import lexer, names, parser, types
+    from .lean import attributes, lexer, names, parser, syntax_table, types
 
-    # the parse cache's version part: the lexer's, the parser's and the type reader's source;
-    # the resolution cache's: the resolver's (lean/names.py, and lean/types.py, whose reading
-    # of types it applies)
-    return f"{__version__}+{_sources_digest(lexer, parser, types)}", _sources_digest(names, types)
+    # the parse cache's version part: the parser's own source and what it reads with (attribute
+    # arguments, the syntax table, types); the resolution cache's: the resolver's (lean/names.py,
+    # and lean/types.py, whose reading of types it applies)
+    return (f"{__version__}+{_sources_digest(lexer, parser, attributes, syntax_table, types)}",
+            _sources_digest(names, types))
 
 
 PARSER_VERSION, RESOLVER_VERSION = _versions()
@@ -239,6 +243,9 @@ class ParseCache:
         # resolved uses per file, valid only for one name table (its fingerprint ``fp``)
         self.db.execute("CREATE TABLE IF NOT EXISTS resolved (key TEXT PRIMARY KEY, fp TEXT NOT NULL, "
                         "data BLOB NOT NULL)")
+        # where project syntax is invoked per file, valid for one set of atoms (``fp``)
+        self.db.execute("CREATE TABLE IF NOT EXISTS syntax_hits (key TEXT PRIMARY KEY, fp TEXT NOT NULL, "
+                        "data BLOB NOT NULL)")
 
     def get_many(self, keys: list[str]) -> dict[str, ParsedFile]:
         out: dict[str, ParsedFile] = {}
@@ -261,23 +268,38 @@ class ParseCache:
 
     def get_resolved(self, fp: str) -> dict[str, list[_Entry]]:
         """Every file's resolution stored for the name table ``fp`` (key: path and parse key)."""
-        out: dict[str, list[_Entry]] = {}
-        for key, blob in self.db.execute("SELECT key, data FROM resolved WHERE fp = ?", (fp,)):
+        return self._get_for("resolved", fp)
+
+    def put_resolved(self, fp: str, items: dict[str, list[_Entry]]) -> None:
+        """Store resolutions for ``fp``, dropping those of any other name table (they would
+        never be read again: a changed name table changes every fingerprint)."""
+        self._put_for("resolved", fp, items)
+
+    def _get_for(self, table: str, fp: str) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for key, blob in self.db.execute(f"SELECT key, data FROM {table} WHERE fp = ?", (fp,)):
             try:
                 out[key] = pickle.loads(blob)
             except Exception:  # a corrupt entry is a miss, never an error
                 continue
         return out
 
-    def put_resolved(self, fp: str, items: dict[str, list[_Entry]]) -> None:
-        """Store resolutions for ``fp``, dropping those of any other name table (they would
-        never be read again: a changed name table changes every fingerprint)."""
+    def _put_for(self, table: str, fp: str, items: Mapping[str, object]) -> None:
         with self.db:
-            self.db.execute("DELETE FROM resolved WHERE fp != ?", (fp,))
+            self.db.execute(f"DELETE FROM {table} WHERE fp != ?", (fp,))
             self.db.executemany(
-                "INSERT OR REPLACE INTO resolved (key, fp, data) VALUES (?, ?, ?)",
+                f"INSERT OR REPLACE INTO {table} (key, fp, data) VALUES (?, ?, ?)",
                 ((k, fp, pickle.dumps(v, protocol=pickle.HIGHEST_PROTOCOL)) for k, v in items.items()),
             )
+
+    def get(self, fp: str) -> dict[str, list[Hit]]:
+        """Atom hits of project syntax per file, for the table whose atoms are ``fp``."""
+        return self._get_for("syntax_hits", fp)
+
+    def put(self, fp: str, items: dict[str, list[Hit]]) -> None:
+        # a cache that cannot be written costs time on the next scan, never a result
+        with contextlib.suppress(sqlite3.Error):
+            self._put_for("syntax_hits", fp, items)
 
     def close(self) -> None:
         self.db.close()
@@ -502,9 +524,23 @@ def _scan_files(
             held.setdefault(module_name(rel, libs), (rel, "in no lean_lib of the lakefile"))
             continue
         lean[rel] = files[rel]
+    # declaring commands the project defines itself (they all take a `declSig`): read the files
+    # that can define one first, so every file is parsed once, knowing them
+    defining = {rel: data for rel, data in lean.items() if b"eclSig" in data}
+    early = parse_all(defining, config=config, cache=cache, jobs=jobs) if defining else {}
+    builtin = {w: "" for w in (*DECL_KEYWORDS, *SCOPE_COMMANDS, *LINE_COMMANDS, *MODIFIERS)}
+    commands_table = project_table(early)
+    known = {**builtin, **dict(config.declaring_commands)}
+    learned = learned_commands(commands_table, known)
+    registered = config.declaring_commands
+    if learned:
+        config = replace(config, declaring_commands=tuple(sorted({**dict(registered), **learned}.items())))
+        early = {}
     cmds = config.declaring_commands
     parse_keys = {rel: _cache_key(data, cmds) for rel, data in lean.items()}
-    parsed = parse_all(lean, config=config, cache=cache, jobs=jobs, progress=progress, keys=parse_keys)
+    rest = {rel: data for rel, data in lean.items() if rel not in early}
+    parsed = {**early, **parse_all(rest, config=config, cache=cache, jobs=jobs, progress=progress,
+                                   keys={rel: parse_keys[rel] for rel in rest})}
     # Lean builds what a built module imports, wherever it stands: a left-out file that is
     # imported is scanned too, or its sorries would vanish from every derivation that uses it
     todo = dict(parsed)
@@ -526,6 +562,16 @@ def _scan_files(
         parse_keys.update(keys)
         todo = parse_all(wanted, config=config, cache=cache, jobs=jobs, keys=keys)
         parsed.update(todo)
+    file_bit, sees, import_diags = import_visibility({rel: parsed[rel].imports for rel in parsed}, libs)
+    # a rule in a file without `declSig` can still change what a learned command makes
+    commands_table = project_table(parsed)
+    if learned_commands(commands_table, known) != learned:
+        learned = learned_commands(commands_table, known)
+        config = replace(config, declaring_commands=tuple(sorted({**dict(registered), **learned}.items())))
+        cmds = config.declaring_commands
+        parse_keys = {rel: _cache_key(data, cmds) for rel, data in lean.items()}
+        parsed = parse_all(lean, config=config, cache=cache, jobs=jobs, keys=parse_keys)
+    diags.extend(learned_diagnostics(commands_table, learned))
     # every file left out is named (an info diagnostic each), not only counted
     for rel, why in sorted(held.values()):
         if rel not in lean:
@@ -557,7 +603,6 @@ def _scan_files(
         members.extend(pf.members.items())
         aliases.extend(pf.aliases)
         diags.extend(replace(x, file=rel) for x in pf.diagnostics)
-    file_bit, sees, import_diags = import_visibility({rel: parsed[rel].imports for rel in parsed}, libs)
     diags.extend(import_diags)
 
     def see_each_other(a: str, b: str) -> bool:
@@ -587,9 +632,23 @@ def _scan_files(
                 d.name = f"{d.name}@{d.file}:{d.line}"
         seen.setdefault(d.name, i)
 
+    def name_index() -> NameIndex:
+        index = NameIndex.build(decls, members, aliases, written)
+        index.file_bit, index.sees = file_bit, sees
+        return index
+
+    effects = apply_syntax(project_table(parsed, [d.name for d in decls]), decls, spans, parsed, lean, file_bit,
+                           sees, name_index, learned, parse_keys, cache)
     res = _resolve_all(decls, members, aliases, file_bit, sees, spans, parse_keys, cache, written)
+    for i, extra in effects.uses.items():  # uses through project syntax are certain
+        res.uses[i] = sorted(set(res.uses[i]) | (extra - {i}))
+    for i, notes in effects.notes.items():
+        res.approximate[i] = [*res.approximate[i], *notes]
+    reasons: list[str | None] = [None] * len(decls)
+    for i, said in effects.reasons.items():
+        reasons[i] = "; ".join(said)
     records, derive_diags = derive(decls, res.uses, external=res.external, approximate=res.approximate,
-                                   possible=res.possible, possible_refs=res.possible_refs)
+                                   possible=res.possible, possible_refs=res.possible_refs, reasons=reasons)
     diags.extend(derive_diags)
     return Ledger(
         source=source,

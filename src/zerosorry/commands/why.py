@@ -17,6 +17,7 @@ from pathlib import Path
 
 from ..errors import InputError
 from ..gate import own_trusts
+from ..ledger.derive import WANTED_KINDS, WANTED_REASON
 from ..ledger.model import Ledger, Record
 from ..ledger.possible import SETTLE_HINT, step_notes
 
@@ -39,7 +40,7 @@ class Step:
 @dataclass(frozen=True)
 class Reason:
     kind: str  # sorry | axiom | trust
-    what: str  # "sorry", the axiom's name, or the trust extension
+    what: str  # "sorry" (or the holder's reason), the axiom's name, or the trust extension
     chain: tuple[Step, ...]  # from the declaration asked about to the holder, both included
     line: int  # the sorry's line, or the holder's declaration line
     #: reached only through possible uses (ambiguous field notation): a possible deferral
@@ -112,7 +113,9 @@ def why(ledger: Ledger, name: str) -> list[Reason]:
         r = by_name[n]
         maybe = n not in certain
         for line in r.sorry_lines[:1]:
-            reasons.append(Reason("sorry", "sorry", _chain(parent, n, by_name), line, maybe))
+            reasons.append(Reason("sorry", r.reason or "sorry", _chain(parent, n, by_name), line, maybe))
+        if not r.sorry_lines and r.kind in WANTED_KINDS:  # a statement without a proof
+            reasons.append(Reason("sorry", r.reason or WANTED_REASON, _chain(parent, n, by_name), r.line, maybe))
         if r.kind == "axiom":
             reasons.append(Reason("axiom", n, _chain(parent, n, by_name), r.line, maybe))
         for t in sorted(trusts.get(n, ())):
@@ -177,7 +180,9 @@ def render_text(record: Record, reasons: list[Reason]) -> str:
     for r in reasons:
         end = r.chain[-1]
         if r.kind == "sorry":
-            title = f"sorry at {end.file}:{r.line} in {end.name}:"
+            # the holder's reason when its text says more than a sorry token (project syntax
+            # that expands to sorry, a statement without a proof, the lean engine's message)
+            title = f"sorry at {end.file}:{r.line} in {end.name}{'' if r.what == 'sorry' else f' ({r.what})'}:"
         elif r.kind == "axiom":
             title = f"project axiom {r.what} ({end.where()}):"
         else:

@@ -19,6 +19,7 @@ misread as code.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
@@ -244,6 +245,27 @@ def lex(text: str, *, keep_comments: bool = False) -> LexResult:
         pos = end
     lines = text.count("\n") + (1 if text and not text.endswith("\n") else 0)
     return LexResult(tokens, diags, lines)
+
+
+#: brackets, opening -> closing (`@[`, `` `( `` and the like open too)
+OPEN_BRACKETS = {"(": ")", "[": "]", "{": "}", "⟨": "⟩", "⦃": "⦄", "@[": "]", "#[": "]", "%[": "]",
+                 "`(": ")", "``(": ")", "`[": "]", "‹": "›", "⟦": "⟧"}  # fmt: skip
+CLOSE_BRACKETS = frozenset(OPEN_BRACKETS.values())
+
+
+def matching_close(toks: Sequence[Token], i: int, end: int) -> int:
+    """The index of the bracket closing the one at ``toks[i]`` (counting every bracket kind),
+    or ``end`` when it is not closed before ``end``."""
+    depth = 0
+    for j in range(i, end):
+        t = toks[j]
+        if t.kind == SYMBOL and t.text in OPEN_BRACKETS:
+            depth += 1
+        elif t.kind == SYMBOL and t.text in CLOSE_BRACKETS:
+            depth -= 1
+            if depth == 0:
+                return j
+    return end
 
 
 def doc_text(token_text: str) -> str:

@@ -15,12 +15,33 @@ tactics).  Everything else belongs to the command that is open.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from ..ledger.model import Declaration, Diagnostic, Severity, TrustUse
-from .lexer import DOC, IDENT, MODDOC, NUMBER, STRING, SYMBOL, Token, doc_text, lex
+from .attributes import attribute_name, generated_names, split_top
+from .lexer import (
+    CLOSE_BRACKETS,
+    DOC,
+    IDENT,
+    MODDOC,
+    NUMBER,
+    OPEN_BRACKETS,
+    STRING,
+    SYMBOL,
+    Token,
+    doc_text,
+    lex,
+    matching_close,
+)
+from .syntax_table import (
+    ELAB_ATTRIBUTES,
+    SYNTAX_COMMANDS,
+    Context,
+    SyntaxDef,
+    read_command,
+    read_definition,
+)
 from .types import RECEIVER, encode_heads, encode_locals, receiver_head, type_heads
 from .types import local_types as read_local_types
 
@@ -102,9 +123,8 @@ _BINDING_WORDS = frozenset(
     {"fun", "λ", "∀", "∃", "∃!", "intro", "intros", "rintro", "obtain", "have", "let", "haveI",
      "letI", "with"}
 )  # fmt: skip
-_OPEN = {"(": ")", "[": "]", "{": "}", "⟨": "⟩", "⦃": "⦄", "@[": "]", "#[": "]", "%[": "]",
-         "`(": ")", "``(": ")", "`[": "]", "‹": "›", "⟦": "⟧"}  # fmt: skip
-_CLOSE = frozenset(_OPEN.values())
+_OPEN = OPEN_BRACKETS
+_CLOSE = CLOSE_BRACKETS
 
 
 @dataclass
@@ -120,6 +140,10 @@ class ParsedFile:
     lines: int = 0
     module_header: bool = False
     imports: list[str] = field(default_factory=list)
+    #: the file's syntax definitions (macros, notations, elaborators, declaring commands)
+    syntax: list[SyntaxDef] = field(default_factory=list)
+    #: declaration index -> namespaces opened with `open scoped` where it stands
+    scoped_opens: dict[int, tuple[str, ...]] = field(default_factory=dict)
 
 
 @dataclass
@@ -132,6 +156,10 @@ class _Scope:
     #: names written in this scope's `variable` binders: a declaration that uses a variable
     #: (or `include`s it) has its type in its statement, so these count as its references
     var_refs: list[str] = field(default_factory=list)
+    #: `open scoped N`: N's scoped syntax is active here
+    scoped_opens: list[str] = field(default_factory=list)
+    #: `local` syntax defined in this scope: it ends with the scope
+    local_syntax: list[SyntaxDef] = field(default_factory=list)
     #: the types the `variable` binders state, name -> heads (field notation, lean/types.py)
     var_types: dict[str, set[str]] = field(default_factory=dict)
 
@@ -150,32 +178,6 @@ def _join(ns: str, name: str) -> str:
     if name.startswith("_root_."):
         return name[len("_root_.") :]
     return f"{ns}.{name}" if ns else name
-
-
-# to_additive's dictionary, roughly: lower-case words at a word start (after _ or the start),
-# capitalised ones anywhere in camelCase (isMulLeftInvariant → isAddLeftInvariant)
-_ADDITIVE_LOWER = [("multiplicative", "additive"), ("zpow", "zsmul"), ("npow", "nsmul"), ("finprod", "finsum"),
-                   ("mulIndicator", "indicator"), ("orderOf", "addOrderOf"), ("smul", "vadd"), ("mul", "add"),
-                   ("one", "zero"), ("inv", "neg"), ("div", "sub"), ("prod", "sum"), ("pow", "nsmul"),
-                   ("monoid", "addMonoid"), ("group", "addGroup"), ("submonoid", "addSubmonoid"),
-                   ("subgroup", "addSubgroup")]
-_ADDITIVE_UPPER = [("Multiplicative", "Additive"), ("SMul", "VAdd"), ("Mul", "Add"), ("One", "Zero"),
-                   ("Inv", "Neg"), ("Div", "Sub"), ("Prod", "Sum"), ("Monoid", "AddMonoid"),
-                   ("Group", "AddGroup"), ("Submonoid", "AddSubmonoid"), ("Subgroup", "AddSubgroup"),
-                   ("Pow", "SMul")]
-
-
-def _additive(name: str) -> str:
-    """A rough `to_additive` translation of one name part (mul_one → add_zero): enough to find
-    the generated twin in the common cases; a miss only leaves it unresolved, as before."""
-    out = name
-    for a, b in _ADDITIVE_LOWER:
-        out = re.sub(rf"(?<![A-Za-z]){a}(?![a-z])", b, out)
-    for a, b in _ADDITIVE_UPPER:
-        if f"Add{a}" in out:
-            continue
-        out = re.sub(rf"(?<!Add){a}(?![a-z])", b, out)
-    return out
 
 
 def _expand_interpolations(toks: list[Token]) -> list[Token]:
@@ -265,6 +267,9 @@ class _FileParser:
         self.module_header = False
         self.imports: list[str] = []
         self.auto_names: dict[str, int] = {}
+        self.syntax: list[SyntaxDef] = []
+        self.scoped_opens: dict[int, tuple[str, ...]] = {}
+        self.pending_scoped: list[str] = []
 
     # ----------------------------------------------------------------- scope helpers
     @property
@@ -325,6 +330,8 @@ class _FileParser:
                 j += 1
         while j < n and toks[j].kind == IDENT and toks[j].text in MODIFIERS:
             j += 1
+            if toks[j - 1].text == "scoped" and j + 2 < n and toks[j].text == "[" and toks[j + 2].text == "]":
+                j += 3  # Mathlib's `scoped[NS] notation …`
         if j >= n or toks[j].kind != IDENT:
             return None
         w = toks[j].text
@@ -438,6 +445,7 @@ class _FileParser:
                 self.declaration(s, k, e)
                 self.pending_opens = []
                 self.pending_trusts = []
+                self.pending_scoped = []
             else:
                 self.command(s, k, e)
         self.report_unknown_commands()
@@ -447,7 +455,7 @@ class _FileParser:
                 self.diag("unclosed-namespace", f"namespace {open_ns[-1]} is still open at the end of the file",
                           None, Severity.INFO)
         return ParsedFile(self.decls, self.diags, self.aliases, self.members, self.lines,
-                          self.module_header, self.imports)
+                          self.module_header, self.imports, self.syntax, self.scoped_opens)
 
     def report_unknown_commands(self) -> None:
         """Say where a line starts like a command this scanner does not know: a warning when the
@@ -499,12 +507,19 @@ class _FileParser:
                     self.diag("unmatched-end", f"`end{' ' + name if name else ''}` closes nothing", toks[k])
                     break
                 sc = self.scopes.pop()
+                for d in sc.local_syntax:
+                    d.until = toks[k].line
                 if sc.label != part:
                     what = f"namespace {sc.name}" if sc.kind == "namespace" else f"{sc.kind} {sc.label or '(anonymous)'}"
                     self.diag("mismatched-end", f"`end {name}` closes {what}".replace("`end `", "`end`"), toks[k])
                     break
             self.pending_opens = []
         elif w == "open":
+            if args and args[0].text == "scoped":
+                # `open scoped N`: N's scoped notation and instances, not its names
+                named = [_strip_guillemets(t.text) for t in args[1:] if t.kind == IDENT and t.text != "in"]
+                found = [_join(p, o) for o in named for p in _ns_prefixes(self.namespace)]
+                (self.pending_scoped if ends_with_in else self.scopes[-1].scoped_opens).extend(found)
             opens, aliases = self._parse_open(args[:-1] if ends_with_in else args)
             if ends_with_in:
                 self.pending_opens.extend(opens)
@@ -529,7 +544,47 @@ class _FileParser:
                 _strip_guillemets(t.text) for t in args
                 if t.kind == IDENT and t.text not in RESERVED and t.text not in binders
                 and t.text not in SORRY_WORDS)
-        # other commands (universe, attribute, macros, #eval, …) declare nothing we track
+        elif w == "attribute" and args and args[0].text == "[":
+            # `attribute [to_additive] foo`: the attribute makes its declarations afterwards
+            close = next((i for i, t in enumerate(args) if t.kind == SYMBOL and t.text == "]"), -1)
+            insts = split_top(args[1:close]) if close > 0 else []
+            for t in args[close + 1 :] if close > 0 else ():
+                if t.kind == IDENT and t.text != "in":
+                    self._generated_names(_join(self.namespace, _strip_guillemets(t.text)), insts)
+        elif w in SYNTAX_COMMANDS:
+            self._syntax_command(s, k, e)
+        # other commands (universe, #eval, …) declare nothing we track
+
+    def _context(self, mods: Sequence[Token]) -> Context:
+        """The scope a syntax definition gets from its modifiers and where it stands."""
+        scope, scoped_ns = "global", ""
+        for n_, t in enumerate(mods):
+            if t.kind == IDENT and t.text == "local":
+                scope = "local"
+            elif t.kind == IDENT and t.text == "scoped":
+                scope = "scoped"
+                if n_ + 2 < len(mods) and mods[n_ + 1].text == "[":
+                    scoped_ns = _strip_guillemets(mods[n_ + 2].text)
+        return Context(self.namespace, tuple(self.current_opens()), scope, scoped_ns, SORRY_WORDS, TRUST_WORDS,
+                       RESERVED)
+
+    def _record_syntax(self, defs: Iterable[SyntaxDef]) -> None:
+        for d in defs:
+            self.syntax.append(d)
+            if d.scope == "local":
+                self.scopes[-1].local_syntax.append(d)
+
+    def _syntax_command(self, s: int, k: int, e: int) -> None:
+        toks = self.toks
+        mods = [t for t in toks[s:k] if t.kind != DOC]
+        self._record_syntax(read_command(toks, k, e, self._context(mods)))
+
+    def _current_scoped(self) -> tuple[str, ...]:
+        out: list[str] = []
+        for sc in self.scopes:
+            out.extend(sc.scoped_opens)
+        out.extend(self.pending_scoped)
+        return tuple(dict.fromkeys(out))
 
     def _add_aliases(self, aliases: list[tuple[str, str]]) -> None:
         scope = (self.namespace, tuple(self.current_opens()))
@@ -598,21 +653,16 @@ class _FileParser:
         head = toks[s]
         doc = doc_text(head.text) if head.kind == DOC else None
         attrs: list[str] = []
+        attr_insts: list[list[Token]] = []
         mods: list[str] = []
         j = s + (1 if head.kind == DOC else 0)
         while j < k:
             t = toks[j]
             if t.kind == SYMBOL and t.text == "@[":
-                depth, a = 0, j
-                while j < k:
-                    if toks[j].kind == SYMBOL and toks[j].text in _OPEN:
-                        depth += 1
-                    elif toks[j].kind == SYMBOL and toks[j].text in _CLOSE:
-                        depth -= 1
-                        if depth == 0:
-                            break
-                    j += 1
-                attrs.extend(p.strip() for p in _render(toks[a + 1 : j]).split(",") if p.strip())
+                a, j = j, matching_close(toks, j, k)
+                for inst in split_top(toks[a + 1 : j]):
+                    attrs.append(_render(inst))
+                    attr_insts.append(inst)
                 j += 1
                 continue
             if t.kind == IDENT and t.text in MODIFIERS:
@@ -706,7 +756,14 @@ class _FileParser:
         decl = self._make(kind, full, toks[k], toks[e - 1] if e > k else toks[k], sig_toks, type_toks,
                           body_toks, doc, attrs, mods, private, auto, name_tok)
         self.decls.append(decl)
-        self._generated_names(full, attrs)
+        scoped = self._current_scoped()
+        if scoped:
+            self.scoped_opens[len(self.decls) - 1] = scoped
+        named_attrs = [attribute_name(inst) for inst in attr_insts]
+        if any(a in ELAB_ATTRIBUTES or a == "command_parser" for a, _ in named_attrs):
+            self._record_syntax(read_definition(full, named_attrs, body_toks, toks[k].line,
+                                                self._context([t for t in toks[s:k] if t.kind == IDENT])))
+        self._generated_names(full, attr_insts)
         if kind in ("structure", "class"):
             self._structure_members(full, body_start, e, body_kind)
         elif is_inductive:
@@ -714,43 +771,14 @@ class _FileParser:
         for a, b in helpers:
             self._helper(full, a, b, mods)
 
-    def _generated_names(self, full: str, attrs: Sequence[str]) -> None:
-        """Declarations an attribute makes from this one: `@[ext]` (`S.ext`, `S.ext_iff`) and
-        `@[to_additive]` (the named or translated additive twin).  They are recorded as names
+    def _generated_names(self, full: str, attrs: Sequence[Sequence[Token]]) -> None:
+        """Declarations an attribute makes from this one (`@[ext]`, `@[to_additive]`, `@[simps]`,
+        …, read by each attribute's grammar in :mod:`.attributes`).  They are recorded as names
         of this declaration, so a use of the generated one inherits its status."""
-        ns, _, last = full.rpartition(".")
-        for attr in attrs:
-            words = attr.split()
-            if not words:
-                continue
-            if words[0] == "ext":
-                if last == "ext":
-                    self.members[f"{full}_iff"] = full
-                else:
-                    self.members[f"{full}.ext"] = full
-                    self.members[f"{full}.ext_iff"] = full
-            elif words[0] == "reassoc":
-                self.members[f"{full}_assoc"] = full
-            elif words[0] in ("simps", "simps!"):
-                # `@[simps]` lemmas are named after the projections: the listed ones, else the
-                # usual ones (a name that is never used costs nothing)
-                listed = [w for w in words[1:] if w[:1].isalpha()]
-                for proj in listed or ["apply", "symm_apply", "coe", "toFun", "invFun", "fst", "snd",
-                                       "val", "hom", "inv", "hom_app", "inv_app", "obj", "map"]:
-                    self.members.setdefault(f"{full}_{proj}", full)
-            elif words[0] == "mk_iff":
-                named = next((w for w in words[1:] if w[:1].isalpha()), None)
-                self.members.setdefault(_join(ns, named) if named else f"{full}_iff", full)
-            elif words[0] == "elementwise":
-                self.members[f"{full}_apply"] = full
-            elif words[0] in ("to_additive", "to_dual"):
-                named = next((w for w in words[1:] if w[:1].isalpha() or w.startswith("_root_.")), None)
-                targets = {_join(ns, _strip_guillemets(named))} if named is not None else set()
-                # the translation applies to every component (Subgroup.mul_foo → AddSubgroup.add_foo);
-                # the namespace may also stay as written: both are candidates
-                targets |= {".".join(_additive(part) for part in full.split(".")), _join(ns, _additive(last))}
-                for target in targets - {full}:
-                    self.members.setdefault(target, full)
+        for inst in attrs:
+            for made in generated_names(full, inst):
+                if made != full:
+                    self.members.setdefault(made, full)
 
     def _make(self, kind: str, full: str, kw_tok: Token, last: Token, sig_toks: Sequence[Token],
               type_toks: Sequence[Token], body_toks: Sequence[Token], doc: str | None,

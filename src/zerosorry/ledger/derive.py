@@ -135,9 +135,11 @@ def derive(
     approximate: Sequence[Sequence[str]] | None = None,
     possible: Sequence[Sequence[int]] | None = None,
     possible_refs: Sequence[Sequence[tuple[str, Sequence[int]]]] | None = None,
+    reasons: Sequence[str | None] | None = None,
 ) -> tuple[list[Record], list[Diagnostic]]:
     """Statuses, chains, axioms and trusts for ``decls`` whose resolved uses are ``uses``
-    (certain) and ``possible`` (possible)."""
+    (certain) and ``possible`` (possible).  ``reasons``: why a declaration holds a sorry when no
+    sorry token says it (project syntax that expands to sorry, a declaring command without a proof)."""
     n = len(decls)
     certain = [sorted(set(u)) for u in uses]
     maybe = [sorted(set(p) - set(certain[i])) for i, p in enumerate(possible)] if possible else [[] for _ in range(n)]
@@ -197,7 +199,8 @@ def derive(
                 attributes=list(d.attributes),
                 external_refs=external[i] if external else 0,
                 approximate=notes,
-                reason=WANTED_REASON if d.kind in WANTED_KINDS else None,
+                reason=(reasons[i] if reasons and reasons[i] else WANTED_REASON if d.kind in WANTED_KINDS
+                        else None),
                 trust_uses=sorted(t.name for t in d.trusts) if d.trusts else [],
                 text_hash=d.text_hash or None,
             )

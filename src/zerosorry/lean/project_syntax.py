@@ -1,0 +1,162 @@
+"""The project's syntax applied to its declarations (the scan's step between parsing and
+resolution): learned declaring commands, and every use of a macro, notation or elaborator that
+expands to a sorry, a trust extension, meta code or project declarations.
+
+A use of syntax that expands to ``sorry`` is a sorry of the declaration that uses it (its line
+joins ``sorry_lines``; ``reason`` names the syntax and where it is defined); a trust extension
+joins its trust uses; an elaborator whose meta code the source engine cannot follow is said in
+``approximate``; project declarations named in an expansion become uses of the declaration.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from ..ledger.model import Declaration, Diagnostic, Severity, TrustUse
+from .names import NameIndex
+from .parser import ParsedFile
+from .syntax_table import DeclSpan, Hit, SyntaxTable, atom_hits, build_table, find_uses
+
+
+class HitsCache(Protocol):
+    """Where atom hits are kept between scans (the scan's SQLite cache)."""
+
+    def get(self, fp: str) -> dict[str, list[Hit]]: ...
+
+    def put(self, fp: str, items: dict[str, list[Hit]]) -> None: ...
+
+
+def project_table(parsed: Mapping[str, ParsedFile], names: Sequence[str] = ()) -> SyntaxTable:
+    """The syntax table of every parsed file (``names``: the project's declaration names)."""
+    last = {n.rpartition(".")[2] for n in names}
+    return build_table({rel: pf.syntax for rel, pf in parsed.items()}, last)
+
+
+def learned_commands(table: SyntaxTable, known: Mapping[str, str]) -> dict[str, str]:
+    """Declaring commands the project defines itself (keyword -> kind), minus those already
+    known (built in, or registered in zerosorry.toml)."""
+    return {kw: kind for kw, (kind, _) in sorted(table.commands.items())
+            if kw not in known and kw.replace("_", "").replace("'", "").isalnum()}
+
+
+def learned_diagnostics(table: SyntaxTable, learned: Mapping[str, str]) -> list[Diagnostic]:
+    out = []
+    for kw in sorted(learned):
+        kind, d = table.commands[kw]
+        what = ("takes a statement without a required proof: each one is deferred on its own account, like proof_wanted"
+                if kind == "proof_wanted" else f"makes {'an' if kind[:1] in 'aeiou' else 'a'} {kind}: its "
+                "declarations are scanned as such")
+        out.append(Diagnostic("learned-command", f"`{kw}` is a declaring command the project defines ({d.kind} at "
+                              f"{d.where()}); it {what}", d.file, d.line, None, Severity.INFO))
+    return out
+
+
+@dataclass
+class SyntaxEffects:
+    uses: dict[int, set[int]] = field(default_factory=dict)  # declaration -> project declarations
+    notes: dict[int, list[str]] = field(default_factory=dict)  # declaration -> approximate notes
+    reasons: dict[int, list[str]] = field(default_factory=dict)  # declaration -> why it holds a sorry
+
+
+def apply_syntax(
+    table: SyntaxTable,
+    decls: Sequence[Declaration],
+    spans: Sequence[tuple[str, int, int]],
+    parsed: Mapping[str, ParsedFile],
+    texts: Mapping[str, bytes],
+    file_bit: Mapping[str, int],
+    sees: Mapping[str, int],
+    index: Callable[[], NameIndex],
+    learned: Mapping[str, str],
+    keys: Mapping[str, str],
+    hits_cache: HitsCache | None = None,
+) -> SyntaxEffects:
+    """Find every use of effective project syntax and apply it to ``decls`` (their sorry lines
+    and trust uses change in place); the extra uses, notes and reasons are returned.
+
+    ``keys`` are the files' parse keys: a file's atom hits depend only on its text and the
+    table's atoms, so ``hits_cache`` keeps them between scans."""
+    out = SyntaxEffects()
+    stored = hits_cache.get(table.atoms_key) if hits_cache and table.by_atom else {}
+    fresh: dict[str, list[Hit]] = {}
+    effective = [table.defs[i] for ids in table.by_atom.values() for i in ids]
+    effective_files = {d.file for d in effective}
+    # a file is read when it defines effective syntax or imports a file whose syntax reaches it
+    # (a `local` notation stays in its own file)
+    bits = sorted({file_bit[d.file] for d in effective if d.scope != "local" and d.file in file_bit})
+    resolved: dict[int, list[int]] = {}
+    position = {id(d): i for i, d in enumerate(table.defs)}
+    done: set[tuple[int, int]] = set()  # (declaration, definition) whose references are added
+    idx: NameIndex | None = None
+    for rel, start, end in spans:
+        if start == end or not (rel in effective_files or any((sees.get(rel, 0) >> b) & 1 for b in bits)):
+            continue
+        pf = parsed[rel]
+        dspans = [DeclSpan(i, decls[i].line, decls[i].column, decls[i].end_line, decls[i].namespace,
+                           (*decls[i].opens, *pf.scoped_opens.get(i - start, ())))
+                  for i in range(start, end)]
+        key = f"{rel}\0{keys[rel]}"
+        hits = stored.get(key)
+        if hits is None:
+            hits = fresh[key] = atom_hits(texts[rel].decode("utf-8", errors="replace"), table)
+        for use in find_uses(hits, rel, dspans, table, sees, file_bit):
+            d = decls[use.decl]
+            effs = [(table.defs[j], table.effects[j]) for j in use.defs]
+            # one use is one sorry, whatever number of rules for the atom bring one
+            sorried = next(((sd, eff) for sd, eff in effs if eff.sorry), None)
+            if sorried is not None:
+                sd, eff = sorried
+                d.sorry_lines = (*d.sorry_lines, use.line)
+                src = eff.sorry[0]
+                via = "" if src is sd else f" through {src.kind} at {src.where()}"
+                _note(out.reasons, use.decl,
+                      f"line {use.line} uses `{use.atom}` ({sd.kind} at {sd.where()}), which expands to sorry{via}")
+            for t in sorted({t for _, eff in effs for t in eff.trusts}):
+                d.trusts = (*d.trusts, TrustUse(t, use.line))
+            opaque = next(((sd, eff) for sd, eff in effs if eff.meta), None)
+            if sorried is None and opaque is not None:
+                sd, eff = opaque
+                _note(out.notes, use.decl, f"line {use.line} uses `{use.atom}` ({sd.kind} at {sd.where()}), elaborated "
+                                           f"by meta code at {eff.meta[0].where()} that the source engine cannot see through")
+            for _, eff in effs:
+                for r in eff.refs:
+                    k = position[id(r)]
+                    if (use.decl, k) in done:
+                        continue
+                    done.add((use.decl, k))
+                    if k not in resolved:
+                        if idx is None:
+                            idx = index()
+                        probe = Declaration(name=f"<syntax {r.where()}>", kind="syntax", file=r.file, line=r.line,
+                                            end_line=r.line, namespace=r.namespace, opens=r.opens, refs=r.refs)
+                        resolved[k] = idx.resolve(probe).uses
+                    if resolved[k]:  # real uses (in `uses`, so `why` shows the chain), not guesses
+                        out.uses.setdefault(use.decl, set()).update(resolved[k])
+    if hits_cache and fresh:
+        hits_cache.put(table.atoms_key, fresh)
+    for rel, start, end in spans:
+        if not learned:
+            break
+        lines: list[str] | None = None
+        for i in range(start, end):
+            d = decls[i]
+            if d.kind != "proof_wanted":
+                continue
+            lines = lines or texts[rel].decode("utf-8", errors="replace").splitlines()
+            word = lines[d.line - 1][d.column - 1 :].split(maxsplit=1)[0] if d.line <= len(lines) else ""
+            if word in learned:
+                _, sd = table.commands[word]
+                out.reasons.setdefault(i, []).append(
+                    f"`{word}` (a declaring command defined at {sd.where()}) records the statement without a proof")
+    return out
+
+
+def _note(table: dict[int, list[str]], i: int, text: str) -> None:
+    notes = table.setdefault(i, [])
+    if text not in notes:
+        notes.append(text)
+
+
+__all__ = ["SyntaxEffects", "apply_syntax", "learned_commands", "learned_diagnostics", "project_table"]
