@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 from collections.abc import Iterator
@@ -94,6 +95,53 @@ def _private_parse_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[N
         os.environ.pop("ZEROSORRY_CACHE_DIR", None)
     else:
         os.environ["ZEROSORRY_CACHE_DIR"] = old
+
+
+def _check_ledger_text(text: str, origin: str) -> None:
+    """A ledger zerosorry wrote: valid against the schema (every item, no memo) and exactly the
+    reference serialisation of what it holds."""
+    from zerosorry.ledger import io
+
+    data = json.loads(text)
+    problems = io.validate(data)
+    assert not problems, f"{origin}: ledger violates the schema: {problems[:3]}"
+    assert io.reference_dumps(io.from_json(data, origin=origin)) == text, \
+        f"{origin}: the fast serialiser differs from the reference"
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _every_ledger_checked(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Every ledger the suite serialises in this process goes through the fast path
+    (``io.encode``): each must be exactly the reference serialisation.  Every ledger file it
+    writes (``io.write``) is read back and validated against the whole schema, with no memo.
+    At the end, every ledger file left under the session's temporary folders (CLI subprocesses
+    write them too) is checked both ways."""
+    from zerosorry.ledger import io
+
+    encode, write = io.encode, io.write
+
+    def checked_encode(ledger: Any) -> Any:
+        enc = encode(ledger)
+        assert enc.text().decode("utf-8") == io.reference_dumps(ledger), \
+            "the fast serialiser differs from the reference"
+        return enc
+
+    def checked_write(ledger: Any, path: Path, **kwargs: Any) -> None:
+        write(ledger, path, **kwargs)
+        _check_ledger_text(Path(path).read_text(encoding="utf-8"), str(path))
+
+    io.encode, io.write = checked_encode, checked_write  # type: ignore[assignment]
+    try:
+        yield
+    finally:
+        io.encode, io.write = encode, write  # type: ignore[assignment]
+    for path in sorted(tmp_path_factory.getbasetemp().rglob("*.json")):
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            continue
+        if text.startswith('{\n  "schema": "zerosorry.lean_status/1"'):
+            _check_ledger_text(text, str(path))
 
 
 @pytest.fixture(scope="session")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from hypothesis import strategies as st
 
 #: fragments that exercise every lexical rule, including the broken forms
@@ -57,3 +59,59 @@ def mutated(draw: st.DrawFn, base: str) -> str:
         else:
             text = text[:i] + ch + text[i + 1:]
     return text
+
+
+# ------------------------------------------------------------------------------ ledgers
+_CHARS = st.characters(codec="utf-8", exclude_categories=("Cs",))
+_TEXT = st.text(_CHARS, max_size=12)
+_NAMES = st.lists(st.text(_CHARS, min_size=1, max_size=12), max_size=3)
+
+
+@st.composite
+def ledger_records(draw: st.DrawFn) -> list[Any]:
+    """Records with every field set to arbitrary (schema-valid) values: any text, quotes,
+    backslashes, control characters, non-ASCII."""
+    from zerosorry.ledger.model import STATUS_ORDER, PossibleRef, Record
+
+    out = []
+    for i in range(draw(st.integers(0, 4))):
+        out.append(Record(
+            name=f"{draw(_TEXT)}.{i}", kind=draw(st.sampled_from(["theorem", "def", "axiom", "instance"])),
+            status=draw(st.sampled_from(STATUS_ORDER)), file=draw(_TEXT) + ".lean",
+            line=draw(st.integers(1, 10**6)), end_line=draw(st.integers(1, 10**6)),
+            signature=draw(_TEXT), docstring=draw(st.none() | _TEXT), uses=draw(_NAMES),
+            sorry_lines=draw(st.lists(st.integers(1, 10**6), max_size=3)), via=draw(_NAMES),
+            axioms=draw(_NAMES), trusts=draw(_NAMES), trust_uses=draw(_NAMES),
+            modifiers=draw(_NAMES), attributes=draw(_NAMES), external_refs=draw(st.integers(0, 10**6)),
+            approximate=draw(_NAMES), reason=draw(st.none() | _TEXT),
+            lean_status=draw(st.none() | st.sampled_from(STATUS_ORDER)),
+            text_hash=draw(st.none() | st.from_regex(r"\A[0-9a-f]{16}\Z")),
+            possible_uses=draw(_NAMES), possible_deferral=draw(st.booleans()),
+            possible_refs=draw(st.lists(st.builds(PossibleRef, st.text(_CHARS, min_size=1, max_size=8),
+                                                  _NAMES), max_size=2)),
+        ))
+    return out
+
+
+# ------------------------------------------------------------------------------ edit sequences
+#: names a generated project declares and uses; dotted ones exercise namespaces and field notation
+EDIT_NAMES = ["a", "b", "c", "Foo.a", "Foo.d", "e.f"]
+EDIT_USES = [*EDIT_NAMES, "_root_.a", "_root_.b", "x.f", ".d", "cheat"]
+EDIT_KINDS = ["theorem", "lemma", "def", "axiom", "example", "stub", "private theorem", "instance"]
+
+
+def project_edits() -> st.SearchStrategy[list[tuple[Any, ...]]]:
+    """A sequence of edits to a generated multi-file project (see tests/test_live.py)."""
+    f = st.integers(0, 4)
+    return st.lists(st.one_of(
+        st.tuples(st.just("sorry"), f, st.integers(0, 5)),
+        st.tuples(st.just("add"), f, st.sampled_from(EDIT_NAMES), st.lists(st.sampled_from(EDIT_USES), max_size=3),
+                  st.booleans(), st.sampled_from(EDIT_KINDS)),
+        st.tuples(st.just("remove"), f, st.integers(0, 5)),
+        st.tuples(st.just("shift"), f),
+        st.tuples(st.just("new_file"), f),
+        st.tuples(st.just("delete_file"), f),
+        st.tuples(st.just("rename_file"), f, f),
+        st.tuples(st.just("import"), f, f),
+        st.tuples(st.just("macro"), f, st.none() | st.booleans()),
+    ), min_size=1, max_size=8)

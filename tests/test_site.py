@@ -26,7 +26,7 @@ def rec(name: str, status: Status = Status.PROVEN, *, uses: tuple[str, ...] = ()
                   signature=": True", docstring=doc, uses=list(uses), sorry_lines=list(sorry), via=list(via))
 
 
-def ledger_of(*records: Record, commit: str | None = "abc123") -> Ledger:
+def ledger_of(*records: Record, commit: str | None = "abc1234") -> Ledger:
     return Ledger(SourceInfo("/p", commit, False), "2026-01-01T00:00:00Z", EngineInfo(), list(records))
 
 
@@ -105,7 +105,7 @@ def test_view_of_small_ledger() -> None:
     assert (top.status, top.promise) == ("deferred", "broken")
     assert [s.name for s in top.decls[0].chain] == ["A.top", "A.mid", "A.hole"]
     assert top.decls[0].chain[-1].has_sorry and not top.decls[0].chain[0].has_sorry
-    assert top.decls[0].source_url == "https://github.com/o/r/blob/abc123/lean/A.lean#L20"
+    assert top.decls[0].source_url == "https://github.com/o/r/blob/abc1234/lean/A.lean#L20"
     assert pair.status == "axiom" and pair.promise == ""
     assert pair.witness is not None and not pair.witness.passed
     assert view.panel.entries_total == 2 and view.panel.entries_zero_sorry == 0

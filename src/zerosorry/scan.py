@@ -35,7 +35,7 @@ from .lean.project_syntax import apply_syntax, learned_commands, learned_diagnos
 from .lean.syntax_table import Hit
 from .lean.types import UNKNOWN
 from .ledger.derive import derive
-from .ledger.model import Declaration, Diagnostic, EngineInfo, Ledger, Severity, SourceInfo
+from .ledger.model import Declaration, Diagnostic, EngineInfo, Ledger, Record, Severity, SourceInfo
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -306,15 +306,23 @@ class ParseCache:
 
 
 # ---------------------------------------------------------------------------- parsing
-def _decode(rel: str, data: bytes) -> tuple[str, list[Diagnostic]]:
+@lru_cache(maxsize=16384)
+def _utf8_error(data: bytes) -> tuple[int, int, str] | None:
+    """Where ``data`` stops being UTF-8 (line, column, message), or None.  Cached: a session
+    re-checks the same bytes objects on every refresh (their hash is computed once)."""
     try:
-        return data.decode("utf-8"), []
+        data.decode("utf-8")
+        return None
     except UnicodeDecodeError as exc:
         before = data[: exc.start].decode("utf-8", errors="replace")
         line = before.count("\n") + 1
         col = len(before) - (before.rfind("\n") + 1) + 1
-        msg = f"invalid UTF-8 byte 0x{data[exc.start]:02x}; decoded with replacement characters"
-        return data.decode("utf-8", errors="replace"), [Diagnostic("not-utf8", msg, rel, line, col, Severity.ERROR)]
+        return line, col, f"invalid UTF-8 byte 0x{data[exc.start]:02x}; decoded with replacement characters"
+
+
+def _decode_diagnostics(rel: str, data: bytes) -> list[Diagnostic]:
+    err = _utf8_error(data)
+    return [] if err is None else [Diagnostic("not-utf8", err[2], rel, err[0], err[1], Severity.ERROR)]
 
 
 def _parse_job(args: tuple[bytes, tuple[tuple[str, str], ...]]) -> ParsedFile:
@@ -497,6 +505,27 @@ def scan_files(
                            jobs=jobs, progress=progress, diagnostics=diagnostics)
 
 
+@dataclass
+class Prepared:
+    """A project parsed and named, ready for name resolution: everything before it."""
+
+    decls: list[Declaration]
+    members: list[tuple[str, str]]
+    aliases: list[tuple[str, str, str, tuple[str, ...]]]
+    spans: list[tuple[str, int, int]]  # (file, first declaration, one past the last)
+    parse_keys: dict[str, str]
+    file_bit: dict[str, int]
+    sees: dict[str, int]
+    written: list[tuple[str, int]]  # (name as declared, index) of the renamed ones
+    diagnostics: list[Diagnostic]
+    files: int
+    lines: int
+    parsed: dict[str, ParsedFile]  # by file
+    lean: dict[str, bytes]  # the files scanned
+    learned: dict[str, str]  # declaring commands the project defines itself
+    commands: tuple[tuple[str, str], ...]  # every declaring command the parse keys were made with
+
+
 def _scan_files(
     files: Mapping[str, bytes],
     *,
@@ -508,6 +537,34 @@ def _scan_files(
     progress: Progress | None,
     diagnostics: Iterable[Diagnostic],
 ) -> Ledger:
+    p = prepare(files, config=config, cache=cache, jobs=jobs, progress=progress, diagnostics=diagnostics)
+    res = _resolve_all(p.decls, p.members, p.aliases, p.file_bit, p.sees, p.spans, p.parse_keys, cache,
+                       p.written)
+    records, derive_diags = finish(p, res, cache)
+    return Ledger(
+        source=source,
+        generated=generated,
+        engine=EngineInfo(),
+        records=records,
+        diagnostics=p.diagnostics + derive_diags,
+        files=p.files,
+        lines=p.lines,
+    )
+
+
+def prepare(
+    files: Mapping[str, bytes],
+    *,
+    config: ScanConfig,
+    cache: ParseCache | None,
+    jobs: int | None = None,
+    progress: Progress | None = None,
+    diagnostics: Iterable[Diagnostic] = (),
+    known_keys: tuple[tuple[tuple[str, str], ...], Mapping[str, str]] | None = None,
+) -> Prepared:
+    """Parse (through ``cache``), name every declaration, and work out import visibility.
+    ``known_keys``: (declaring commands, cache keys) the caller already computed for some files'
+    current bytes; used only when the declaring commands are the same."""
     diags: list[Diagnostic] = list(diagnostics)
     libs, lake_diags = read_lakefile(files)
     diags.extend(lake_diags)
@@ -537,7 +594,10 @@ def _scan_files(
         config = replace(config, declaring_commands=tuple(sorted({**dict(registered), **learned}.items())))
         early = {}
     cmds = config.declaring_commands
-    parse_keys = {rel: _cache_key(data, cmds) for rel, data in lean.items()}
+    known_cmds, given = known_keys if known_keys is not None else ((), {})
+    if known_cmds != cmds:  # keys made for other declaring commands
+        given = {}
+    parse_keys = {rel: given.get(rel) or _cache_key(data, cmds) for rel, data in lean.items()}
     rest = {rel: data for rel, data in lean.items() if rel not in early}
     parsed = {**early, **parse_all(rest, config=config, cache=cache, jobs=jobs, progress=progress,
                                    keys={rel: parse_keys[rel] for rel in rest})}
@@ -578,7 +638,7 @@ def _scan_files(
             code = LEFT_OUT[0] if why.startswith("in no") else LEFT_OUT[1]
             diags.append(Diagnostic(code, f"not scanned: {why}", rel, None, None, Severity.INFO))
     for rel in sorted(lean):
-        diags.extend(_decode(rel, lean[rel])[1])
+        diags.extend(_decode_diagnostics(rel, lean[rel]))
 
     decls: list[Declaration] = []
     members: list[tuple[str, str]] = []
@@ -632,33 +692,32 @@ def _scan_files(
                 d.name = f"{d.name}@{d.file}:{d.line}"
         seen.setdefault(d.name, i)
 
+    return Prepared(decls, members, aliases, spans, parse_keys, file_bit, sees, written, diags,
+                    len(lean), lines, parsed, lean, learned, cmds)
+
+
+def finish(p: Prepared, res: Resolved, cache: ParseCache | None) -> tuple[list[Record], list[Diagnostic]]:
+    """Uses through the project's own syntax, then the derivation: records and diagnostics."""
+    decls, file_bit, sees = p.decls, p.file_bit, p.sees
+
     def name_index() -> NameIndex:
-        index = NameIndex.build(decls, members, aliases, written)
+        index = NameIndex.build(decls, p.members, p.aliases, p.written)
         index.file_bit, index.sees = file_bit, sees
         return index
 
-    effects = apply_syntax(project_table(parsed, [d.name for d in decls]), decls, spans, parsed, lean, file_bit,
-                           sees, name_index, learned, parse_keys, cache)
-    res = _resolve_all(decls, members, aliases, file_bit, sees, spans, parse_keys, cache, written)
+    effects = apply_syntax(project_table(p.parsed, [d.name for d in decls]), decls, p.spans, p.parsed, p.lean,
+                           file_bit, sees, name_index, p.learned, p.parse_keys, cache)
+    uses = list(res.uses)
+    approximate = list(res.approximate)
     for i, extra in effects.uses.items():  # uses through project syntax are certain
-        res.uses[i] = sorted(set(res.uses[i]) | (extra - {i}))
+        uses[i] = sorted(set(uses[i]) | (extra - {i}))
     for i, notes in effects.notes.items():
-        res.approximate[i] = [*res.approximate[i], *notes]
+        approximate[i] = [*approximate[i], *notes]
     reasons: list[str | None] = [None] * len(decls)
     for i, said in effects.reasons.items():
         reasons[i] = "; ".join(said)
-    records, derive_diags = derive(decls, res.uses, external=res.external, approximate=res.approximate,
-                                   possible=res.possible, possible_refs=res.possible_refs, reasons=reasons)
-    diags.extend(derive_diags)
-    return Ledger(
-        source=source,
-        generated=generated,
-        engine=EngineInfo(),
-        records=records,
-        diagnostics=diags,
-        files=len(lean),
-        lines=lines,
-    )
+    return derive(decls, uses, external=res.external, approximate=approximate,
+                  possible=res.possible, possible_refs=res.possible_refs, reasons=reasons)
 
 
 def _name_table_fingerprint(decls: Sequence[Declaration], members: Sequence[tuple[str, str]],

@@ -275,17 +275,26 @@ def build_site(ledger: Ledger, manifest: mf.Manifest | None, out: Path, *,
                ledger_text: str | None = None, history_changes: Sequence[Any] | None = None,
                blueprint: Any = None) -> BuildResult:
     prepared = prepare(ledger, manifest, run_witnesses=run_witnesses, runner=runner)
+    files, view = render_site(ledger, manifest, prepared, history_svg=history_svg, ledger_text=ledger_text,
+                              history_changes=history_changes, blueprint=blueprint)
+    write_site(files, out, force=force)
+    failed = tuple(sorted(spec for spec, r in prepared.witness_results.items() if not r.get("passed")))
+    return BuildResult(out, len(files), len(view.entries), failed, view, tuple(prepared.notes))
+
+
+def render_site(ledger: Ledger, manifest: mf.Manifest | None, prepared: Prepared, *,
+                history_svg: str | None = None, ledger_text: str | None = None,
+                history_changes: Sequence[Any] | None = None,
+                blueprint: Any = None) -> tuple[dict[str, bytes], SiteView]:
+    """Every file of the site (see :func:`render`) and the view it shows."""
     widget_scripts = tuple(f"widgets/{n}" for n in sorted(prepared.widget_files))
     view = build_view(ledger, manifest, witness_results=prepared.witness_results,
                       widget_scripts=widget_scripts, default_title=_default_title(ledger))
     if manifest is not None and manifest.site.empirical_companion and prepared.notes:
         view = replace(view, empirical_companion=None)
     text = ledger_text if ledger_text is not None else io.dumps(ledger)
-    files = render(view, prepared, text, history_svg=history_svg, history_changes=history_changes,
-                   blueprint=blueprint)
-    write_site(files, out, force=force)
-    failed = tuple(sorted(spec for spec, r in prepared.witness_results.items() if not r.get("passed")))
-    return BuildResult(out, len(files), len(view.entries), failed, view, tuple(prepared.notes))
+    return render(view, prepared, text, history_svg=history_svg, history_changes=history_changes,
+                  blueprint=blueprint), view
 
 
 def _default_title(ledger: Ledger) -> str:
@@ -300,6 +309,12 @@ class HistoryView:
 
     svg: str
     changes: tuple[Any, ...]  # history.CommitChange, newest first
+
+
+def history_counts_svg(db_path: Path, title: str) -> str | None:
+    """The burn-down SVG from a history database, or None when there is none."""
+    view = load_history(db_path, title)
+    return view.svg if view is not None else None
 
 
 def load_history(db_path: Path, title: str) -> HistoryView | None:

@@ -78,6 +78,16 @@ def obtain_ledger(args: argparse.Namespace, *, ledger_file: Path | None = None) 
     return ledger
 
 
+def validated_lines(args: argparse.Namespace) -> io.ValidatedLines:
+    """The memo of ledger lines already found valid, kept beside the parse cache (none with
+    --no-cache: then every line is validated)."""
+    if getattr(args, "no_cache", False):
+        return io.ValidatedLines()
+    from ..scan import default_cache_dir
+
+    return io.ValidatedLines((args.cache_dir or default_cache_dir()) / "validated-lines.bin")
+
+
 def require_file(path: Path, what: str) -> Path:
     if not path.is_file():
         raise InputError(f"{path}: no such {what}")

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
+import operator
 import os
 import tempfile
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -126,10 +129,17 @@ def _diagnostic_to_json(d: Diagnostic) -> dict[str, Any]:
     }
 
 
-def to_json(ledger: Ledger) -> dict[str, Any]:
-    """The ledger as JSON-ready data, in a deterministic order."""
-    records = sorted(ledger.records, key=lambda r: (r.file, r.line, r.name))
-    data: dict[str, Any] = {
+#: a record's place in the ledger (in C: this sorts every record of every write)
+_record_key = operator.attrgetter("file", "line", "name")
+
+
+def _diagnostic_key(d: Diagnostic) -> tuple[str, int, int, str, str]:
+    return (d.file or "", d.line or 0, d.column or 0, d.code, d.message)
+
+
+def _header(ledger: Ledger) -> dict[str, Any]:
+    """Every top-level key before the declarations, in order."""
+    return {
         "schema": SCHEMA_ID,
         "source": {
             "root": ledger.source.root,
@@ -144,22 +154,21 @@ def to_json(ledger: Ledger) -> dict[str, Any]:
             "lean_version": ledger.engine.lean_version,
         },
         "counts": {
-            "declarations": len(records),
+            "declarations": len(ledger.records),
             "files": ledger.files,
             "lines": ledger.lines,
             "sorries": ledger.sorry_count(),
             "status": ledger.status_counts(),
             "kind": ledger.kind_counts(),
         },
-        "declarations": [_record_to_json(r) for r in records],
-        "diagnostics": [
-            _diagnostic_to_json(d)
-            for d in sorted(
-                ledger.diagnostics,
-                key=lambda d: (d.file or "", d.line or 0, d.column or 0, d.code, d.message),
-            )
-        ],
     }
+
+
+def to_json(ledger: Ledger) -> dict[str, Any]:
+    """The ledger as JSON-ready data, in a deterministic order."""
+    data = _header(ledger)
+    data["declarations"] = [_record_to_json(r) for r in sorted(ledger.records, key=_record_key)]
+    data["diagnostics"] = [_diagnostic_to_json(d) for d in sorted(ledger.diagnostics, key=_diagnostic_key)]
     if ledger.disagreements:
         data["disagreements"] = [
             {
@@ -196,13 +205,119 @@ def format_json(data: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def reference_dumps(ledger: Ledger) -> str:
+    """The ledger's text by definition: ``json.dumps`` of each item.  :func:`dumps` writes the
+    same bytes faster; the tests hold the two equal."""
+    return format_json(to_json(ledger))
+
+
+@dataclass(frozen=True)
+class Encoded:
+    """A ledger encoded in its layout: the header's values, then one line per item of each list."""
+
+    header: dict[str, Any]
+    lists: dict[str, list[bytes]]  # declarations, diagnostics (and disagreements when any)
+
+    def text(self) -> bytes:
+        from .encode import value_text
+
+        keys = [*self.header, *self.lists]
+        out = [b"{"]
+        for i, key in enumerate(keys):
+            comma = b"," if i < len(keys) - 1 else b""
+            name = json.dumps(key).encode()
+            lines = self.lists.get(key)
+            if lines:
+                out.append(b"  " + name + b": [")
+                out.append(b"    " + b",\n    ".join(lines))
+                out.append(b"  ]" + comma)
+            else:
+                value = self.header.get(key, [])
+                out.append(b"  " + name + b": " + value_text(value) + comma)
+        out.append(b"}")
+        return b"\n".join(out) + b"\n"
+
+
+def encode(ledger: Ledger) -> Encoded:
+    """The fast path (:mod:`zerosorry.ledger.encode`): byte-for-byte :func:`reference_dumps`."""
+    from .encode import diagnostic_out, disagreement_out, item_lines, record_out
+
+    lists = {
+        "declarations": item_lines([record_out(r) for r in sorted(ledger.records, key=_record_key)]),
+        "diagnostics": item_lines([diagnostic_out(d) for d in sorted(ledger.diagnostics, key=_diagnostic_key)]),
+    }
+    if ledger.disagreements:
+        lists["disagreements"] = item_lines(
+            [disagreement_out(d) for d in sorted(ledger.disagreements, key=lambda d: d.name)])
+    return Encoded(_header(ledger), lists)
+
+
 def dumps(ledger: Ledger) -> str:
     """Byte-for-byte deterministic serialisation (sorted records, fixed layout)."""
-    return format_json(to_json(ledger))
+    return encode(ledger).text().decode("utf-8")
+
+
+@lru_cache(maxsize=1)
+def _schema_digest() -> bytes:
+    text = resources.files("zerosorry.ledger").joinpath("schema.json").read_bytes()
+    return hashlib.blake2b(text, digest_size=16).digest()
+
+
+class ValidatedLines:
+    """Digests of ledger lines (one declaration or diagnostic each) already found valid against
+    the schema, so that a re-scan validates only the lines that changed.  The schema validates
+    each item on its own, so an item's exact bytes, once valid under this schema, stay valid.
+    Stored (optionally) in a small file, tagged with the schema's digest."""
+
+    def __init__(self, path: Path | None = None) -> None:
+        self.path = path
+        self.digests: set[bytes] = set()
+        if path is not None:
+            with contextlib.suppress(OSError):
+                data = path.read_bytes()
+                if data[:16] == _schema_digest() and len(data) % 16 == 0:
+                    self.digests = {data[i : i + 16] for i in range(16, len(data), 16)}
+
+    @staticmethod
+    def digest(key: str, line: bytes) -> bytes:
+        return hashlib.blake2b(line, digest_size=16, person=key.encode()[:16]).digest()
+
+    def check(self, enc: Encoded) -> list[str]:
+        """Schema violations of ``enc``, validating the header and only the unseen lines."""
+        import msgspec
+
+        current: set[bytes] = set()
+        doc: dict[str, Any] = dict(enc.header)
+        for key, lines in enc.lists.items():
+            fresh = []
+            for line in lines:
+                h = self.digest(key, line)
+                current.add(h)
+                if h not in self.digests:
+                    fresh.append(msgspec.json.decode(line))
+            doc[key] = fresh
+        doc.setdefault("declarations", [])
+        doc.setdefault("diagnostics", [])
+        problems = validate(doc)
+        if not problems:
+            changed = current != self.digests
+            self.digests = current  # the lines of this ledger: what the next write will meet
+            if changed and self.path is not None:
+                # a memo that cannot be written costs time on the next write, never a result
+                with contextlib.suppress(OutputError):
+                    atomic_write_bytes(self.path, _schema_digest() + b"".join(sorted(current)),
+                                       durable=False)
+        return problems
 
 
 def atomic_write_text(path: Path, text: str) -> None:
     """Write ``text`` to ``path`` so that readers see either the old or the new file, never half."""
+    atomic_write_bytes(path, text.encode("utf-8"))
+
+
+def atomic_write_bytes(path: Path, data: bytes, *, durable: bool = True) -> None:
+    """Write ``data`` to ``path`` so that readers see either the old or the new file, never half
+    (``durable``: fsync before the rename, so a crash leaves the old file, not an empty one)."""
     path = Path(path)
     if path.is_dir():
         raise OutputError(f"{path}: is a directory; give a file name to write")
@@ -213,10 +328,11 @@ def atomic_write_text(path: Path, text: str) -> None:
         raise OutputError(f"{path}: cannot write: {exc.strerror or exc}") from exc
     try:
         os.chmod(tmp, _FILE_MODE)  # mkstemp makes 0600; an output is as readable as any file
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(text)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
             fh.flush()
-            os.fsync(fh.fileno())
+            if durable:
+                os.fsync(fh.fileno())
         os.replace(tmp, path)
     except BaseException as exc:
         with contextlib.suppress(FileNotFoundError):
@@ -226,12 +342,13 @@ def atomic_write_text(path: Path, text: str) -> None:
         raise
 
 
-def write(ledger: Ledger, path: Path) -> None:
-    data = to_json(ledger)
-    problems = validate(data)
+def write(ledger: Ledger, path: Path, *, validated: ValidatedLines | None = None) -> None:
+    """Validate (the lines ``validated`` has not seen; every line without it) and write."""
+    enc = encode(ledger)
+    problems = (validated or ValidatedLines()).check(enc)
     if problems:  # a bug in zerosorry, never the user's fault: refuse to write an invalid ledger
         raise LedgerError(f"internal error: ledger violates its schema: {problems[0]}")
-    atomic_write_text(path, format_json(data))
+    atomic_write_bytes(path, enc.text())
 
 
 def from_json(data: Any, *, origin: str = "<ledger>") -> Ledger:

@@ -1,0 +1,123 @@
+"""The ledger's fast serialiser: msgspec typed structs, encoded in C, in the reference layout.
+
+The reference text (:func:`zerosorry.ledger.io.reference_dumps`: ``json.dumps`` once per
+record) is the definition; this module writes the same bytes about an order of magnitude faster.
+
+Why msgspec and not orjson: the ledger's layout separates items with ``", "`` and keys from
+values with ``": "`` (one declaration per line, so a review diff shows just the declarations
+that changed).  orjson only writes compact or indented JSON, and re-spacing its output in
+Python costs more than it saves; msgspec's ``json.format(..., indent=0)`` writes exactly these
+separators in C.  And a typed struct with ``omit_defaults`` states the ledger's one optional-key
+rules (``trust_uses``, ``possible_uses``, ``possible_refs`` only when non-empty, the others
+only when set) in its declaration,
+with no per-record dictionary built in Python.
+
+Splitting the encoded array into one line per item is exact: an item starts with its first
+key, ``{"name": ``; inside a JSON string every ``"`` is escaped as ``\\"``, so a ``"`` right
+after ``{`` always opens a key, and no object nested in an item (``possible_refs``) starts with
+that key.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import msgspec
+
+from .model import Diagnostic, Disagreement, Record
+
+
+class PossibleRefOut(msgspec.Struct):
+    ref: str
+    candidates: Sequence[str]
+
+
+class RecordOut(msgspec.Struct, omit_defaults=True):
+    """One declaration as written (field order = key order in the ledger)."""
+
+    name: str
+    kind: str
+    status: str
+    file: str
+    line: int
+    end_line: int
+    signature: str
+    docstring: str | None
+    uses: Sequence[str]
+    sorry_lines: Sequence[int]
+    via: Sequence[str]
+    axioms: Sequence[str]
+    trusts: Sequence[str]
+    modifiers: Sequence[str]
+    attributes: Sequence[str]
+    external_refs: int
+    approximate: Sequence[str]
+    reason: str | None
+    trust_uses: Sequence[str] = ()  # only when there are some: most declarations use none
+    possible_uses: Sequence[str] = ()  # only when the source left a reference ambiguous
+    possible_refs: Sequence[PossibleRefOut] = ()
+    possible_deferral: bool = False  # only when true
+    lean_status: str | None = None
+    text_hash: str | None = None
+
+
+class DiagnosticOut(msgspec.Struct):
+    code: str
+    severity: str
+    message: str
+    file: str | None
+    line: int | None
+    column: int | None
+
+
+class DisagreementOut(msgspec.Struct):
+    name: str
+    source_status: str
+    lean_status: str
+    likely_cause: str
+
+
+#: Record fields the ledger does not write (none today).  A test compares this module's structs
+#: with the model's dataclasses, so a field added to Record fails until it is written here too.
+RECORD_FIELDS_NOT_WRITTEN: frozenset[str] = frozenset()
+
+
+def record_out(r: Record) -> RecordOut:
+    return RecordOut(
+        r.name, r.kind, r.status.value, r.file, r.line, r.end_line, r.signature, r.docstring,
+        r.uses, r.sorry_lines, r.via, r.axioms, r.trusts, r.modifiers, r.attributes,
+        r.external_refs, r.approximate, r.reason, r.trust_uses or (), r.possible_uses or (),
+        [PossibleRefOut(p.ref, p.candidates) for p in r.possible_refs] if r.possible_refs else (),
+        bool(r.possible_deferral), r.lean_status.value if r.lean_status is not None else None,
+        r.text_hash or None,
+    )
+
+
+def diagnostic_out(d: Diagnostic) -> DiagnosticOut:
+    return DiagnosticOut(d.code, d.severity.value, d.message, d.file, d.line, d.column)
+
+
+def disagreement_out(d: Disagreement) -> DisagreementOut:
+    return DisagreementOut(d.name, d.source_status.value, d.lean_status.value, d.likely_cause)
+
+
+_ENCODER = msgspec.json.Encoder()
+
+
+def item_lines(items: Sequence[msgspec.Struct]) -> list[bytes]:
+    """Each struct as one line of the reference layout (UTF-8, no trailing comma)."""
+    if not items:
+        return []
+    first = type(items[0]).__struct_fields__[0]
+    body = msgspec.json.format(_ENCODER.encode(items), indent=0)[1:-1]
+    head = b'{"' + first.encode() + b'": '
+    parts = body.split(b"}, " + head)
+    if len(parts) == 1:
+        return [body]
+    return [parts[0] + b"}", *(head + p + b"}" for p in parts[1:-1]), head + parts[-1]]
+
+
+def value_text(value: Any) -> bytes:
+    """A small value (the header's) in the reference layout."""
+    return msgspec.json.format(_ENCODER.encode(value), indent=0)

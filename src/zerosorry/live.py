@@ -1,0 +1,454 @@
+"""A scan kept in memory and brought up to date file by file (``zerosorry watch``).
+
+:class:`Session` holds a project's files, parses and resolutions.  After files change it
+re-parses only those and re-resolves only the files whose resolution the change can alter;
+the derivation (statuses, chains, possible uses) is then run again over the whole project.
+The ledger it keeps is always the one a fresh :func:`zerosorry.scan.scan_project` would give
+(the tests hold the two equal).
+
+Which files are re-resolved: a file's resolution depends on its own text and on the project's
+name table.  When an edit leaves every declared name, member, alias and import alone (a proof
+edit), only the edited file is re-resolved.  When names changed, a file is re-resolved if it
+sees (imports) a file whose names changed, if its own visibility changed, or if one of its
+references has a component equal to the last component of a changed name (every lookup Lean
+makes for ``a.b.c``, prefixes, opened namespaces and field notation alike, ends at a name whose
+last component is one of ``a``, ``b``, ``c``).  When files appear or vanish, every file is.
+"""
+
+from __future__ import annotations
+
+import gc
+import os
+import sqlite3
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .errors import InputError
+from .gate import GateManifest
+from .lean.names import NameIndex
+from .lean.parser import ParsedFile
+from .ledger.model import Declaration, Diagnostic, EngineInfo, Ledger, Severity, Status
+from .scan import (
+    SKIP_DIRS,
+    ParseCache,
+    Prepared,
+    Resolved,
+    _no_gc,
+    default_cache_dir,
+    discover,
+    finish,
+    generated_time,
+    git_source,
+    load_config,
+    prepare,
+    read_files,
+)
+
+#: one file's resolution, per declaration: uses, external count, notes, possible uses, ambiguous refs
+FileResolution = list[tuple[list[int], int, list[str], list[int], list[tuple[str, tuple[int, ...]]]]]
+
+
+class MemoryParseCache(ParseCache):
+    """Parsed files by content key, in memory, over an optional on-disk cache.
+
+    The scan changes declarations in place (their file, a suffix when two share a name, sorry
+    lines and trust uses that project syntax adds), so each parse is kept with a snapshot of
+    its declarations' fields as parsed and handed out restored to it: the same objects serve
+    every refresh, with no copying."""
+
+    def __init__(self, backing: ParseCache | None) -> None:  # no SQLite of its own
+        self.backing = backing
+        self.parsed: dict[str, tuple[ParsedFile, list[str], list[dict[str, Any]]]] = {}
+        self.hits: dict[str, dict[str, list[Any]]] = {}
+
+    def _store(self, key: str, pf: ParsedFile) -> None:
+        self.parsed[key] = (pf, [d.name for d in pf.declarations], [dict(d.__dict__) for d in pf.declarations])
+
+    def get_many(self, keys: list[str]) -> dict[str, ParsedFile]:
+        missing = [k for k in keys if k not in self.parsed]
+        if missing and self.backing is not None:
+            for k, v in self.backing.get_many(missing).items():
+                self._store(k, v)
+        out = {}
+        for k in keys:
+            if k in self.parsed:
+                pf, _, fields = self.parsed[k]
+                for d, was in zip(pf.declarations, fields, strict=True):
+                    d.__dict__.update(was)
+                out[k] = pf
+        return out
+
+    def put_many(self, items: dict[str, ParsedFile]) -> None:
+        for k, v in items.items():
+            self._store(k, v)
+        if self.backing is not None:
+            self.backing.put_many(items)
+
+    def get(self, fp: str) -> dict[str, list[Any]]:
+        if fp not in self.hits:
+            self.hits = {fp: self.backing.get(fp) if self.backing is not None else {}}
+        return dict(self.hits[fp])
+
+    def put(self, fp: str, items: dict[str, list[Any]]) -> None:
+        self.hits.setdefault(fp, {}).update(items)
+        if self.backing is not None:
+            self.backing.put(fp, items)
+
+    def keep(self, keys: Iterable[str]) -> None:
+        """Forget every parse but these."""
+        wanted = set(keys)
+        self.parsed = {k: v for k, v in self.parsed.items() if k in wanted}
+
+    def close(self) -> None:
+        if self.backing is not None:
+            self.backing.close()
+
+
+@dataclass(frozen=True)
+class Change:
+    """One declaration whose status changed (``None``: it did not exist before / no longer does)."""
+
+    name: str
+    file: str
+    line: int
+    before: Status | None
+    after: Status | None
+    holds_back: tuple[str, ...] = ()  # load-bearing manifest entries it now keeps from proven
+
+    def text(self) -> str:
+        before = self.before.value if self.before else "new"
+        after = self.after.value if self.after else "removed"
+        out = f"{self.name}: {before} -> {after}  ({self.file}:{self.line})"
+        if self.holds_back:
+            out += f"  holds back: {', '.join(self.holds_back)}"
+        return out
+
+
+@dataclass
+class Refresh:
+    """What one refresh did: the status changes, and how much it had to redo."""
+
+    changes: list[Change]
+    parsed_files: int = 0
+    resolved_files: int = 0
+    rederived: int = 0
+    notes: list[str] = field(default_factory=list)
+
+
+Signature = tuple[tuple[str, str, str, bool, bool], ...]
+
+
+def _signature(rel: str, decls: Sequence[Declaration], parsed_names: Sequence[str]) -> Signature:
+    """What the name table holds of one file's declarations: their names as declared (not an
+    example's, which is not in the table; the renames the scan makes to keep ledger names
+    unique are compared through ``Prepared.written``), kinds and visibility."""
+    return tuple(("" if d.kind == "example" else n, d.kind, rel, d.private, "protected" in d.modifiers)
+                 for d, n in zip(decls, parsed_names, strict=True))
+
+
+Identities = dict[str, frozenset[tuple[str, str, bool, bool]]]
+
+
+def _identities(p: Prepared, by_name: dict[str, list[int]], names: Sequence[str]) -> Identities:
+    """Each name of the table -> the declarations it denotes (file, ledger name, visibility);
+    ``names``: the ledger names of ``p``'s declarations (its objects may have been renamed)."""
+    decls = p.decls
+    return {n: frozenset((decls[i].file, names[i], decls[i].private, "protected" in decls[i].modifiers)
+                         for i in ids)
+            for n, ids in by_name.items()}
+
+
+def _components(decls: Sequence[Declaration]) -> frozenset[str]:
+    return frozenset(c for d in decls for x in d.refs for c in x.split(".") if c)
+
+
+class Session:
+    """A project's scan, in memory (see the module's docstring)."""
+
+    def __init__(self, root: Path, *, cache_dir: Path | None = None, use_cache: bool = True,
+                 jobs: int | None = None, manifest: GateManifest | None = None) -> None:
+        root = Path(root)
+        if not root.is_dir():
+            raise InputError(f"{root}: no such directory")
+        self.root = root
+        self.jobs = jobs
+        self.manifest = manifest
+        self.config = load_config(root)
+        paths, diags = discover(root)
+        self.files, read_diags = read_files(root, paths)
+        self.file_diags = {d for d in [*diags, *read_diags] if d.file is not None}
+        self.other_diags = [d for d in [*diags, *read_diags] if d.file is None]
+        if not any(rel.endswith(".lean") and rel != "lakefile.lean" for rel in self.files):
+            raise InputError(f"{root}: no .lean files found")
+        self.source, ctime = git_source(root)
+        self.generated = generated_time(ctime)
+        backing = None
+        if use_cache:
+            try:
+                backing = ParseCache(cache_dir or default_cache_dir())
+            except (OSError, sqlite3.Error) as exc:  # a cache is never worth failing for
+                self.other_diags.append(Diagnostic("cache-unavailable", f"parse cache disabled: {exc}",
+                                                   None, None, None, Severity.INFO))
+        self.cache = MemoryParseCache(backing)
+        self.components: dict[str, frozenset[str]] = {}  # parse key -> reference components
+        self.keys: dict[str, str] = {}  # file -> parse key of its current bytes
+        self.commands: tuple[tuple[str, str], ...] = ()  # the declaring commands of those keys
+        self._identities: Identities | None = None  # of the current name table, once needed
+        with _no_gc():
+            self._prepared = self._prepare()
+            self._signatures: dict[tuple[str, str], Signature] = {}
+            self._names = self._names_of(self._prepared)
+            self._index = self._build_index(self._prepared)
+            p = self._prepared
+            self._resolved = {rel: (p.parse_keys[rel], self._resolve_file(self._index, p, s, e))
+                              for rel, s, e in p.spans}
+            self._derive(p)
+            self.ledger = self._ledger()
+            gc.freeze()  # the scan's many long-lived objects: never walked by the cyclic collector
+
+    # ------------------------------------------------------------------ steps
+    def _prepare(self) -> Prepared:
+        diags = sorted(self.file_diags, key=lambda d: (d.file or "", d.code, d.message))
+        p = prepare(self.files, config=self.config, cache=self.cache, jobs=self.jobs,
+                    diagnostics=[*self.other_diags, *diags], known_keys=(self.commands, self.keys))
+        self.cache.keep(p.parse_keys.values())
+        self.keys, self.commands = dict(p.parse_keys), p.commands
+        return p
+
+    def _names_of(self, p: Prepared) -> list[Signature]:
+        """Each file's :func:`_signature`, kept by file and content."""
+        out = []
+        cache: dict[tuple[str, str], Signature] = {}
+        for rel, start, end in p.spans:
+            key = (rel, p.parse_keys[rel])
+            sig = self._signatures.get(key)
+            if sig is None:
+                stored = self.cache.parsed.get(key[1])
+                names = stored[1] if stored is not None else [d.name for d in p.decls[start:end]]
+                sig = _signature(rel, p.decls[start:end], names)
+            cache[key] = sig
+            out.append(sig)
+        self._signatures = cache
+        return out
+
+    @staticmethod
+    def _build_index(p: Prepared) -> NameIndex:
+        index = NameIndex.build(p.decls, p.members, p.aliases, p.written)
+        index.file_bit, index.sees = p.file_bit, p.sees
+        return index
+
+    @staticmethod
+    def _resolve_file(index: NameIndex, p: Prepared, start: int, end: int) -> FileResolution:
+        out: FileResolution = []
+        for d in p.decls[start:end]:
+            r = index.resolve(d)
+            out.append((r.uses, r.external, r.approximate, r.possible, r.possible_refs))
+        return out
+
+    def _flatten(self, p: Prepared) -> Resolved:
+        out = Resolved([], [], [], [], [])
+        for rel, _, _ in p.spans:
+            for u, x, a, pu, pr in self._resolved[rel][1]:
+                out.uses.append(u)
+                out.external.append(x)
+                out.approximate.append(a)
+                out.possible.append(pu)
+                out.possible_refs.append(pr)
+        return out
+
+    def _derive(self, p: Prepared) -> None:
+        self._records, self._derive_diags = finish(p, self._flatten(p), self.cache)
+
+    def _ledger(self) -> Ledger:
+        p = self._prepared
+        return Ledger(source=self.source, generated=self.generated, engine=EngineInfo(),
+                      records=self._records, diagnostics=p.diagnostics + self._derive_diags,
+                      files=p.files, lines=p.lines)
+
+    # ------------------------------------------------------------------ refresh
+    def _relative(self, path: Path) -> str | None:
+        try:
+            rel = Path(os.path.abspath(path)).relative_to(Path(os.path.abspath(self.root)))
+        except ValueError:
+            return None
+        if any(part in SKIP_DIRS or part.startswith(".") for part in rel.parts[:-1]):
+            return None
+        name = rel.as_posix()
+        if name.endswith(".lean") or name in ("lakefile.toml", "lakefile.lean", "zerosorry.toml"):
+            return name
+        return None
+
+    def relevant(self, path: Path) -> bool:
+        """Whether a change to ``path`` can change the scan."""
+        return self._relative(path) is not None
+
+    def refresh(self, paths: Iterable[Path]) -> Refresh:
+        """Bring the scan up to date after ``paths`` changed (written, created or deleted)."""
+        touched: set[str] = set()
+        for path in paths:
+            rel = self._relative(Path(path))
+            if rel is None:
+                continue
+            touched.add(rel)
+            self.keys.pop(rel, None)
+            self.file_diags = {d for d in self.file_diags if d.file != rel}
+            full = self.root / rel
+            if full.is_file():
+                try:
+                    data = full.read_bytes()
+                except OSError as exc:
+                    self.files.pop(rel, None)
+                    self.file_diags.add(Diagnostic("unreadable-file", f"cannot read: {exc.strerror or exc}",
+                                                   rel, None, None, Severity.ERROR))
+                    continue
+                if rel != "zerosorry.toml":
+                    self.files[rel] = data
+            else:
+                self.files.pop(rel, None)
+        if not touched:
+            return Refresh([])
+        if "zerosorry.toml" in touched:
+            self.config = load_config(self.root)
+            self.keys.clear()  # the declaring commands are part of every key
+        with _no_gc():
+            result = self._update(touched)
+            gc.freeze()  # before the collector runs again: it need not walk the new scan
+        return result
+
+    def _update(self, touched: set[str]) -> Refresh:
+        old_p, old_ledger = self._prepared, self.ledger
+        p = self._prepare()
+        names = self._names_of(p)
+        parsed = {rel for rel in p.parse_keys if old_p.parse_keys.get(rel) != p.parse_keys[rel]}
+        renames_or_tables = (names != self._names or p.members != old_p.members
+                             or p.aliases != old_p.aliases or p.written != old_p.written)
+        same_files = p.file_bit == old_p.file_bit
+        result = Refresh([], parsed_files=len(parsed))
+        same_table = same_files and not renames_or_tables and p.sees == old_p.sees
+        if same_table:
+            # the name table is unchanged: only the re-parsed files resolve differently
+            self._index.decls = p.decls
+            redo = parsed
+            index = self._index
+        else:
+            index = self._build_index(p)
+            if same_files:
+                redo = self._to_resolve(old_p, p, index, parsed)
+            else:
+                redo, self._identities = set(p.parse_keys), None
+            self._index = index
+        old_resolved = self._resolved
+        # a declaration is the same one when it keeps its name in the same file (a name can move
+        # to another declaration: the second `b` is named `b` once the first is gone)
+        new_index_of = {} if same_table else {(d.name, d.file): i for i, d in enumerate(p.decls)}
+        resolved: dict[str, tuple[str, FileResolution]] = {}
+        for rel, start, end in p.spans:
+            if rel not in redo and same_table and rel in old_resolved:
+                resolved[rel] = old_resolved[rel]  # same name table, same numbering
+                continue
+            if rel not in redo:
+                remapped = self._remap(old_resolved.get(rel), p.parse_keys[rel], old_ledger, new_index_of)
+                if remapped is not None:
+                    resolved[rel] = remapped
+                    continue
+                redo.add(rel)
+            resolved[rel] = (p.parse_keys[rel], self._resolve_file(index, p, start, end))
+        self._resolved = resolved
+        result.resolved_files = len(redo)
+        self._derive(p)
+        result.rederived = len(p.decls)
+        self._prepared, self._names = p, names
+        self.ledger = self._ledger()
+        result.changes = self._changes(old_ledger)
+        return result
+
+    def _to_resolve(self, old: Prepared, new: Prepared, index: NameIndex, parsed: set[str]) -> set[str]:
+        """Files whose resolution the name-table change can alter (see the module's docstring)."""
+        before = self._identities
+        if before is None:
+            before = _identities(old, self._index.by_name, [r.name for r in self.ledger.records])
+        after = self._identities = _identities(new, index.by_name, [d.name for d in new.decls])
+        changed = {n for n in before.keys() | after.keys() if before.get(n) != after.get(n)}
+        lasts = {n.rpartition(".")[2] for n in changed}
+        redo = set(parsed)
+        for rel, start, end in new.spans:
+            if rel in redo:
+                continue
+            if new.sees.get(rel) != old.sees.get(rel):
+                redo.add(rel)
+                continue
+            key = new.parse_keys[rel]
+            comps = self.components.get(key)
+            if comps is None:
+                comps = self.components[key] = _components(new.decls[start:end])
+            if not comps.isdisjoint(lasts):
+                redo.add(rel)
+        live = set(new.parse_keys.values())
+        self.components = {k: v for k, v in self.components.items() if k in live}
+        return redo
+
+    @staticmethod
+    def _remap(stored: tuple[str, FileResolution] | None, key: str, old: Ledger,
+               new_index_of: dict[tuple[str, str], int]) -> tuple[str, FileResolution] | None:
+        """A file's stored resolution in the new declaration numbering (None: cannot reuse)."""
+        if stored is None or stored[0] != key:
+            return None
+
+        def mapped(ids: Iterable[int]) -> list[int]:
+            return [new_index_of.get((old.records[j].name, old.records[j].file), -1) for j in ids]
+
+        out: FileResolution = []
+        for uses, x, a, possible, refs in stored[1]:
+            u, pu = mapped(uses), mapped(possible)
+            pr = [(ref, tuple(mapped(cands))) for ref, cands in refs]
+            if -1 in u or -1 in pu or any(-1 in c for _, c in pr):
+                return None
+            out.append((u, x, a, pu, pr))
+        return key, out
+
+    def _changes(self, old: Ledger) -> list[Change]:
+        """The status differences, by ledger name, between ``old`` and the current ledger (a
+        name that came or went counts as a change)."""
+        held = self._held_back()
+        before = {r.name: r for r in old.records}
+        out = []
+        for r in self.ledger.records:
+            was = before.pop(r.name, None)
+            if was is None or was.status is not r.status:
+                out.append(Change(r.name, r.file, r.line, was.status if was else None, r.status,
+                                  held(r.name) if r.status is not Status.PROVEN else ()))
+        out.extend(Change(r.name, r.file, r.line, r.status, None) for r in before.values())
+        out.sort(key=lambda c: (c.file, c.line, c.name))
+        return out
+
+    def _held_back(self) -> Callable[[str], tuple[str, ...]]:
+        """name -> the load-bearing entries whose (unproven) derivation reaches it."""
+        entries = self.manifest.entries if self.manifest else ()
+        if not entries:
+            return lambda name: ()
+        by_name = {r.name: r for r in self.ledger.records}
+        reach: dict[str, set[str]] = {}
+
+        def derivation(n: str) -> set[str]:
+            if n not in reach:
+                seen = {n}
+                stack = [n]
+                while stack:
+                    r = by_name.get(stack.pop())
+                    for u in r.uses if r else ():
+                        if u not in seen:
+                            seen.add(u)
+                            stack.append(u)
+                reach[n] = seen
+            return reach[n]
+
+        def held(name: str) -> tuple[str, ...]:
+            return tuple(sorted({e.id for e in entries for n in e.lean
+                                 if n in by_name and by_name[n].status is not Status.PROVEN
+                                 and name in derivation(n)}))
+        return held
+
+    def close(self) -> None:
+        self.cache.close()

@@ -1,0 +1,95 @@
+"""The fast ledger serialiser (msgspec) against the reference (json.dumps per item)."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from pathlib import Path
+
+import msgspec
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from zerosorry.ledger import encode, io
+from zerosorry.ledger.model import (
+    Diagnostic,
+    Disagreement,
+    EngineInfo,
+    Ledger,
+    Record,
+    Severity,
+    SourceInfo,
+    Status,
+)
+from zerosorry.scan import scan_project
+
+from .strategies import ledger_records
+
+GOLDEN = Path(__file__).parent / "fixtures" / "projects" / "golden"
+_TEXT = st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=12)
+
+
+def _ledger(records: list[Record], diags: list[Diagnostic], dis: list[Disagreement]) -> Ledger:
+    return Ledger(SourceInfo("r\"o\\ot", "abc1234", True), "2026-01-02T03:04:05Z",
+                  EngineInfo("both", "both", "x\n\"y\"", "4.9"), records, diags, dis, files=3, lines=9)
+
+
+@settings(max_examples=150, deadline=None)
+@given(records=ledger_records(),
+       diags=st.lists(st.builds(Diagnostic, st.sampled_from(["a-b", "x"]), _TEXT, st.none() | _TEXT,
+                                st.none() | st.integers(1, 99), st.none() | st.integers(1, 99),
+                                st.sampled_from(list(Severity))), max_size=3),
+       dis=st.lists(st.builds(Disagreement, _TEXT, st.sampled_from(list(Status)),
+                              st.sampled_from(list(Status)), _TEXT), max_size=2))
+def test_fast_path_is_the_reference_and_schema_valid(records: list[Record], diags: list[Diagnostic],
+                                                     dis: list[Disagreement]) -> None:
+    ledger = _ledger(records, diags, dis)
+    fast = io.dumps(ledger)
+    assert fast == io.reference_dumps(ledger)
+    assert io.validate(json.loads(fast)) == []
+    # the incremental check finds the same (no) problems, with or without a memo
+    memo = io.ValidatedLines()
+    assert memo.check(io.encode(ledger)) == [] and memo.check(io.encode(ledger)) == []
+
+
+def test_every_record_field_is_written() -> None:
+    """A field added to Record must reach the fast serialiser (or be listed as not written)."""
+    model = {f.name for f in dataclasses.fields(Record)}
+    written = set(encode.RecordOut.__struct_fields__)
+    assert model - encode.RECORD_FIELDS_NOT_WRITTEN == written
+    assert set(encode.DiagnosticOut.__struct_fields__) == {f.name for f in dataclasses.fields(Diagnostic)}
+    assert set(encode.DisagreementOut.__struct_fields__) == {f.name for f in dataclasses.fields(Disagreement)}
+
+
+def test_a_real_scan_serialises_identically(tmp_path: Path) -> None:
+    ledger = scan_project(GOLDEN, use_cache=False)
+    assert io.dumps(ledger) == io.reference_dumps(ledger)
+    io.write(ledger, tmp_path / "lean_status.json")
+    assert (tmp_path / "lean_status.json").read_text(encoding="utf-8") == io.reference_dumps(ledger)
+
+
+def test_validation_memo_checks_only_new_lines_and_still_catches_a_bad_one(tmp_path: Path) -> None:
+    ledger = scan_project(GOLDEN, use_cache=False)
+    path = tmp_path / "validated-lines.bin"
+    memo = io.ValidatedLines(path)
+    assert memo.check(io.encode(ledger)) == []
+    assert path.is_file()
+    again = io.ValidatedLines(path)  # as a later run reads it
+    assert again.digests == memo.digests and again.digests
+    # a record the schema rejects, new to the memo, is still caught
+    bad = dataclasses.replace(ledger.records[0], name="")
+    broken = dataclasses.replace(ledger, records=[bad, *ledger.records[1:]])
+    problems = again.check(io.encode(broken))
+    assert problems and "declarations" in problems[0]
+    # a memo written for another schema is ignored, never trusted
+    path.write_bytes(b"\0" * 16 + b"".join(sorted(memo.digests)))
+    assert io.ValidatedLines(path).digests == set()
+
+
+def test_item_lines_split_only_between_items() -> None:
+    """Text that looks like an item boundary inside a string stays in its item."""
+    tricky = '}, {"name": x'
+    rec = Record(tricky, "theorem", Status.PROVEN, tricky, 1, 1, tricky, tricky)
+    lines = encode.item_lines([encode.record_out(rec), encode.record_out(rec)])
+    assert len(lines) == 2
+    assert all(msgspec.json.decode(line)["name"] == tricky for line in lines)

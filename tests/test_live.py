@@ -1,0 +1,165 @@
+"""The live session (``zerosorry watch``'s engine): after any sequence of edits, its ledger is
+the one a full scan gives, and the changes it reports are the status differences."""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from hypothesis import HealthCheck, given, settings
+
+from zerosorry.ledger import io
+from zerosorry.ledger.model import Ledger
+from zerosorry.live import Session
+from zerosorry.scan import discover, read_files, scan_files
+
+from .strategies import project_edits
+
+GOLDEN = Path(__file__).parent / "fixtures" / "projects" / "golden"
+
+
+@dataclass
+class Decl:
+    kind: str
+    name: str
+    uses: list[str]
+    sorry: bool
+
+
+@dataclass
+class File:
+    imports: list[int] = field(default_factory=list)
+    decls: list[Decl] = field(default_factory=list)
+    blank: int = 0  # blank lines at the top (an edit that only moves lines)
+    macro: bool | None = None  # project syntax: a tactic `cheat` that is sorry (True) or rfl
+
+
+def render(f: File) -> str:
+    out = [f"import P.F{j}" for j in f.imports] + [""] * f.blank
+    if f.macro is not None:
+        out.append(f'macro "cheat" : tactic => `(tactic| {"sorry" if f.macro else "rfl"})')
+    for d in f.decls:
+        body = [f"  have h{k} := {u}" if u != "cheat" else "  cheat" for k, u in enumerate(d.uses)]
+        body.append("  sorry" if d.sorry else "  rfl")
+        if d.kind == "axiom":
+            out.append(f"axiom {d.name} : 1 = 1")
+        elif d.kind == "stub":
+            out.append(f"theorem {d.name} : True := sorry")
+        elif d.kind == "example":
+            out += ["example : 1 = 1 := by", *body]
+        elif d.kind == "instance":
+            out += ["instance : Inhabited Nat := ⟨by", *body, "  ⟩"]
+        else:
+            out += [f"{d.kind} {d.name} : 1 = 1 := by", *body]
+        out.append("")
+    return "\n".join(out) + "\n"
+
+
+def full(root: Path, session: Session) -> Ledger:
+    paths, diags = discover(root)
+    files, more = read_files(root, paths)
+    return scan_files(files, source=session.source, generated=session.generated, diagnostics=diags + more)
+
+
+def apply(root: Path, model: dict[int, File], op: tuple[Any, ...]) -> set[Path]:
+    """Apply one edit to the model and the disk; the paths it touched."""
+    def path(i: int) -> Path:
+        return root / "P" / f"F{i}.lean"
+
+    kind, i = op[0], op[1]
+    touched = {path(i)}
+    if kind == "new_file" or (i not in model and kind in ("sorry", "add", "remove", "shift", "import", "macro")):
+        model.setdefault(i, File())
+    if kind == "sorry" and model[i].decls:
+        d = model[i].decls[op[2] % len(model[i].decls)]
+        d.sorry = not d.sorry
+    elif kind == "add":
+        _, _, name, uses, sorry, dkind = op
+        model[i].decls.append(Decl(dkind, name, uses, sorry))
+    elif kind == "remove" and model[i].decls:
+        model[i].decls.pop(op[2] % len(model[i].decls))
+    elif kind == "shift":
+        model[i].blank += 1
+    elif kind == "macro":
+        model[i].macro = op[2]
+    elif kind == "import":
+        if op[2] != i and op[2] not in model[i].imports:
+            model[i].imports.append(op[2])
+    elif kind == "delete_file":
+        model.pop(i, None)
+        if path(i).exists():
+            path(i).unlink()
+        return touched
+    elif kind == "rename_file":
+        j = op[2]
+        if i in model and j not in model:
+            model[j] = model.pop(i)
+            path(i).rename(path(j))
+            touched.add(path(j))
+        return touched
+    if i in model:
+        path(i).write_text(render(model[i]), encoding="utf-8")
+    return touched
+
+
+def statuses(ledger: Ledger) -> dict[str, str]:
+    return {r.name: r.status.value for r in ledger.records}
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(edits=project_edits())
+def test_incremental_equals_full_after_random_edits(edits: list[tuple[Any, ...]]) -> None:
+    root = Path(tempfile.mkdtemp(prefix="zerosorry-live-"))
+    try:
+        (root / "P").mkdir()
+        (root / "lakefile.toml").write_text('name = "p"\n\n[[lean_lib]]\nname = "P"\n', encoding="utf-8")
+        model = {0: File(decls=[Decl("theorem", "a", ["b"], False), Decl("theorem", "b", [], True)]),
+                 1: File(imports=[0], decls=[Decl("lemma", "Foo.d", ["_root_.a", "Foo.a"], False),
+                                             Decl("def", "Foo.a", [], False)]),
+                 2: File(imports=[1], decls=[Decl("theorem", "c", ["Foo.d", "b"], False)]),
+                 3: File(decls=[Decl("theorem", "e.f", ["c", "a"], False)])}
+        for i, f in model.items():
+            (root / "P" / f"F{i}.lean").write_text(render(f), encoding="utf-8")
+        session = Session(root, use_cache=False)
+        assert io.dumps(session.ledger) == io.dumps(full(root, session))
+        before = statuses(session.ledger)
+        for op in edits:
+            touched = apply(root, model, op)
+            if not any(root.glob("P/*.lean")):
+                break  # a project with no file is an error of its own
+            result = session.refresh(touched)
+            expected = full(root, session)
+            assert io.dumps(session.ledger) == io.dumps(expected), op
+            after = statuses(expected)
+            reported = {(c.name, c.before.value if c.before else None, c.after.value if c.after else None)
+                        for c in result.changes}
+            assert reported == {(n, before.get(n), after.get(n)) for n in before.keys() | after.keys()
+                                if before.get(n) != after.get(n)}, op
+            before = after
+        session.close()
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(edits=project_edits())
+def test_incremental_equals_full_on_the_golden_project(edits: list[tuple[Any, ...]]) -> None:
+    """The same on the golden fixture, with the generated files added beside its own."""
+    root = Path(tempfile.mkdtemp(prefix="zerosorry-live-"))
+    try:
+        shutil.copytree(GOLDEN, root, dirs_exist_ok=True)
+        (root / "P").mkdir()
+        (root / "lakefile.toml").write_text('name = "g"\n\n[[lean_lib]]\nname = "Golden"\n\n'
+                                            '[[lean_lib]]\nname = "P"\n', encoding="utf-8")
+        model: dict[int, File] = {}
+        session = Session(root, use_cache=False)
+        for op in edits:
+            touched = apply(root, model, op)
+            session.refresh(touched)
+            assert io.dumps(session.ledger) == io.dumps(full(root, session)), op
+        session.close()
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
