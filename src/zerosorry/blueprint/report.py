@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 from ..ledger.model import Diagnostic
-from ..report.gate_report import _escape_data, workflow_command
+from ..report.gate_report import workflow_command
 from .drift import CLASS_INFO, DriftClass, DriftFinding, DriftReport
 from .reader import Blueprint
 
@@ -63,13 +63,12 @@ def github(bp: Blueprint, report: DriftReport, *, target: str, prefix: str = "")
     lines = []
     for d in bp.diagnostics:
         level = "error" if d.severity.value == "error" else "warning"
-        lines.append(workflow_command(d.file, d.line, "zerosorry blueprint", f"{d.message} [{d.code}]", prefix,
-                                      level))
+        lines.append(workflow_command(d.file, d.line, "zerosorry blueprint", f"{d.message} [{d.code}]", prefix, level))
     for f in report.findings:
         level = "error" if f.fails else ("notice" if f.cls is DriftClass.USES_CONTRADICTED else "warning")
         lines.append(workflow_command(f.file, f.line, f"zerosorry blueprint: {f.cls.value}",
                                       f"{_tag(f)} {f.message()}", prefix, level))
-    lines.append(f"::notice title=zerosorry blueprint::{_escape_data(verdict(report))}")
+    lines.append(workflow_command(None, None, "zerosorry blueprint", verdict(report), prefix, "notice"))
     return "\n".join(lines) + "\n"
 
 

@@ -68,8 +68,8 @@ def annotation(f: Finding, *, prefix: str = "") -> str:
 
 def workflow_command(file: str | None, line: int | None, title: str, message: str, prefix: str,
                      level: str = "error") -> str:
-    """``::level file=…,line=…,title=…::message``, every part escaped (the gate's errors; the
-    blueprint report's warnings and notices too)."""
+    """``::level file=…,line=…,title=…::message``: a GitHub workflow command, the path relative to
+    the repository root (also the blueprint report's)."""
     props = []
     if file is not None:
         props.append(f"file={_escape_property(_repo_path(prefix, file))}")
