@@ -418,32 +418,37 @@ def test_paper_status_says_possibly_held_back() -> None:
 
 
 # ------------------------------------------------------------------ audit misses (mutation harness)
+#: (a one-letter type name reads as an auto-bound variable: `Pt`, not `P`)
 P_GOOD = """\
-structure P where
+structure Pt where
   n : Nat
-def P.Good (p : P) : Prop := p.n = p.n
-theorem P.Good.ins {p : P} (h : p.Good) : p.n = p.n := sorry
+def Pt.Good (p : Pt) : Prop := p.n = p.n
+theorem Pt.Good.ins {p : Pt} (h : p.Good) : p.n = p.n := sorry
 theorem Q.ins : 1 = 1 := rfl
 """
 
 
 def test_a_hypothesis_type_in_field_notation_is_read_through_the_local() -> None:
     got = scan({"A.lean": P_GOOD
-                + "theorem user {p : P} (hp : p.Good) : p.n = p.n := hp.ins\n"
-                + "theorem user2 {p : P} (hp : P.Good p) : p.n = p.n := hp.ins\n"
+                + "theorem user {p : Pt} (hp : p.Good) : p.n = p.n := hp.ins\n"
+                + "theorem user2 {p : Pt} (hp : Pt.Good p) : p.n = p.n := hp.ins\n"
                 + "theorem other (q : Nat) : 1 = 1 := Q.ins\n"})
-    assert got["user"].status is Status.DEFERRED and "P.Good.ins" in got["user"].uses
-    assert got["user2"].status is Status.DEFERRED and "P.Good.ins" in got["user2"].uses
+    assert got["user"].status is Status.DEFERRED and "Pt.Good.ins" in got["user"].uses
+    assert got["user2"].status is Status.DEFERRED and "Pt.Good.ins" in got["user2"].uses
     assert got["other"].status is Status.PROVEN
+    # the audit's own shape, with a one-letter type name (read as possibly a type variable)
+    one = P_GOOD.replace("Pt", "P") + "theorem user {p : P} (hp : p.Good) : p.n = p.n := hp.ins\n"
+    rec = scan({"A.lean": one})["user"]
+    assert rec.status is Status.DEFERRED and "P.Good.ins" in rec.uses + rec.possible_uses
 
 
 def test_a_dotted_type_on_a_local_of_unknown_type_is_a_possible_use() -> None:
     got = scan({"A.lean": P_GOOD
-                + "theorem user (f : Nat → P) : ∀ p, (f 0).n = (f 0).n := by\n"
+                + "theorem user (f : Nat → Pt) : ∀ p, (f 0).n = (f 0).n := by\n"
                 + "  intro p\n  have hp : p.Good := rfl\n  exact hp.ins\n"})
     rec = got["user"]
     assert rec.status is Status.DEFERRED
-    assert "P.Good.ins" in rec.uses + rec.possible_uses
+    assert "Pt.Good.ins" in rec.uses + rec.possible_uses
 
 
 SHADOW = """\
