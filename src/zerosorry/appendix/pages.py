@@ -174,21 +174,19 @@ def node_hrefs(graph: gr.Graph, entry_of: Mapping[str, str], extra: Mapping[str,
     return out
 
 
-def graph_pieces(ledger: Ledger, view: SiteView, *, anchors: Sequence[gr.Anchor] | None = None,
+def graph_pieces(ledger: Ledger, view: SiteView, *, anchors: Sequence[gr.Anchor] = (),
                  hrefs: Mapping[str, str] | None = None) -> GraphPieces:
     """The site's graph and each card's small graph, laid out in one call into V8.
 
-    ``anchors`` replaces the entries as the graph's roots (a blueprint's nodes, with their
-    ``hrefs`` by node id); by default the manifest's entries are the roots, and without a
-    manifest the tops of what is not proven are."""
+    The manifest's entries are the graph's roots, with ``anchors`` besides them (a blueprint's
+    nodes, with their ``hrefs`` by node id); without either, the tops of what is not proven are."""
     from .graphsvg import layout_many, legend_svg, svg
 
     entry_of: dict[str, str] = {}
     for e in view.entries:
         for d in e.decls:
             entry_of.setdefault(d.name, e.id)
-    if anchors is None:
-        anchors = [gr.Anchor(e.id, e.title, tuple(d.name for d in e.decls)) for e in view.entries]
+    anchors = [gr.Anchor(e.id, e.title, tuple(d.name for d in e.decls)) for e in view.entries] + list(anchors)
     names = [] if anchors else gr.default_anchors(ledger)
     by_name = ledger.by_name()
     main = gr.build(ledger, anchors, names=names, cap=GRAPH_CAP, by_name=by_name)

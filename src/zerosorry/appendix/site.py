@@ -304,8 +304,8 @@ def build_site(ledger: Ledger, manifest: mf.Manifest | None, out: Path, *,
                graph_hrefs: Mapping[str, str] | None = None) -> BuildResult:
     """``sources`` (Lean file -> its text, None when unreadable): a page per file, which every
     file:line links to; without it the links go to the manifest's repository.  ``graph_anchors``
-    and ``graph_hrefs``: the graph's roots and their links when something other than the
-    manifest's entries supplies them (a blueprint)."""
+    and ``graph_hrefs``: more roots of the graph besides the manifest's entries, and their links
+    (a ``blueprint`` adds its own nodes)."""
     prepared = prepare(ledger, manifest, run_witnesses=run_witnesses, runner=runner)
     files, view = render_site(ledger, manifest, prepared, history_svg=history_svg, ledger_text=ledger_text,
                               history_changes=history_changes, blueprint=blueprint, sources=sources,
@@ -330,7 +330,14 @@ def render_site(ledger: Ledger, manifest: mf.Manifest | None, prepared: Prepared
     if manifest is not None and manifest.site.empirical_companion and prepared.notes:
         view = replace(view, empirical_companion=None)
     text = ledger_text if ledger_text is not None else io.dumps(ledger)
-    graphs = graph_pieces(ledger, view, anchors=graph_anchors, hrefs=graph_hrefs)
+    anchors, hrefs = list(graph_anchors or ()), dict(graph_hrefs or {})
+    if blueprint is not None:  # the blueprint's nodes are roots of the graph too
+        from ..blueprint.view import graph_anchors as blueprint_anchors
+
+        bp_anchors, bp_hrefs = blueprint_anchors(blueprint)
+        anchors += bp_anchors
+        hrefs.update(bp_hrefs)
+    graphs = graph_pieces(ledger, view, anchors=anchors, hrefs=hrefs)
     return render(view, prepared, text, ledger, history_svg=history_svg, history_changes=history_changes,
                   blueprint=blueprint, graphs=graphs, sources=sources, manifest=manifest), view
 
