@@ -122,21 +122,49 @@ def _highlight_file(text: str) -> list[Markup]:
     return [Markup(ln) for ln in lines]
 
 
+class Highlighted:
+    """The highlighted lines of each file, kept while its text stays the same: a site rendered
+    again and again (``zerosorry watch --site``) highlights only the files that changed."""
+
+    def __init__(self) -> None:
+        self._by_file: dict[str, tuple[str, list[Markup]]] = {}
+        self.highlighted: list[str] = []  # the files highlighted afresh by the last render
+
+    def lines(self, file: str, text: str) -> list[Markup]:
+        kept = self._by_file.get(file)
+        if kept is not None and kept[0] == text:
+            return kept[1]
+        lines = _highlight_file(text)
+        self._by_file[file] = (text, lines)
+        self.highlighted.append(file)
+        return lines
+
+    def start(self, files: Sequence[str]) -> None:
+        """A new render of ``files``: forget the others."""
+        self.highlighted = []
+        self._by_file = {f: v for f, v in self._by_file.items() if f in set(files)}
+
+
 def source_pages(env: jinja2.Environment, view: SiteView, ledger: Ledger, sources: Mapping[str, str | None],
-                 common: Mapping[str, Any], *, repository: str | None, subdir: str | None) -> dict[str, bytes]:
+                 common: Mapping[str, Any], *, repository: str | None, subdir: str | None,
+                 highlighted: Highlighted | None = None) -> dict[str, bytes]:
     """One highlighted page per Lean file of the ledger.  ``sources`` maps a file to its text
-    (None: it could not be read; its page says so)."""
+    (None: it could not be read; its page says so); ``highlighted`` keeps the highlighting of
+    the files whose text did not change since the last render."""
     per_file: dict[str, list[Any]] = {}
     for r in ledger.records:
         per_file.setdefault(r.file, []).append(r)
     template = env.get_template("source.html")
     out: dict[str, bytes] = {}
+    if highlighted is None:
+        highlighted = Highlighted()
+    highlighted.start(sorted(per_file))
     for file in sorted(per_file):
         text = sources.get(file)
         depth = source_page(file).count("/")
         html = template.render(
             page=source_page(file), root="../" * depth, file=file,
-            lines=_highlight_file(text) if text is not None else None,
+            lines=highlighted.lines(file, text) if text is not None else None,
             decls=sorted(per_file[file], key=lambda r: (r.line, r.name)),
             repo_url=source_url(repository, ledger.source.commit, subdir, file),
             **common)

@@ -28,7 +28,7 @@ from ..ledger import io
 from ..ledger.model import Ledger
 from . import manifest as mf
 from .markup import markdown, markdown_inline
-from .pages import GraphPieces, declarations_files, graph_pieces, source_pages
+from .pages import GraphPieces, Highlighted, declarations_files, graph_pieces, source_pages
 from .view import SiteView, build_view
 
 #: The marker file that says a folder is a zerosorry site (and so may be replaced by a rebuild).
@@ -187,13 +187,13 @@ def render(view: SiteView, prepared: Prepared, ledger_text: str, ledger: Ledger,
            history_svg: str | None = None, history_changes: Sequence[Any] | None = None,
            blueprint: Any = None,
            graphs: GraphPieces | None = None, sources: Mapping[str, str | None] | None = None,
-           manifest: mf.Manifest | None = None) -> dict[str, bytes]:
+           manifest: mf.Manifest | None = None, highlighted: Highlighted | None = None) -> dict[str, bytes]:
     """Every file of the site, as relative POSIX path -> bytes.  Pure.  ``blueprint``: the
     Blueprint page's view (:class:`zerosorry.blueprint.view.BlueprintView`), when there is one.
 
     ``ledger`` (the value ``ledger_text`` is the text of) gives the pages' data file,
     ``graphs`` the graph page and the cards' small graphs, ``sources`` (file -> text) a
-    highlighted page per Lean file."""
+    highlighted page per Lean file (``highlighted``: the highlighting kept from the last render)."""
     env = _environment()
     graphs = graphs or GraphPieces()
     env.globals["minigraphs"] = graphs.minis
@@ -219,7 +219,7 @@ def render(view: SiteView, prepared: Prepared, ledger_text: str, ledger: Ledger,
         site = manifest.site if manifest is not None else None
         files.update(source_pages(env, view, ledger, sources, common,
                                   repository=site.repository if site else None,
-                                  subdir=site.source_subdir if site else None))
+                                  subdir=site.source_subdir if site else None, highlighted=highlighted))
     files.update(_static_files())
     if blueprint is not None:
         files["static/blueprint.js"] = (resources.files("zerosorry.appendix") / "static" / "blueprint.js").read_bytes()
@@ -320,7 +320,8 @@ def render_site(ledger: Ledger, manifest: mf.Manifest | None, prepared: Prepared
                 history_changes: Sequence[Any] | None = None,
                 blueprint: Any = None, sources: Mapping[str, str | None] | None = None,
                 graph_anchors: Sequence[Anchor] | None = None,
-                graph_hrefs: Mapping[str, str] | None = None) -> tuple[dict[str, bytes], SiteView]:
+                graph_hrefs: Mapping[str, str] | None = None,
+                highlighted: Highlighted | None = None) -> tuple[dict[str, bytes], SiteView]:
     """Every file of the site (see :func:`render`) and the view it shows (the other arguments:
     :func:`build_site`)."""
     widget_scripts = tuple(f"widgets/{n}" for n in sorted(prepared.widget_files))
@@ -339,7 +340,8 @@ def render_site(ledger: Ledger, manifest: mf.Manifest | None, prepared: Prepared
         hrefs.update(bp_hrefs)
     graphs = graph_pieces(ledger, view, anchors=anchors, hrefs=hrefs)
     return render(view, prepared, text, ledger, history_svg=history_svg, history_changes=history_changes,
-                  blueprint=blueprint, graphs=graphs, sources=sources, manifest=manifest), view
+                  blueprint=blueprint, graphs=graphs, sources=sources, manifest=manifest,
+                  highlighted=highlighted), view
 
 
 def _default_title(ledger: Ledger) -> str:
@@ -348,11 +350,15 @@ def _default_title(ledger: Ledger) -> str:
     return f"{name}: Lean appendix" if name else "Lean appendix"
 
 
-def read_sources(root: Path, ledger: Ledger) -> dict[str, str | None]:
+def read_sources(root: Path, ledger: Ledger, known: Mapping[str, str | None] | None = None) -> dict[str, str | None]:
     """The text of every Lean file the ledger names, read under ``root`` (None when it cannot be
-    read: its page says so, and the other files are not affected)."""
+    read: its page says so, and the other files are not affected).  ``known``: texts already
+    read (and still current), taken as they are."""
     out: dict[str, str | None] = {}
     for file in sorted({r.file for r in ledger.records}):
+        if known is not None and file in known:
+            out[file] = known[file]
+            continue
         try:
             out[file] = (root / file).read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError):
