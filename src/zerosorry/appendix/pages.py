@@ -34,6 +34,9 @@ from .view import SiteView, source_url
 SOURCE_DIR = "source"
 DATA_FILE = "data/declarations.js"
 SHARD = 10_000  # declarations in each data file
+#: declarations in the first data file, the one a page waits for: a few pages of the table, so
+#: that its first rows are drawn before the browser has parsed a large project's data
+FIRST = 1_000
 #: how many declarations the site's graph draws (entries come on top); a card's graph draws fewer
 GRAPH_CAP = 150
 MINI_CAP = 16
@@ -68,9 +71,9 @@ def _first_line(doc: str | None, limit: int = 160) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def declarations_files(ledger: Ledger, shard: int = SHARD) -> dict[str, bytes]:
+def declarations_files(ledger: Ledger, shard: int = SHARD, first: int = FIRST) -> dict[str, bytes]:
     """The pages' data: ``data/declarations.js`` sets ``window.ZEROSORRY_DECLS`` to the lists of
-    kinds, statuses and files, the first ``shard`` declarations and the names of the files that
+    kinds, statuses and files, the first ``first`` declarations and the names of the files that
     hold the rest (``data/declarations-1.js``, ...: each adds its rows to
     ``window.ZEROSORRY_DECLS_PARTS[k]``), so that a page shows its first rows before a
     250,000-declaration project has loaded.  A row is ``[name, kind, status, file, line,
@@ -92,10 +95,11 @@ def declarations_files(ledger: Ledger, shard: int = SHARD) -> dict[str, bytes]:
     def dump(value: object) -> str:
         return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
-    parts = [rows[i:i + shard] for i in range(shard, len(rows), shard)]
+    head = min(first, shard)
+    parts = [rows[i:i + shard] for i in range(head, len(rows), shard)]
     names = [f"data/declarations-{k}.js" for k in range(1, len(parts) + 1)]
     doc = {"format": 1, "total": len(rows), "kinds": kinds, "statuses": statuses, "files": files,
-           "parts": names, "rows": rows[:shard]}
+           "parts": names, "rows": rows[:head]}
     out = {DATA_FILE: ("window.ZEROSORRY_DECLS = " + dump(doc) + ";\n").encode()}
     for k, (name, part) in enumerate(zip(names, parts, strict=True), start=1):
         out[name] = (f"(window.ZEROSORRY_DECLS_PARTS = window.ZEROSORRY_DECLS_PARTS || {{}})[{k}] = "
@@ -104,19 +108,10 @@ def declarations_files(ledger: Ledger, shard: int = SHARD) -> dict[str, bytes]:
 
 
 # ------------------------------------------------------------------------------ sources
-#: whitespace and plain names: their spans draw nothing the page's own colours do not (and they
-#: are most of a highlighted file's bytes: dropping them halves a source page)
-_PLAIN_SPAN = re.compile(r'<span class="(?:w|n)">([^<]*)</span>')
-
-
 def _highlight_file(text: str) -> list[Markup]:
-    from pygments import highlight
+    from .highlight import highlight_html
 
-    from .highlight import _tools
-
-    lexer, formatter = _tools()
-    html = _PLAIN_SPAN.sub(r"\1", highlight(text, lexer, formatter))
-    lines = html.split("\n")
+    lines = highlight_html(text).split("\n")
     if lines and lines[-1] == "":
         lines.pop()
     return [Markup(ln) for ln in lines]
@@ -142,7 +137,8 @@ class Highlighted:
     def start(self, files: Sequence[str]) -> None:
         """A new render of ``files``: forget the others."""
         self.highlighted = []
-        self._by_file = {f: v for f, v in self._by_file.items() if f in set(files)}
+        keep = set(files)
+        self._by_file = {f: v for f, v in self._by_file.items() if f in keep}
 
 
 def source_pages(env: jinja2.Environment, view: SiteView, ledger: Ledger, sources: Mapping[str, str | None],
