@@ -4,7 +4,8 @@ pages read (``data/declarations.js``).
 
 * **One data file.** The pages read ``data/declarations.js``: a compact table (name, kind,
   status, file, line, first line of the docstring) with kinds, statuses and files stored once,
-  split in files of :data:`SHARD` declarations for a large project.  It is a script, so it loads
+  split for a large project: :data:`FIRST` declarations in the first file, then files of
+  :data:`SHARD`.  It is a script, so it loads
   over HTTP and from disk alike; the full ledger (``lean_status.json``) is next to it for
   download and tools, and no page loads it.
 * **Source pages.** ``source/<file>.html`` for every Lean file of the ledger, highlighted with
