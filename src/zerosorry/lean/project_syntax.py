@@ -58,6 +58,7 @@ class SyntaxEffects:
     uses: dict[int, set[int]] = field(default_factory=dict)  # declaration -> project declarations
     notes: dict[int, list[str]] = field(default_factory=dict)  # declaration -> approximate notes
     reasons: dict[int, list[str]] = field(default_factory=dict)  # declaration -> why it holds a sorry
+    touched: set[int] = field(default_factory=set)  # every declaration it changed or said something of
 
 
 def apply_syntax(
@@ -103,6 +104,7 @@ def apply_syntax(
             hits = fresh[key] = atom_hits(texts[rel].decode("utf-8", errors="replace"), table)
         for use in find_uses(hits, rel, dspans, table, sees, file_bit):
             d = decls[use.decl]
+            out.touched.add(use.decl)
             effs = [(table.defs[j], table.effects[j]) for j in use.defs]
             # one use is one sorry, whatever number of rules for the atom bring one
             sorried = next(((sd, eff) for sd, eff in effs if eff.sorry), None)
@@ -147,6 +149,7 @@ def apply_syntax(
             lines = lines or texts[rel].decode("utf-8", errors="replace").splitlines()
             word = lines[d.line - 1][d.column - 1 :].split(maxsplit=1)[0] if d.line <= len(lines) else ""
             if word in learned:
+                out.touched.add(i)
                 _, sd = table.commands[word]
                 out.reasons.setdefault(i, []).append(
                     f"`{word}` (a declaring command defined at {sd.where()}) records the statement without a proof")

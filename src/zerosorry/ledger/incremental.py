@@ -78,7 +78,7 @@ def rederive(
         for i, m in zip(ids, m_new, strict=True):
             maybe[i] = m
         inputs = list(prev.inputs)
-        carried = range(n)
+        carried = list(range(n))
     else:
         assert old_of is not None
         ids = list(range(n)) if check is None else sorted(set(check) | {i for i in range(n) if old_of[i] < 0})
