@@ -120,6 +120,9 @@ def statuses(ledger: Ledger) -> dict[str, str]:
                 ("sorry", 0, 1), ("macro", 0, False)])
 # a possible use's candidate gains and loses a sorry; a second candidate comes and goes
 @example(edits=[("sorry", 3, 1), ("add", 1, "e.f", [], True, "lemma"), ("sorry", 3, 1), ("remove", 1, 2)])
+# a file comes to see the macro through another file's new import, its own text unchanged
+@example(edits=[("macro", 0, True), ("add", 3, "c", ["cheat"], False, "theorem"), ("import", 3, 4),
+                ("import", 4, 0), ("shift", 0), ("delete_file", 4)])
 def test_incremental_equals_full_after_random_edits(edits: list[tuple[Any, ...]]) -> None:
     root = Path(tempfile.mkdtemp(prefix="zerosorry-live-"))
     try:

@@ -29,6 +29,7 @@ from .errors import InputError
 from .gate import GateManifest
 from .lean.names import NameIndex
 from .lean.parser import ParsedFile
+from .lean.project_syntax import SyntaxMemo
 from .ledger.derive import Derived, derive_state
 from .ledger.derive import diagnostics as derive_diagnostics
 from .ledger.incremental import rederive
@@ -209,6 +210,7 @@ class Session:
             self._resolved = {rel: (p.parse_keys[rel], self._resolve_file(self._index, p, s, e))
                               for rel, s, e in p.spans}
             self._state: Derived | None = None
+            self._syntax = SyntaxMemo()
             self._touched: set[int] = set()
             self._derive(p)
             self.ledger = self._ledger()
@@ -270,7 +272,7 @@ class Session:
         own inputs changed; ``redo``: the files re-resolved; ``old_index_of``: each declaration's
         index before (``same``: the numbering is unchanged).  Returns how many were derived."""
         res = self._flatten(p)
-        effects = project_effects(p, self.cache)
+        effects = project_effects(p, self.cache, self._syntax, self._index)
         inp = syntax_inputs(p, res, effects)
         args = dict(external=res.external, approximate=inp.approximate, possible=res.possible,
                     possible_refs=res.possible_refs, reasons=inp.reasons)

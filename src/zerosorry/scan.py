@@ -32,6 +32,7 @@ from .lean.names import NameIndex
 from .lean.parser import DECL_KEYWORDS, LINE_COMMANDS, MODIFIERS, SCOPE_COMMANDS, ParsedFile, parse
 from .lean.project_syntax import (
     SyntaxEffects,
+    SyntaxMemo,
     apply_syntax,
     learned_commands,
     learned_diagnostics,
@@ -728,17 +729,21 @@ def syntax_inputs(p: Prepared, res: Resolved, effects: SyntaxEffects) -> DeriveI
     return DeriveInputs(uses, approximate, reasons, effects.touched)
 
 
-def project_effects(p: Prepared, cache: ParseCache | None) -> SyntaxEffects:
-    """Uses of the project's own syntax, applied to ``p``'s declarations."""
+def project_effects(p: Prepared, cache: ParseCache | None, memo: SyntaxMemo | None = None,
+                    index: NameIndex | None = None) -> SyntaxEffects:
+    """Uses of the project's own syntax, applied to ``p``'s declarations; ``memo``: what a live
+    session keeps of this step, with its name ``index`` of ``p``."""
     decls, file_bit, sees = p.decls, p.file_bit, p.sees
 
     def name_index() -> NameIndex:
-        index = NameIndex.build(decls, p.members, p.aliases, p.written)
-        index.file_bit, index.sees = file_bit, sees
-        return index
+        if index is not None:
+            return index
+        built = NameIndex.build(decls, p.members, p.aliases, p.written)
+        built.file_bit, built.sees = file_bit, sees
+        return built
 
-    return apply_syntax(project_table(p.parsed, [d.name for d in decls]), decls, p.spans, p.parsed, p.lean,
-                        file_bit, sees, name_index, p.learned, p.parse_keys, cache)
+    return apply_syntax(project_table(p.parsed, [d.name for d in decls], memo), decls, p.spans, p.parsed, p.lean,
+                        file_bit, sees, name_index, p.learned, p.parse_keys, cache, memo)
 
 
 def finish(p: Prepared, res: Resolved, cache: ParseCache | None) -> tuple[list[Record], list[Diagnostic]]:
