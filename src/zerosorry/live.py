@@ -272,6 +272,7 @@ class Session:
         own inputs changed; ``redo``: the files re-resolved; ``old_index_of``: each declaration's
         index before (``same``: the numbering is unchanged).  Returns how many were derived."""
         res = self._flatten(p)
+        generation = self._syntax.generation
         effects = project_effects(p, self.cache, self._syntax, self._index)
         inp = syntax_inputs(p, res, effects)
         args = dict(external=res.external, approximate=inp.approximate, possible=res.possible,
@@ -282,13 +283,16 @@ class Session:
         else:
             redo = set(redo)
             check = {i for rel, start, end in p.spans if rel in redo for i in range(start, end)}
-            check |= inp.touched
-            if same:
-                check |= self._touched
-            else:
-                assert old_index_of is not None
-                back = {o: i for i, o in enumerate(old_index_of) if o >= 0}
-                check |= {back[o] for o in self._touched if o in back}
+            # project syntax: with its memo kept whole, only the re-parsed files (in ``redo``) can
+            # have other effects; otherwise every declaration it touches now or touched before
+            if self._syntax.generation != generation:
+                check |= inp.touched
+                if same:
+                    check |= self._touched
+                else:
+                    assert old_index_of is not None
+                    back = {o: i for i, o in enumerate(old_index_of) if o >= 0}
+                    check |= {back[o] for o in self._touched if o in back}
             self._state, changed = rederive(self._state, p.decls, inp.uses, old_of=None if same else old_index_of,
                                             check=check, **args)  # type: ignore[arg-type]
             affected = len(changed)

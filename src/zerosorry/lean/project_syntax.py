@@ -66,10 +66,14 @@ class SyntaxMemo:
         self.uses: dict[tuple[str, str], tuple[int, list[Use]]] = {}  # -> (first declaration, uses)
         self.index: NameIndex | None = None
         self.resolved: dict[int, list[int]] = {}
+        #: counts the times any of it was dropped: while it stays, a file whose parse key stayed
+        #: has the same uses, resolved alike, so its declarations get the same effects
+        self.generation = 0
 
     def reset(self, table: SyntaxTable, per_file: dict[str, list[SyntaxDef]], last: set[str]) -> None:
         self.table, self.per_file, self.last = table, per_file, last
         self.uses, self.index, self.resolved = {}, None, {}
+        self.generation += 1
 
     def file_uses(self, file_bit: Mapping[str, int], sees: Mapping[str, int],
                   keys: Mapping[str, str]) -> dict[tuple[str, str], tuple[int, list[Use]]]:
@@ -77,6 +81,7 @@ class SyntaxMemo:
         if self.visibility is None or self.visibility != (file_bit, sees):
             self.uses = {}
             self.visibility = (dict(file_bit), dict(sees))
+            self.generation += 1
         live = {(rel, k) for rel, k in keys.items()}
         self.uses = {k: v for k, v in self.uses.items() if k in live}
         return self.uses
@@ -139,6 +144,7 @@ def apply_syntax(
         idx = index()
         if memo.index is not idx:
             memo.index, memo.resolved = idx, {}
+            memo.generation += 1
         resolved = memo.resolved
     effective = [table.defs[i] for ids in table.by_atom.values() for i in ids]
     effective_files = {d.file for d in effective}
