@@ -167,8 +167,8 @@ CHILD = textwrap.dedent(
         target = Path(sys.argv[4])
         session = Session(root, cache_dir=cache)
         original = target.read_text(encoding="utf-8")
-        m = re.search(r"^[^\n]*\S := by\n", original, re.M)
-        edited = original[: m.end()] + "  sorry\n" + original[m.end() :]
+        m = re.search(r"^[^\\n]*\\S := by\\n", original, re.M)
+        edited = original[: m.end()] + "  sorry\\n" + original[m.end() :]
         cpus = []
         for text in (edited, original) * 3:
             target.write_text(text, encoding="utf-8")
