@@ -59,6 +59,17 @@ def browser() -> Iterator[Any]:
             b.close()
 
 
+@pytest.fixture
+def page(browser: Any) -> Iterator[Any]:
+    """A desktop-sized page in a context of its own."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    pg = context.new_page()
+    try:
+        yield pg
+    finally:
+        context.close()
+
+
 def tex_tool(name: str, package: str) -> str:
     """The path of a TeX engine or poppler tool.  Skips when absent, unless ZEROSORRY_REQUIRE_TEX
     is set (CI), where a missing tool fails the test."""

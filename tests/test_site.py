@@ -17,7 +17,7 @@ from zerosorry.scan import scan_project
 
 from .site_support import EXAMPLE, XSS_DOC, write_xss_project
 
-PAGES = ("index.html", "blockers.html", "declarations.html", "glossary.html")
+PAGES = ("index.html", "blockers.html", "declarations.html", "glossary.html", "graph.html")
 
 
 def rec(name: str, status: Status = Status.PROVEN, *, uses: tuple[str, ...] = (), sorry: tuple[int, ...] = (),
@@ -151,7 +151,8 @@ def test_build_small_site(tmp_path: Path) -> None:
     assert "promise-broken" in index
     assert 'class="katex"' in index
     assert (out / MARKER).is_file()
-    assert (out / "lean_status.json").is_file() and (out / "lean_status.js").is_file()
+    assert (out / "lean_status.json").is_file() and (out / "data" / "declarations.js").is_file()
+    assert not (out / "lean_status.js").exists()  # the declarations are shipped once
     assert (out / "static" / "katex" / "katex.min.css").is_file()
     fonts = list((out / "static" / "katex" / "fonts").glob("*.woff2"))
     assert fonts
@@ -361,3 +362,26 @@ def test_the_site_never_replaces_the_project_or_the_current_folder(tmp_path: Pat
     assert main(["site", str(proj), "--out", str(other), "--force", "--no-cache", "-q"]) == 2
     assert "looks like a project" in capsys.readouterr().err
     assert sorted(p.name for p in proj.iterdir()) == before and (other / ".git").is_dir()
+
+
+def test_graph_pages_data_file_and_source_pages(tmp_path: Path) -> None:
+    ledger, manifest = small()
+    out = tmp_path / "site"
+    sources = {"A.lean": "\n".join(f"-- line {i}" for i in range(1, 60)) + "\n"}
+    build_site(ledger, manifest, out, run_witnesses=False, sources=sources)
+    graph = (out / "graph.html").read_text(encoding="utf-8")
+    drawn = set(re.findall(r'data-id="decl:([^"]+)" data-status="(\w+)"', graph))
+    assert drawn and drawn <= {(r.name, r.status.value) for r in ledger.records}
+    assert 'href="index.html#entry-top"' in graph
+    grouped = (out / "graph-file.html").read_text(encoding="utf-8")
+    assert re.findall(r'class="g-group" data-group="([^"]+)"', grouped) == ["A.lean"]
+    assert 'data-group="A"' in (out / "graph-namespace.html").read_text(encoding="utf-8")
+    # the cards link their file:line to the site's own page of the file, which has the line
+    index = (out / "index.html").read_text(encoding="utf-8")
+    assert 'href="source/A.lean.html#L20"' in index and "github.com" not in index
+    page = (out / "source" / "A.lean.html").read_text(encoding="utf-8")
+    assert '<span class="line" id="L20">' in page and "-- line 20" in page
+    assert 'href="https://github.com/o/r/blob/abc1234/lean/A.lean"' in page  # the repository, at the commit
+    assert 'href="../static/site.css"' in page
+    data = (out / "data" / "declarations.js").read_text(encoding="utf-8")
+    assert data.startswith("window.ZEROSORRY_DECLS = ") and '"A.hole"' in data

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from zerosorry.appendix.manifest import load_manifest
-from zerosorry.appendix.site import build_site
+from zerosorry.appendix.site import build_site, read_sources
 from zerosorry.ledger import io
 from zerosorry.scan import scan_project
 
@@ -31,7 +31,7 @@ SEVERITY = {"proven": 0, "axiom": 1, "stub": 2, "deferred": 3}
 def example_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("example-site") / "site"
     ledger = scan_project(EXAMPLE)
-    build_site(ledger, load_manifest(EXAMPLE / "appendix.toml"), out)
+    build_site(ledger, load_manifest(EXAMPLE / "appendix.toml"), out, sources=read_sources(EXAMPLE, ledger))
     return out
 
 
@@ -68,16 +68,6 @@ class Watch:
         assert self.console_errors == [], self.console_errors
         assert self.page_errors == [], self.page_errors
         assert self.dialogs == [], f"a script ran and opened a dialog: {self.dialogs}"
-
-
-@pytest.fixture
-def page(browser: Any) -> Iterator[Any]:
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    pg = context.new_page()
-    try:
-        yield pg
-    finally:
-        context.close()
 
 
 def _open(page: Any, url: str, prefix: str) -> Watch:
@@ -194,16 +184,19 @@ def test_search_view_switch_and_deep_link(page: Any, served: str, example_site: 
 
 
 def test_chips_follow_the_served_ledger(page: Any, example_site: Path, tmp_path: Path) -> None:
-    """The ledger next to the pages is the source of truth: edit it and the chips change."""
+    """The data file next to the pages is what they show: edit it and the chips change."""
     site = tmp_path / "site"
     shutil.copytree(example_site, site)
     data = ledger_json(site)
     statuses = _entry_statuses(example_site)
     entry = sorted(i for i, s in statuses.items() if s == "proven")[0]
     name = next(e for e in load_manifest(EXAMPLE / "appendix.toml").entries if e.id == entry).lean[0]
-    target = next(r for r in data["declarations"] if r["name"] == name)
-    target["status"] = "deferred"
-    (site / "lean_status.json").write_text(json.dumps(data), encoding="utf-8")
+    assert any(r["name"] == name for r in data["declarations"])
+    js = site / "data" / "declarations.js"
+    decls = json.loads(js.read_text(encoding="utf-8").removeprefix("window.ZEROSORRY_DECLS = ").rstrip().rstrip(";"))
+    row = next(r for r in decls["rows"] if r[0] == name)
+    row[2] = decls["statuses"].index("deferred")
+    js.write_text("window.ZEROSORRY_DECLS = " + json.dumps(decls) + ";\n", encoding="utf-8")
     with serve(site) as url:
         watch = _open(page, url + "index.html", url)
         chip = page.locator(f".decl[data-decl='{name}'] .decl-head [data-status-chip]").first
@@ -344,8 +337,11 @@ def test_hostile_text_stays_text(page: Any, xss_site: Path, how: str, screenshot
 def test_ledger_json_on_the_site_is_valid(example_site: Path) -> None:
     data = ledger_json(example_site)
     assert io.validate(data) == []
-    js = (example_site / "lean_status.js").read_text(encoding="utf-8")
-    assert json.loads(js.removeprefix("window.ZEROSORRY_LEDGER = ").rstrip().rstrip(";")) == data
+    js = (example_site / "data" / "declarations.js").read_text(encoding="utf-8")
+    decls = json.loads(js.removeprefix("window.ZEROSORRY_DECLS = ").rstrip().rstrip(";"))
+    rows = [(r[0], decls["kinds"][r[1]], decls["statuses"][r[2]], decls["files"][r[3]], r[4]) for r in decls["rows"]]
+    assert rows == [(r["name"], r["kind"], r["status"], r["file"], r["line"]) for r in data["declarations"]]
+    assert not (example_site / "lean_status.js").exists()
 
 
 def test_odd_names_and_hand_edited_links_do_not_break_the_pages(page: Any, xss_site: Path, tmp_path: Path) -> None:

@@ -143,3 +143,36 @@ def test_the_text_prefilter_never_hides_a_use() -> None:
                         ("example := 𝔼x", False), ('example := "cheat"', False)):
         assert bool(atom_hits(text, table)) is found, text
         assert bool(st._prefilter(frozenset(table.by_atom)).search(text)) or not found, text
+
+
+def test_a_sorry_in_a_variable_binder_reaches_the_declarations_in_scope(tmp_path: Path) -> None:
+    """`variable (h : 1 ≺ 2)` with a notation that expands to sorry (or a plain `sorry` in the
+    binder): a declaration that includes the variable has the sorry in its type, and Lean says it
+    uses sorry.  Over-approximated, like the variables' names, as reaching every declaration in
+    scope; not past the section's end."""
+    (tmp_path / "lakefile.toml").write_text('name = "V"\n\n[[lean_lib]]\nname = "V"\n', encoding="utf-8")
+    (tmp_path / "V").mkdir()
+    (tmp_path / "V" / "Defs.lean").write_text(
+        'notation:50 a " ≺≺ " b => (sorry : Prop)\n', encoding="utf-8")
+    (tmp_path / "V" / "Use.lean").write_text(
+        "import V.Defs\n"
+        "\n"
+        "section\n"
+        "variable (h : 1 ≺≺ 2)\n"
+        "include h in\n"
+        "theorem included : True := trivial\n"
+        "theorem in_statement (hh : h = h) : True := trivial\n"
+        "end\n"
+        "theorem outside : True := trivial\n"
+        "section\n"
+        "variable (k : (sorry : Prop))\n"
+        "include k in\n"
+        "theorem included_raw : True := trivial\n"
+        "end\n"
+        "theorem outside_raw : True := trivial\n", encoding="utf-8")
+    got = scan_project(tmp_path, use_cache=False).by_name()
+    assert (got["included"].status.value, got["included"].sorry_lines) == ("deferred", [4])
+    assert got["included"].reason == "line 4 uses `≺≺` (notation at V/Defs.lean:1), which expands to sorry"
+    assert (got["in_statement"].status.value, got["in_statement"].sorry_lines) == ("deferred", [4])
+    assert (got["included_raw"].status.value, got["included_raw"].sorry_lines) == ("deferred", [11])
+    assert got["outside"].status.value == "proven" and got["outside_raw"].status.value == "proven"

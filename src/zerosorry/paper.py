@@ -26,6 +26,7 @@ from typing import ClassVar
 from urllib.parse import quote
 
 from .appendix.view import combined_status
+from .blueprint.tex import input_commands, strip_comments
 from .errors import InputError
 from .gate import Finding, _suggest, sorry_site
 from .ledger.model import STATUS_ORDER, Ledger, Record, Status
@@ -159,7 +160,6 @@ def paper_status(ledger: Ledger, entries: Iterable[tuple[str, Sequence[str], str
 CLAIM = "leanproved"
 ID_COMMANDS = ("leanproved", "leanstatus", "leanchainlength", "leansorryroot")
 _COMMAND = re.compile(r"\\(" + "|".join(ID_COMMANDS) + r")(?![A-Za-z@])\s*(?:\{([^{}]*)\})?")
-_INPUT = re.compile(r"\\(input|include|subfile)(?![A-Za-z@])\s*(?:\{([^{}]*)\}|([^\s{}%\\]+))?")
 
 
 @dataclass(frozen=True)
@@ -213,8 +213,6 @@ def mask_tex(text: str) -> str:
     """``text`` with comments, ``\\iffalse`` blocks and verbatim text blanked out (newlines and
     every other character's offset kept, so positions still point into the original).  The one
     TeX masker, shared with the blueprint reader."""
-    from .blueprint.tex import strip_comments
-
     return strip_comments(text).text
 
 
@@ -266,22 +264,20 @@ def read_paper(main: Path, *, label: Callable[[Path], str] | None = None,
         except OSError as exc:
             raise InputError(f"{name}: cannot read: {exc.strerror or exc}") from exc
         masked = mask_tex(text)
-        events: list[tuple[int, re.Match[str], bool]] = [(m.start(), m, True) for m in _COMMAND.finditer(masked)]
-        events += [(m.start(), m, False) for m in _INPUT.finditer(masked)]
-        for start, m, is_use in sorted(events, key=lambda e: e[0]):
+        events: list[tuple[int, re.Match[str] | tuple[str, str]]] = [(m.start(), m) for m in _COMMAND.finditer(masked)]
+        events += [(at, (command, target)) for command, target, at in input_commands(masked)]
+        for start, ev in sorted(events, key=lambda e: e[0]):
             line, col = _position(masked, start)
             at = TexPos(name, line, col)
-            if is_use:
-                raw = m.group(2)
+            if isinstance(ev, re.Match):
+                raw = ev.group(2)
                 key = raw.strip() if raw is not None else None
                 if key is not None and ("\\" in key or not key):
                     key = None
-                uses.append(PaperUse(m.group(1), key, at, raw or ""))
+                uses.append(PaperUse(ev.group(1), key, at, raw or ""))
                 continue
-            target = (m.group(2) if m.group(2) is not None else m.group(3) or "").strip()
-            if not target or "\\" in target or "#" in target:
-                continue  # \input inside a macro definition, or a computed name: not followable
-            found = _resolve(base, target, m.group(1))
+            command, target = ev
+            found = _resolve(base, target, command)
             if found is not None:
                 visit(found)
             elif not in_tex_tree(target if Path(target).suffix else target + ".tex"):

@@ -352,9 +352,10 @@ def _safe_relative_path(path: str) -> bool:
 
 #: paths the site writes itself; an author's file copied into the site may not take one
 RESERVED_SITE_PATHS = frozenset({"index.html", "blockers.html", "declarations.html", "glossary.html",
-                                 "lean_status.json", "lean_status.js", "history.svg", "history.html",
+                                 "lean_status.json", "history.svg", "history.html", "graph.html",
+                                 "graph-file.html", "graph-namespace.html", "blueprint.html",
                                  ".zerosorry-site"})
-RESERVED_SITE_DIRS = ("static/", "widgets/")
+RESERVED_SITE_DIRS = ("static/", "widgets/", "data/", "source/")
 
 
 _SITE = {

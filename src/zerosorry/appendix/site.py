@@ -23,10 +23,12 @@ from markupsafe import Markup
 
 from ..errors import InputError
 from ..gate import run_witness, witness_verdict
+from ..graph import Anchor
 from ..ledger import io
 from ..ledger.model import Ledger
 from . import manifest as mf
 from .markup import markdown, markdown_inline
+from .pages import GraphPieces, declarations_files, graph_pieces, source_pages
 from .view import SiteView, build_view
 
 #: The marker file that says a folder is a zerosorry site (and so may be replaced by a rebuild).
@@ -42,6 +44,7 @@ PAGES = (
     ("blockers.html", "blockers.html"),
     ("declarations.html", "declarations.html"),
     ("glossary.html", "glossary.html"),
+    ("graph.html", "graph.html"),
 )
 
 WitnessRunner = Callable[[str], Mapping[str, Any]]
@@ -160,8 +163,11 @@ def _static_files() -> dict[str, bytes]:
     are rendered at build time)."""
     out: dict[str, bytes] = {}
     root = resources.files("zerosorry.appendix") / "static"
-    for name in ("site.css", "site.js", "table.js", "theme.js", "favicon.svg"):
+    for name in ("site.css", "site.js", "table.js", "theme.js", "graph.js", "favicon.svg"):
         out[f"static/{name}"] = (root / name).read_bytes()
+    from .graphsvg import graph_css
+
+    out["static/graph.css"] = graph_css().encode()
     katex = root / "vendor" / "katex"
     out["static/katex/katex.min.css"] = (katex / "katex.min.css").read_bytes()
     fonts = katex / "fonts"
@@ -177,24 +183,43 @@ def _static_files() -> dict[str, bytes]:
     return out
 
 
-def render(view: SiteView, prepared: Prepared, ledger_text: str, *,
+def render(view: SiteView, prepared: Prepared, ledger_text: str, ledger: Ledger, *,
            history_svg: str | None = None, history_changes: Sequence[Any] | None = None,
-           blueprint: Any = None) -> dict[str, bytes]:
+           blueprint: Any = None,
+           graphs: GraphPieces | None = None, sources: Mapping[str, str | None] | None = None,
+           manifest: mf.Manifest | None = None) -> dict[str, bytes]:
     """Every file of the site, as relative POSIX path -> bytes.  Pure.  ``blueprint``: the
-    Blueprint page's view (:class:`zerosorry.blueprint.view.BlueprintView`), when there is one."""
+    Blueprint page's view (:class:`zerosorry.blueprint.view.BlueprintView`), when there is one.
+
+    ``ledger`` (the value ``ledger_text`` is the text of) gives the pages' data file,
+    ``graphs`` the graph page and the cards' small graphs, ``sources`` (file -> text) a
+    highlighted page per Lean file."""
     env = _environment()
+    graphs = graphs or GraphPieces()
+    env.globals["minigraphs"] = graphs.minis
     files: dict[str, bytes] = {}
     common: dict[str, Any] = {
         "site": view, "csp": CSP, "statements": prepared.statements,
         "has_history": history_svg is not None, "blueprint": blueprint,
+        "graphs": graphs, "graph_svg": graphs.main, "group": None,
     }
     pages = PAGES + ((("blueprint.html", "blueprint.html"),) if blueprint is not None else ())
     for template, out_name in pages:
         html = env.get_template(template).render(page=out_name, **common)
         files[out_name] = html.encode()
+    for by, drawing in graphs.grouped.items():  # graph-file.html, graph-namespace.html
+        page = f"graph-{by}.html"
+        html = env.get_template("graph.html").render(page=page, **{**common, "graph_svg": drawing, "group": by})
+        files[page] = html.encode()
     files["lean_status.json"] = ledger_text.encode()
-    # The same ledger as a script, for a site opened from disk (a browser will not fetch a file).
-    files["lean_status.js"] = ("window.ZEROSORRY_LEDGER = " + ledger_text.rstrip() + ";\n").encode()
+    # What the pages read, over HTTP and from disk alike (a browser opening a file will run a
+    # script, not fetch a file): a compact table of the declarations, not the ledger again.
+    files.update(declarations_files(ledger))
+    if sources is not None:
+        site = manifest.site if manifest is not None else None
+        files.update(source_pages(env, view, ledger, sources, common,
+                                  repository=site.repository if site else None,
+                                  subdir=site.source_subdir if site else None))
     files.update(_static_files())
     if blueprint is not None:
         files["static/blueprint.js"] = (resources.files("zerosorry.appendix") / "static" / "blueprint.js").read_bytes()
@@ -273,10 +298,18 @@ def build_site(ledger: Ledger, manifest: mf.Manifest | None, out: Path, *,
                run_witnesses: bool = True, runner: WitnessRunner | None = None,
                history_svg: str | None = None, force: bool = False,
                ledger_text: str | None = None, history_changes: Sequence[Any] | None = None,
-               blueprint: Any = None) -> BuildResult:
+               blueprint: Any = None,
+               sources: Mapping[str, str | None] | None = None,
+               graph_anchors: Sequence[Anchor] | None = None,
+               graph_hrefs: Mapping[str, str] | None = None) -> BuildResult:
+    """``sources`` (Lean file -> its text, None when unreadable): a page per file, which every
+    file:line links to; without it the links go to the manifest's repository.  ``graph_anchors``
+    and ``graph_hrefs``: the graph's roots and their links when something other than the
+    manifest's entries supplies them (a blueprint)."""
     prepared = prepare(ledger, manifest, run_witnesses=run_witnesses, runner=runner)
     files, view = render_site(ledger, manifest, prepared, history_svg=history_svg, ledger_text=ledger_text,
-                              history_changes=history_changes, blueprint=blueprint)
+                              history_changes=history_changes, blueprint=blueprint, sources=sources,
+                              graph_anchors=graph_anchors, graph_hrefs=graph_hrefs)
     write_site(files, out, force=force)
     failed = tuple(sorted(spec for spec, r in prepared.witness_results.items() if not r.get("passed")))
     return BuildResult(out, len(files), len(view.entries), failed, view, tuple(prepared.notes))
@@ -285,22 +318,39 @@ def build_site(ledger: Ledger, manifest: mf.Manifest | None, out: Path, *,
 def render_site(ledger: Ledger, manifest: mf.Manifest | None, prepared: Prepared, *,
                 history_svg: str | None = None, ledger_text: str | None = None,
                 history_changes: Sequence[Any] | None = None,
-                blueprint: Any = None) -> tuple[dict[str, bytes], SiteView]:
-    """Every file of the site (see :func:`render`) and the view it shows."""
+                blueprint: Any = None, sources: Mapping[str, str | None] | None = None,
+                graph_anchors: Sequence[Anchor] | None = None,
+                graph_hrefs: Mapping[str, str] | None = None) -> tuple[dict[str, bytes], SiteView]:
+    """Every file of the site (see :func:`render`) and the view it shows (the other arguments:
+    :func:`build_site`)."""
     widget_scripts = tuple(f"widgets/{n}" for n in sorted(prepared.widget_files))
     view = build_view(ledger, manifest, witness_results=prepared.witness_results,
-                      widget_scripts=widget_scripts, default_title=_default_title(ledger))
+                      widget_scripts=widget_scripts, default_title=_default_title(ledger),
+                      local_sources=sources is not None)
     if manifest is not None and manifest.site.empirical_companion and prepared.notes:
         view = replace(view, empirical_companion=None)
     text = ledger_text if ledger_text is not None else io.dumps(ledger)
-    return render(view, prepared, text, history_svg=history_svg, history_changes=history_changes,
-                  blueprint=blueprint), view
+    graphs = graph_pieces(ledger, view, anchors=graph_anchors, hrefs=graph_hrefs)
+    return render(view, prepared, text, ledger, history_svg=history_svg, history_changes=history_changes,
+                  blueprint=blueprint, graphs=graphs, sources=sources, manifest=manifest), view
 
 
 def _default_title(ledger: Ledger) -> str:
     root = ledger.source.root
     name = PurePosixPath(root.replace("\\", "/")).name if root else ""
     return f"{name}: Lean appendix" if name else "Lean appendix"
+
+
+def read_sources(root: Path, ledger: Ledger) -> dict[str, str | None]:
+    """The text of every Lean file the ledger names, read under ``root`` (None when it cannot be
+    read: its page says so, and the other files are not affected)."""
+    out: dict[str, str | None] = {}
+    for file in sorted({r.file for r in ledger.records}):
+        try:
+            out[file] = (root / file).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            out[file] = None
+    return out
 
 
 @dataclass(frozen=True)

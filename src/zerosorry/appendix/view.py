@@ -166,6 +166,8 @@ class SiteView:
     has_manifest: bool
     widget_scripts: tuple[str, ...] = field(default=())
     source_base: str | None = None  # repository URL prefix of a source file at the ledger's commit
+    #: the site has a page for every Lean file (source/<file>.html): file:line links go there
+    local_sources: bool = False
     disagreements: tuple[DisagreementView, ...] = ()  # only under --engine both
 
 
@@ -179,6 +181,13 @@ def source_url(repository: str | None, commit: str | None, subdir: str | None,
     path = "/".join(p.strip("/") for p in (subdir or "", file) if p and p.strip("/"))
     url = f"{repository.rstrip('/')}/blob/{quote(ref, safe='')}/{quote(path, safe='/')}"
     return f"{url}#L{line}" if line else url
+
+
+def local_source_url(file: str, line: int | None = None) -> str:
+    """A link from a top-level page of the site to its page of ``file`` (``source/<file>.html``)
+    at ``line``."""
+    href = quote(f"source/{file}.html", safe="/")
+    return f"{href}#L{line}" if line else href
 
 
 def combined_status(records: Sequence[Record]) -> Status:
@@ -328,7 +337,10 @@ def _engine_note(ledger: Ledger) -> str | None:
 
 def build_view(ledger: Ledger, manifest: Manifest | None, *,
                witness_results: Mapping[str, Mapping[str, Any]] | None = None,
-               widget_scripts: Sequence[str] = (), default_title: str = "Lean appendix") -> SiteView:
+               widget_scripts: Sequence[str] = (), default_title: str = "Lean appendix",
+               local_sources: bool = False) -> SiteView:
+    """``local_sources``: the site holds a page for every Lean file, and file:line links go there
+    rather than to the repository."""
     by_name = ledger.by_name()
     site = manifest.site if manifest is not None else None
     repo = site.repository if site else None
@@ -336,6 +348,8 @@ def build_view(ledger: Ledger, manifest: Manifest | None, *,
     commit = ledger.source.commit
 
     def url(file: str, line: int | None = None) -> str | None:
+        if local_sources:
+            return local_source_url(file, line)
         return source_url(repo, commit, subdir, file, line)
 
     results = witness_results or {}
@@ -381,7 +395,8 @@ def build_view(ledger: Ledger, manifest: Manifest | None, *,
         kinds=tuple(sorted({e.kind for e in entries})),
         has_manifest=manifest is not None,
         widget_scripts=tuple(widget_scripts),
-        source_base=(url("") or "").rstrip("/") + "/" if repo else None,
+        source_base=(source_url(repo, commit, subdir, "") or "").rstrip("/") + "/" if repo else None,
+        local_sources=local_sources,
         disagreements=tuple(_disagreement_view(d, by_name, url)
                             for d in sorted(ledger.disagreements, key=lambda d: d.name)),
     )

@@ -177,30 +177,18 @@ class _Reader:
             return
         _, text, _ = self.texts[rel]
         self.inputs[rel] = []
-        for m in re.finditer(r"\\(input|include|subfile)(?![A-Za-z@])", text):
-            pos = m.end()
-            try:
-                g = tex.group(text, pos)
-            except tex.Unbalanced:
-                continue  # reported as an unbalanced brace
-            if g is None:
-                bare = re.match(r"\s*([^\s\\{}%]+)", text[pos:])
-                if not bare:
-                    continue
-                arg = bare.group(1)
-            else:
-                arg = g[0]
+        for command, arg, at in tex.input_commands(text):
             target = self.resolve_input(arg, path.parent)
             if target is None:
                 built = "; it lies in a build folder: build it first (lake build, the blueprint's own step)" \
                     if ".lake/" in arg else ""
-                self.diag("missing-file", f"\\{m.group(1)}{{{arg.strip()}}}: no such file "
+                self.diag("missing-file", f"\\{command}{{{arg.strip()}}}: no such file "
                           f"({arg.strip()} or {arg.strip()}.tex in {self.rel(self.root) or '.'}){built}",
-                          rel, m.start(), Severity.ERROR)
+                          rel, at, Severity.ERROR)
                 continue
             child = self.rel(target)
             if child not in self.texts:
-                self.inputs.setdefault(rel, []).append((m.start(), child))
+                self.inputs.setdefault(rel, []).append((at, child))
             self.follow(target)
 
     # ------------------------------------------------------------------ preamble

@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 from ..ledger.model import Diagnostic
-from ..report.gate_report import _escape_data, _escape_property, _repo_path
+from ..report.gate_report import workflow_command
 from .drift import CLASS_INFO, DriftClass, DriftFinding, DriftReport
 from .reader import Blueprint
 
@@ -57,29 +57,18 @@ def markdown(bp: Blueprint, report: DriftReport, *, target: str) -> str:
     return "\n".join(lines).rstrip("\n") + "\n"
 
 
-def _annotation(level: str, file: str | None, line: int | None, title: str, message: str, prefix: str) -> str:
-    """The same workflow command as the gate's annotations, at another level."""
-    props = []
-    if file is not None:
-        props.append(f"file={_escape_property(_repo_path(prefix, file))}")
-        if line is not None:
-            props.append(f"line={line}")
-    props.append(f"title={_escape_property(title)}")
-    return f"::{level} {','.join(props)}::{_escape_data(message)}"
-
-
 def github(bp: Blueprint, report: DriftReport, *, target: str, prefix: str = "") -> str:
     """An annotation on the .tex file and line of every finding: an error for classes 1 and 2,
     a warning for 3 to 5, a notice for 6."""
     lines = []
     for d in bp.diagnostics:
         level = "error" if d.severity.value == "error" else "warning"
-        lines.append(_annotation(level, d.file, d.line, "zerosorry blueprint", f"{d.message} [{d.code}]", prefix))
+        lines.append(workflow_command(d.file, d.line, "zerosorry blueprint", f"{d.message} [{d.code}]", prefix, level))
     for f in report.findings:
         level = "error" if f.fails else ("notice" if f.cls is DriftClass.USES_CONTRADICTED else "warning")
-        lines.append(_annotation(level, f.file, f.line, f"zerosorry blueprint: {f.cls.value}",
-                                 f"{_tag(f)} {f.message()}", prefix))
-    lines.append(f"::notice title=zerosorry blueprint::{_escape_data(verdict(report))}")
+        lines.append(workflow_command(f.file, f.line, f"zerosorry blueprint: {f.cls.value}",
+                                      f"{_tag(f)} {f.message()}", prefix, level))
+    lines.append(workflow_command(None, None, "zerosorry blueprint", verdict(report), prefix, "notice"))
     return "\n".join(lines) + "\n"
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import bisect
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 #: environments whose body TeX does not read as commands (``comment`` hides its body entirely)
@@ -173,3 +174,29 @@ def unbalanced_braces(text: str) -> list[tuple[str, int]]:
 def split_list(arg: str) -> list[str]:
     """A comma-separated argument (``\\lean{a, b}``) as its non-empty, stripped items."""
     return [s.strip() for s in arg.split(",") if s.strip()]
+
+
+_INPUT = re.compile(r"\\(input|include|subfile)(?![A-Za-z@])")
+_BARE = re.compile(r"\s*([^\s\\{}%]+)")
+
+
+def input_commands(masked: str) -> Iterator[tuple[str, str, int]]:
+    """(command, file name as written, offset) of every ``\\input``, ``\\include`` and
+    ``\\subfile`` of ``masked`` (text with comments blanked: :func:`strip_comments`), with a braced
+    or a bare argument (``\\input chapter``).  One that cannot be followed is left out: no
+    argument, an unbalanced brace (reported elsewhere), or a computed name (``\\input{#1}`` in a
+    macro definition, ``\\input{\\dir/x}``).  The one reader of inputs, for the paper gate and
+    the blueprint reader; each resolves the names by its own rules."""
+    for m in _INPUT.finditer(masked):
+        try:
+            g = group(masked, m.end())
+        except Unbalanced:
+            continue
+        if g is None:
+            bare = _BARE.match(masked, m.end())
+            target = bare.group(1) if bare else ""
+        else:
+            target = g[0].strip()
+        if target and "\\" not in target and "#" not in target:
+            yield m.group(1), target, m.start()
+

@@ -32,6 +32,7 @@ class Row:
     chains: tuple[tuple[Step, ...], ...]
     messages: tuple[tuple[str, str], ...]  # (class, message)
     uses: tuple[str, ...]
+    discussion: tuple[str, str | None] | None = None  # (as written, its link when it has one)
 
 
 @dataclass(frozen=True)
@@ -52,12 +53,17 @@ class BlueprintView:
 
     @property
     def failing(self) -> int:
-        return sum(c.count for c in self.classes if c.fails)
+        """Nodes that fail the gate (drift class 1 or 2; a node may hold several such findings)."""
+        fails = {c.id for c in self.classes if c.fails}
+        return sum(1 for r in self.rows if fails.intersection(r.classes))
 
-    @property
-    def deferred_claims(self) -> int:
-        """Nodes the blueprint says proven that the derivation does not prove."""
-        return sum(1 for r in self.rows if r.claimed in ("proven",) and r.derived not in ("proven", "no-lean", "not-found"))
+
+def discussion_link(written: str, github: str | None) -> str | None:
+    """Where a ``\\discussion`` points, as leanblueprint links it: an issue number is that issue of
+    the blueprint's ``\\github`` repository; an http(s) URL is itself; anything else has no link."""
+    if written.isdigit():
+        return f"{github}/issues/{written}" if github and github.startswith(("https://", "http://")) else None
+    return written if written.startswith(("https://", "http://")) and not any(c.isspace() for c in written) else None
 
 
 def build(bp: Blueprint, report: DriftReport, ledger: Ledger) -> BlueprintView:
@@ -81,7 +87,8 @@ def build(bp: Blueprint, report: DriftReport, ledger: Ledger) -> BlueprintView:
         rows.append(Row(n.key, "node-" + "".join(ch if ch.isalnum() or ch in "-_" else "-" for ch in n.key),
                         n.env, n.title, f"{n.file}:{n.line}", lean, s.claimed, s.derived,
                         tuple(c.value for c in s.classes), chains, tuple(messages.get(n.key, ())),
-                        n.all_uses))
+                        n.all_uses,
+                        None if not n.discussion else (n.discussion, discussion_link(n.discussion, bp.github))))
     counts = report.counts()
     classes = tuple(ClassInfo(c.value, CLASS_INFO[c][0], CLASS_INFO[c][1], CLASS_INFO[c][2], counts[c.value])
                     for c in DriftClass)

@@ -40,7 +40,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from ..appendix import manifest as mf
-    from ..appendix.site import build_site, load_history
+    from ..appendix.site import build_site, load_history, read_sources
 
     if not args.path.is_dir():
         raise InputError(f"{args.path}: no such folder")
@@ -66,7 +66,8 @@ def run(args: argparse.Namespace) -> int:
     result = build_site(ledger, manifest, args.out, run_witnesses=not args.no_witnesses,
                         runner=witness_runner(args, specs), force=args.force,
                         history_svg=hist.svg if hist else None, history_changes=hist.changes if hist else None,
-                        blueprint=blueprint)
+                        blueprint=blueprint,
+                        sources=read_sources(args.path, ledger))
     if not args.quiet:
         panel = result.view.panel
         counts = ", ".join(f"{n} {s}" for s, n in panel.counts.items())

@@ -144,6 +144,9 @@ class ParsedFile:
     syntax: list[SyntaxDef] = field(default_factory=list)
     #: declaration index -> namespaces opened with `open scoped` where it stands
     scoped_opens: dict[int, tuple[str, ...]] = field(default_factory=dict)
+    #: declaration index -> the `variable` commands in scope where it stands, as (first line,
+    #: first column, last line, last column): syntax used in their binders may reach it
+    var_spans: dict[int, tuple[tuple[int, int, int, int], ...]] = field(default_factory=dict)
 
 
 @dataclass
@@ -156,6 +159,12 @@ class _Scope:
     #: names written in this scope's `variable` binders: a declaration that uses a variable
     #: (or `include`s it) has its type in its statement, so these count as its references
     var_refs: list[str] = field(default_factory=list)
+    #: lines of the sorries written in this scope's `variable` binders, and where each
+    #: `variable` command stands (line, column, last line, last column): over-approximated, like
+    #: ``var_refs``, as reaching every declaration in scope (one that includes the variable has
+    #: the sorry in its type)
+    var_sorries: list[int] = field(default_factory=list)
+    var_spans: list[tuple[int, int, int, int]] = field(default_factory=list)
     #: `open scoped N`: N's scoped syntax is active here
     scoped_opens: list[str] = field(default_factory=list)
     #: `local` syntax defined in this scope: it ends with the scope
@@ -269,6 +278,7 @@ class _FileParser:
         self.auto_names: dict[str, int] = {}
         self.syntax: list[SyntaxDef] = []
         self.scoped_opens: dict[int, tuple[str, ...]] = {}
+        self.var_spans: dict[int, tuple[tuple[int, int, int, int], ...]] = {}
         self.pending_scoped: list[str] = []
 
     # ----------------------------------------------------------------- scope helpers
@@ -455,7 +465,8 @@ class _FileParser:
                 self.diag("unclosed-namespace", f"namespace {open_ns[-1]} is still open at the end of the file",
                           None, Severity.INFO)
         return ParsedFile(self.decls, self.diags, self.aliases, self.members, self.lines,
-                          self.module_header, self.imports, self.syntax, self.scoped_opens)
+                          self.module_header, self.imports, self.syntax, self.scoped_opens,
+                          self.var_spans)
 
     def report_unknown_commands(self) -> None:
         """Say where a line starts like a command this scanner does not know: a warning when the
@@ -544,6 +555,9 @@ class _FileParser:
                 _strip_guillemets(t.text) for t in args
                 if t.kind == IDENT and t.text not in RESERVED and t.text not in binders
                 and t.text not in SORRY_WORDS)
+            self.scopes[-1].var_sorries.extend(t.line for t in args if t.kind == IDENT and t.text in SORRY_WORDS)
+            last = toks[e - 1]
+            self.scopes[-1].var_spans.append((toks[k].line, toks[k].col, last.line, last.col))
         elif w == "attribute" and args and args[0].text == "[":
             # `attribute [to_additive] foo`: the attribute makes its declarations afterwards
             close = next((i for i, t in enumerate(args) if t.kind == SYMBOL and t.text == "]"), -1)
@@ -759,6 +773,12 @@ class _FileParser:
         scoped = self._current_scoped()
         if scoped:
             self.scoped_opens[len(self.decls) - 1] = scoped
+        var_spans = tuple(v for sc in self.scopes for v in sc.var_spans)
+        if var_spans:
+            self.var_spans[len(self.decls) - 1] = var_spans
+        var_sorries = [ln for sc in self.scopes for ln in sc.var_sorries]
+        if var_sorries:  # a `variable (h : sorry)` the declaration may include
+            decl.sorry_lines = tuple(sorted({*decl.sorry_lines, *var_sorries}))
         named_attrs = [attribute_name(inst) for inst in attr_insts]
         if any(a in ELAB_ATTRIBUTES or a == "command_parser" for a, _ in named_attrs):
             self._record_syntax(read_definition(full, named_attrs, body_toks, toks[k].line,

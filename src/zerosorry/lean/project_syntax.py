@@ -163,7 +163,8 @@ def apply_syntax(
         else:
             pf = parsed[rel]
             dspans = [DeclSpan(i, decls[i].line, decls[i].column, decls[i].end_line, decls[i].namespace,
-                               (*decls[i].opens, *pf.scoped_opens.get(i - start, ())))
+                               (*decls[i].opens, *pf.scoped_opens.get(i - start, ())),
+                               pf.var_spans.get(i - start, ()))
                       for i in range(start, end)]
             key = f"{rel}\0{keys[rel]}"
             if stored_hits is None:

@@ -629,6 +629,9 @@ class DeclSpan:
     end_line: int
     namespace: str
     opens: tuple[str, ...]
+    #: the `variable` commands in scope (first line, column, last line, column): a use in their
+    #: binders reaches the declaration (over-approximated: as if it included every variable)
+    variables: tuple[tuple[int, int, int, int], ...] = ()
 
 
 #: one occurrence of an indexed atom in a file: (line, column, atom, the follow-sequences it spells)
@@ -681,12 +684,13 @@ def find_uses(hits: Sequence[Hit], file: str, spans: Sequence[DeclSpan], table: 
         # the innermost declaration holding the token: the last one started before it that
         # has not ended (a `where` helper sits inside its parent's lines)
         holder = next((s for s in reversed(ordered[: k + 1]) if s.end_line >= line), None)
-        if holder is None:
-            continue
-        vis = tuple(j for j in table.by_atom.get(atom, ()) if table.defs[j].follow in follows
-                    and _seen(memo, j, holder, table, file, line, sees, file_bit))
-        if vis:
-            out.append(Use(holder.index, line, atom, vis))
+        holders = [holder] if holder is not None else [
+            s for s in ordered if any((a, b) <= (line, col) <= (c, d) for a, b, c, d in s.variables)]
+        for h in holders:
+            vis = tuple(j for j in table.by_atom.get(atom, ()) if table.defs[j].follow in follows
+                        and _seen(memo, j, h, table, file, line, sees, file_bit))
+            if vis:
+                out.append(Use(h.index, line, atom, vis))
     return out
 
 

@@ -63,17 +63,20 @@ def _repo_path(prefix: str, file: str) -> str:
 
 def annotation(f: Finding, *, prefix: str = "") -> str:
     """``::error file=…,line=…,title=…::message`` with the path relative to the repository root."""
-    return _annotate(f.file, f.line, f.title(), f.text(), prefix)
+    return workflow_command(f.file, f.line, f.title(), f.text(), prefix)
 
 
-def _annotate(file: str | None, line: int | None, title: str, message: str, prefix: str) -> str:
+def workflow_command(file: str | None, line: int | None, title: str, message: str, prefix: str,
+                     level: str = "error") -> str:
+    """``::level file=…,line=…,title=…::message``: a GitHub workflow command, the path relative to
+    the repository root (also the blueprint report's)."""
     props = []
     if file is not None:
         props.append(f"file={_escape_property(_repo_path(prefix, file))}")
         if line is not None:
             props.append(f"line={line}")
     props.append(f"title={_escape_property(title)}")
-    return f"::error {','.join(props)}::{_escape_data(message)}"
+    return f"::{level} {','.join(props)}::{_escape_data(message)}"
 
 
 def github(result: GateResult, *, target: str, prefix: str = "", causes: Sequence[RootCause] = ()) -> str:
@@ -86,10 +89,10 @@ def github(result: GateResult, *, target: str, prefix: str = "", causes: Sequenc
         verdict += "\n" + rc.summary(causes) + ":\n" + "\n".join(f"- {c.headline()}" for c in causes)
     lines = [f"::notice title=zerosorry::{_escape_data(verdict)}"]
     for c in causes:
-        lines.append(_annotate(c.file, c.line, "zerosorry baseline: root cause", f"[baseline] {rc.line(c)}", prefix))
+        lines.append(workflow_command(c.file, c.line, "zerosorry baseline: root cause", f"[baseline] {rc.line(c)}", prefix))
     for c in causes:
         for e in c.entries:
-            lines.append(_annotate(e.manifest, e.manifest_line, "zerosorry: load-bearing entry held back",
+            lines.append(workflow_command(e.manifest, e.manifest_line, "zerosorry: load-bearing entry held back",
                                    f"[baseline] {rc.entry_line(c, e.entry, e.name)}", prefix))
     lines += [annotation(f, prefix=prefix) for f in _rest(result, causes, entries=True)]
     lines.extend(f"note: {n}" for n in result.notes)

@@ -7,37 +7,59 @@
   var SEVERITY = { proven: 0, axiom: 1, stub: 2, deferred: 3 };
   var STATUSES = ["proven", "deferred", "stub", "axiom"];
 
-  // ------------------------------------------------------------------ the ledger
-  function loadByScript() {
+  // ------------------------------------------------------------------ the data
+  // data/declarations.js, read the same way over HTTP and from disk (a browser opening a file
+  // runs a script but will not fetch a file): every declaration as [name, kind, status, file,
+  // line, description], kinds, statuses and files given once.  A large project's rows come in
+  // several files: `first` resolves with the first of them, `ledger` with all.
+  function script(src) {
     return new Promise(function (resolve, reject) {
-      if (window.ZEROSORRY_LEDGER) { resolve(window.ZEROSORRY_LEDGER); return; }
       var s = document.createElement("script");
-      s.src = "lean_status.js";
-      s.onload = function () {
-        if (window.ZEROSORRY_LEDGER) resolve(window.ZEROSORRY_LEDGER);
-        else reject(new Error("lean_status.js did not define the ledger"));
-      };
-      s.onerror = function () { reject(new Error("could not load lean_status.js")); };
+      s.src = (document.body.getAttribute("data-root") || "") + src;
+      s.onload = resolve;
+      s.onerror = function () { reject(new Error("could not load " + src)); };
       document.head.appendChild(s);
     });
   }
 
-  function loadLedger() {
-    // Over HTTP the page reads lean_status.json itself; opened from disk, where a browser will
-    // not fetch a file, it reads the same ledger wrapped as a script.
-    if (location.protocol === "http:" || location.protocol === "https:") {
-      return fetch("lean_status.json", { cache: "no-store" })
-        .then(function (r) {
-          if (!r.ok) throw new Error("lean_status.json: HTTP " + r.status);
-          return r.json();
-        })
-        .catch(function () { return loadByScript(); });
+  function unpack(d, rows) {
+    var k = d.kinds, st = d.statuses, f = d.files, out = new Array(rows.length);
+    for (var i = 0; i < rows.length; i++) {
+      var r = rows[i];
+      out[i] = { name: r[0], kind: k[r[1]], status: st[r[2]], file: f[r[3]], line: r[4], desc: r[5],
+                 possible_deferral: r[6] === 1 };
     }
-    return loadByScript();
+    return out;
   }
 
-  var ledgerPromise = loadLedger();
-  window.zerosorry = { ledger: ledgerPromise, SEVERITY: SEVERITY, STATUSES: STATUSES };
+  function loadData() {
+    var first = (window.ZEROSORRY_DECLS ? Promise.resolve() : script("data/declarations.js")).then(function () {
+      var d = window.ZEROSORRY_DECLS;
+      if (!d) throw new Error("data/declarations.js did not define the declarations");
+      return { declarations: unpack(d, d.rows), total: d.total, complete: !(d.parts && d.parts.length) };
+    });
+    var all = first.then(function (head) {
+      var d = window.ZEROSORRY_DECLS, parts = d.parts || [];
+      if (!parts.length) return head;
+      return Promise.all(parts.map(script)).then(function () {
+        var got = window.ZEROSORRY_DECLS_PARTS || {}, decls = head.declarations;
+        for (var k = 1; k <= parts.length; k++) {
+          if (!got[k]) throw new Error(parts[k - 1] + " did not define its declarations");
+          decls = decls.concat(unpack(d, got[k]));
+        }
+        return { declarations: decls, total: d.total, complete: true };
+      });
+    });
+    return { first: first, all: all };
+  }
+
+  // pages that show no status (a source page, the graph) load nothing
+  var data = null;
+  window.zerosorry = {
+    get first() { if (!data) data = loadData(); return data.first; },
+    get ledger() { if (!data) data = loadData(); return data.all; },
+    SEVERITY: SEVERITY, STATUSES: STATUSES
+  };
 
   // ------------------------------------------------------------------ theme
   function setupTheme() {
@@ -192,7 +214,9 @@
   document.addEventListener("DOMContentLoaded", function () {
     setupTheme();
     var refilter = setupTheorems();
-    ledgerPromise.then(function (ledger) {
+    var pg = document.body.getAttribute("data-page");
+    if (pg === "source" || pg === "graph.html") return;  // statuses drawn at build time, nothing to load
+    window.zerosorry.ledger.then(function (ledger) {
       applyLedger(ledger);
       if (refilter) refilter();
       document.body.setAttribute("data-ledger", "loaded");

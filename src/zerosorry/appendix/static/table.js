@@ -15,20 +15,6 @@
     return Array.prototype.some.call(select.options, function (o) { return o.value === value; });
   }
 
-  function firstLine(s) {
-    // the docstring's first paragraph as plain text: Markdown's marks (**, `, _, #, [..](..))
-    // would show as characters here, where the theorems page renders them
-    if (!s) return "";
-    var t = String(s).trim();
-    var i = t.indexOf("\n\n");
-    if (i >= 0) t = t.slice(0, i);
-    t = t.replace(/\[([^\]]*)\]\([^)]*\)/g, "$1")
-         .replace(/(\*\*|__)(.+?)\1/g, "$2")
-         .replace(/`([^`]*)`/g, "$1")
-         .replace(/^#+\s*/, "");
-    return t.replace(/\s+/g, " ");
-  }
-
   document.addEventListener("DOMContentLoaded", function () {
     var table = document.getElementById("decls-table");
     if (!table || !window.zerosorry) return;
@@ -40,12 +26,14 @@
     var count = document.getElementById("table-count");
     var info = document.getElementById("page-info");
     var base = table.getAttribute("data-source-base") || "";
+    var local = table.getAttribute("data-source-local") === "1";  // the site's own source pages
     var rows = [];
     var shown = [];
-    var state = { q: "", status: "", kind: "", sort: "file", dir: 1, page: 1, size: 100 };
+    // decl: one declaration by its exact name (the graph's and the cards' links to a row)
+    var state = { q: "", status: "", kind: "", decl: "", sort: "file", dir: 1, page: 1, size: 100 };
 
     function readHash() {
-      state.q = ""; state.status = ""; state.kind = ""; state.sort = "file"; state.dir = 1;
+      state.q = ""; state.status = ""; state.kind = ""; state.decl = ""; state.sort = "file"; state.dir = 1;
       state.page = 1; state.size = 100;
       var h = location.hash.replace(/^#/, "");
       if (!h) return;
@@ -55,6 +43,7 @@
         var k = decode(kv.slice(0, i));
         var v = decode(kv.slice(i + 1).replace(/\+/g, " "));
         if (k === "q") state.q = v;
+        else if (k === "decl") state.decl = v;
         else if (k === "status" && offered(fStatus, v)) state.status = v;
         else if (k === "kind" && offered(fKind, v)) state.kind = v;
         else if (k === "sort" && SORT_KEYS.indexOf(v) >= 0) state.sort = v;
@@ -66,6 +55,7 @@
 
     function writeHash() {
       var parts = [];
+      if (state.decl) parts.push("decl=" + encodeURIComponent(state.decl));
       if (state.q) parts.push("q=" + encodeURIComponent(state.q));
       if (state.status) parts.push("status=" + encodeURIComponent(state.status));
       if (state.kind) parts.push("kind=" + encodeURIComponent(state.kind));
@@ -87,16 +77,35 @@
       return r * state.dir;
     }
 
+    // rows in the current sort order, kept between filters: a filter is then one pass (no sort),
+    // which keeps 250,000 rows quick; the search text of a row is built on the first search
+    var sorted = null, sortedBy = "";
+
+    function ordered() {
+      var key = state.sort + ":" + state.dir;
+      if (!sorted || sortedBy !== key) {
+        sorted = rows.slice();
+        if (state.sort !== "file" || state.dir !== 1) sorted.sort(compare);  // rows come in file order
+        sortedBy = key;
+      }
+      return sorted;
+    }
+
+    function hay(r) {
+      if (r.hay === undefined) r.hay = (r.name + " " + r.file + " " + r.desc).toLowerCase();
+      return r.hay;
+    }
+
     function filter() {
       var t0 = performance.now();
       var words = state.q.trim().toLowerCase().split(/\s+/).filter(Boolean);
-      shown = rows.filter(function (r) {
+      shown = ordered().filter(function (r) {
+        if (state.decl && r.name !== state.decl) return false;
         if (state.status && r.status !== state.status) return false;
         if (state.kind && r.kind !== state.kind) return false;
-        for (var i = 0; i < words.length; i++) if (r.hay.indexOf(words[i]) < 0) return false;
+        for (var i = 0; i < words.length; i++) if (hay(r).indexOf(words[i]) < 0) return false;
         return true;
       });
-      shown.sort(compare);
       var pages = Math.max(1, Math.ceil(shown.length / state.size));
       if (state.page > pages) state.page = pages;
       draw();
@@ -118,6 +127,7 @@
       page.forEach(function (r) {
         var tr = document.createElement("tr");
         tr.setAttribute("data-name", r.name);
+        if (state.decl && r.name === state.decl) tr.className = "row-target";
         tr.setAttribute("data-status", r.status);
         var name = cell(tr, null, "name");
         var code = document.createElement("code");
@@ -138,9 +148,10 @@
         }
         var where = cell(tr, null, "where");
         var loc = r.file + ":" + r.line;
-        if (base) {
+        if (local || base) {
           var a = document.createElement("a");
-          a.href = base + r.file.split("/").map(encodeURIComponent).join("/") + "#L" + r.line;
+          var path = r.file.split("/").map(encodeURIComponent).join("/");
+          a.href = local ? "source/" + path + ".html#L" + r.line : base + path + "#L" + r.line;
           a.rel = "noopener noreferrer";
           a.textContent = loc;
           where.appendChild(a);
@@ -153,7 +164,7 @@
       body.replaceChildren(frag);
       var pages = Math.max(1, Math.ceil(shown.length / state.size));
       count.textContent = shown.length.toLocaleString("en-US") + " of " +
-        rows.length.toLocaleString("en-US") + " declarations match";
+        rows.length.toLocaleString("en-US") + " declarations match" + (complete ? "" : " (loading the rest…)");
       info.textContent = shown.length
         ? "rows " + (start + 1).toLocaleString("en-US") + "–" + (start + page.length).toLocaleString("en-US") +
           " · page " + state.page + " of " + pages
@@ -191,17 +202,30 @@
       fSize.value = String(state.size);
     }
 
-    window.zerosorry.ledger.then(function (ledger) {
+    var complete = false;
+    function take(ledger) {
       var kinds = new Set();
       rows = (ledger.declarations || []).map(function (r, i) {
         kinds.add(r.kind);
-        var desc = firstLine(r.docstring);
-        return {
-          i: i, name: r.name, kind: r.kind, status: r.status, file: r.file, line: r.line, desc: desc,
-          possible: r.possible_deferral === true,
-          hay: (r.name + " " + r.file + " " + desc).toLowerCase()
-        };
+        // desc: the docstring's first line as plain text, made at build time
+        return { i: i, name: r.name, kind: r.kind, status: r.status, file: r.file, line: r.line, desc: r.desc,
+                 possible: r.possible_deferral === true, hay: undefined };
       });
+      sorted = null;
+      complete = ledger.complete !== false;
+      return kinds;
+    }
+    // the first rows are drawn as soon as they arrive; the rest of a large project follows
+    window.zerosorry.first.then(function (head) {
+      if (rows.length) return;
+      take(head);
+      readHash();
+      syncInputs();
+      filter();
+      document.body.setAttribute("data-first-ms", performance.now().toFixed(0));
+    });
+    window.zerosorry.ledger.then(function (ledger) {
+      var kinds = take(ledger);
       Array.from(kinds).sort().forEach(function (k) {
         var o = document.createElement("option");
         o.value = k; o.textContent = k;
@@ -211,9 +235,12 @@
       syncInputs();
       filter();
       document.body.setAttribute("data-table", "ready");
+      // for bench/site.py: milliseconds from the start of navigation to every row being in
+      document.body.setAttribute("data-ready-ms", performance.now().toFixed(0));
     });
 
     function onChange() {
+      state.decl = "";
       state.q = search.value;
       state.status = fStatus.value;
       state.kind = fKind.value;
