@@ -2,7 +2,10 @@
 
 :class:`Session` holds a project's files, parses and resolutions.  After files change it
 re-parses only those and re-resolves only the files whose resolution the change can alter;
-the derivation (statuses, chains, possible uses) is then run again over the whole project.
+the project's syntax step reuses its table and each unchanged file's uses while no syntax
+definition, name or import changed (lean/project_syntax.py's ``SyntaxMemo``); and the derivation
+re-derives only the declarations that can reach one whose own inputs changed, through certain
+or possible uses (ledger/incremental.py).
 The ledger it keeps is always the one a fresh :func:`zerosorry.scan.scan_project` would give
 (the tests hold the two equal).
 
