@@ -92,6 +92,12 @@ def chain_text(via: Sequence[str], where: str | None) -> str:
     return f"via {chain} ({where})" if where else f"via {chain}"
 
 
+def possibly_deferred(via: Sequence[str], where: str | None, possible: Sequence[str]) -> str:
+    """A deferral that rests only on possible uses, with each ambiguous step and what settles it."""
+    return (f"possibly deferred (a possible deferral): {chain_text(via, where)}; {'; '.join(possible)}; "
+            f"{SETTLE_HINT}")
+
+
 def _where(file: str | None, line: int | None) -> str | None:
     if file is None:
         return None
@@ -121,8 +127,7 @@ class EntryNotProven(Finding):
         head = f"entry {self.entry} ({self.name})"
         where = _where(self.at_file, self.at_line)
         if self.status is Status.DEFERRED and self.possible:
-            return (f"{head} is possibly deferred (a possible deferral): {chain_text(self.via, where)}; "
-                    f"{'; '.join(self.possible)}; {SETTLE_HINT}")
+            return f"{head} is {possibly_deferred(self.via, where, self.possible)}"
         if self.status is Status.DEFERRED:
             return f"{head} is deferred: {chain_text(self.via, where)}"
         if self.status is Status.STUB:
@@ -226,8 +231,8 @@ class NewlyDeferred(Finding):
         if self.now is Status.STUB:
             return f"{self.name} was proven in the baseline and is now a stub (: True := sorry) at {where}"
         if self.possible:
-            return (f"{self.name} was proven in the baseline and is now possibly deferred (a possible "
-                    f"deferral): {chain_text(self.via, where)}; {'; '.join(self.possible)}; {SETTLE_HINT}")
+            return (f"{self.name} was proven in the baseline and is now "
+                    f"{possibly_deferred(self.via, where, self.possible)}")
         return f"{self.name} was proven in the baseline and is now deferred: {chain_text(self.via, where)}"
 
 
@@ -339,8 +344,12 @@ def sorry_site(ledger_by_name: Mapping[str, Record], via: Sequence[str]) -> tupl
     holder = ledger_by_name.get(via[-1]) if via else None
     if holder is None:
         return None, None
-    line = holder.sorry_lines[0] if holder.sorry_lines else holder.line
-    return holder.file, line
+    return holder.file, sorry_line(holder)
+
+
+def sorry_line(r: Record) -> int:
+    """The line of a declaration's first own sorry (its own line when it has none)."""
+    return r.sorry_lines[0] if r.sorry_lines else r.line
 
 
 def _suggest(name: str, known: Iterable[str]) -> str | None:

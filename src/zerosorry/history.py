@@ -36,7 +36,7 @@ from .errors import InputError
 from .gate import GateManifest, load_manifest_bytes
 from .gitsource import GitObjects, Revision, scan_revision
 from .ledger.model import Status
-from .scan import LEFT_OUT, ParseCache
+from .scan import ParseCache, left_out
 
 SCHEMA_VERSION = 3
 
@@ -221,9 +221,8 @@ def scan_tree(objects: GitObjects, rev: Revision, project: str, cache: ParseCach
     files = {p: blobs[oid] for p, oid in tree.items()}
     ledger = scan_revision(objects, rev, project, cache=cache, jobs=1, files=files)
     holders = tuple((r.name, r.via[-1]) for r in ledger.records if r.status is Status.DEFERRED and r.via)
-    left_out = tuple((d.file, d.message) for d in ledger.diagnostics if d.code in LEFT_OUT and d.file)
     return Scanned(tuple((r.name, r.status.value) for r in ledger.records), ledger.sorry_count(), manifest,
-                   holders, left_out)
+                   holders, tuple(left_out(ledger)))
 
 
 def _scan_job(objects: GitObjects, rev: Revision, tree_id: str | None, project: str,
@@ -440,18 +439,38 @@ def load_counts(db: sqlite3.Connection, shas: Sequence[str] | None = None) -> li
     return [rows[s] for s in shas if s in rows]
 
 
+_STATUSES = ("SELECT n.name, s.status, h.name FROM statuses s JOIN names n ON n.id = s.name_id"
+             " LEFT JOIN names h ON h.id = s.holder_id WHERE s.commit_id = ?")
+
+
+def _statuses(db: sqlite3.Connection, commit_id: int | None) -> dict[str, tuple[str, str | None]]:
+    """name -> (status, the declaration holding the sorry that holds it back) at one commit."""
+    return {name: (status, holder) for name, status, holder in db.execute(_STATUSES, (commit_id,))}
+
+
+def _newly_deferred(before: Mapping[str, tuple[str, str | None]], now: Mapping[str, tuple[str, str | None]],
+                    unknown: str) -> list[tuple[str, list[str]]]:
+    """The declarations proven in ``before`` and deferred in ``now``, grouped under the holder of
+    their sorry (``unknown`` where none was recorded), largest group first."""
+    causes: dict[str, list[str]] = {}
+    for name in sorted(set(now) & set(before)):
+        (a, _), (b, holder) = before[name], now[name]
+        if a == Status.PROVEN.value and b == Status.DEFERRED.value:
+            causes.setdefault(holder or unknown, []).append(name)
+    return sorted(causes.items(), key=lambda kv: (-len(kv[1]), kv[0]))
+
+
+def _commit_id(db: sqlite3.Connection, sha: str) -> int | None:
+    row = db.execute("SELECT id FROM commits WHERE sha = ?", (sha,)).fetchone()
+    return int(row[0]) if row else None
+
+
 def step_causes(db: sqlite3.Connection, before: str, after: str) -> list[tuple[str, int]]:
     """The root causes of one step: the declarations holding the sorries that hold back what
     was proven at ``before`` and is deferred at ``after``, with how many each, most first."""
-    q = ("SELECT n.name, s.status, h.name FROM statuses s JOIN names n ON n.id = s.name_id"
-         " LEFT JOIN names h ON h.id = s.holder_id JOIN commits c ON c.id = s.commit_id WHERE c.sha = ?")
-    old = {name: status for name, status, _ in db.execute(q, (before,))}
-    causes: dict[str, int] = {}
-    for name, status, holder in db.execute(q, (after,)):
-        if status == Status.DEFERRED.value and old.get(name) == Status.PROVEN.value:
-            key = holder or "(unknown: recorded before zerosorry kept causes)"
-            causes[key] = causes.get(key, 0) + 1
-    return sorted(causes.items(), key=lambda kv: (-kv[1], kv[0]))
+    groups = _newly_deferred(_statuses(db, _commit_id(db, before)), _statuses(db, _commit_id(db, after)),
+                             "(unknown: recorded before zerosorry kept causes)")
+    return [(holder, len(names)) for holder, names in groups]
 
 
 @dataclass(frozen=True)
@@ -475,28 +494,23 @@ def commit_changes(db: sqlite3.Connection, counts: Sequence[CommitCounts]) -> li
     """The status changes of each commit against the one before it (in ``counts``' order), for
     the commits where some declaration changed status, newest first."""
     ids = dict(db.execute("SELECT sha, id FROM commits").fetchall())
-    q = ("SELECT n.name, s.status, h.name FROM statuses s JOIN names n ON n.id = s.name_id"
-         " LEFT JOIN names h ON h.id = s.holder_id WHERE s.commit_id = ?")
     out: list[CommitChange] = []
     before: dict[str, tuple[str, str | None]] | None = None
     for prev, c in zip([None, *counts], counts, strict=False):
-        now = {name: (status, holder) for name, status, holder in db.execute(q, (ids.get(c.sha),))}
+        now = _statuses(db, ids.get(c.sha))
         if prev is not None and before is not None:
-            causes: dict[str, list[str]] = {}
+            causes = _newly_deferred(before, now, "(not recorded)")
             proven, other = [], []
             for name in sorted(set(now) & set(before)):
-                (a, _), (b, holder) = before[name], now[name]
-                if a == b:
+                (a, _), (b, _) = before[name], now[name]
+                if a == b or (a == Status.PROVEN.value and b == Status.DEFERRED.value):
                     continue
-                if a == Status.PROVEN.value and b == Status.DEFERRED.value:
-                    causes.setdefault(holder or "(not recorded)", []).append(name)
-                elif b == Status.PROVEN.value:
+                if b == Status.PROVEN.value:
                     proven.append(name)
                 else:
                     other.append((name, a, b))
             if causes or proven or other:
-                ranked = sorted(causes.items(), key=lambda kv: (-len(kv[1]), kv[0]))
-                out.append(CommitChange(c, prev, tuple((h, tuple(ns)) for h, ns in ranked), tuple(proven),
+                out.append(CommitChange(c, prev, tuple((h, tuple(ns)) for h, ns in causes), tuple(proven),
                                         tuple(other), len(set(now) - set(before)), len(set(before) - set(now))))
         before = now
     out.reverse()

@@ -18,7 +18,7 @@ from collections import Counter, deque
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from .gate import GateManifest, trust_use_counts
+from .gate import GateManifest, sorry_line, trust_use_counts
 from .identity import matches as identity_matches
 from .identity import rekey, renames
 from .ledger.model import Ledger, Record, Status
@@ -86,10 +86,6 @@ class RootCause:
 
     def sort_key(self) -> tuple[int, int, str, int, str]:
         return (-len({e.entry for e in self.entries}), -len(self.declarations), self.file, self.line, self.name)
-
-
-def _sorry_line(r: Record) -> int:
-    return r.sorry_lines[0] if r.sorry_lines else r.line
 
 
 def _nearest(start: str, targets: set[str], by_name: Mapping[str, Record]) -> str | None:
@@ -163,7 +159,7 @@ def root_causes(old: Ledger, new: Ledger, manifest: GateManifest | None = None,
         b = before.get(cause)
         if kind == "sorry":
             is_new = len(c.sorry_lines) > len(b.sorry_lines if b is not None else ())
-            line = _sorry_line(c)
+            line = sorry_line(c)
         elif kind == "axiom":
             is_new, line = b is None or b.kind != "axiom", c.line
         else:  # a stub, or a declaration newly using a trust extension in its own text
@@ -202,7 +198,7 @@ def sorry_changes(old: Ledger, new: Ledger, *, mapping: Mapping[str, str] | None
             continue
         r = b if b is not None else a
         assert r is not None
-        line = _sorry_line(r) if b is not None else r.line
+        line = sorry_line(r) if b is not None else r.line
         out.append(SorryChange(name, r.file, line, na, nb, tuple(b.sorry_lines) if b is not None else ()))
     return sorted(out, key=lambda s: (s.file, s.line, s.name))
 

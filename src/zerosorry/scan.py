@@ -24,6 +24,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from functools import lru_cache
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 from . import __version__
@@ -48,37 +49,30 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover
     import tomli as tomllib
 
-def _parser_fingerprint() -> str:
-    """The cache key's version part: the parser's own source, so any change to it invalidates."""
-    from .lean import attributes, lexer, parser, syntax_table, types
 
+def _sources_digest(*modules: ModuleType) -> str:
+    """A digest of these modules' own source, so any change to them invalidates what a cache
+    keyed by it holds (the version stands in for a source that cannot be read)."""
     h = hashlib.blake2b(digest_size=8)
-    for mod in (lexer, parser, attributes, syntax_table, types):
+    for mod in modules:
         try:
             h.update(Path(mod.__file__ or "").read_bytes())
         except OSError:
             h.update(__version__.encode())
-    return f"{__version__}+{h.hexdigest()}"
-
-
-PARSER_VERSION = _parser_fingerprint()
-
-
-def _resolver_fingerprint() -> str:
-    """Part of the resolution cache's key: the resolver's own source (lean/names.py, and
-    lean/types.py, whose reading of types it applies)."""
-    from .lean import names, types
-
-    h = hashlib.blake2b(digest_size=8)
-    try:
-        for mod in (names, types):
-            h.update(Path(mod.__file__ or "").read_bytes())
-    except OSError:
-        return __version__
     return h.hexdigest()
 
 
-RESOLVER_VERSION = _resolver_fingerprint()
+def _versions() -> tuple[str, str]:
+    from .lean import attributes, lexer, names, parser, syntax_table, types
+
+    # the parse cache's version part: the parser's own source and what it reads with (attribute
+    # arguments, the syntax table, types); the resolution cache's: the resolver's (lean/names.py,
+    # and lean/types.py, whose reading of types it applies)
+    return (f"{__version__}+{_sources_digest(lexer, parser, attributes, syntax_table, types)}",
+            _sources_digest(names, types))
+
+
+PARSER_VERSION, RESOLVER_VERSION = _versions()
 SKIP_DIRS = frozenset({".lake", "lake-packages", ".git", ".hg", ".svn", "node_modules", "__pycache__"})
 
 Progress = Callable[[int, int], None]
@@ -347,6 +341,11 @@ def _parse_job(args: tuple[bytes, tuple[tuple[str, str], ...]]) -> ParsedFile:
 
 #: the diagnostic codes of a .lean file left out of a scan: in no lean_lib, excluded by zerosorry.toml
 LEFT_OUT = ("outside-libraries", "excluded")
+
+
+def left_out(ledger: Ledger) -> list[tuple[str, str]]:
+    """The .lean files a scan left out, each with why (its diagnostic's message)."""
+    return [(d.file, d.message) for d in ledger.diagnostics if d.code in LEFT_OUT and d.file]
 
 
 def example_name(module: str, d: Declaration, seen: dict[str, int]) -> str:

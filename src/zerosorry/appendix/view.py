@@ -12,7 +12,7 @@ from typing import Any
 from urllib.parse import quote, urljoin
 
 from ..ledger.model import STATUS_LEGEND, STATUS_ORDER, Disagreement, Ledger, Record, Status
-from ..ledger.possible import describe, ref_for
+from ..ledger.possible import step_notes
 from .manifest import Entry, Manifest
 
 #: How an entry that names several declarations is summarised: the worst status wins.
@@ -213,17 +213,11 @@ def reachable(names: Iterable[str], by_name: Mapping[str, Record]) -> set[str]:
 def _chain(rec: Record, by_name: Mapping[str, Record], url: Any) -> tuple[ChainStep, ...]:
     if rec.status is not Status.DEFERRED:
         return ()
-    names = rec.via or [rec.name]
+    names = [n for n in rec.via or [rec.name] if n in by_name]
     steps = []
-    prev: Record | None = None
-    for n in names:
-        r = by_name.get(n)
-        if r is None:
-            continue
-        ref = ref_for(prev, r.name) if prev is not None else None
-        steps.append(ChainStep(r.name, r.file, r.line, url(r.file, r.line), bool(r.sorry_lines),
-                               describe(ref, by_name) if ref is not None else None))
-        prev = r
+    for n, note in zip(names, step_notes(names, by_name), strict=True):
+        r = by_name[n]
+        steps.append(ChainStep(n, r.file, r.line, url(r.file, r.line), bool(r.sorry_lines), note))
     return tuple(steps)
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from ..ledger import io
 from ..report import summary
+from ..scan import left_out
 from ._common import add_scan_options, obtain_ledger, validated_lines
 
 NAME = "scan"
@@ -38,7 +39,7 @@ def run(args: argparse.Namespace) -> int:
         console = Console()
         console.print(summary.rich_table(ledger))
         console.print(summary.kind_table(ledger))
-        for line in [*summary.diagnostics_text(ledger), *summary.left_out_text(summary.left_out(ledger))]:
+        for line in [*summary.diagnostics_text(ledger), *summary.left_out_text(left_out(ledger))]:
             console.print(line, markup=False, highlight=False)
         for line in summary.disagreements_text(ledger):
             console.print(line, markup=False, highlight=False)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import difflib
-import itertools
 import json
 import sys
 from collections import deque
@@ -20,7 +19,7 @@ from ..errors import InputError
 from ..gate import own_trusts
 from ..ledger.derive import WANTED_KINDS, WANTED_REASON
 from ..ledger.model import Ledger, Record
-from ..ledger.possible import SETTLE_HINT, describe, ref_for
+from ..ledger.possible import SETTLE_HINT, step_notes
 
 NAME = "why"
 HELP = "show the shortest chain from a declaration to each sorry, project axiom and trust extension it rests on"
@@ -92,12 +91,8 @@ def _chain(parent: Mapping[str, str | None], end: str, by_name: Mapping[str, Rec
         names.append(cur)
         cur = parent[cur]
     names.reverse()
-    steps = [Step(names[0], by_name[names[0]].file, by_name[names[0]].line)]
-    for a, b in itertools.pairwise(names):
-        ref = ref_for(by_name[a], b)
-        steps.append(Step(b, by_name[b].file, by_name[b].line,
-                          describe(ref, by_name) if ref is not None else None))
-    return tuple(steps)
+    return tuple(Step(n, by_name[n].file, by_name[n].line, note)
+                 for n, note in zip(names, step_notes(names, by_name), strict=True))
 
 
 def why(ledger: Ledger, name: str) -> list[Reason]:

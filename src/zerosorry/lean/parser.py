@@ -922,7 +922,8 @@ class _FileParser:
             private=private,
             auto_named=auto,
             local_types=local_types,
-            result_type=encode_heads(type_heads(type_toks, frozenset(binders))),
+            # a section `variable` is a local of the statement too (`variable {α}` … `: α`)
+            result_type=encode_heads(type_heads(type_toks, frozenset(binders) | var_types.keys())),
             text_hash=text_hash(kind, [t.text for t in all_toks]),
         )
 

@@ -123,9 +123,23 @@ def type_heads(toks: Sequence[Token], locals_: frozenset[str] = frozenset()) -> 
         return (UNKNOWN,)  # notation this reader does not know may be the head
     j = 1 if first.kind == SYMBOL and first.text == "@" and len(toks) > 1 else 0
     head = toks[j]
-    if head.kind != IDENT or head.text in locals_ or head.text in ("Type", "Sort", "Prop"):
+    if (head.kind != IDENT or head.text in locals_ or head.text in ("Type", "Sort", "Prop")
+            or _auto_bound(head.text)):
         return (UNKNOWN,)  # a type variable, a universe, or no name at all
     return (head.text.replace("«", "").replace("»", ""),)
+
+
+#: one-letter names that are Mathlib's notations for number types, not variables
+_NUMBER_TYPES = frozenset("ℕℤℚℝℂℍ")
+_AUTO_SUFFIX = re.compile(r"[0-9₀-₉'_]*")
+
+
+def _auto_bound(name: str) -> bool:
+    """Whether ``name`` is one Lean binds implicitly when a signature leaves it unbound (a
+    letter, then digits, subscripts or primes: ``α``, ``M₁``): a type variable, instantiated
+    at each use, so never the namespace of a field."""
+    return (len(name) > 0 and name[0].isalpha() and name[0] not in _NUMBER_TYPES
+            and _AUTO_SUFFIX.fullmatch(name, 1) is not None)
 
 
 def _closes_at_end(toks: Sequence[Token]) -> bool:
@@ -211,6 +225,10 @@ def _premises(toks: Sequence[Token]) -> list[tuple[str, ...]]:
                     close = match.get(k, len(binders))
                     inner = binders[k + 1 : close]
                     colon = next((j for j, x in _depth0(inner) if x.kind == SYMBOL and x.text == ":"), -1)
+                    if colon < 0 and b.text == "[":  # `[Inhabited α]`: one anonymous instance
+                        out.append(type_heads(inner))
+                        k = close + 1
+                        continue
                     names = inner[:colon] if colon > 0 else inner
                     heads = type_heads(inner[colon + 1 :]) if colon > 0 else (UNKNOWN,)
                     out.extend(heads for x in names if x.kind == IDENT or x.text == "_")

@@ -41,12 +41,17 @@ def ref_for(record: Record, target: str) -> PossibleRef | None:
     return next((p for p in record.possible_refs if target in p.candidates), None)
 
 
-def possible_steps(via: Sequence[str], by_name: Mapping[str, Record]) -> list[str]:
-    """For a chain, the description of every step taken through a possible use."""
-    out: list[str] = []
-    for a, b in itertools.pairwise(via):
+def step_notes(chain: Sequence[str], by_name: Mapping[str, Record]) -> list[str | None]:
+    """For each step of a chain (names, from the declaration to the sorry holder), the ambiguous
+    reference it is taken through, in words; None for the start and for a certain use."""
+    out: list[str | None] = [None] if chain else []
+    for a, b in itertools.pairwise(chain):
         rec = by_name.get(a)
         ref = ref_for(rec, b) if rec is not None else None
-        if ref is not None:
-            out.append(describe(ref, by_name))
+        out.append(describe(ref, by_name) if ref is not None else None)
     return out
+
+
+def possible_steps(via: Sequence[str], by_name: Mapping[str, Record]) -> list[str]:
+    """For a chain, the description of every step taken through a possible use."""
+    return [note for note in step_notes(via, by_name) if note is not None]

@@ -6,14 +6,7 @@ import json
 
 from ..diff import LedgerDiff, StatusChange, count_rows
 from . import root_causes as rc
-
-
-def _code(s: str) -> str:
-    return "`" + s.replace("`", "ˋ") + "`"
-
-
-def _cell(s: str) -> str:
-    return s.replace("|", "\\|").replace("<", "&lt;").replace(">", "&gt;")
+from .root_causes import cell, code
 
 
 def _delta(a: int, b: int) -> str:
@@ -21,15 +14,15 @@ def _delta(a: int, b: int) -> str:
 
 
 def _change_line(c: StatusChange) -> str:
-    line = f"- {_code(c.name)} ({c.file}:{c.line}): {c.old} → **{c.new}**"
+    line = f"- {code(c.name)} ({c.file}:{c.line}): {c.old} → **{c.new}**"
     if c.via:
         where = f" ({c.sorry_file}:{c.sorry_line})" if c.sorry_file else ""
-        line += " via " + " → ".join(_code(v) for v in c.via) + where
+        line += " via " + " → ".join(code(v) for v in c.via) + where
     return line
 
 
 def markdown(d: LedgerDiff, *, limit: int = 100) -> str:
-    out = [f"## zerosorry: {_code(d.old_label)} → {_code(d.new_label)}", "",
+    out = [f"## zerosorry: {code(d.old_label)} → {code(d.new_label)}", "",
            "| | before | after | Δ |", "|---|---:|---:|---:|"]
     out += [f"| {name} | {a} | {b} | {_delta(a, b)} |" for name, a, b in count_rows(d)]
     out.append("")
@@ -57,25 +50,25 @@ def markdown(d: LedgerDiff, *, limit: int = 100) -> str:
         out.extend([f"### Load-bearing entries ({len(d.entries)})", "",
                     "| entry | declaration | before | after |", "|---|---|---|---|"])
         for e in d.entries:
-            out.append(f"| {_cell(e.entry)} | {_code(e.name)} | {e.old or '(absent)'} | **{e.new or '(absent)'}** |")
+            out.append(f"| {cell(e.entry)} | {code(e.name)} | {e.old or '(absent)'} | **{e.new or '(absent)'}** |")
         out.append("")
     section("Newly deferred", [_change_line(c) for c in d.newly_deferred], collapsed=bool(d.root_causes))
     section("Where sorry counts changed",
-            [f"- {_code(c.name)} ({c.file}:{c.line}): {c.before} → {c.after} sorr{'y' if c.after == 1 else 'ies'}"
+            [f"- {code(c.name)} ({c.file}:{c.line}): {c.before} → {c.after} sorr{'y' if c.after == 1 else 'ies'}"
              + (f" (line{'s' if len(c.sorry_lines) > 1 else ''} {', '.join(map(str, c.sorry_lines))})"
                 if c.sorry_lines else "") for c in d.sorry_changes])
-    section("Renamed or moved", [f"- {_code(m.old_name)} ({m.old_file}:{m.old_line}) → {_code(m.new_name)} "
+    section("Renamed or moved", [f"- {code(m.old_name)} ({m.old_file}:{m.old_line}) → {code(m.new_name)} "
                                  f"({m.new_file}:{m.new_line}): {m.describe()}, {m.how}" for m in d.moved])
     section("Newly proven", [_change_line(c) for c in d.newly_proven])
     section("Other status changes", [_change_line(c) for c in d.other_changes])
-    section("Added", [f"- {_code(r.name)} ({r.file}:{r.line}): {r.status}" for r in d.added])
-    section("Removed", [f"- {_code(r.name)} (was {r.file}:{r.line}, {r.status})" for r in d.removed])
-    section("Project axioms added", [f"- {_code(r.name)} ({r.file}:{r.line})" for r in d.axioms_added])
-    section("Project axioms removed", [f"- {_code(r.name)} (was {r.file}:{r.line})" for r in d.axioms_removed])
+    section("Added", [f"- {code(r.name)} ({r.file}:{r.line}): {r.status}" for r in d.added])
+    section("Removed", [f"- {code(r.name)} (was {r.file}:{r.line}, {r.status})" for r in d.removed])
+    section("Project axioms added", [f"- {code(r.name)} ({r.file}:{r.line})" for r in d.axioms_added])
+    section("Project axioms removed", [f"- {code(r.name)} (was {r.file}:{r.line})" for r in d.axioms_removed])
     section("Trust extensions added",
-            [f"- {_code(t.trust)} in {_code(t.name)} ({t.file}:{t.line})" for t in d.trusts_added])
+            [f"- {code(t.trust)} in {code(t.name)} ({t.file}:{t.line})" for t in d.trusts_added])
     section("Trust extensions removed",
-            [f"- {_code(t.trust)} in {_code(t.name)} (was {t.file}:{t.line})" for t in d.trusts_removed])
+            [f"- {code(t.trust)} in {code(t.name)} (was {t.file}:{t.line})" for t in d.trusts_removed])
     return "\n".join(out).rstrip("\n") + "\n"
 
 

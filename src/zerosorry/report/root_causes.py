@@ -40,12 +40,14 @@ def summary(causes: Sequence[RootCause]) -> str:
             f"{'s' if held != 1 else ''} whose status or footing changed")
 
 
-def _code(s: str) -> str:
+def code(s: str) -> str:
+    """``s`` as inline Markdown code (a backtick inside cannot close it)."""
     return "`" + s.replace("`", "ˋ") + "`"
 
 
-def _md(s: str) -> str:
-    return s.replace("<", "&lt;").replace(">", "&gt;").replace("|", "\\|")
+def cell(s: str) -> str:
+    """``s`` as Markdown text, also inside a table cell (no HTML, no column break)."""
+    return s.replace("|", "\\|").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def markdown(causes: Sequence[RootCause], *, heading: str = "###") -> list[str]:
@@ -56,13 +58,13 @@ def markdown(causes: Sequence[RootCause], *, heading: str = "###") -> list[str]:
     out = [f"{heading} Root causes ({len(causes)})", ""]
     for c in causes:
         verb, effect = c.what()
-        out.append(f"- **{_code(c.name)}** ({_md(c.where)}) {_md(verb)}: {_md(effect)}")
+        out.append(f"- **{code(c.name)}** ({cell(c.where)}) {cell(verb)}: {cell(effect)}")
         out.append("")
         out.append(f"  <details><summary>{len(c.declarations)} declaration"
                    f"{'s' if len(c.declarations) != 1 else ''}</summary>")
         out.append("")
         for h in c.declarations:
-            out.append(f"  - {_code(h.name)} ({_md(h.file)}:{h.line}): {h.old} → {h.new}")
+            out.append(f"  - {code(h.name)} ({cell(h.file)}:{h.line}): {h.old} → {h.new}")
         out.append("")
         out.append("  </details>")
         out.append("")

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from ..ledger.model import STATUS_ORDER, Ledger, Status
-from ..scan import LEFT_OUT
 
 _STYLE = {Status.PROVEN: "green", Status.DEFERRED: "yellow", Status.STUB: "magenta", Status.AXIOM: "cyan"}
 
@@ -104,6 +103,3 @@ def left_out_text(left_out: Sequence[tuple[str, str]], *, shown: int = 50) -> li
         out.append(f"  … and {n - shown} more (zerosorry scan --format json lists them all)")
     return out
 
-
-def left_out(ledger: Ledger) -> list[tuple[str, str]]:
-    return [(d.file, d.message) for d in ledger.diagnostics if d.code in LEFT_OUT and d.file]
