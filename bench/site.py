@@ -95,7 +95,8 @@ def synthetic_manifest(ledger: Ledger, entries: int, seed: int = 7) -> str:
         a, b = rng.randint(1, 9), rng.randint(1, 9)
         out.append(
             f'[[entries]]\nid = "e-{i}"\nlean = ["{name}"]\nfamily = "fam-{i % 10}"\n'
-            f'title = "Result {i}"\nstatement = \'\\\\beta_{{{a}}} = \\\\frac{{\\\\|k\\\\|_1^{{{b}}}}}{{d\\\\,\\\\|k\\\\|_2^2}} \\\\le 1\'\n'
+            # a TOML literal string: one backslash each, as an author writes it
+            f'title = "Result {i}"\nstatement = \'\\beta_{{{a}}} = \\frac{{\\|k\\|_1^{{{b}}}}}{{d\\,\\|k\\|_2^2}} \\le 1\'\n'
             f'summary = "{" ".join(rng.choices(WORDS, k=12))}."\nwhy = "Because {rng.choice(WORDS)}."\n'
             f'target = "{rng.choice(("zero-sorry", "in-progress", "open"))}"\n')
     return "\n".join(out)

@@ -95,8 +95,10 @@ def ledger_records(draw: st.DrawFn) -> list[Any]:
 
 # ------------------------------------------------------------------------------ edit sequences
 #: names a generated project declares and uses; dotted ones exercise namespaces and field notation
-EDIT_NAMES = ["a", "b", "c", "Foo.a", "Foo.d", "e.f"]
-EDIT_USES = [*EDIT_NAMES, "_root_.a", "_root_.b", "x.f", ".d", "cheat"]
+#: (``h.f``, ``h.a``: a field on a receiver whose type the source does not state, so a possible
+#: use of every declaration with that last component: ``e.f`` and ``g.f``, ``a`` and ``Foo.a``)
+EDIT_NAMES = ["a", "b", "c", "Foo.a", "Foo.d", "e.f", "g.f"]
+EDIT_USES = [*EDIT_NAMES, "_root_.a", "_root_.b", "x.f", ".d", "cheat", "h.f", "h.a", "h.f"]
 EDIT_KINDS = ["theorem", "lemma", "def", "axiom", "example", "stub", "private theorem", "instance"]
 
 

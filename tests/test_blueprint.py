@@ -5,6 +5,7 @@ against a scanned fixture project, the command's formats and exit codes, and the
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -281,5 +282,12 @@ def test_site_command_adds_the_blueprint_page(capsys: pytest.CaptureFixture[str]
     assert 'data-node="thm:hidden"' in page and "static/blueprint.js" in page
     assert (tmp_path / "site" / "static" / "blueprint.js").is_file()
     assert 'data-testid="blueprint-drift"' in (tmp_path / "site" / "index.html").read_text(encoding="utf-8")
+    # the graph draws the blueprint's nodes, each linking to its row of the Blueprint page
+    graph = (tmp_path / "site" / "graph.html").read_text(encoding="utf-8")
+    rows = re.findall(r'<tr id="([^"]+)" data-node="([^"]+)"', page)
+    assert len(rows) == 14 and ("node-thm-hidden", "thm:hidden") in rows
+    linked = set(re.findall(r'href="blueprint\.html#([^"]+)"', graph))
+    assert linked == {anchor for anchor, _ in rows}
     code, _, _ = run(capsys, "site", str(DRIFT), "--out", str(tmp_path / "site"), "--no-cache", "--no-blueprint")
     assert code == 0 and not (tmp_path / "site" / "blueprint.html").exists()
+    assert "blueprint.html#" not in (tmp_path / "site" / "graph.html").read_text(encoding="utf-8")

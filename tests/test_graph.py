@@ -160,3 +160,55 @@ def test_cli_entry_name_and_errors(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["graph", str(EXAMPLE), "--entry", "no-such", "--no-cache"]) == 2
     assert "no such entry" in capsys.readouterr().err
     assert main(["graph", str(EXAMPLE), "--name", "no_such_thing", "--no-cache"]) == 2
+
+
+BLUEPRINT = REPO / "tests" / "fixtures" / "blueprints" / "drift"
+
+
+@pytest.mark.parametrize("fmt", ["json", "dot"])
+def test_cli_draws_the_blueprint_nodes(fmt: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from zerosorry.blueprint import check
+
+    outs = []
+    for i in range(2):
+        out = tmp_path / f"g{i}.{fmt}"
+        assert main(["graph", str(BLUEPRINT), "--format", fmt, "--out", str(out), "-q", "--no-cache"]) == 0
+        outs.append(out.read_text(encoding="utf-8"))
+    assert outs[0] == outs[1]
+    ledger = scan_project(BLUEPRINT, use_cache=False)
+    found = check(BLUEPRINT, ledger)
+    assert found is not None
+    nodes = found[0].nodes
+    by = ledger.by_name()
+    if fmt == "dot":
+        for n in nodes:
+            assert f'"blueprint:{n.key}"' in outs[0]
+        assert '"blueprint:thm:false" -> "blueprint:def:carrier"' in outs[0]
+        return
+    doc = json.loads(outs[0])
+    # every blueprint node is a root, in the blueprint's order, before anything else
+    assert doc["roots"][:len(nodes)] == [f"blueprint:{n.key}" for n in nodes]
+    drawn = {n["id"]: n for n in doc["nodes"]}
+    edges = {(e["from"], e["to"]) for e in doc["edges"]}
+    worst = {"proven": 0, "axiom": 1, "stub": 2, "deferred": 3}
+    for n in nodes:
+        g = drawn[f"blueprint:{n.key}"]
+        assert g["kind"] == "blueprint"
+        known = [by[x] for x in n.lean if x in by]
+        if not n.lean:
+            assert g["status"] == "deferred" and g["marks"] == ["no-lean"]
+        elif len(known) < len(n.lean):
+            assert g["status"] == "deferred" and "missing" in g["marks"]
+        else:
+            assert g["status"] == max((r.status.value for r in known), key=worst.__getitem__)
+        for r in known:
+            assert (g["id"], f"decl:{r.name}") in edges
+        for dep in n.all_uses:
+            if dep in {m.key for m in nodes} and dep != n.key:
+                assert (g["id"], f"blueprint:{dep}") in edges
+    assert ("blueprint:thm:false", "blueprint:def:carrier") in edges
+    # --no-blueprint: the blueprint's nodes are gone (the tops of what is not proven instead)
+    assert main(["graph", str(BLUEPRINT), "--format", "json", "--no-blueprint"]) == 0
+    plain = json.loads(capsys.readouterr().out)
+    assert plain["roots"] and not any(r.startswith("blueprint:") for r in plain["roots"])
+    assert not any(n["kind"] == "blueprint" for n in plain["nodes"])

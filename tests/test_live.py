@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 
 from zerosorry.ledger import io
 from zerosorry.ledger.model import Ledger
@@ -42,18 +42,22 @@ def render(f: File) -> str:
     if f.macro is not None:
         out.append(f'macro "cheat" : tactic => `(tactic| {"sorry" if f.macro else "rfl"})')
     for d in f.decls:
-        body = [f"  have h{k} := {u}" if u != "cheat" else "  cheat" for k, u in enumerate(d.uses)]
+        # `h` from an `obtain` has no written type: `h.f` is a possible use of every `*.f`
+        unread = any(u.startswith("h.") for u in d.uses)
+        binder = " (p : ∃ _ : Nat, True)" if unread else ""
+        body = ["  obtain ⟨h, _⟩ := p"] if unread else []
+        body += [f"  have h{k} := {u}" if u != "cheat" else "  cheat" for k, u in enumerate(d.uses)]
         body.append("  sorry" if d.sorry else "  rfl")
         if d.kind == "axiom":
             out.append(f"axiom {d.name} : 1 = 1")
         elif d.kind == "stub":
             out.append(f"theorem {d.name} : True := sorry")
         elif d.kind == "example":
-            out += ["example : 1 = 1 := by", *body]
+            out += [f"example{binder} : 1 = 1 := by", *body]
         elif d.kind == "instance":
             out += ["instance : Inhabited Nat := ⟨by", *body, "  ⟩"]
         else:
-            out += [f"{d.kind} {d.name} : 1 = 1 := by", *body]
+            out += [f"{d.kind} {d.name}{binder} : 1 = 1 := by", *body]
         out.append("")
     return "\n".join(out) + "\n"
 
@@ -111,6 +115,14 @@ def statuses(ledger: Ledger) -> dict[str, str]:
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(edits=project_edits())
+# a macro turned into sorry and back: declarations of other files that use it change
+@example(edits=[("macro", 0, False), ("add", 2, "g.f", ["cheat", "h.a"], False, "theorem"), ("macro", 0, True),
+                ("sorry", 0, 1), ("macro", 0, False)])
+# a possible use's candidate gains and loses a sorry; a second candidate comes and goes
+@example(edits=[("sorry", 3, 1), ("add", 1, "e.f", [], True, "lemma"), ("sorry", 3, 1), ("remove", 1, 2)])
+# a file comes to see the macro through another file's new import, its own text unchanged
+@example(edits=[("macro", 0, True), ("add", 3, "c", ["cheat"], False, "theorem"), ("import", 3, 4),
+                ("import", 4, 0), ("shift", 0), ("delete_file", 4)])
 def test_incremental_equals_full_after_random_edits(edits: list[tuple[Any, ...]]) -> None:
     root = Path(tempfile.mkdtemp(prefix="zerosorry-live-"))
     try:
@@ -120,7 +132,8 @@ def test_incremental_equals_full_after_random_edits(edits: list[tuple[Any, ...]]
                  1: File(imports=[0], decls=[Decl("lemma", "Foo.d", ["_root_.a", "Foo.a"], False),
                                              Decl("def", "Foo.a", [], False)]),
                  2: File(imports=[1], decls=[Decl("theorem", "c", ["Foo.d", "b"], False)]),
-                 3: File(decls=[Decl("theorem", "e.f", ["c", "a"], False)])}
+                 3: File(decls=[Decl("theorem", "e.f", ["c", "a"], False),
+                                Decl("theorem", "g.f", [], True), Decl("theorem", "k", ["h.f", "b"], False)])}
         for i, f in model.items():
             (root / "P" / f"F{i}.lean").write_text(render(f), encoding="utf-8")
         session = Session(root, use_cache=False)

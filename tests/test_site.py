@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 from typing import Any
@@ -385,3 +386,23 @@ def test_graph_pages_data_file_and_source_pages(tmp_path: Path) -> None:
     assert 'href="../static/site.css"' in page
     data = (out / "data" / "declarations.js").read_text(encoding="utf-8")
     assert data.startswith("window.ZEROSORRY_DECLS = ") and '"A.hole"' in data
+
+
+def test_the_data_is_split_with_a_small_first_file() -> None:
+    from zerosorry.appendix.pages import declarations_files
+
+    records = [Record(f"N.d{i:02d}", "theorem", Status.PROVEN, f"F{i // 7}.lean", 1 + i % 7, 2 + i % 7, "", None)
+               for i in range(23)]
+    out = declarations_files(Ledger(SourceInfo("/p"), "2026-01-01T00:00:00Z", EngineInfo(), records),
+                             shard=10, first=3)
+    head = json.loads(out["data/declarations.js"].decode().removeprefix("window.ZEROSORRY_DECLS = ").rstrip().rstrip(";"))
+    assert head["total"] == 23 and len(head["rows"]) == 3
+    assert head["parts"] == ["data/declarations-1.js", "data/declarations-2.js"]
+    rows = list(head["rows"])
+    for k, name in enumerate(head["parts"], start=1):
+        text = out[name].decode()
+        prefix = f"(window.ZEROSORRY_DECLS_PARTS = window.ZEROSORRY_DECLS_PARTS || {{}})[{k}] = "
+        assert text.startswith(prefix)
+        rows += json.loads(text.removeprefix(prefix).rstrip().rstrip(";"))
+        assert len(rows) == 3 + 10 * k  # each part: shard rows
+    assert [r[0] for r in rows] == [r.name for r in sorted(records, key=lambda r: (r.file, r.line, r.name))]

@@ -189,6 +189,10 @@ def test_watch_site_is_served_on_localhost_and_reloads(project: Path, tmp_path: 
             data = json.loads(get(url.group(0) + "__zerosorry/version"))
             return int(data["version"])
 
+        # the live site has the source pages, and its file:line links go there
+        a_page = site / "source" / "P" / "A.lean.html"
+        assert re.search(r"(?<!zero)sorry", a_page.read_text(encoding="utf-8"))
+        assert 'href="source/P/B.lean.html#L3"' in page
         v0 = version()
         time.sleep(0.5)
         (project / "P" / "A.lean").write_text("theorem gap : 1 = 1 := by\n  rfl\n", encoding="utf-8")
@@ -199,8 +203,39 @@ def test_watch_site_is_served_on_localhost_and_reloads(project: Path, tmp_path: 
         assert version() > v0
         ledger = json.loads((site / "lean_status.json").read_text(encoding="utf-8"))
         assert {d["name"]: d["status"] for d in ledger["declarations"]}["top"] == "proven"
+        a_text = a_page.read_text(encoding="utf-8")
+        assert "rfl" in a_text and not re.search(r"(?<!zero)sorry", a_text)  # it follows the saved file
     finally:
         code, _ = w.stop()
         w.close()
     assert code == 0
     assert not [p for p in site.rglob("*") if p.name.endswith(".tmp")]  # nothing half-written
+
+
+def test_the_live_site_highlights_again_only_the_changed_file(project: Path) -> None:
+    from zerosorry.appendix.pages import Highlighted
+    from zerosorry.appendix.site import prepare, read_sources, render_site
+    from zerosorry.scan import scan_project
+
+    highlighted = Highlighted()
+
+    def render() -> dict[str, bytes]:
+        ledger = scan_project(project, use_cache=False)
+        sources = read_sources(project, ledger)
+        files, _ = render_site(ledger, None, prepare(ledger, None, run_witnesses=False), sources=sources,
+                               highlighted=highlighted)
+        return files
+
+    first = render()
+    assert sorted(highlighted.highlighted) == ["P/A.lean", "P/B.lean"]
+    (project / "P" / "A.lean").write_text("theorem gap : 1 = 1 := by\n  rfl\n", encoding="utf-8")
+    second = render()
+    assert highlighted.highlighted == ["P/A.lean"]  # B's text is the same: its highlighting is kept
+    assert b"rfl" in second["source/P/A.lean.html"] and re.search(rb"(?<!zero)sorry", first["source/P/A.lean.html"])
+    # B's page is rendered again all the same (the status of its declarations changed) ...
+    assert second["source/P/B.lean.html"] != first["source/P/B.lean.html"]
+    # ... and is what a fresh render makes
+    ledger = scan_project(project, use_cache=False)
+    fresh, _ = render_site(ledger, None, prepare(ledger, None, run_witnesses=False),
+                           sources=read_sources(project, ledger))
+    assert second["source/P/B.lean.html"] == fresh["source/P/B.lean.html"]

@@ -75,7 +75,7 @@ class Node:
     kind: str  # entry | blueprint | decl | more
     label: str
     status: str  # proven | deferred | stub | axiom; "" for a "more" node
-    marks: tuple[str, ...] = ()  # sorry-root, trust, rests-on-axiom, rests-on-trust, missing
+    marks: tuple[str, ...] = ()  # sorry-root, trust, rests-on-axiom, rests-on-trust, missing, no-lean
     name: str | None = None  # the declaration (decl nodes) or the anchor's id
     file: str | None = None
     line: int | None = None
@@ -191,20 +191,21 @@ def build(ledger: Ledger, anchors: Sequence[Anchor] = (), *, names: Sequence[str
             level[name] = d
             queue.append(name)
 
-    anchor_ids = {a.id for a in anchors}
+    node_of = {(a.kind, a.id): f"{a.kind}:{a.id}" for a in anchors}
     for a in anchors:
         nid = f"{a.kind}:{a.id}"
         recs = [by_name[n] for n in a.lean if n in by_name]
         missing = len(recs) < len(a.lean)
         status = Status.DEFERRED if missing or not recs else max((r.status for r in recs), key=_SEVERITY.__getitem__)
-        nodes[nid] = Node(nid, a.kind, _cut(a.label), status.value, ("missing",) if missing else (), name=a.id)
+        marks = ("missing",) if missing else ("no-lean",) if not a.lean else ()
+        nodes[nid] = Node(nid, a.kind, _cut(a.label), status.value, marks, name=a.id)
         roots.append(nid)
         for r in recs:
             edges[(nid, decl_id(r.name))] = Edge(nid, decl_id(r.name))
             add_decl(r.name, 0)
-        for dep in a.depends:
-            if dep in anchor_ids:
-                target = next(f"{b.kind}:{b.id}" for b in anchors if b.id == dep)
+        for dep in a.depends:  # a blueprint node's \uses: another node of the same kind
+            target = node_of.get((a.kind, dep))
+            if target is not None and target != nid:
                 edges[(nid, target)] = Edge(nid, target)
     for n in names:
         if n in by_name:

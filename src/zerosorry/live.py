@@ -2,7 +2,10 @@
 
 :class:`Session` holds a project's files, parses and resolutions.  After files change it
 re-parses only those and re-resolves only the files whose resolution the change can alter;
-the derivation (statuses, chains, possible uses) is then run again over the whole project.
+the project's syntax step reuses its table and each unchanged file's uses while no syntax
+definition, name or import changed (lean/project_syntax.py's ``SyntaxMemo``); and the derivation
+re-derives only the declarations that can reach one whose own inputs changed, through certain
+or possible uses (ledger/incremental.py).
 The ledger it keeps is always the one a fresh :func:`zerosorry.scan.scan_project` would give
 (the tests hold the two equal).
 
@@ -29,6 +32,10 @@ from .errors import InputError
 from .gate import GateManifest
 from .lean.names import NameIndex
 from .lean.parser import ParsedFile
+from .lean.project_syntax import SyntaxMemo
+from .ledger.derive import Derived, derive_state
+from .ledger.derive import diagnostics as derive_diagnostics
+from .ledger.incremental import rederive
 from .ledger.model import Declaration, Diagnostic, EngineInfo, Ledger, Severity, Status
 from .scan import (
     SKIP_DIRS,
@@ -38,12 +45,13 @@ from .scan import (
     _no_gc,
     default_cache_dir,
     discover,
-    finish,
     generated_time,
     git_source,
     load_config,
     prepare,
+    project_effects,
     read_files,
+    syntax_inputs,
 )
 
 #: one file's resolution, per declaration: uses, external count, notes, possible uses, ambiguous refs
@@ -204,6 +212,9 @@ class Session:
             p = self._prepared
             self._resolved = {rel: (p.parse_keys[rel], self._resolve_file(self._index, p, s, e))
                               for rel, s, e in p.spans}
+            self._state: Derived | None = None
+            self._syntax = SyntaxMemo()
+            self._touched: set[int] = set()
             self._derive(p)
             self.ledger = self._ledger()
             gc.freeze()  # the scan's many long-lived objects: never walked by the cyclic collector
@@ -258,8 +269,40 @@ class Session:
                 out.possible_refs.append(pr)
         return out
 
-    def _derive(self, p: Prepared) -> None:
-        self._records, self._derive_diags = finish(p, self._flatten(p), self.cache)
+    def _derive(self, p: Prepared, redo: Iterable[str] | None = None, old_index_of: Sequence[int] | None = None,
+                same: bool = False) -> int:
+        """Derive ``p``: in full (``redo`` None), or re-deriving what can reach a declaration whose
+        own inputs changed; ``redo``: the files re-resolved; ``old_index_of``: each declaration's
+        index before (``same``: the numbering is unchanged).  Returns how many were derived."""
+        res = self._flatten(p)
+        generation = self._syntax.generation
+        effects = project_effects(p, self.cache, self._syntax, self._index)
+        inp = syntax_inputs(p, res, effects)
+        args = dict(external=res.external, approximate=inp.approximate, possible=res.possible,
+                    possible_refs=res.possible_refs, reasons=inp.reasons)
+        if redo is None or self._state is None:
+            self._state = derive_state(p.decls, inp.uses, track=True, **args)  # type: ignore[arg-type]
+            affected = len(p.decls)
+        else:
+            redo = set(redo)
+            check = {i for rel, start, end in p.spans if rel in redo for i in range(start, end)}
+            # project syntax: with its memo kept whole, only the re-parsed files (in ``redo``) can
+            # have other effects; otherwise every declaration it touches now or touched before
+            if self._syntax.generation != generation:
+                check |= inp.touched
+                if same:
+                    check |= self._touched
+                else:
+                    assert old_index_of is not None
+                    back = {o: i for i, o in enumerate(old_index_of) if o >= 0}
+                    check |= {back[o] for o in self._touched if o in back}
+            self._state, changed = rederive(self._state, p.decls, inp.uses, old_of=None if same else old_index_of,
+                                            check=check, **args)  # type: ignore[arg-type]
+            affected = len(changed)
+        self._touched = inp.touched
+        self._records = self._state.records
+        self._derive_diags = derive_diagnostics(p.decls, self._records)
+        return affected
 
     def _ledger(self) -> Ledger:
         p = self._prepared
@@ -357,8 +400,13 @@ class Session:
             resolved[rel] = (p.parse_keys[rel], self._resolve_file(index, p, start, end))
         self._resolved = resolved
         result.resolved_files = len(redo)
-        self._derive(p)
-        result.rederived = len(p.decls)
+        if same_table:
+            result.rederived = self._derive(p, redo, same=True)
+        else:
+            assert self._state is not None
+            before = {(x[0], x[2]): i for i, x in enumerate(self._state.inputs)}  # (name, file)
+            old_index_of = [before.get((d.name, d.file), -1) for d in p.decls]
+            result.rederived = self._derive(p, redo, old_index_of)
         self._prepared, self._names = p, names
         self.ledger = self._ledger()
         result.changes = self._changes(old_ledger)

@@ -31,7 +31,14 @@ from . import __version__
 from .errors import InputError
 from .lean.names import NameIndex
 from .lean.parser import DECL_KEYWORDS, LINE_COMMANDS, MODIFIERS, SCOPE_COMMANDS, ParsedFile, parse
-from .lean.project_syntax import apply_syntax, learned_commands, learned_diagnostics, project_table
+from .lean.project_syntax import (
+    SyntaxEffects,
+    SyntaxMemo,
+    apply_syntax,
+    learned_commands,
+    learned_diagnostics,
+    project_table,
+)
 from .lean.syntax_table import Hit
 from .lean.types import UNKNOWN
 from .ledger.derive import derive
@@ -696,28 +703,53 @@ def prepare(
                     len(lean), lines, parsed, lean, learned, cmds)
 
 
-def finish(p: Prepared, res: Resolved, cache: ParseCache | None) -> tuple[list[Record], list[Diagnostic]]:
-    """Uses through the project's own syntax, then the derivation: records and diagnostics."""
-    decls, file_bit, sees = p.decls, p.file_bit, p.sees
+@dataclass
+class DeriveInputs:
+    """What the derivation takes besides the declarations: resolved uses with those through the
+    project's syntax, notes, reasons; ``touched``: the declarations project syntax changed."""
 
-    def name_index() -> NameIndex:
-        index = NameIndex.build(decls, p.members, p.aliases, p.written)
-        index.file_bit, index.sees = file_bit, sees
-        return index
+    uses: list[list[int]]
+    approximate: list[list[str]]
+    reasons: list[str | None]
+    touched: set[int]
 
-    effects = apply_syntax(project_table(p.parsed, [d.name for d in decls]), decls, p.spans, p.parsed, p.lean,
-                           file_bit, sees, name_index, p.learned, p.parse_keys, cache)
+
+def syntax_inputs(p: Prepared, res: Resolved, effects: SyntaxEffects) -> DeriveInputs:
+    """The resolution with the project syntax's effects applied."""
     uses = list(res.uses)
     approximate = list(res.approximate)
     for i, extra in effects.uses.items():  # uses through project syntax are certain
         uses[i] = sorted(set(uses[i]) | (extra - {i}))
     for i, notes in effects.notes.items():
         approximate[i] = [*approximate[i], *notes]
-    reasons: list[str | None] = [None] * len(decls)
+    reasons: list[str | None] = [None] * len(p.decls)
     for i, said in effects.reasons.items():
         reasons[i] = "; ".join(said)
-    return derive(decls, uses, external=res.external, approximate=approximate,
-                  possible=res.possible, possible_refs=res.possible_refs, reasons=reasons)
+    return DeriveInputs(uses, approximate, reasons, effects.touched)
+
+
+def project_effects(p: Prepared, cache: ParseCache | None, memo: SyntaxMemo | None = None,
+                    index: NameIndex | None = None) -> SyntaxEffects:
+    """Uses of the project's own syntax, applied to ``p``'s declarations; ``memo``: what a live
+    session keeps of this step, with its name ``index`` of ``p``."""
+    decls, file_bit, sees = p.decls, p.file_bit, p.sees
+
+    def name_index() -> NameIndex:
+        if index is not None:
+            return index
+        built = NameIndex.build(decls, p.members, p.aliases, p.written)
+        built.file_bit, built.sees = file_bit, sees
+        return built
+
+    return apply_syntax(project_table(p.parsed, [d.name for d in decls], memo), decls, p.spans, p.parsed, p.lean,
+                        file_bit, sees, name_index, p.learned, p.parse_keys, cache, memo)
+
+
+def finish(p: Prepared, res: Resolved, cache: ParseCache | None) -> tuple[list[Record], list[Diagnostic]]:
+    """Uses through the project's own syntax, then the derivation: records and diagnostics."""
+    inp = syntax_inputs(p, res, project_effects(p, cache))
+    return derive(p.decls, inp.uses, external=res.external, approximate=inp.approximate,
+                  possible=res.possible, possible_refs=res.possible_refs, reasons=inp.reasons)
 
 
 def _name_table_fingerprint(decls: Sequence[Declaration], members: Sequence[tuple[str, str]],

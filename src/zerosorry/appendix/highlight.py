@@ -7,6 +7,7 @@ and for the dark one (chosen by ``data-theme`` or, without a choice, by the syst
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from typing import Any
 
@@ -29,14 +30,23 @@ def _tools() -> tuple[Any, Any]:
     return lexer, HtmlFormatter(nowrap=True)
 
 
-@lru_cache(maxsize=65536)
-def highlight_lean(code: str) -> Markup:
-    """``code`` as highlighted, escaped HTML (no wrapper element)."""
+#: whitespace and plain names: their spans draw nothing the text's own colour does not (both
+#: themes give a name the text's colour), and they are most of the highlighted bytes
+_PLAIN_SPAN = re.compile(r'<span class="(?:w|n)">([^<]*)</span>')
+
+
+def highlight_html(code: str) -> str:
+    """``code`` as highlighted, escaped HTML, without the spans that draw nothing."""
     from pygments import highlight
 
     lexer, formatter = _tools()
-    html = highlight(code, lexer, formatter)
-    return Markup(html.rstrip("\n"))
+    return _PLAIN_SPAN.sub(r"\1", highlight(code, lexer, formatter))
+
+
+@lru_cache(maxsize=65536)
+def highlight_lean(code: str) -> Markup:
+    """``code`` as highlighted, escaped HTML (no wrapper element)."""
+    return Markup(highlight_html(code).rstrip("\n"))
 
 
 def _rules(style: str, scope: str) -> str:

@@ -4,7 +4,8 @@ pages read (``data/declarations.js``).
 
 * **One data file.** The pages read ``data/declarations.js``: a compact table (name, kind,
   status, file, line, first line of the docstring) with kinds, statuses and files stored once,
-  split in files of :data:`SHARD` declarations for a large project.  It is a script, so it loads
+  split for a large project: :data:`FIRST` declarations in the first file, then files of
+  :data:`SHARD`.  It is a script, so it loads
   over HTTP and from disk alike; the full ledger (``lean_status.json``) is next to it for
   download and tools, and no page loads it.
 * **Source pages.** ``source/<file>.html`` for every Lean file of the ledger, highlighted with
@@ -34,6 +35,9 @@ from .view import SiteView, source_url
 SOURCE_DIR = "source"
 DATA_FILE = "data/declarations.js"
 SHARD = 10_000  # declarations in each data file
+#: declarations in the first data file, the one a page waits for: a few pages of the table, so
+#: that its first rows are drawn before the browser has parsed a large project's data
+FIRST = 1_000
 #: how many declarations the site's graph draws (entries come on top); a card's graph draws fewer
 GRAPH_CAP = 150
 MINI_CAP = 16
@@ -68,9 +72,9 @@ def _first_line(doc: str | None, limit: int = 160) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def declarations_files(ledger: Ledger, shard: int = SHARD) -> dict[str, bytes]:
+def declarations_files(ledger: Ledger, shard: int = SHARD, first: int = FIRST) -> dict[str, bytes]:
     """The pages' data: ``data/declarations.js`` sets ``window.ZEROSORRY_DECLS`` to the lists of
-    kinds, statuses and files, the first ``shard`` declarations and the names of the files that
+    kinds, statuses and files, the first ``first`` declarations and the names of the files that
     hold the rest (``data/declarations-1.js``, ...: each adds its rows to
     ``window.ZEROSORRY_DECLS_PARTS[k]``), so that a page shows its first rows before a
     250,000-declaration project has loaded.  A row is ``[name, kind, status, file, line,
@@ -92,10 +96,11 @@ def declarations_files(ledger: Ledger, shard: int = SHARD) -> dict[str, bytes]:
     def dump(value: object) -> str:
         return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
-    parts = [rows[i:i + shard] for i in range(shard, len(rows), shard)]
+    head = min(first, shard)
+    parts = [rows[i:i + shard] for i in range(head, len(rows), shard)]
     names = [f"data/declarations-{k}.js" for k in range(1, len(parts) + 1)]
     doc = {"format": 1, "total": len(rows), "kinds": kinds, "statuses": statuses, "files": files,
-           "parts": names, "rows": rows[:shard]}
+           "parts": names, "rows": rows[:head]}
     out = {DATA_FILE: ("window.ZEROSORRY_DECLS = " + dump(doc) + ";\n").encode()}
     for k, (name, part) in enumerate(zip(names, parts, strict=True), start=1):
         out[name] = (f"(window.ZEROSORRY_DECLS_PARTS = window.ZEROSORRY_DECLS_PARTS || {{}})[{k}] = "
@@ -104,39 +109,59 @@ def declarations_files(ledger: Ledger, shard: int = SHARD) -> dict[str, bytes]:
 
 
 # ------------------------------------------------------------------------------ sources
-#: whitespace and plain names: their spans draw nothing the page's own colours do not (and they
-#: are most of a highlighted file's bytes: dropping them halves a source page)
-_PLAIN_SPAN = re.compile(r'<span class="(?:w|n)">([^<]*)</span>')
-
-
 def _highlight_file(text: str) -> list[Markup]:
-    from pygments import highlight
+    from .highlight import highlight_html
 
-    from .highlight import _tools
-
-    lexer, formatter = _tools()
-    html = _PLAIN_SPAN.sub(r"\1", highlight(text, lexer, formatter))
-    lines = html.split("\n")
+    lines = highlight_html(text).split("\n")
     if lines and lines[-1] == "":
         lines.pop()
     return [Markup(ln) for ln in lines]
 
 
+class Highlighted:
+    """The highlighted lines of each file, kept while its text stays the same: a site rendered
+    again and again (``zerosorry watch --site``) highlights only the files that changed."""
+
+    def __init__(self) -> None:
+        self._by_file: dict[str, tuple[str, list[Markup]]] = {}
+        self.highlighted: list[str] = []  # the files highlighted afresh by the last render
+
+    def lines(self, file: str, text: str) -> list[Markup]:
+        kept = self._by_file.get(file)
+        if kept is not None and kept[0] == text:
+            return kept[1]
+        lines = _highlight_file(text)
+        self._by_file[file] = (text, lines)
+        self.highlighted.append(file)
+        return lines
+
+    def start(self, files: Sequence[str]) -> None:
+        """A new render of ``files``: forget the others."""
+        self.highlighted = []
+        keep = set(files)
+        self._by_file = {f: v for f, v in self._by_file.items() if f in keep}
+
+
 def source_pages(env: jinja2.Environment, view: SiteView, ledger: Ledger, sources: Mapping[str, str | None],
-                 common: Mapping[str, Any], *, repository: str | None, subdir: str | None) -> dict[str, bytes]:
+                 common: Mapping[str, Any], *, repository: str | None, subdir: str | None,
+                 highlighted: Highlighted | None = None) -> dict[str, bytes]:
     """One highlighted page per Lean file of the ledger.  ``sources`` maps a file to its text
-    (None: it could not be read; its page says so)."""
+    (None: it could not be read; its page says so); ``highlighted`` keeps the highlighting of
+    the files whose text did not change since the last render."""
     per_file: dict[str, list[Any]] = {}
     for r in ledger.records:
         per_file.setdefault(r.file, []).append(r)
     template = env.get_template("source.html")
     out: dict[str, bytes] = {}
+    if highlighted is None:
+        highlighted = Highlighted()
+    highlighted.start(sorted(per_file))
     for file in sorted(per_file):
         text = sources.get(file)
         depth = source_page(file).count("/")
         html = template.render(
             page=source_page(file), root="../" * depth, file=file,
-            lines=_highlight_file(text) if text is not None else None,
+            lines=highlighted.lines(file, text) if text is not None else None,
             decls=sorted(per_file[file], key=lambda r: (r.line, r.name)),
             repo_url=source_url(repository, ledger.source.commit, subdir, file),
             **common)
@@ -174,21 +199,19 @@ def node_hrefs(graph: gr.Graph, entry_of: Mapping[str, str], extra: Mapping[str,
     return out
 
 
-def graph_pieces(ledger: Ledger, view: SiteView, *, anchors: Sequence[gr.Anchor] | None = None,
+def graph_pieces(ledger: Ledger, view: SiteView, *, anchors: Sequence[gr.Anchor] = (),
                  hrefs: Mapping[str, str] | None = None) -> GraphPieces:
     """The site's graph and each card's small graph, laid out in one call into V8.
 
-    ``anchors`` replaces the entries as the graph's roots (a blueprint's nodes, with their
-    ``hrefs`` by node id); by default the manifest's entries are the roots, and without a
-    manifest the tops of what is not proven are."""
+    The manifest's entries are the graph's roots, with ``anchors`` besides them (a blueprint's
+    nodes, with their ``hrefs`` by node id); without either, the tops of what is not proven are."""
     from .graphsvg import layout_many, legend_svg, svg
 
     entry_of: dict[str, str] = {}
     for e in view.entries:
         for d in e.decls:
             entry_of.setdefault(d.name, e.id)
-    if anchors is None:
-        anchors = [gr.Anchor(e.id, e.title, tuple(d.name for d in e.decls)) for e in view.entries]
+    anchors = [gr.Anchor(e.id, e.title, tuple(d.name for d in e.decls)) for e in view.entries] + list(anchors)
     names = [] if anchors else gr.default_anchors(ledger)
     by_name = ledger.by_name()
     main = gr.build(ledger, anchors, names=names, cap=GRAPH_CAP, by_name=by_name)

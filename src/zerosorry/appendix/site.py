@@ -28,7 +28,7 @@ from ..ledger import io
 from ..ledger.model import Ledger
 from . import manifest as mf
 from .markup import markdown, markdown_inline
-from .pages import GraphPieces, declarations_files, graph_pieces, source_pages
+from .pages import GraphPieces, Highlighted, declarations_files, graph_pieces, source_pages
 from .view import SiteView, build_view
 
 #: The marker file that says a folder is a zerosorry site (and so may be replaced by a rebuild).
@@ -187,13 +187,13 @@ def render(view: SiteView, prepared: Prepared, ledger_text: str, ledger: Ledger,
            history_svg: str | None = None, history_changes: Sequence[Any] | None = None,
            blueprint: Any = None,
            graphs: GraphPieces | None = None, sources: Mapping[str, str | None] | None = None,
-           manifest: mf.Manifest | None = None) -> dict[str, bytes]:
+           manifest: mf.Manifest | None = None, highlighted: Highlighted | None = None) -> dict[str, bytes]:
     """Every file of the site, as relative POSIX path -> bytes.  Pure.  ``blueprint``: the
     Blueprint page's view (:class:`zerosorry.blueprint.view.BlueprintView`), when there is one.
 
     ``ledger`` (the value ``ledger_text`` is the text of) gives the pages' data file,
     ``graphs`` the graph page and the cards' small graphs, ``sources`` (file -> text) a
-    highlighted page per Lean file."""
+    highlighted page per Lean file (``highlighted``: the highlighting kept from the last render)."""
     env = _environment()
     graphs = graphs or GraphPieces()
     env.globals["minigraphs"] = graphs.minis
@@ -219,7 +219,7 @@ def render(view: SiteView, prepared: Prepared, ledger_text: str, ledger: Ledger,
         site = manifest.site if manifest is not None else None
         files.update(source_pages(env, view, ledger, sources, common,
                                   repository=site.repository if site else None,
-                                  subdir=site.source_subdir if site else None))
+                                  subdir=site.source_subdir if site else None, highlighted=highlighted))
     files.update(_static_files())
     if blueprint is not None:
         files["static/blueprint.js"] = (resources.files("zerosorry.appendix") / "static" / "blueprint.js").read_bytes()
@@ -304,8 +304,8 @@ def build_site(ledger: Ledger, manifest: mf.Manifest | None, out: Path, *,
                graph_hrefs: Mapping[str, str] | None = None) -> BuildResult:
     """``sources`` (Lean file -> its text, None when unreadable): a page per file, which every
     file:line links to; without it the links go to the manifest's repository.  ``graph_anchors``
-    and ``graph_hrefs``: the graph's roots and their links when something other than the
-    manifest's entries supplies them (a blueprint)."""
+    and ``graph_hrefs``: more roots of the graph besides the manifest's entries, and their links
+    (a ``blueprint`` adds its own nodes)."""
     prepared = prepare(ledger, manifest, run_witnesses=run_witnesses, runner=runner)
     files, view = render_site(ledger, manifest, prepared, history_svg=history_svg, ledger_text=ledger_text,
                               history_changes=history_changes, blueprint=blueprint, sources=sources,
@@ -320,7 +320,8 @@ def render_site(ledger: Ledger, manifest: mf.Manifest | None, prepared: Prepared
                 history_changes: Sequence[Any] | None = None,
                 blueprint: Any = None, sources: Mapping[str, str | None] | None = None,
                 graph_anchors: Sequence[Anchor] | None = None,
-                graph_hrefs: Mapping[str, str] | None = None) -> tuple[dict[str, bytes], SiteView]:
+                graph_hrefs: Mapping[str, str] | None = None,
+                highlighted: Highlighted | None = None) -> tuple[dict[str, bytes], SiteView]:
     """Every file of the site (see :func:`render`) and the view it shows (the other arguments:
     :func:`build_site`)."""
     widget_scripts = tuple(f"widgets/{n}" for n in sorted(prepared.widget_files))
@@ -330,9 +331,17 @@ def render_site(ledger: Ledger, manifest: mf.Manifest | None, prepared: Prepared
     if manifest is not None and manifest.site.empirical_companion and prepared.notes:
         view = replace(view, empirical_companion=None)
     text = ledger_text if ledger_text is not None else io.dumps(ledger)
-    graphs = graph_pieces(ledger, view, anchors=graph_anchors, hrefs=graph_hrefs)
+    anchors, hrefs = list(graph_anchors or ()), dict(graph_hrefs or {})
+    if blueprint is not None:  # the blueprint's nodes are roots of the graph too
+        from ..blueprint.view import graph_anchors as blueprint_anchors
+
+        bp_anchors, bp_hrefs = blueprint_anchors(blueprint)
+        anchors += bp_anchors
+        hrefs.update(bp_hrefs)
+    graphs = graph_pieces(ledger, view, anchors=anchors, hrefs=hrefs)
     return render(view, prepared, text, ledger, history_svg=history_svg, history_changes=history_changes,
-                  blueprint=blueprint, graphs=graphs, sources=sources, manifest=manifest), view
+                  blueprint=blueprint, graphs=graphs, sources=sources, manifest=manifest,
+                  highlighted=highlighted), view
 
 
 def _default_title(ledger: Ledger) -> str:
@@ -341,11 +350,15 @@ def _default_title(ledger: Ledger) -> str:
     return f"{name}: Lean appendix" if name else "Lean appendix"
 
 
-def read_sources(root: Path, ledger: Ledger) -> dict[str, str | None]:
+def read_sources(root: Path, ledger: Ledger, known: Mapping[str, str | None] | None = None) -> dict[str, str | None]:
     """The text of every Lean file the ledger names, read under ``root`` (None when it cannot be
-    read: its page says so, and the other files are not affected)."""
+    read: its page says so, and the other files are not affected).  ``known``: texts already
+    read (and still current), taken as they are."""
     out: dict[str, str | None] = {}
     for file in sorted({r.file for r in ledger.records}):
+        if known is not None and file in known:
+            out[file] = known[file]
+            continue
         try:
             out[file] = (root / file).read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError):

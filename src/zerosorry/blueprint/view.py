@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..graph import Anchor
 from ..ledger.model import Ledger
 from .drift import CLASS_INFO, DriftClass, DriftReport
 from .reader import Blueprint
@@ -101,3 +102,11 @@ def page(project: Path, ledger: Ledger, blueprint_dir: Path | None = None) -> Bl
 
     found = check(project, ledger, blueprint_dir)
     return None if found is None else build(found[0], found[1], ledger)
+
+
+def graph_anchors(view: BlueprintView) -> tuple[list[Anchor], dict[str, str]]:
+    """The blueprint's nodes as the dependency graph's anchors (each with its Lean names and
+    the nodes it ``\\uses``), and where each one links: its row of the Blueprint page."""
+    anchors = [Anchor(r.key, r.title or r.key, tuple(name for name, _ in r.lean), kind="blueprint",
+                      depends=r.uses) for r in view.rows]
+    return anchors, {f"blueprint:{r.key}": f"blueprint.html#{r.anchor}" for r in view.rows}

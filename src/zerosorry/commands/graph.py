@@ -29,6 +29,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="draw at most N declarations; the rest hang off their users as 'N more' (default 150)")
     p.add_argument("--group", choices=("file", "namespace"), default=None,
                    help="draw declarations of one file (or namespace) inside one box")
+    p.add_argument("--blueprint", type=Path, default=None, metavar="DIR",
+                   help="the leanblueprint source folder (default: PATH/blueprint/src when it exists); "
+                        "its nodes are roots of the graph too")
+    p.add_argument("--no-blueprint", action="store_true", help="leave the blueprint's nodes out")
     p.add_argument("--format", choices=FORMATS, default="svg")
     p.add_argument("--out", type=Path, default=None, help="write here (atomically) instead of standard output")
 
@@ -62,7 +66,13 @@ def run(args: argparse.Namespace) -> int:
         anchors = [gr.Anchor(e.id, titles.get(e.id, e.id), tuple(e.lean)) for e in entries]
     elif args.entry:
         raise InputError("--entry needs a manifest (PATH/appendix.toml or --manifest)")
-    else:
+    if not (args.name or args.entry or args.no_blueprint) and args.path.is_dir():
+        from ..blueprint.view import graph_anchors, page
+
+        blueprint = page(args.path, ledger, args.blueprint)
+        if blueprint is not None:
+            anchors += graph_anchors(blueprint)[0]
+    if not (names or anchors):
         names = gr.default_anchors(ledger)
     graph = gr.build(ledger, anchors, names=names, depth=args.depth, cap=args.max_nodes, group_by=args.group)
     if args.format == "json":

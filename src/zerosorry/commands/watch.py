@@ -8,7 +8,7 @@ import contextlib
 import signal
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from types import FrameType
 
@@ -63,10 +63,15 @@ class _Site:
 
     def __init__(self, args: argparse.Namespace, ledger: Ledger) -> None:
         from ..appendix import manifest as mf
+        from ..appendix.pages import Highlighted
         from ..appendix.serve import LiveServer
         from ..appendix.site import history_counts_svg, prepare, write_site
 
         self.out: Path = args.site
+        self.root: Path = args.path
+        # the source pages: each file's text, read again (and highlighted again) only when it changed
+        self.sources: dict[str, str | None] = {}
+        self.highlighted = Highlighted()
         path = args.manifest
         if path is None and (args.path / "appendix.toml").is_file():
             path = args.path / "appendix.toml"
@@ -83,18 +88,26 @@ class _Site:
             raise InputError(f"--port {args.port}: cannot serve on 127.0.0.1: {exc.strerror or exc}") from exc
         self.server.start()
 
-    def _render(self, ledger: Ledger) -> dict[str, bytes]:
-        from ..appendix.site import prepare, render_site
+    def _render(self, ledger: Ledger, changed: Iterable[Path] = ()) -> dict[str, bytes]:
+        from ..appendix.site import prepare, read_sources, render_site
 
+        root = self.root.resolve()
+        for path in changed:
+            if path.resolve().is_relative_to(root):
+                self.sources.pop(path.resolve().relative_to(root).as_posix(), None)
+        self.sources = read_sources(self.root, ledger, known=self.sources)
         prepared = prepare(ledger, self.manifest, run_witnesses=False)
         prepared.witness_results = dict(self.witnesses)
-        files, _ = render_site(ledger, self.manifest, prepared, history_svg=self.svg)
+        files, _ = render_site(ledger, self.manifest, prepared, history_svg=self.svg, sources=self.sources,
+                               highlighted=self.highlighted)
         return files
 
-    def refresh(self, ledger: Ledger, reload: bool) -> int:
+    def refresh(self, ledger: Ledger, reload: bool, changed: Iterable[Path] = ()) -> int:
+        """Render the site again (``changed``: the files saved since the last render) and write
+        what differs."""
         from ..appendix.serve import update_site
 
-        files = self._render(ledger)
+        files = self._render(ledger, changed)
         n = update_site(self.out, self.files, files)
         self.files = files
         if reload and n:
@@ -134,8 +147,9 @@ def run(args: argparse.Namespace) -> int:
                              step=20, debounce=1600):
             with _interrupts_deferred():
                 start = time.perf_counter()
+                paths = [Path(p) for _, p in changes]
                 try:
-                    result = session.refresh(Path(p) for _, p in changes)
+                    result = session.refresh(paths)
                 except (InputError, LedgerError, OSError) as exc:
                     print(f"zerosorry watch: error: {exc}", file=sys.stderr, flush=True)
                     continue
@@ -148,7 +162,7 @@ def run(args: argparse.Namespace) -> int:
                           file=sys.stderr, flush=True)
                 if site is not None:
                     try:
-                        site.refresh(session.ledger, reload=bool(result.changes))
+                        site.refresh(session.ledger, reload=bool(result.changes), changed=paths)
                     except Exception as exc:  # a manifest that no longer fits: keep the old site
                         print(f"zerosorry watch: site not updated: {exc}", file=sys.stderr, flush=True)
     except KeyboardInterrupt:

@@ -11,13 +11,22 @@ joins its trust uses; an elaborator whose meta code the source engine cannot fol
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Protocol
 
 from ..ledger.model import Declaration, Diagnostic, Severity, TrustUse
 from .names import NameIndex
 from .parser import ParsedFile
-from .syntax_table import DeclSpan, Hit, SyntaxTable, atom_hits, build_table, find_uses
+from .syntax_table import (
+    DeclSpan,
+    Hit,
+    SyntaxDef,
+    SyntaxTable,
+    Use,
+    atom_hits,
+    build_table,
+    find_uses,
+)
 
 
 class HitsCache(Protocol):
@@ -28,10 +37,54 @@ class HitsCache(Protocol):
     def put(self, fp: str, items: dict[str, list[Hit]]) -> None: ...
 
 
-def project_table(parsed: Mapping[str, ParsedFile], names: Sequence[str] = ()) -> SyntaxTable:
-    """The syntax table of every parsed file (``names``: the project's declaration names)."""
+def project_table(parsed: Mapping[str, ParsedFile], names: Sequence[str] = (),
+                  memo: SyntaxMemo | None = None) -> SyntaxTable:
+    """The syntax table of every parsed file (``names``: the project's declaration names);
+    ``memo``: the previous table, reused when no syntax definition and no last name component
+    changed."""
     last = {n.rpartition(".")[2] for n in names}
-    return build_table({rel: pf.syntax for rel, pf in parsed.items()}, last)
+    per_file = {rel: pf.syntax for rel, pf in parsed.items()}
+    if memo is not None and memo.table is not None and memo.last == last and memo.per_file == per_file:
+        return memo.table
+    table = build_table(per_file, last)
+    if memo is not None:
+        memo.reset(table, per_file, last)
+    return table
+
+
+class SyntaxMemo:
+    """What a live session keeps of the project syntax step between refreshes: the table and the
+    inputs it was built from, each file's uses of it (by file and parse key, valid while the
+    table and the import visibility stay), and the declarations each definition's references
+    resolve to (valid while the table and the name index stay)."""
+
+    def __init__(self) -> None:
+        self.table: SyntaxTable | None = None
+        self.per_file: dict[str, list[SyntaxDef]] = {}
+        self.last: set[str] = set()
+        self.visibility: tuple[Mapping[str, int], Mapping[str, int]] | None = None
+        self.uses: dict[tuple[str, str], tuple[int, list[Use]]] = {}  # -> (first declaration, uses)
+        self.index: NameIndex | None = None
+        self.resolved: dict[int, list[int]] = {}
+        #: counts the times any of it was dropped: while it stays, a file whose parse key stayed
+        #: has the same uses, resolved alike, so its declarations get the same effects
+        self.generation = 0
+
+    def reset(self, table: SyntaxTable, per_file: dict[str, list[SyntaxDef]], last: set[str]) -> None:
+        self.table, self.per_file, self.last = table, per_file, last
+        self.uses, self.index, self.resolved = {}, None, {}
+        self.generation += 1
+
+    def file_uses(self, file_bit: Mapping[str, int], sees: Mapping[str, int],
+                  keys: Mapping[str, str]) -> dict[tuple[str, str], tuple[int, list[Use]]]:
+        """The kept uses, for this import visibility and these parse keys (others forgotten)."""
+        if self.visibility is None or self.visibility != (file_bit, sees):
+            self.uses = {}
+            self.visibility = (dict(file_bit), dict(sees))
+            self.generation += 1
+        live = {(rel, k) for rel, k in keys.items()}
+        self.uses = {k: v for k, v in self.uses.items() if k in live}
+        return self.uses
 
 
 def learned_commands(table: SyntaxTable, known: Mapping[str, str]) -> dict[str, str]:
@@ -58,6 +111,7 @@ class SyntaxEffects:
     uses: dict[int, set[int]] = field(default_factory=dict)  # declaration -> project declarations
     notes: dict[int, list[str]] = field(default_factory=dict)  # declaration -> approximate notes
     reasons: dict[int, list[str]] = field(default_factory=dict)  # declaration -> why it holds a sorry
+    touched: set[int] = field(default_factory=set)  # every declaration it changed or said something of
 
 
 def apply_syntax(
@@ -72,38 +126,58 @@ def apply_syntax(
     learned: Mapping[str, str],
     keys: Mapping[str, str],
     hits_cache: HitsCache | None = None,
+    memo: SyntaxMemo | None = None,
 ) -> SyntaxEffects:
     """Find every use of effective project syntax and apply it to ``decls`` (their sorry lines
     and trust uses change in place); the extra uses, notes and reasons are returned.
 
     ``keys`` are the files' parse keys: a file's atom hits depend only on its text and the
-    table's atoms, so ``hits_cache`` keeps them between scans."""
+    table's atoms, so ``hits_cache`` keeps them between scans.  ``memo`` (whose table ``table``
+    must be) keeps each file's uses and the definitions' resolved references between calls."""
     out = SyntaxEffects()
-    stored = hits_cache.get(table.atoms_key) if hits_cache and table.by_atom else {}
+    stored_hits: dict[str, list[Hit]] | None = None
     fresh: dict[str, list[Hit]] = {}
+    kept = memo.file_uses(file_bit, sees, keys) if memo is not None else {}
+    idx: NameIndex | None = None
+    resolved: dict[int, list[int]] = {}
+    if memo is not None:  # the caller's index is at hand: references resolved before stand while it does
+        idx = index()
+        if memo.index is not idx:
+            memo.index, memo.resolved = idx, {}
+            memo.generation += 1
+        resolved = memo.resolved
     effective = [table.defs[i] for ids in table.by_atom.values() for i in ids]
     effective_files = {d.file for d in effective}
     # a file is read when it defines effective syntax or imports a file whose syntax reaches it
     # (a `local` notation stays in its own file)
     bits = sorted({file_bit[d.file] for d in effective if d.scope != "local" and d.file in file_bit})
-    resolved: dict[int, list[int]] = {}
     position = {id(d): i for i, d in enumerate(table.defs)}
     done: set[tuple[int, int]] = set()  # (declaration, definition) whose references are added
-    idx: NameIndex | None = None
     for rel, start, end in spans:
         if start == end or not (rel in effective_files or any((sees.get(rel, 0) >> b) & 1 for b in bits)):
             continue
-        pf = parsed[rel]
-        dspans = [DeclSpan(i, decls[i].line, decls[i].column, decls[i].end_line, decls[i].namespace,
-                           (*decls[i].opens, *pf.scoped_opens.get(i - start, ())),
-                           pf.var_spans.get(i - start, ()))
-                  for i in range(start, end)]
-        key = f"{rel}\0{keys[rel]}"
-        hits = stored.get(key)
-        if hits is None:
-            hits = fresh[key] = atom_hits(texts[rel].decode("utf-8", errors="replace"), table)
-        for use in find_uses(hits, rel, dspans, table, sees, file_bit):
+        got = kept.get((rel, keys[rel]))
+        if got is not None:
+            shift = start - got[0]
+            uses = got[1] if not shift else [replace(u, decl=u.decl + shift) for u in got[1]]
+        else:
+            pf = parsed[rel]
+            dspans = [DeclSpan(i, decls[i].line, decls[i].column, decls[i].end_line, decls[i].namespace,
+                               (*decls[i].opens, *pf.scoped_opens.get(i - start, ())),
+                               pf.var_spans.get(i - start, ()))
+                      for i in range(start, end)]
+            key = f"{rel}\0{keys[rel]}"
+            if stored_hits is None:
+                stored_hits = hits_cache.get(table.atoms_key) if hits_cache and table.by_atom else {}
+            hits = stored_hits.get(key)
+            if hits is None:
+                hits = fresh[key] = atom_hits(texts[rel].decode("utf-8", errors="replace"), table)
+            uses = find_uses(hits, rel, dspans, table, sees, file_bit)
+            if memo is not None:
+                kept[(rel, keys[rel])] = (start, uses)
+        for use in uses:
             d = decls[use.decl]
+            out.touched.add(use.decl)
             effs = [(table.defs[j], table.effects[j]) for j in use.defs]
             # one use is one sorry, whatever number of rules for the atom bring one
             sorried = next(((sd, eff) for sd, eff in effs if eff.sorry), None)
@@ -148,6 +222,7 @@ def apply_syntax(
             lines = lines or texts[rel].decode("utf-8", errors="replace").splitlines()
             word = lines[d.line - 1][d.column - 1 :].split(maxsplit=1)[0] if d.line <= len(lines) else ""
             if word in learned:
+                out.touched.add(i)
                 _, sd = table.commands[word]
                 out.reasons.setdefault(i, []).append(
                     f"`{word}` (a declaring command defined at {sd.where()}) records the statement without a proof")
@@ -160,4 +235,4 @@ def _note(table: dict[int, list[str]], i: int, text: str) -> None:
         notes.append(text)
 
 
-__all__ = ["SyntaxEffects", "apply_syntax", "learned_commands", "learned_diagnostics", "project_table"]
+__all__ = ["SyntaxEffects", "SyntaxMemo", "apply_syntax", "learned_commands", "learned_diagnostics", "project_table"]

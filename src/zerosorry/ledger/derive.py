@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from .model import Declaration, Diagnostic, PossibleRef, Record, Severity, Status
 
@@ -106,15 +107,12 @@ def _from_sorries(decls: Sequence[Declaration], edges: Sequence[Sequence[int]]) 
     """Multi-source BFS from every declaration whose own text holds a sorry, backwards along
     ``edges``: each node's distance (-1: unreached) and its next step towards a sorry."""
     n = len(decls)
-    rev: list[list[int]] = [[] for _ in range(n)]
-    for i, succ in enumerate(edges):
-        for j in succ:
-            rev[j].append(i)
+    rev = reverse(n, edges)
     dist = [-1] * n
     nxt = [-1] * n
     queue: deque[int] = deque()
     for i, d in enumerate(decls):
-        if d.sorry_lines or d.kind in WANTED_KINDS:
+        if holds_sorry(d):
             dist[i] = 0
             queue.append(i)
     while queue:
@@ -125,6 +123,181 @@ def _from_sorries(decls: Sequence[Declaration], edges: Sequence[Sequence[int]]) 
                 nxt[i] = j
                 queue.append(i)
     return dist, nxt
+
+
+@dataclass
+class Derived:
+    """A derivation with what an incremental re-derivation needs (ledger/incremental.py):
+    both graphs, both searches' distances and next steps, the closures, and each declaration's
+    own inputs (``inputs``: by name, so independent of the numbering; empty unless tracked)."""
+
+    decls: Sequence[Declaration]
+    certain: list[list[int]]
+    maybe: list[list[int]]
+    edges: list[list[int]]  # certain and possible
+    rev: list[list[int]]  # of ``edges``
+    rev_c: list[list[int]]  # of ``certain``
+    dist: list[int]
+    nxt: list[int]
+    dist_c: list[int]
+    nxt_c: list[int]
+    axioms: list[frozenset[str]]
+    trusts: list[frozenset[str]]
+    inputs: list[tuple[object, ...]]
+    records: list[Record]
+
+
+def holds_sorry(d: Declaration) -> bool:
+    return bool(d.sorry_lines) or d.kind in WANTED_KINDS
+
+
+def own_axiom(d: Declaration) -> frozenset[str]:
+    return frozenset({d.name}) if d.kind == "axiom" else frozenset()
+
+
+def own_trust(d: Declaration) -> frozenset[str]:
+    return frozenset(t.name for t in d.trusts)
+
+
+def reverse(n: int, edges: Sequence[Sequence[int]]) -> list[list[int]]:
+    rev: list[list[int]] = [[] for _ in range(n)]
+    for i, succ in enumerate(edges):
+        for j in succ:
+            rev[j].append(i)
+    return rev
+
+
+def graphs(uses: Sequence[Sequence[int]], possible: Sequence[Sequence[int]] | None,
+           ids: Sequence[int]) -> tuple[list[list[int]], list[list[int]], list[list[int]]]:
+    """Certain uses, possible-only uses and both, of the declarations ``ids``."""
+    certain = [sorted(set(uses[i])) for i in ids]
+    if not possible:
+        return certain, [[] for _ in ids], certain
+    maybe = [sorted(set(possible[i]) - set(c)) for i, c in zip(ids, certain, strict=True)]
+    edges = [sorted({*c, *m}) if m else c for c, m in zip(certain, maybe, strict=True)]
+    return certain, maybe, edges
+
+
+def own_inputs(decls: Sequence[Declaration], i: int, certain: Sequence[int], maybe: Sequence[int],
+               possible_refs: Sequence[tuple[str, Sequence[int]]], external: int, approximate: Sequence[str],
+               reason: str | None) -> tuple[object, ...]:
+    """Everything a declaration's record reads besides what it reaches: when these are equal
+    and nothing it reaches changed, its record is the same."""
+    d = decls[i]
+    return (d.name, d.kind, d.file, d.line, d.end_line, d.column, d.signature, d.docstring, d.modifiers,
+            d.attributes, d.sorry_lines, tuple(t.name for t in d.trusts), d.is_stub, d.auto_named, d.text_hash,
+            external, tuple(approximate), reason, tuple(decls[j].name for j in certain),
+            tuple(decls[j].name for j in maybe),
+            tuple((ref, tuple(decls[j].name for j in cands)) for ref, cands in possible_refs))
+
+
+def make_record(st: Derived, i: int, possible_refs: Sequence[tuple[str, Sequence[int]]],
+                external: int, approximate: Sequence[str], reason: str | None) -> Record:
+    decls, certain, maybe = st.decls, st.certain[i], st.maybe[i]
+    d = decls[i]
+    if d.kind == "axiom":
+        status = Status.AXIOM
+    elif d.is_stub:
+        status = Status.STUB
+    elif st.dist[i] >= 0:
+        status = Status.DEFERRED
+    else:
+        status = Status.PROVEN
+    via: list[str] = []
+    only_possible = status is Status.DEFERRED and st.dist_c[i] < 0
+    if status is Status.DEFERRED:
+        d_, n_ = (st.dist, st.nxt) if only_possible else (st.dist_c, st.nxt_c)
+        k = i
+        via.append(decls[k].name)
+        while d_[k] > 0:
+            k = n_[k]
+            via.append(decls[k].name)
+    notes = list(approximate)
+    if d.auto_named and d.kind == "instance":
+        notes.insert(0, f"anonymous instance: the name {d.name} is zerosorry's guess at Lean's")
+    axioms, trusts = st.axioms[i], st.trusts[i]
+    return Record(
+        name=d.name,
+        kind=d.kind,
+        status=status,
+        file=d.file,
+        line=d.line,
+        end_line=d.end_line,
+        signature=d.signature,
+        docstring=d.docstring,
+        uses=sorted({decls[j].name for j in certain}) if certain else [],
+        possible_uses=sorted({decls[j].name for j in maybe}) if maybe else [],
+        possible_refs=[PossibleRef(ref, sorted({decls[j].name for j in cands})) for ref, cands in possible_refs],
+        possible_deferral=only_possible,
+        sorry_lines=sorted(d.sorry_lines) if d.sorry_lines else [],  # one per sorry token
+        via=via,
+        axioms=sorted(axioms) if axioms else [],
+        trusts=sorted(trusts) if trusts else [],
+        modifiers=list(d.modifiers),
+        attributes=list(d.attributes),
+        external_refs=external,
+        approximate=notes,
+        reason=reason if reason else WANTED_REASON if d.kind in WANTED_KINDS else None,
+        trust_uses=sorted(t.name for t in d.trusts) if d.trusts else [],
+        text_hash=d.text_hash or None,
+    )
+
+
+def diagnostics(decls: Sequence[Declaration], records: Sequence[Record]) -> list[Diagnostic]:
+    diags: list[Diagnostic] = []
+    for d, r in zip(decls, records, strict=True):
+        if d.kind == "instance" and r.status is Status.DEFERRED:
+            diags.append(
+                Diagnostic(
+                    "sorried-instance",
+                    f"instance {d.name} depends on a sorry; Lean may use it implicitly through "
+                    "type-class search, which a source scan cannot see, so declarations relying on "
+                    "it can be shown proven here (use --engine lean for the exact verdict)",
+                    d.file,
+                    d.line,
+                    d.column,
+                    Severity.WARNING,
+                )
+            )
+    return diags
+
+
+def derive_state(
+    decls: Sequence[Declaration],
+    uses: Sequence[Sequence[int]],
+    *,
+    external: Sequence[int] | None = None,
+    approximate: Sequence[Sequence[str]] | None = None,
+    possible: Sequence[Sequence[int]] | None = None,
+    possible_refs: Sequence[Sequence[tuple[str, Sequence[int]]]] | None = None,
+    reasons: Sequence[str | None] | None = None,
+    track: bool = False,
+) -> Derived:
+    """:func:`derive`, keeping its state; ``track``: record each declaration's own inputs too."""
+    n = len(decls)
+    certain, maybe, edges = graphs(uses, possible, range(n))
+    dist, nxt = _from_sorries(decls, edges)
+    # through certain uses only: where a deferral needs no possible use, its chain is certain
+    has_maybe = any(maybe)
+    dist_c, nxt_c = _from_sorries(decls, certain) if has_maybe else (list(dist), list(nxt))
+    own_axioms = [own_axiom(d) for d in decls]
+    own_trusts = [own_trust(d) for d in decls]
+    sccs = _sccs(n, edges) if any(own_axioms) or any(own_trusts) else None
+    axioms = _closure(n, edges, own_axioms, sccs)
+    trusts = _closure(n, edges, own_trusts, sccs)
+    rev = reverse(n, edges) if track else []
+    rev_c = (reverse(n, certain) if has_maybe else [list(r) for r in rev]) if track else []
+    st = Derived(decls, certain, maybe, edges, rev, rev_c, dist, nxt, dist_c, nxt_c, axioms, trusts, [], [])
+    no_refs: Sequence[tuple[str, Sequence[int]]] = ()
+    for i in range(n):
+        refs = possible_refs[i] if possible_refs else no_refs
+        x = external[i] if external else 0
+        a = approximate[i] if approximate else ()
+        why = reasons[i] if reasons else None
+        st.records.append(make_record(st, i, refs, x, a, why))
+        if track:
+            st.inputs.append(own_inputs(decls, i, certain[i], maybe[i], refs, x, a, why))
+    return st
 
 
 def derive(
@@ -140,82 +313,6 @@ def derive(
     """Statuses, chains, axioms and trusts for ``decls`` whose resolved uses are ``uses``
     (certain) and ``possible`` (possible).  ``reasons``: why a declaration holds a sorry when no
     sorry token says it (project syntax that expands to sorry, a declaring command without a proof)."""
-    n = len(decls)
-    certain = [sorted(set(u)) for u in uses]
-    maybe = [sorted(set(p) - set(certain[i])) for i, p in enumerate(possible)] if possible else [[] for _ in range(n)]
-    edges = [sorted({*c, *m}) for c, m in zip(certain, maybe, strict=True)] if possible else certain
-    dist, nxt = _from_sorries(decls, edges)
-    # through certain uses only: where a deferral needs no possible use, its chain is certain
-    dist_c, nxt_c = _from_sorries(decls, certain) if any(maybe) else (dist, nxt)
-    own_axioms = [frozenset({d.name}) if d.kind == "axiom" else frozenset() for d in decls]
-    own_trusts = [frozenset(t.name for t in d.trusts) for d in decls]
-    sccs = _sccs(n, edges) if any(own_axioms) or any(own_trusts) else None
-    axioms = _closure(n, edges, own_axioms, sccs)
-    trusts = _closure(n, edges, own_trusts, sccs)
-
-    records: list[Record] = []
-    diags: list[Diagnostic] = []
-    for i, d in enumerate(decls):
-        if d.kind == "axiom":
-            status = Status.AXIOM
-        elif d.is_stub:
-            status = Status.STUB
-        elif dist[i] >= 0:
-            status = Status.DEFERRED
-        else:
-            status = Status.PROVEN
-        via: list[str] = []
-        only_possible = status is Status.DEFERRED and dist_c[i] < 0
-        if status is Status.DEFERRED:
-            d_, n_ = (dist, nxt) if only_possible else (dist_c, nxt_c)
-            k = i
-            via.append(decls[k].name)
-            while d_[k] > 0:
-                k = n_[k]
-                via.append(decls[k].name)
-        notes = list(approximate[i]) if approximate else []
-        if d.auto_named and d.kind == "instance":
-            notes.insert(0, f"anonymous instance: the name {d.name} is zerosorry's guess at Lean's")
-        records.append(
-            Record(
-                name=d.name,
-                kind=d.kind,
-                status=status,
-                file=d.file,
-                line=d.line,
-                end_line=d.end_line,
-                signature=d.signature,
-                docstring=d.docstring,
-                uses=sorted({decls[j].name for j in certain[i]}) if certain[i] else [],
-                possible_uses=sorted({decls[j].name for j in maybe[i]}) if maybe[i] else [],
-                possible_refs=[PossibleRef(ref, sorted({decls[j].name for j in cands}))
-                               for ref, cands in possible_refs[i]] if possible_refs else [],
-                possible_deferral=only_possible,
-                sorry_lines=sorted(d.sorry_lines) if d.sorry_lines else [],  # one per sorry token
-                via=via,
-                axioms=sorted(axioms[i]) if axioms[i] else [],
-                trusts=sorted(trusts[i]) if trusts[i] else [],
-                modifiers=list(d.modifiers),
-                attributes=list(d.attributes),
-                external_refs=external[i] if external else 0,
-                approximate=notes,
-                reason=(reasons[i] if reasons and reasons[i] else WANTED_REASON if d.kind in WANTED_KINDS
-                        else None),
-                trust_uses=sorted(t.name for t in d.trusts) if d.trusts else [],
-                text_hash=d.text_hash or None,
-            )
-        )
-        if d.kind == "instance" and status is Status.DEFERRED:
-            diags.append(
-                Diagnostic(
-                    "sorried-instance",
-                    f"instance {d.name} depends on a sorry; Lean may use it implicitly through "
-                    "type-class search, which a source scan cannot see, so declarations relying on "
-                    "it can be shown proven here (use --engine lean for the exact verdict)",
-                    d.file,
-                    d.line,
-                    d.column,
-                    Severity.WARNING,
-                )
-            )
-    return records, diags
+    st = derive_state(decls, uses, external=external, approximate=approximate, possible=possible,
+                      possible_refs=possible_refs, reasons=reasons)
+    return st.records, diagnostics(decls, st.records)
