@@ -108,36 +108,38 @@ def test_history_of_200_commits_matches_the_model(chain: tuple[Path, list[str], 
 def test_sigkill_halfway_then_resume_loses_and_doubles_nothing(
     chain: tuple[Path, list[str], list[dict[str, int]]], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    repo, _shas, _ = chain
+    """Killed inside a commit's transaction, deterministically: five commits are recorded first;
+    then the test holds a read lock, so the run's next COMMIT waits for it with that commit's
+    rows half-written (its rollback journal on disk), and the SIGKILL lands there."""
+    repo, shas, _ = chain
     db = tmp_path / "killed.sqlite3"
-    env = dict(os.environ, ZEROSORRY_CACHE_DIR=str(tmp_path / "cold-cache"))  # cold: slower, killable
+    assert main(["history", str(repo / "proj"), "--db", str(db), "--rev", shas[4], "-q"]) == 0
+    reader = sqlite3.connect(db, isolation_level=None)
+    reader.execute("BEGIN")
+    assert reader.execute("SELECT COUNT(*) FROM commits").fetchone() == (5,)  # holds SHARED until ROLLBACK
+    journal = db.with_name(db.name + "-journal")
     log = tmp_path / "stderr.txt"
     with log.open("wb") as err:
-        proc = subprocess.Popen([sys.executable, "-m", "zerosorry", "history", str(repo / "proj"), "--db", str(db), "-q"],
-                                env=env, stdout=subprocess.DEVNULL, stderr=err)
+        proc = subprocess.Popen([sys.executable, "-m", "zerosorry", "history", str(repo / "proj"), "--db", str(db),
+                                 "-q", "--jobs", "2"], stdout=subprocess.DEVNULL, stderr=err)
     deadline = time.monotonic() + 60
-    count = 0
-    while time.monotonic() < deadline and proc.poll() is None:
-        if db.exists():
-            try:
-                with contextlib.closing(sqlite3.connect(db, timeout=1)) as c:
-                    count = c.execute("SELECT COUNT(*) FROM commits").fetchone()[0]
-            except sqlite3.DatabaseError:  # being created: no schema yet, or not even a header
-                count = 0
-            if count >= 5:
-                break
-        time.sleep(0.001)
+    while time.monotonic() < deadline and proc.poll() is None and not (journal.exists() and _children(proc.pid)):
+        time.sleep(0.005)
+    assert journal.exists() and proc.poll() is None, log.read_text(errors="replace")
     children = _children(proc.pid)
     proc.send_signal(signal.SIGKILL)
     proc.wait(timeout=30)
+    reader.execute("ROLLBACK")
+    reader.close()
     assert proc.returncode == -signal.SIGKILL, log.read_text(errors="replace")
+    assert journal.exists()  # a hot journal: the half-written commit, for SQLite to roll back
     # its worker processes notice and exit instead of waiting for work forever
     deadline = time.monotonic() + 10
     while any(_alive(c) for c in children) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert not [c for c in children if _alive(c)]
     recorded = len(table(db))
-    assert 5 <= recorded < 200, "the run should have been killed part-way"
+    assert recorded == 5, "the half-written sixth commit is rolled back"
     consistent(db)
 
     assert main(["history", str(repo / "proj"), "--db", str(db), "-q"]) == 0

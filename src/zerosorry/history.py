@@ -413,8 +413,8 @@ def set_positions(db: sqlite3.Connection, revs: Sequence[Revision]) -> None:
     """Record the first-parent position (and author) of the recorded commits among ``revs``
     where it is missing (rows migrated from schema 2)."""
     rows = [(r.position, r.author, r.sha) for r in revs if r.position is not None]
-    if not rows:
-        return
+    if not rows or db.execute("SELECT 1 FROM commits WHERE position IS NULL LIMIT 1").fetchone() is None:
+        return  # nothing to fill in: take no write lock
     db.execute("BEGIN IMMEDIATE")
     try:
         db.executemany("UPDATE commits SET position = ?, author = ? WHERE sha = ? AND position IS NULL", rows)
