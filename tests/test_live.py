@@ -123,6 +123,10 @@ def statuses(ledger: Ledger) -> dict[str, str]:
 # a file comes to see the macro through another file's new import, its own text unchanged
 @example(edits=[("macro", 0, True), ("add", 3, "c", ["cheat"], False, "theorem"), ("import", 3, 4),
                 ("import", 4, 0), ("shift", 0), ("delete_file", 4)])
+# proof edits (the refresh that redoes only the edited file) beside a use of project syntax
+@example(edits=[("macro", 0, True), ("remove", 0, 0), ("remove", 3, 0), ("import", 4, 0),
+                ("add", 4, "a", ["cheat", "b"], False, "theorem"), ("add", 4, "e.f", [], False, "lemma"),
+                ("sorry", 4, 1), ("sorry", 4, 1), ("sorry", 0, 0), ("sorry", 4, 0)])
 def test_incremental_equals_full_after_random_edits(edits: list[tuple[Any, ...]]) -> None:
     root = Path(tempfile.mkdtemp(prefix="zerosorry-live-"))
     try:

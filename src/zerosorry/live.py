@@ -24,7 +24,7 @@ import gc
 import os
 import sqlite3
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -32,25 +32,31 @@ from .errors import InputError
 from .gate import GateManifest
 from .lean.names import NameIndex
 from .lean.parser import ParsedFile
-from .lean.project_syntax import SyntaxMemo
+from .lean.project_syntax import SyntaxMemo, apply_syntax
 from .ledger.derive import Derived, derive_state
 from .ledger.derive import diagnostics as derive_diagnostics
 from .ledger.incremental import rederive
-from .ledger.model import Declaration, Diagnostic, EngineInfo, Ledger, Severity, Status
+from .ledger.model import Declaration, Diagnostic, EngineInfo, Ledger, Record, Severity, Status
 from .scan import (
     SKIP_DIRS,
     ParseCache,
     Prepared,
     Resolved,
+    _cache_key,
+    _decode_diagnostics,
     _no_gc,
     default_cache_dir,
     discover,
+    example_name,
     generated_time,
     git_source,
     load_config,
+    module_name,
+    parse_all,
     prepare,
     project_effects,
     read_files,
+    read_lakefile,
     syntax_inputs,
 )
 
@@ -143,6 +149,35 @@ class Refresh:
     resolved_files: int = 0
     rederived: int = 0
     notes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Inputs:
+    """The derivation's inputs besides the declarations, as last derived (a proof edit
+    replaces one file's slice of each)."""
+
+    uses: list[list[int]]
+    external: list[int]
+    approximate: list[list[str]]
+    possible: list[list[int]]
+    possible_refs: list[list[tuple[str, tuple[int, ...]]]]
+    reasons: list[str | None]
+
+
+def _interface(pf: ParsedFile, names: Sequence[str]) -> tuple[object, ...]:
+    """Everything of one file's parse that another file, the name table, the import graph or
+    the project's syntax table can read (``names``: its declarations' ledger names).  An edit
+    that leaves it equal (a proof edit) changes only the file's own declarations' resolutions,
+    effects and records."""
+    return (pf.imports, pf.members, pf.aliases, pf.syntax, tuple(names),
+            tuple((d.kind, d.private, d.modifiers, d.namespace, d.opens, d.result_type, d.signature,
+                   d.auto_named) for d in pf.declarations))
+
+
+def _derive_diags(decls: Sequence[Declaration], records: Sequence[Record], ids: Iterable[int]) -> dict[int, Diagnostic]:
+    """The derivation's diagnostics of the declarations ``ids``, by declaration."""
+    return {i: x for i in ids if decls[i].kind == "instance"
+            for x in derive_diagnostics([decls[i]], [records[i]])}
 
 
 Signature = tuple[tuple[str, str, str, bool, bool], ...]
@@ -301,7 +336,10 @@ class Session:
             affected = len(changed)
         self._touched = inp.touched
         self._records = self._state.records
-        self._derive_diags = derive_diagnostics(p.decls, self._records)
+        self._derive_diag_at = _derive_diags(p.decls, self._records, range(len(p.decls)))
+        self._derive_diags = [x for _, x in sorted(self._derive_diag_at.items())]
+        self._inputs = Inputs(inp.uses, res.external, inp.approximate, res.possible, res.possible_refs,
+                              inp.reasons)
         return affected
 
     def _ledger(self) -> Ledger:
@@ -361,6 +399,9 @@ class Session:
         return result
 
     def _update(self, touched: set[str]) -> Refresh:
+        fast = self._proof_edit(touched)
+        if fast is not None:
+            return fast
         old_p, old_ledger = self._prepared, self.ledger
         p = self._prepare()
         names = self._names_of(p)
@@ -411,6 +452,110 @@ class Session:
         self.ledger = self._ledger()
         result.changes = self._changes(old_ledger)
         return result
+
+    def _proof_edit(self, touched: set[str]) -> Refresh | None:
+        """The refresh after edits that leave every touched file's :func:`_interface` as it was
+        (a proof edit): only those files are re-parsed, re-resolved and have the project's
+        syntax applied again, and only the declarations that can reach theirs are re-derived.
+        None when the edit is not one (the full refresh runs)."""
+        p = self._prepared
+        if self._state is None or not touched or any(
+                rel not in p.parse_keys or rel not in self.files or b"eclSig" in self.files[rel]
+                or b"eclSig" in p.lean[rel] for rel in touched):
+            return None
+        if self.keys.keys() != p.parse_keys.keys() - touched:
+            return None  # a refresh that failed half-way, or a changed configuration
+        spans = {rel: (s, e) for rel, s, e in p.spans if rel in touched}
+        renamed = {i for _, i in p.written}
+        dup_names = {n for n, _ in p.written}
+        keys = {rel: _cache_key(self.files[rel], self.commands) for rel in touched}
+        changed = {rel for rel in touched if keys[rel] != p.parse_keys[rel]}
+        if not changed:  # saved with the same bytes: nothing to do
+            self.keys.update(keys)
+            return Refresh([])
+        others = {k for rel, k in p.parse_keys.items() if rel not in changed}
+        if any(keys[rel] in others for rel in changed):
+            return None  # bytes another file has: the two would share one parse
+        got = parse_all({rel: self.files[rel] for rel in changed}, cache=self.cache,
+                        config=replace(self.config, declaring_commands=self.commands),
+                        keys={rel: keys[rel] for rel in changed})
+        libs = read_lakefile(self.files)[0]
+        fresh: dict[str, list[Declaration]] = {}
+        for rel in sorted(changed):
+            start, end = spans[rel]
+            old_pf, pf = p.parsed[rel], got[rel]
+            if pf is old_pf or len(pf.declarations) != end - start or any(start <= i < end for i in renamed):
+                return None
+            module, examples = module_name(rel, libs), dict[str, int]()
+            for d in pf.declarations:
+                d.file = rel
+                if d.kind == "example":
+                    d.name = example_name(module, d, examples)
+            names = [d.name for d in p.decls[start:end]]
+            if dup_names & set(names) or _interface(old_pf, names) != _interface(pf, [d.name for d in pf.declarations]):
+                return None
+            fresh[rel] = pf.declarations
+        # from here on the edit is a proof edit: the scan is brought up to date in place
+        old_records = self._records
+        decls = list(p.decls)
+        parsed, lean, parse_keys = dict(p.parsed), dict(p.lean), dict(p.parse_keys)
+        diags = list(p.diagnostics)
+        lines = p.lines
+        for rel in sorted(changed):
+            start, end = spans[rel]
+            old_pf, pf = p.parsed[rel], got[rel]
+            gone = [replace(x, file=rel) for x in old_pf.diagnostics] + _decode_diagnostics(rel, p.lean[rel])
+            for x in gone:
+                diags.remove(x)
+            diags.extend([replace(x, file=rel) for x in pf.diagnostics] + _decode_diagnostics(rel, self.files[rel]))
+            decls[start:end] = fresh[rel]
+            parsed[rel], lean[rel], parse_keys[rel] = pf, self.files[rel], keys[rel]
+            lines += pf.lines - old_pf.lines
+        p = replace(p, decls=decls, parsed=parsed, lean=lean, parse_keys=parse_keys, diagnostics=diags, lines=lines)
+        self.keys.update(keys)
+        self.cache.keep(parse_keys.values())
+        index = self._index
+        index.decls = decls
+        inp = self._inputs
+        generation = self._syntax.generation
+        table = self._syntax.table
+        assert table is not None
+        check: set[int] = set()
+        for rel in sorted(changed):
+            start, end = spans[rel]
+            resolution = self._resolve_file(index, p, start, end)
+            self._resolved[rel] = (keys[rel], resolution)
+            effects = apply_syntax(table, decls, [(rel, start, end)], parsed, lean, p.file_bit, p.sees,
+                                   lambda: index, p.learned, parse_keys, self.cache, self._syntax)
+            for i, (u, ext, a, pu, pr) in enumerate(resolution, start):
+                extra = effects.uses.get(i)
+                inp.uses[i] = sorted(set(u) | (extra - {i})) if extra is not None else u
+                inp.approximate[i] = [*a, *effects.notes[i]] if i in effects.notes else a
+                inp.reasons[i] = "; ".join(effects.reasons[i]) if i in effects.reasons else None
+                inp.external[i], inp.possible[i], inp.possible_refs[i] = ext, pu, pr
+            self._touched = {i for i in self._touched if not start <= i < end} | effects.touched
+            check.update(range(start, end))
+        assert self._syntax.generation == generation, "a proof edit changed the project syntax's memo"
+        self._state, affected = rederive(self._state, decls, inp.uses, external=inp.external,
+                                         approximate=inp.approximate, possible=inp.possible,
+                                         possible_refs=inp.possible_refs, reasons=inp.reasons, check=check)
+        self._records = self._state.records
+        if affected:
+            for i in affected:
+                self._derive_diag_at.pop(i, None)
+            self._derive_diag_at.update(_derive_diags(decls, self._records, affected))
+            self._derive_diags = [x for _, x in sorted(self._derive_diag_at.items())]
+        self._prepared = p
+        self.ledger = self._ledger()
+        changes = []
+        held = self._held_back()
+        for i in sorted(affected):
+            was, r = old_records[i], self._records[i]
+            if was.status is not r.status:
+                changes.append(Change(r.name, r.file, r.line, was.status, r.status,
+                                      held(r.name) if r.status is not Status.PROVEN else ()))
+        changes.sort(key=lambda c: (c.file, c.line, c.name))
+        return Refresh(changes, parsed_files=len(changed), resolved_files=len(changed), rederived=len(affected))
 
     def _to_resolve(self, old: Prepared, new: Prepared, index: NameIndex, parsed: set[str]) -> set[str]:
         """Files whose resolution the name-table change can alter (see the module's docstring)."""
