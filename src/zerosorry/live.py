@@ -23,6 +23,7 @@ from __future__ import annotations
 import gc
 import os
 import sqlite3
+import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -33,14 +34,16 @@ from .gate import GateManifest
 from .lean.names import NameIndex
 from .lean.parser import ParsedFile
 from .lean.project_syntax import SyntaxMemo, apply_syntax
-from .ledger.derive import Derived, derive_state
+from .ledger.derive import Derived, derive_state, own_inputs
 from .ledger.derive import diagnostics as derive_diagnostics
 from .ledger.incremental import rederive
+from .ledger.io import LineMemo
 from .ledger.model import Declaration, Diagnostic, EngineInfo, Ledger, Record, Severity, Status
 from .scan import (
     SKIP_DIRS,
     ParseCache,
     Prepared,
+    Progress,
     Resolved,
     _cache_key,
     _decode_diagnostics,
@@ -61,6 +64,20 @@ from .scan import (
 )
 
 #: one file's resolution, per declaration: uses, external count, notes, possible uses, ambiguous refs
+#: a file's (size, modification time, inode, change time) in ns, and when it was taken (ns)
+Stat = tuple[int, int, int, int, int]
+
+
+def file_stat(path: Path) -> Stat | None:
+    """What tells a file unchanged without reading it (None: it cannot be stat'ed)."""
+    now = time.time_ns()
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return st.st_size, st.st_mtime_ns, st.st_ino, st.st_ctime_ns, now
+
+
 FileResolution = list[tuple[list[int], int, list[str], list[int], list[tuple[str, tuple[int, ...]]]]]
 
 
@@ -149,6 +166,7 @@ class Refresh:
     resolved_files: int = 0
     rederived: int = 0
     notes: list[str] = field(default_factory=list)
+    proof_edit: bool = False  # only the edited files' own declarations were redone
 
 
 @dataclass
@@ -211,7 +229,8 @@ class Session:
     """A project's scan, in memory (see the module's docstring)."""
 
     def __init__(self, root: Path, *, cache_dir: Path | None = None, use_cache: bool = True,
-                 jobs: int | None = None, manifest: GateManifest | None = None) -> None:
+                 jobs: int | None = None, manifest: GateManifest | None = None,
+                 progress: Progress | None = None) -> None:
         root = Path(root)
         if not root.is_dir():
             raise InputError(f"{root}: no such directory")
@@ -220,6 +239,7 @@ class Session:
         self.manifest = manifest
         self.config = load_config(root)
         paths, diags = discover(root)
+        self.stats: dict[str, Stat | None] = {rel: file_stat(path) for rel, path in paths.items()}  # taken before the reads
         self.files, read_diags = read_files(root, paths)
         self.file_diags = {d for d in [*diags, *read_diags] if d.file is not None}
         self.other_diags = [d for d in [*diags, *read_diags] if d.file is None]
@@ -239,8 +259,9 @@ class Session:
         self.keys: dict[str, str] = {}  # file -> parse key of its current bytes
         self.commands: tuple[tuple[str, str], ...] = ()  # the declaring commands of those keys
         self._identities: Identities | None = None  # of the current name table, once needed
+        self.lines = LineMemo()  # the records' encoded lines, for zerosorry.warm
         with _no_gc():
-            self._prepared = self._prepare()
+            self._prepared = self._prepare(progress)
             self._signatures: dict[tuple[str, str], Signature] = {}
             self._names = self._names_of(self._prepared)
             self._index = self._build_index(self._prepared)
@@ -255,9 +276,9 @@ class Session:
             gc.freeze()  # the scan's many long-lived objects: never walked by the cyclic collector
 
     # ------------------------------------------------------------------ steps
-    def _prepare(self) -> Prepared:
+    def _prepare(self, progress: Progress | None = None) -> Prepared:
         diags = sorted(self.file_diags, key=lambda d: (d.file or "", d.code, d.message))
-        p = prepare(self.files, config=self.config, cache=self.cache, jobs=self.jobs,
+        p = prepare(self.files, config=self.config, cache=self.cache, jobs=self.jobs, progress=progress,
                     diagnostics=[*self.other_diags, *diags], known_keys=(self.commands, self.keys))
         self.cache.keep(p.parse_keys.values())
         self.keys, self.commands = dict(p.parse_keys), p.commands
@@ -378,6 +399,7 @@ class Session:
             full = self.root / rel
             if full.is_file():
                 try:
+                    self.stats[rel] = file_stat(full)
                     data = full.read_bytes()
                 except OSError as exc:
                     self.files.pop(rel, None)
@@ -388,6 +410,7 @@ class Session:
                     self.files[rel] = data
             else:
                 self.files.pop(rel, None)
+                self.stats.pop(rel, None)
         if not touched:
             return Refresh([])
         if "zerosorry.toml" in touched:
@@ -403,6 +426,7 @@ class Session:
         if fast is not None:
             return fast
         old_p, old_ledger = self._prepared, self.ledger
+        self._fill_inputs(range(len(old_p.decls)))
         p = self._prepare()
         names = self._names_of(p)
         parsed = {rel for rel in p.parse_keys if old_p.parse_keys.get(rel) != p.parse_keys[rel]}
@@ -472,7 +496,7 @@ class Session:
         changed = {rel for rel in touched if keys[rel] != p.parse_keys[rel]}
         if not changed:  # saved with the same bytes: nothing to do
             self.keys.update(keys)
-            return Refresh([])
+            return Refresh([], proof_edit=True)
         others = {k for rel, k in p.parse_keys.items() if rel not in changed}
         if any(keys[rel] in others for rel in changed):
             return None  # bytes another file has: the two would share one parse
@@ -496,6 +520,7 @@ class Session:
                 return None
             fresh[rel] = pf.declarations
         # from here on the edit is a proof edit: the scan is brought up to date in place
+        self._fill_inputs(i for rel in changed for i in range(*spans[rel]))
         old_records = self._records
         decls = list(p.decls)
         parsed, lean, parse_keys = dict(p.parsed), dict(p.lean), dict(p.parse_keys)
@@ -555,7 +580,22 @@ class Session:
                 changes.append(Change(r.name, r.file, r.line, was.status, r.status,
                                       held(r.name) if r.status is not Status.PROVEN else ()))
         changes.sort(key=lambda c: (c.file, c.line, c.name))
-        return Refresh(changes, parsed_files=len(changed), resolved_files=len(changed), rederived=len(affected))
+        return Refresh(changes, parsed_files=len(changed), resolved_files=len(changed), rederived=len(affected),
+                       proof_edit=True)
+
+    def _fill_inputs(self, ids: Iterable[int]) -> None:
+        """The derivation's record of each declaration's own inputs, for ``ids``, where a stored
+        state left it out (zerosorry.warm): recomputed from the declarations and the inputs as
+        last derived, exactly as the derivation made it."""
+        st, inp = self._state, self._inputs
+        assert st is not None
+        if None not in st.inputs:
+            return
+        decls = self._prepared.decls
+        for i in ids:
+            if st.inputs[i] is None:
+                st.inputs[i] = own_inputs(decls, i, st.certain[i], st.maybe[i], inp.possible_refs[i],
+                                          inp.external[i], inp.approximate[i], inp.reasons[i])
 
     def _to_resolve(self, old: Prepared, new: Prepared, index: NameIndex, parsed: set[str]) -> set[str]:
         """Files whose resolution the name-table change can alter (see the module's docstring)."""

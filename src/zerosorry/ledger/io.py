@@ -9,7 +9,7 @@ import operator
 import os
 import tempfile
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -217,6 +217,8 @@ class Encoded:
 
     header: dict[str, Any]
     lists: dict[str, list[bytes]]  # declarations, diagnostics (and disagreements when any)
+    #: per declaration line: found valid before (a :class:`LineMemo` knew it); empty: none known
+    known_valid: list[bool] = field(default_factory=list)
 
     def text(self) -> bytes:
         from .encode import value_text
@@ -238,18 +240,65 @@ class Encoded:
         return b"\n".join(out) + b"\n"
 
 
-def encode(ledger: Ledger) -> Encoded:
-    """The fast path (:mod:`zerosorry.ledger.encode`): byte-for-byte :func:`reference_dumps`."""
+class LineMemo:
+    """Each record's encoded line, kept by the record object, and whether it was found valid:
+    a re-scan that keeps most record objects (the live session's, :mod:`zerosorry.warm`'s)
+    encodes and validates only the new ones.  A record is never changed in place once made by
+    the scan; a caller that changes records (the lean engine) must not pass the memo on."""
+
+    def __init__(self) -> None:
+        self.items: dict[int, tuple[Record, bytes, bool]] = {}
+
+    def __getstate__(self) -> list[tuple[Record, bytes, bool]]:  # ids are per process
+        return list(self.items.values())
+
+    def __setstate__(self, state: list[tuple[Record, bytes, bool]]) -> None:
+        self.items = {id(x[0]): x for x in state}
+
+    def lines(self, records: list[Record]) -> tuple[list[bytes], list[bool]]:
+        """The lines of ``records`` (in their order) and whether each is known valid; the memo
+        keeps exactly these records afterwards."""
+        from .encode import item_lines, record_out
+
+        items = self.items
+        fresh = [r for r in records if (got := items.get(id(r))) is None or got[0] is not r]
+        made = dict(zip(map(id, fresh), item_lines([record_out(r) for r in fresh]), strict=True))
+        out: list[bytes] = []
+        valid: list[bool] = []
+        kept: dict[int, tuple[Record, bytes, bool]] = {}
+        for r in records:
+            line = made.get(id(r))
+            entry = (r, line, False) if line is not None else items[id(r)]
+            kept[id(r)] = entry
+            out.append(entry[1])
+            valid.append(entry[2])
+        self.items = kept
+        return out, valid
+
+    def validated(self) -> None:
+        """Every kept line was found valid."""
+        self.items = {k: (r, line, True) for k, (r, line, _) in self.items.items()}
+
+
+def encode(ledger: Ledger, memo: LineMemo | None = None) -> Encoded:
+    """The fast path (:mod:`zerosorry.ledger.encode`): byte-for-byte :func:`reference_dumps`.
+    ``memo``: the lines of records encoded before (``Encoded.known_valid`` then says which
+    declaration lines were found valid already)."""
     from .encode import diagnostic_out, disagreement_out, item_lines, record_out
 
+    records = sorted(ledger.records, key=_record_key)
+    if memo is not None:
+        lines, valid = memo.lines(records)
+    else:
+        lines, valid = item_lines([record_out(r) for r in records]), []
     lists = {
-        "declarations": item_lines([record_out(r) for r in sorted(ledger.records, key=_record_key)]),
+        "declarations": lines,
         "diagnostics": item_lines([diagnostic_out(d) for d in sorted(ledger.diagnostics, key=_diagnostic_key)]),
     }
     if ledger.disagreements:
         lists["disagreements"] = item_lines(
             [disagreement_out(d) for d in sorted(ledger.disagreements, key=lambda d: d.name)])
-    return Encoded(_header(ledger), lists)
+    return Encoded(_header(ledger), lists, valid)
 
 
 def dumps(ledger: Ledger) -> str:
@@ -342,13 +391,31 @@ def atomic_write_bytes(path: Path, data: bytes, *, durable: bool = True) -> None
         raise
 
 
-def write(ledger: Ledger, path: Path, *, validated: ValidatedLines | None = None) -> None:
-    """Validate (the lines ``validated`` has not seen; every line without it) and write."""
-    enc = encode(ledger)
-    problems = (validated or ValidatedLines()).check(enc)
+def write(ledger: Ledger, path: Path, *, validated: ValidatedLines | None = None,
+          memo: LineMemo | None = None) -> None:
+    """Validate (the lines ``validated`` has not seen, or, given ``memo``, the declaration lines
+    it has not seen valid; every line without either) and write."""
+    enc = encode(ledger, memo)
+    problems = check_lines(enc) if memo is not None else (validated or ValidatedLines()).check(enc)
     if problems:  # a bug in zerosorry, never the user's fault: refuse to write an invalid ledger
         raise LedgerError(f"internal error: ledger violates its schema: {problems[0]}")
+    if memo is not None:
+        memo.validated()
     atomic_write_bytes(path, enc.text())
+
+
+def check_lines(enc: Encoded) -> list[str]:
+    """Schema violations of ``enc``: the header, every diagnostic and disagreement line, and the
+    declaration lines not known valid (the schema validates each item on its own)."""
+    import msgspec
+
+    doc: dict[str, Any] = dict(enc.header)
+    for key, lines in enc.lists.items():
+        known = enc.known_valid if key == "declarations" else []
+        doc[key] = [msgspec.json.decode(line) for i, line in enumerate(lines) if not (known and known[i])]
+    doc.setdefault("declarations", [])
+    doc.setdefault("diagnostics", [])
+    return validate(doc)
 
 
 def from_json(data: Any, *, origin: str = "<ledger>") -> Ledger:
