@@ -41,7 +41,7 @@ from typing import Any
 from . import __version__
 from .ledger.derive import Derived
 from .ledger.io import LineMemo, OutputError, atomic_write_bytes, check_lines, encode
-from .ledger.model import Declaration, Ledger
+from .ledger.model import Declaration, Ledger, Record
 from .live import MemoryParseCache, Session, file_stat
 from .scan import ParseCache, Progress, _no_gc, discover, generated_time, git_source, load_config
 
@@ -87,14 +87,34 @@ def _header(root: Path) -> bytes:
     return MAGIC + tool_key() + b"\n" + os.fsencode(os.path.abspath(root)) + b"\n"
 
 
+_DECL_FIELDS = tuple(f.name for f in fields(Declaration) if f.name not in _SLIM)
+_RECORD_FIELDS = tuple(f.name for f in fields(Record))
+
+
+def _declaration(values: tuple[Any, ...]) -> Declaration:
+    d = Declaration.__new__(Declaration)
+    d.__dict__ = dict(zip(_DECL_FIELDS, values, strict=True))
+    d.__dict__.update(_SLIM)
+    return d
+
+
+def _record(values: tuple[Any, ...]) -> Record:
+    r = Record.__new__(Record)
+    r.__dict__ = dict(zip(_RECORD_FIELDS, values, strict=True))
+    return r
+
+
 class _Pickler(pickle.Pickler):
-    """Declarations without the fields :data:`_SLIM` names."""
+    """Declarations (without the fields :data:`_SLIM` names) and records as tuples of their
+    fields' values: restored twice as fast as objects with a state each."""
 
     def reducer_override(self, obj: Any) -> Any:
         if type(obj) is Declaration:
-            state = dict(obj.__dict__)
-            state.update(_SLIM)
-            return Declaration.__new__, (Declaration,), state
+            values = obj.__dict__
+            return _declaration, (tuple([values[k] for k in _DECL_FIELDS]),)
+        if type(obj) is Record:
+            values = obj.__dict__
+            return _record, (tuple([values[k] for k in _RECORD_FIELDS]),)
         return NotImplemented
 
 
