@@ -64,6 +64,16 @@ def render(f: File) -> str:
     return "\n".join(out) + "\n"
 
 
+def start() -> dict[int, File]:
+    """The generated project before any edit: four files, imports, namespaces, two sorries."""
+    return {0: File(decls=[Decl("theorem", "a", ["b"], False), Decl("theorem", "b", [], True)]),
+            1: File(imports=[0], decls=[Decl("lemma", "Foo.d", ["_root_.a", "Foo.a"], False),
+                                        Decl("def", "Foo.a", [], False)]),
+            2: File(imports=[1], decls=[Decl("theorem", "c", ["Foo.d", "b"], False)]),
+            3: File(decls=[Decl("theorem", "e.f", ["c", "a"], False),
+                           Decl("theorem", "g.f", [], True), Decl("theorem", "k", ["h.f", "b"], False)])}
+
+
 def full(root: Path, session: Session) -> Ledger:
     paths, diags = discover(root)
     files, more = read_files(root, paths)
@@ -142,12 +152,7 @@ def test_incremental_equals_full_after_random_edits(edits: list[tuple[Any, ...]]
     try:
         (root / "P").mkdir()
         (root / "lakefile.toml").write_text('name = "p"\n\n[[lean_lib]]\nname = "P"\n', encoding="utf-8")
-        model = {0: File(decls=[Decl("theorem", "a", ["b"], False), Decl("theorem", "b", [], True)]),
-                 1: File(imports=[0], decls=[Decl("lemma", "Foo.d", ["_root_.a", "Foo.a"], False),
-                                             Decl("def", "Foo.a", [], False)]),
-                 2: File(imports=[1], decls=[Decl("theorem", "c", ["Foo.d", "b"], False)]),
-                 3: File(decls=[Decl("theorem", "e.f", ["c", "a"], False),
-                                Decl("theorem", "g.f", [], True), Decl("theorem", "k", ["h.f", "b"], False)])}
+        model = start()
         for i, f in model.items():
             (root / "P" / f"F{i}.lean").write_text(render(f), encoding="utf-8")
         session = Session(root, use_cache=False)

@@ -20,14 +20,7 @@ from zerosorry.ledger.model import Ledger
 from zerosorry.scan import discover, load_config, read_files, scan_files
 
 from .strategies import project_edits
-from .test_live import Decl, File, apply, render
-
-START = {0: File(decls=[Decl("theorem", "a", ["b"], False), Decl("theorem", "b", [], True)]),
-         1: File(imports=[0], decls=[Decl("lemma", "Foo.d", ["_root_.a", "Foo.a"], False),
-                                     Decl("def", "Foo.a", [], False)]),
-         2: File(imports=[1], decls=[Decl("theorem", "c", ["Foo.d", "b"], False)]),
-         3: File(decls=[Decl("theorem", "e.f", ["c", "a"], False),
-                        Decl("theorem", "g.f", [], True), Decl("theorem", "k", ["h.f", "b"], False)])}
+from .test_live import File, apply, render, start
 
 
 def full(root: Path, like: Ledger) -> Ledger:
@@ -52,11 +45,9 @@ class Clock:
 
 
 def make_project(root: Path, clock: Clock) -> dict[int, File]:
-    import copy
-
     (root / "P").mkdir()
     (root / "lakefile.toml").write_text('name = "p"\n\n[[lean_lib]]\nname = "P"\n', encoding="utf-8")
-    model = copy.deepcopy(START)
+    model = start()
     for i, f in model.items():
         (root / "P" / f"F{i}.lean").write_text(render(f), encoding="utf-8")
     clock.stamp(root)
