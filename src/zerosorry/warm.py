@@ -28,19 +28,19 @@ from __future__ import annotations
 import contextlib
 import gc
 import hashlib
-import io
 import os
 import pickle
 import sys
+import tempfile
 import zlib
 from dataclasses import fields
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from . import __version__
 from .ledger.derive import Derived
-from .ledger.io import LineMemo, OutputError, atomic_write_bytes, check_lines, encode
+from .ledger.io import LineMemo, check_lines, encode
 from .ledger.model import Declaration, Ledger, Record
 from .live import MemoryParseCache, Session, file_stat
 from .scan import ParseCache, Progress, _no_gc, discover, generated_time, git_source, load_config
@@ -128,13 +128,38 @@ def save(session: Session, path: Path) -> None:
     memo = state["_syntax"]
     state["_syntax"] = memo.__class__.__new__(memo.__class__)
     state["_syntax"].__dict__.update({**memo.__dict__, "uses": {}})
-    buf = io.BytesIO()
-    with _no_gc():
-        _Pickler(buf, protocol=pickle.HIGHEST_PROTOCOL).dump(state)
-    payload = buf.getbuffer()
-    head = _header(session.root) + zlib.crc32(payload).to_bytes(4, "little") + len(payload).to_bytes(8, "little")
-    with contextlib.suppress(OutputError):
-        atomic_write_bytes(path, head + payload, durable=False)
+    head = _header(session.root)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError:
+        return
+    try:  # pickled straight into the file (no copy of it in memory), then the sums filled in
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(head + bytes(12))
+            out = _Summing(fh)
+            with _no_gc():
+                _Pickler(out, protocol=pickle.HIGHEST_PROTOCOL).dump(state)
+            fh.seek(len(head))
+            fh.write(out.crc.to_bytes(4, "little") + out.size.to_bytes(8, "little"))
+        os.replace(tmp, path)
+    except BaseException as exc:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        if not isinstance(exc, OSError):
+            raise
+
+
+class _Summing:
+    """A file that keeps the CRC-32 and the length of what is written through it."""
+
+    def __init__(self, fh: BinaryIO) -> None:
+        self.fh, self.crc, self.size = fh, 0, 0
+
+    def write(self, data: bytes) -> int:
+        self.crc = zlib.crc32(data, self.crc)
+        self.size += len(data)
+        return self.fh.write(data)
 
 
 def load(path: Path, root: Path, cache: ParseCache | None) -> Session | None:
