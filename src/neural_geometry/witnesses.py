@@ -17,7 +17,7 @@ from __future__ import annotations
 import functools
 import math
 from collections.abc import Callable, Iterator
-from typing import Any, TypeAlias
+from typing import Any, NamedTuple, TypeAlias
 
 import numpy as np
 from scipy import linalg, stats
@@ -333,84 +333,71 @@ def check_iid_coord_moment_ratio_floor(
     )
 
 
-def _dist_check(
-    name: str,
-    closed_form: float,
-    pdf_for_scale: Callable[[float], tuple[Callable[[float], float], float, float]],
-    sampler: Callable[[Rng, float, int], FloatArray],
-    scales: tuple[float, ...],
-    samples: int,
-    sample_tol: float,
-    quad_tol: float,
-    seed: int,
-    ratio: Callable[[Any], float] = F.moment_ratio,
-) -> WitnessResult:
-    rng = np.random.default_rng(seed)
-    quad_err, sample_err, counter = 0.0, 0.0, None
-    for s in scales:
-        pdf, lo, hi = pdf_for_scale(s)
-        q = F.moment_ratio_quad(pdf, lo, hi)
-        e = _nan_inf(abs(q - closed_form))
-        if e > quad_tol and counter is None:
-            counter = f"quadrature at scale {s:g} gives β = {q:.12g}, not {closed_form:.12g}"
-        quad_err = max(quad_err, e)
-        emp = ratio(sampler(rng, s, samples))
-        sample_err = max(sample_err, _nan_inf(abs(emp - closed_form)))
-    return result(
-        cases=2 * len(scales),
-        max_error=sample_err,
-        tolerance=sample_tol,
-        what=f"{name} checks (quadrature and {samples:,}-sample Monte Carlo at scales {', '.join(f'{s:g}' for s in scales)}) of β = {closed_form:.6f}",
-        counterexample=counter,
-        detail=f"quadrature error {quad_err:.1e} (tolerance {quad_tol:.0e})",
-    )
+class _Law(NamedTuple):
+    """A symmetric law with a scale: its name, its density and support at a scale, a sampler."""
+
+    name: str
+    pdf_for_scale: Callable[[float], tuple[Callable[[float], float], float, float]]
+    sampler: Callable[[Rng, float, int], FloatArray]
 
 
+_LAWS = {
+    "gaussian": _Law(
+        "Gaussian N(0, σ²)",
+        lambda s: (stats.norm(scale=s).pdf, -40 * s, 40 * s),
+        lambda rng, s, n: rng.normal(0.0, s, n),
+    ),
+    "uniform": _Law(
+        "uniform U[-a, a]",
+        lambda s: (lambda x: 1.0 / (2 * s), -s, s),
+        lambda rng, s, n: rng.uniform(-s, s, n),
+    ),
+    "laplace": _Law(
+        "Laplace(0, b)",
+        lambda s: (stats.laplace(scale=s).pdf, -80 * s, 80 * s),
+        lambda rng, s, n: rng.laplace(0.0, s, n),
+    ),
+}
+_SCALES = (0.01, 1.0, 30.0)
 _SAMPLES = 400_000
 _SAMPLE_TOL = 5e-3  # > 5 standard errors of the ratio estimator at 400k samples
 _QUAD_TOL = 1e-9
 
 
-def check_gaussian_moment_ratio(closed_form: float = F.GAUSSIAN_BETA, seed: int = 6) -> WitnessResult:
-    return _dist_check(
-        "Gaussian N(0, σ²)",
-        closed_form,
-        lambda s: (stats.norm(scale=s).pdf, -40 * s, 40 * s),
-        lambda rng, s, n: rng.normal(0.0, s, n),
-        (0.01, 1.0, 30.0),
-        _SAMPLES,
-        _SAMPLE_TOL,
-        _QUAD_TOL,
-        seed,
+def _moment_ratio_check(law: _Law, closed_form: float, seed: int) -> WitnessResult:
+    """β of ``law`` is ``closed_form`` by quadrature (to ``_QUAD_TOL``) and by Monte Carlo (to
+    ``_SAMPLE_TOL``, the error reported) at each of ``_SCALES``."""
+    rng = np.random.default_rng(seed)
+    quad_err, sample_err, counter = 0.0, 0.0, None
+    for s in _SCALES:
+        pdf, lo, hi = law.pdf_for_scale(s)
+        q = F.moment_ratio_quad(pdf, lo, hi)
+        e = _nan_inf(abs(q - closed_form))
+        if e > _QUAD_TOL and counter is None:
+            counter = f"quadrature at scale {s:g} gives β = {q:.12g}, not {closed_form:.12g}"
+        quad_err = max(quad_err, e)
+        emp = F.moment_ratio(law.sampler(rng, s, _SAMPLES))
+        sample_err = max(sample_err, _nan_inf(abs(emp - closed_form)))
+    return result(
+        cases=2 * len(_SCALES),
+        max_error=sample_err,
+        tolerance=_SAMPLE_TOL,
+        what=f"{law.name} checks (quadrature and {_SAMPLES:,}-sample Monte Carlo at scales {', '.join(f'{s:g}' for s in _SCALES)}) of β = {closed_form:.6f}",
+        counterexample=counter,
+        detail=f"quadrature error {quad_err:.1e} (tolerance {_QUAD_TOL:.0e})",
     )
+
+
+def check_gaussian_moment_ratio(closed_form: float = F.GAUSSIAN_BETA, seed: int = 6) -> WitnessResult:
+    return _moment_ratio_check(_LAWS["gaussian"], closed_form, seed)
 
 
 def check_uniform_moment_ratio(closed_form: float = F.UNIFORM_BETA, seed: int = 7) -> WitnessResult:
-    return _dist_check(
-        "uniform U[-a, a]",
-        closed_form,
-        lambda s: (lambda x: 1.0 / (2 * s), -s, s),
-        lambda rng, s, n: rng.uniform(-s, s, n),
-        (0.01, 1.0, 30.0),
-        _SAMPLES,
-        _SAMPLE_TOL,
-        _QUAD_TOL,
-        seed,
-    )
+    return _moment_ratio_check(_LAWS["uniform"], closed_form, seed)
 
 
 def check_laplace_moment_ratio(closed_form: float = F.LAPLACE_BETA, seed: int = 8) -> WitnessResult:
-    return _dist_check(
-        "Laplace(0, b)",
-        closed_form,
-        lambda s: (stats.laplace(scale=s).pdf, -80 * s, 80 * s),
-        lambda rng, s, n: rng.laplace(0.0, s, n),
-        (0.01, 1.0, 30.0),
-        _SAMPLES,
-        _SAMPLE_TOL,
-        _QUAD_TOL,
-        seed,
-    )
+    return _moment_ratio_check(_LAWS["laplace"], closed_form, seed)
 
 
 def check_isotropic_floor(
@@ -921,141 +908,42 @@ def check_allocator_thresholds(
 # --------------------------------------------------------------------------------------------
 
 
-@_guarded
-def cos_sign_quant_formula() -> WitnessResult:
-    return check_cos_sign_quant_formula()
+WITNESSES: dict[str, Callable[[], WitnessResult]] = {}
+"""All witnesses by name (``neural_geometry.witnesses:<name>`` in the manifest), in the order below."""
 
 
-@_guarded
-def residual_energy_formula() -> WitnessResult:
-    return check_residual_energy_formula()
+def _witness(check: Callable[[], WitnessResult]) -> Callable[[], WitnessResult]:
+    """The manifest's witness ``<name>`` for ``check_<name>``, entered in :data:`WITNESSES`: no
+    arguments (the check's defaults: fixed seeds and sizes), an exception reported as a failure."""
+
+    def witness() -> WitnessResult:
+        return check()
+
+    witness.__name__ = witness.__qualname__ = check.__name__.removeprefix("check_")
+    witness.__doc__ = check.__doc__
+    WITNESSES[witness.__name__] = guarded = _guarded(witness)
+    return guarded
 
 
-@_guarded
-def jensen_floor() -> WitnessResult:
-    return check_jensen_floor()
-
-
-@_guarded
-def jensen_floor_equality() -> WitnessResult:
-    return check_jensen_floor_equality()
-
-
-@_guarded
-def iid_coord_moment_ratio_floor() -> WitnessResult:
-    return check_iid_coord_moment_ratio_floor()
-
-
-@_guarded
-def gaussian_moment_ratio() -> WitnessResult:
-    return check_gaussian_moment_ratio()
-
-
-@_guarded
-def uniform_moment_ratio() -> WitnessResult:
-    return check_uniform_moment_ratio()
-
-
-@_guarded
-def laplace_moment_ratio() -> WitnessResult:
-    return check_laplace_moment_ratio()
-
-
-@_guarded
-def isotropic_floor() -> WitnessResult:
-    return check_isotropic_floor()
-
-
-@_guarded
-def attention_score_gauge_invariance() -> WitnessResult:
-    return check_attention_score_gauge_invariance()
-
-
-@_guarded
-def avg_amplification() -> WitnessResult:
-    return check_avg_amplification()
-
-
-@_guarded
-def dc_mean_centering() -> WitnessResult:
-    return check_dc_mean_centering()
-
-
-@_guarded
-def dc_mean_energy_split() -> WitnessResult:
-    return check_dc_mean_energy_split()
-
-
-@_guarded
-def rank_r_correction() -> WitnessResult:
-    return check_rank_r_correction()
-
-
-@_guarded
-def attention_distortion_bound() -> WitnessResult:
-    return check_attention_distortion_bound()
-
-
-@_guarded
-def softmax_soundness() -> WitnessResult:
-    return check_softmax_soundness()
-
-
-@_guarded
-def moe_gauge_monotone() -> WitnessResult:
-    return check_moe_gauge_monotone()
-
-
-@_guarded
-def allocator_thresholds() -> WitnessResult:
-    return check_allocator_thresholds()
-
-
-@_guarded
-def beta_local_expansion() -> WitnessResult:
-    return check_beta_local_expansion()
-
-
-@_guarded
-def beta_local_hessian() -> WitnessResult:
-    return check_beta_local_hessian()
-
-
-@_guarded
-def last_mile_hardness() -> WitnessResult:
-    return check_last_mile_hardness()
-
-
-@_guarded
-def moe_gauge_lattice_bound() -> WitnessResult:
-    return check_moe_gauge_lattice_bound()
-
-
-WITNESSES: dict[str, Callable[[], WitnessResult]] = {
-    f.__name__: f
-    for f in (
-        cos_sign_quant_formula,
-        residual_energy_formula,
-        jensen_floor,
-        jensen_floor_equality,
-        iid_coord_moment_ratio_floor,
-        gaussian_moment_ratio,
-        uniform_moment_ratio,
-        laplace_moment_ratio,
-        isotropic_floor,
-        attention_score_gauge_invariance,
-        avg_amplification,
-        dc_mean_centering,
-        dc_mean_energy_split,
-        rank_r_correction,
-        attention_distortion_bound,
-        softmax_soundness,
-        moe_gauge_monotone,
-        allocator_thresholds,
-        beta_local_expansion,
-        beta_local_hessian,
-        last_mile_hardness,
-        moe_gauge_lattice_bound,
-    )
-}
-"""All witnesses by name (``neural_geometry.witnesses:<name>`` in the manifest)."""
+cos_sign_quant_formula = _witness(check_cos_sign_quant_formula)
+residual_energy_formula = _witness(check_residual_energy_formula)
+jensen_floor = _witness(check_jensen_floor)
+jensen_floor_equality = _witness(check_jensen_floor_equality)
+iid_coord_moment_ratio_floor = _witness(check_iid_coord_moment_ratio_floor)
+gaussian_moment_ratio = _witness(check_gaussian_moment_ratio)
+uniform_moment_ratio = _witness(check_uniform_moment_ratio)
+laplace_moment_ratio = _witness(check_laplace_moment_ratio)
+isotropic_floor = _witness(check_isotropic_floor)
+attention_score_gauge_invariance = _witness(check_attention_score_gauge_invariance)
+avg_amplification = _witness(check_avg_amplification)
+dc_mean_centering = _witness(check_dc_mean_centering)
+dc_mean_energy_split = _witness(check_dc_mean_energy_split)
+rank_r_correction = _witness(check_rank_r_correction)
+attention_distortion_bound = _witness(check_attention_distortion_bound)
+softmax_soundness = _witness(check_softmax_soundness)
+moe_gauge_monotone = _witness(check_moe_gauge_monotone)
+allocator_thresholds = _witness(check_allocator_thresholds)
+beta_local_expansion = _witness(check_beta_local_expansion)
+beta_local_hessian = _witness(check_beta_local_hessian)
+last_mile_hardness = _witness(check_last_mile_hardness)
+moe_gauge_lattice_bound = _witness(check_moe_gauge_lattice_bound)
