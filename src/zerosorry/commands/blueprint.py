@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 from ..errors import InputError
-from ._common import add_scan_options, obtain_ledger
+from ._common import add_scan_options, ledger_option, obtain_ledger
 
 NAME = "blueprint"
 HELP = "check a leanblueprint's \\leanok marks against the derived statuses (drift report)"
@@ -38,12 +38,11 @@ def run(args: argparse.Namespace) -> int:
     if args.blueprint is not None and not (args.blueprint if args.blueprint.is_absolute() or args.blueprint.exists()
                                            else args.path / args.blueprint).is_dir():
         raise InputError(f"--blueprint {args.blueprint}: no such folder")
-    if args.ledger is not None and not args.ledger.is_file():
-        raise InputError(f"{args.ledger}: no such ledger")
+    ledger_file = ledger_option(args)
     if find_blueprint(args.path, args.blueprint) is None:
         raise InputError(f"{args.path}: no blueprint (no .tex file in {args.path / 'blueprint' / 'src'}; "
                          "give --blueprint DIR)")
-    ledger = obtain_ledger(args, ledger_file=args.ledger)
+    ledger = obtain_ledger(args, ledger_file=ledger_file)
     found = check(args.path, ledger, args.blueprint)
     assert found is not None
     bp, report = found
