@@ -275,6 +275,25 @@ def test_iffalse_and_endinput_hide_what_follows(tmp_path: Path) -> None:
     assert [n.key for n in read_blueprint(tmp_path).nodes] == ["a", "b"]
 
 
+def test_import_package_commands_are_followed(tmp_path: Path) -> None:
+    """\\import{dir/}{file} from the blueprint's root, \\subimport{dir/}{file} from the file that
+    holds it (and a plain \\input inside it from there too), starred forms included."""
+    (tmp_path / "content.tex").write_text(
+        "\\begin{lemma}\\label{top}x\\end{lemma}\n\\import{chapters/}{one}\n\\subimport*{chapters}{two.tex}\n"
+        "\\import{chapters/}{absent}\n", encoding="utf-8")
+    (tmp_path / "chapters").mkdir()
+    (tmp_path / "chapters" / "one.tex").write_text("\\begin{lemma}\\label{one}\\end{lemma}\n"
+                                                   "\\subimport{deeper/}{three}\n", encoding="utf-8")
+    (tmp_path / "chapters" / "two.tex").write_text("\\begin{lemma}\\label{two}\\end{lemma}\n", encoding="utf-8")
+    (tmp_path / "chapters" / "deeper").mkdir()
+    (tmp_path / "chapters" / "deeper" / "three.tex").write_text("\\begin{lemma}\\label{three}\\end{lemma}\n",
+                                                               encoding="utf-8")
+    bp = read_blueprint(tmp_path)
+    assert [n.key for n in bp.nodes] == ["top", "one", "three", "two"]
+    missing = [d for d in bp.diagnostics if d.code == "missing-file"]
+    assert len(missing) == 1 and "chapters/absent" in missing[0].message and missing[0].line == 4
+
+
 def test_site_command_adds_the_blueprint_page(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     code, _, _ = run(capsys, "site", str(DRIFT), "--out", str(tmp_path / "site"), "--no-cache")
     assert code == 0
