@@ -168,6 +168,28 @@ def test_blueprint_command_formats_and_exit_codes(capsys: pytest.CaptureFixture[
     assert code == 2 and "no blueprint" in err
 
 
+def test_hide_leaves_informational_classes_out_but_counts_them(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "blueprint", str(DRIFT), "--no-cache", "--format", "json")
+    every = json.loads(out)
+    six = every["counts"]["uses-contradicted"]
+    assert six and every["hidden"] == {}
+    code, out, _ = run(capsys, "blueprint", str(DRIFT), "--no-cache", "--format", "json", "--hide", "6",
+                       "--hide", "missed-leanok")
+    data = json.loads(out)
+    assert code == 1 and data["counts"] == every["counts"]
+    assert data["hidden"] == {k: every["counts"][k] for k in ("missed-leanok", "uses-contradicted")
+                              if every["counts"][k]}
+    assert {f["class"] for f in data["findings"]} == {f["class"] for f in every["findings"]} - {
+        "uses-contradicted", "missed-leanok"}
+    code, out, _ = run(capsys, "blueprint", str(DRIFT), "--no-cache", "--hide", "uses-contradicted")
+    assert f"(not listed, --hide: {six} uses-contradicted)" in out and "[6 " not in out
+    # a class that fails the gate cannot be hidden, nor an unknown one
+    code, _, err = run(capsys, "blueprint", str(DRIFT), "--no-cache", "--hide", "hidden-gap")
+    assert code == 2 and "hidden-gap fails the gate and cannot be hidden" in err
+    code, _, err = run(capsys, "blueprint", str(DRIFT), "--no-cache", "--hide", "9")
+    assert code == 2 and "unknown drift class '9'" in err
+
+
 def test_a_blueprint_that_tells_the_truth_exits_0(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     project = tmp_path / "p"
     shutil.copytree(DRIFT, project)
