@@ -226,7 +226,7 @@ def _kpsewhich(name: str) -> bool:
 
 def _resolve(base: Path, target: str, command: str) -> Path | None:
     """The file LaTeX reads: ``\\include`` adds ``.tex``; ``\\input`` tries ``.tex`` first."""
-    names = [target + ".tex"] if command == "include" else [target + ".tex", target]
+    names = [target + ".tex"] if command.startswith(("include", "subinclude")) else [target + ".tex", target]
     return next((base / n for n in names if (base / n).is_file()), None)
 
 
@@ -268,7 +268,9 @@ def read_paper(main: Path, *, label: Callable[[Path], str] | None = None,
                 uses.append(PaperUse(ev.group(1), key, at, raw or ""))
                 continue
             command, target = ev
-            found = _resolve(base, target, command)
+            # \subimport's folder (and its kin's) is relative to the file that holds it
+            found = _resolve(path.parent if command.startswith("sub") and command != "subfile" else base,
+                             target, command)
             if found is not None:
                 visit(found)
             elif not in_tex_tree(target if Path(target).suffix else target + ".tex"):

@@ -24,6 +24,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="the blueprint's source folder (default: PATH/blueprint/src)")
     p.add_argument("--ledger", type=Path, default=None,
                    help="read this ledger instead of scanning PATH")
+    p.add_argument("--hide", action="append", default=[], metavar="CLASS",
+                   help="do not list the findings of this informational class (3-6, by number or name, "
+                        "e.g. --hide uses-contradicted); they are still counted; repeatable")
     p.add_argument("--format", choices=FORMATS, default=None,
                    help="text (default), markdown, json, or github (annotations on the .tex files; the "
                         "default when GITHUB_ACTIONS=true)")
@@ -32,6 +35,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from ..blueprint import check, find_blueprint
     from ..blueprint import report as rp
+    from ..blueprint.drift import DriftReport, parse_class
 
     if not args.path.is_dir():
         raise InputError(f"{args.path}: no such directory")
@@ -42,10 +46,16 @@ def run(args: argparse.Namespace) -> int:
     if find_blueprint(args.path, args.blueprint) is None:
         raise InputError(f"{args.path}: no blueprint (no .tex file in {args.path / 'blueprint' / 'src'}; "
                          "give --blueprint DIR)")
+    try:
+        hide = [parse_class(c) for c in args.hide]
+        DriftReport().hiding(hide)  # refuse a failing class before the (slower) scan
+    except ValueError as exc:
+        raise InputError(f"--hide: {exc}") from exc
     ledger = obtain_ledger(args, ledger_file=ledger_file)
     found = check(args.path, ledger, args.blueprint)
     assert found is not None
     bp, report = found
+    report = report.hiding(hide)
     fmt = args.format or ("github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text")
     target = str(args.path)
     if fmt == "json":
