@@ -226,3 +226,18 @@ def test_cli_scan_twice_equals_a_scan_without_cache(tmp_path: Path) -> None:
         assert main(["scan", str(root), "-q", "--no-cache", "-o", str(plain)]) == 0
         assert out.read_bytes() == plain.read_bytes()
     assert warm.state_path(cache, root).is_file()
+
+
+def test_the_cli_imports_only_the_command_it_runs(tmp_path: Path) -> None:
+    """A warm scan's time is mostly start-up: `zerosorry scan` imports no other command's code."""
+    import subprocess
+    import sys
+
+    code = ("import sys, contextlib, io\nfrom zerosorry.cli import main\n"
+            "with contextlib.suppress(SystemExit), contextlib.redirect_stdout(io.StringIO()):\n"
+            "    main(['scan', '--help'])\n"
+            "print(sorted(m for m in sys.modules if m.startswith(('zerosorry.commands.', 'zerosorry.gate', "
+            "'zerosorry.history', 'zerosorry.blueprint', 'zerosorry.appendix'))))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         env={**os.environ, "PYTHONPATH": str(Path(warm.__file__).parent.parent)})
+    assert out.stdout.strip() == "['zerosorry.commands._common', 'zerosorry.commands.scan']"

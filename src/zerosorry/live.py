@@ -27,10 +27,9 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .errors import InputError
-from .gate import GateManifest
 from .lean.names import NameIndex
 from .lean.parser import ParsedFile
 from .lean.project_syntax import SyntaxMemo, apply_syntax
@@ -64,6 +63,9 @@ from .scan import (
 )
 
 #: one file's resolution, per declaration: uses, external count, notes, possible uses, ambiguous refs
+if TYPE_CHECKING:  # the gate's module is imported only where a manifest is read
+    from .gate import GateManifest
+
 #: a file's (size, modification time, inode, change time) in ns, and when it was taken (ns)
 Stat = tuple[int, int, int, int, int]
 

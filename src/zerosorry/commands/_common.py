@@ -6,12 +6,14 @@ import argparse
 import sys
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import InputError
-from ..gate import GateManifest, load_manifest
 from ..ledger import io
 from ..ledger.model import Ledger
+
+if TYPE_CHECKING:  # imported where a manifest is read: a scan does without
+    from ..gate import GateManifest
 
 ENGINES = ("source", "lean", "both", "auto")
 
@@ -113,6 +115,8 @@ def ledger_option(args: argparse.Namespace) -> Path | None:
 def gate_manifest(args: argparse.Namespace) -> GateManifest | None:
     """The manifest a command reads for its load-bearing entries: ``--manifest``, else
     ``PATH/appendix.toml`` when there is one, else none."""
+    from ..gate import load_manifest
+
     if args.manifest is not None:
         if not args.manifest.is_file():
             raise InputError(f"{args.manifest}: no such manifest")
