@@ -241,3 +241,36 @@ def test_the_cli_imports_only_the_command_it_runs(tmp_path: Path) -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                          env={**os.environ, "PYTHONPATH": str(Path(warm.__file__).parent.parent)})
     assert out.stdout.strip() == "['zerosorry.commands._common', 'zerosorry.commands.scan']"
+
+
+def test_the_line_memo_encodes_only_new_records_and_forgets_gone_ones(tmp_path: Path) -> None:
+    from dataclasses import replace
+
+    from zerosorry.ledger import encode as enc_mod
+
+    root = tmp_path / "p"
+    root.mkdir()
+    make_project(root, Clock())
+    ledger, _ = warm.scan(root, tmp_path / "cache")
+    memo = io.LineMemo()
+    first = io.encode(ledger, memo)
+    assert first.text() == io.encode(ledger).text() and not any(first.known_valid)
+    memo.validated()
+    encoded: list[int] = []
+    real = enc_mod.record_out
+
+    def counting(r: Any) -> Any:
+        encoded.append(1)
+        return real(r)
+
+    changed = replace(ledger.records[0], reason="edited")
+    ledger.records = [changed, *ledger.records[2:]]  # one changed, one gone
+    try:
+        enc_mod.record_out = counting  # type: ignore[assignment]
+        again = io.encode(ledger, memo)
+    finally:
+        enc_mod.record_out = real  # type: ignore[assignment]
+    assert len(encoded) == 1
+    assert again.text() == io.encode(ledger).text()
+    assert sum(again.known_valid) == len(ledger.records) - 1
+    assert len(memo.items) == len(ledger.records)

@@ -221,23 +221,34 @@ class Encoded:
     known_valid: list[bool] = field(default_factory=list)
 
     def text(self) -> bytes:
+        return b"".join(self.chunks())
+
+    def chunks(self) -> list[bytes]:
+        """The text in pieces, in order (written one after the other, not joined first: a
+        large ledger is not copied again in memory)."""
         from .encode import value_text
 
         keys = [*self.header, *self.lists]
-        out = [b"{"]
+        out = [b"{\n"]
         for i, key in enumerate(keys):
-            comma = b"," if i < len(keys) - 1 else b""
+            comma = b",\n" if i < len(keys) - 1 else b"\n"
             name = json.dumps(key).encode()
             lines = self.lists.get(key)
             if lines:
-                out.append(b"  " + name + b": [")
-                out.append(b"    " + b",\n    ".join(lines))
-                out.append(b"  ]" + comma)
+                out.append(b"  " + name + b": [\n    ")
+                out.extend(_interleave(lines, b",\n    "))
+                out.append(b"\n  ]" + comma)
             else:
                 value = self.header.get(key, [])
                 out.append(b"  " + name + b": " + value_text(value) + comma)
-        out.append(b"}")
-        return b"\n".join(out) + b"\n"
+        out.append(b"}\n")
+        return out
+
+
+def _interleave(items: list[bytes], sep: bytes) -> list[bytes]:
+    out = [sep] * (2 * len(items) - 1)
+    out[::2] = items
+    return out
 
 
 class LineMemo:
@@ -261,19 +272,16 @@ class LineMemo:
         from .encode import item_lines, record_out
 
         items = self.items
-        fresh = [r for r in records if (got := items.get(id(r))) is None or got[0] is not r]
-        made = dict(zip(map(id, fresh), item_lines([record_out(r) for r in fresh]), strict=True))
-        out: list[bytes] = []
-        valid: list[bool] = []
-        kept: dict[int, tuple[Record, bytes, bool]] = {}
-        for r in records:
-            line = made.get(id(r))
-            entry = (r, line, False) if line is not None else items[id(r)]
-            kept[id(r)] = entry
-            out.append(entry[1])
-            valid.append(entry[2])
-        self.items = kept
-        return out, valid
+        ids = list(map(id, records))
+        entries = list(map(items.get, ids))
+        fresh = [r for r, e in zip(records, entries, strict=True) if e is None or e[0] is not r]
+        if fresh:
+            for r, line in zip(fresh, item_lines([record_out(r) for r in fresh]), strict=True):
+                items[id(r)] = (r, line, False)
+            entries = list(map(items.get, ids))
+        if len(items) != len(ids):  # records gone: forgotten
+            self.items = dict(zip(ids, entries, strict=True))  # type: ignore[arg-type]
+        return [e[1] for e in entries], [e[2] for e in entries]  # type: ignore[index]
 
     def validated(self) -> None:
         """Every kept line was found valid."""
@@ -364,8 +372,9 @@ def atomic_write_text(path: Path, text: str) -> None:
     atomic_write_bytes(path, text.encode("utf-8"))
 
 
-def atomic_write_bytes(path: Path, data: bytes, *, durable: bool = True) -> None:
-    """Write ``data`` to ``path`` so that readers see either the old or the new file, never half
+def atomic_write_bytes(path: Path, data: bytes | list[bytes], *, durable: bool = True) -> None:
+    """Write ``data`` (or its pieces, in order) to ``path`` so that readers see either the old or
+    the new file, never half
     (``durable``: fsync before the rename, so a crash leaves the old file, not an empty one)."""
     path = Path(path)
     if path.is_dir():
@@ -378,7 +387,10 @@ def atomic_write_bytes(path: Path, data: bytes, *, durable: bool = True) -> None
     try:
         os.chmod(tmp, _FILE_MODE)  # mkstemp makes 0600; an output is as readable as any file
         with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
+            if isinstance(data, list):
+                fh.writelines(data)
+            else:
+                fh.write(data)
             fh.flush()
             if durable:
                 os.fsync(fh.fileno())
@@ -401,7 +413,7 @@ def write(ledger: Ledger, path: Path, *, validated: ValidatedLines | None = None
         raise LedgerError(f"internal error: ledger violates its schema: {problems[0]}")
     if memo is not None:
         memo.validated()
-    atomic_write_bytes(path, enc.text())
+    atomic_write_bytes(path, enc.chunks())
 
 
 def check_lines(enc: Encoded) -> list[str]:
