@@ -227,6 +227,7 @@ def scan(root: Path, cache_dir: Path, *, jobs: int | None = None,
 
 
 def _scan(root: Path, cache_dir: Path, jobs: int | None, progress: Progress | None) -> tuple[Ledger, LineMemo]:
+    source, ctime = git_source(root)  # first: git is started from a small process
     path = state_path(cache_dir, root)
     try:
         cache: ParseCache | None = ParseCache(cache_dir)
@@ -251,7 +252,7 @@ def _scan(root: Path, cache_dir: Path, jobs: int | None, progress: Progress | No
             cache.close()
         session = Session(root, cache_dir=cache_dir, jobs=jobs, progress=progress)
     try:
-        session.source, ctime = git_source(root)
+        session.source = source
         session.generated = generated_time(ctime)
         ledger = session.ledger = session._ledger()
         if resave:

@@ -275,9 +275,11 @@ class LineMemo:
         ids = list(map(id, records))
         entries = list(map(items.get, ids))
         fresh = [r for r, e in zip(records, entries, strict=True) if e is None or e[0] is not r]
-        if fresh:
-            for r, line in zip(fresh, item_lines([record_out(r) for r in fresh]), strict=True):
+        for k in range(0, len(fresh), 2048):  # in batches: no whole ledger's text at once in memory
+            batch = fresh[k : k + 2048]
+            for r, line in zip(batch, item_lines([record_out(r) for r in batch]), strict=True):
                 items[id(r)] = (r, line, False)
+        if fresh:
             entries = list(map(items.get, ids))
         if len(items) != len(ids):  # records gone: forgotten
             self.items = dict(zip(ids, entries, strict=True))  # type: ignore[arg-type]
