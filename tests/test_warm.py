@@ -274,3 +274,19 @@ def test_the_line_memo_encodes_only_new_records_and_forgets_gone_ones(tmp_path: 
     assert again.text() == io.encode(ledger).text()
     assert sum(again.known_valid) == len(ledger.records) - 1
     assert len(memo.items) == len(ledger.records)
+
+
+def test_a_state_saved_through_a_relative_path_serves_another_working_folder(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    root, cache = tmp_path / "p", tmp_path / "cache"
+    root.mkdir()
+    model = make_project(root, Clock())
+    monkeypatch.chdir(tmp_path)
+    warm_equals_full(Path("p"), cache)
+    elsewhere = tmp_path / "elsewhere"
+    (elsewhere / "p").mkdir(parents=True)  # what "p" would mean from there: an empty folder
+    monkeypatch.chdir(elsewhere)
+    model[2].decls[0].sorry = True
+    (root / "P" / "F2.lean").write_text(render(model[2]), encoding="utf-8")
+    ledger = warm_equals_full(root, cache)
+    assert {r.name: r.status.value for r in ledger.records}["c"] == "deferred"

@@ -185,6 +185,7 @@ def load(path: Path, root: Path, cache: ParseCache | None) -> Session | None:
         return None
     session = Session.__new__(Session)
     session.__dict__.update(state)
+    session.root = root  # as given now (the state's may be relative to another working folder)
     session.cache = MemoryParseCache(cache)
     session.manifest = None
     session._state.inputs = [None] * len(session._state.records)  # type: ignore[union-attr]
