@@ -171,6 +171,55 @@ def test_a_state_that_unpickles_but_is_not_a_session_is_ignored(tmp_path: Path) 
     warm_equals_full(root, cache)
 
 
+def _write_state(path: Path, root: Path, payload: bytes, *, extra: bytes = b"") -> None:
+    import zlib
+
+    head = warm._header(root) + zlib.crc32(payload).to_bytes(4, "little") + len(payload).to_bytes(8, "little")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(head + payload + extra)
+
+
+def test_a_state_naming_a_class_outside_zerosorry_is_never_called(tmp_path: Path) -> None:
+    """The payload is unpickled as it is read (its sum checked after): one that names a
+    function outside the state's modules is refused before anything is called."""
+    import pickle
+
+    root, cache = tmp_path / "p", tmp_path / "cache"
+    root.mkdir()
+    make_project(root, Clock())
+    marker = tmp_path / "called"
+    payload = pickle.dumps({"root": root, "x": _Call(str(marker))})
+    path = warm.state_path(cache, root)
+    _write_state(path, root, payload)
+    assert warm.load(path, root, None) is None
+    assert not marker.exists()
+    warm_equals_full(root, cache)
+
+
+class _Call:
+    def __init__(self, path: str) -> None:
+        self.path = path
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        import pathlib
+
+        return pathlib.Path.touch, (pathlib.Path(self.path),)
+
+
+def test_a_state_longer_than_its_header_says_is_ignored(tmp_path: Path) -> None:
+    root, cache = tmp_path / "p", tmp_path / "cache"
+    root.mkdir()
+    make_project(root, Clock())
+    warm_equals_full(root, cache)
+    path = _state(cache, root)
+    head = len(warm._header(root)) + 12
+    data = path.read_bytes()
+    _write_state(path, root, data[head:], extra=b"\x00")
+    assert warm.load(path, root, None) is None
+    _write_state(path, root, data[head:])  # the same payload, exactly: read again
+    assert warm.load(path, root, None) is not None
+
+
 def test_another_project_s_state_is_never_read(tmp_path: Path) -> None:
     """The state names its project: one copied over another project's is stale."""
     a, b, cache = tmp_path / "a", tmp_path / "b", tmp_path / "cache"
