@@ -28,6 +28,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import hashlib
+import io
 import os
 import pickle
 import sys
@@ -171,7 +172,7 @@ class _Checking:
     """A file read through for pickle, keeping the CRC-32 and the length of what was read, and
     reading no further than ``limit`` bytes."""
 
-    def __init__(self, fh: BinaryIO, limit: int) -> None:
+    def __init__(self, fh: io.BufferedReader, limit: int) -> None:
         self.fh, self.left, self.crc, self.size = fh, limit, 0, 0
 
     def _seen(self, data: bytes | memoryview) -> None:
