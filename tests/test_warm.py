@@ -292,6 +292,23 @@ def test_the_cli_imports_only_the_command_it_runs(tmp_path: Path) -> None:
     assert out.stdout.strip() == "['zerosorry.commands._common', 'zerosorry.commands.scan']"
 
 
+def test_a_scan_that_parses_few_files_imports_no_process_pool(tmp_path: Path) -> None:
+    """multiprocessing is imported only when a pool of parsers is started (many files to parse)."""
+    import subprocess
+    import sys
+
+    root = tmp_path / "p"
+    root.mkdir()
+    make_project(root, Clock())
+    code = ("import sys, contextlib, io\nfrom zerosorry.cli import main\n"
+            "with contextlib.suppress(SystemExit), contextlib.redirect_stdout(io.StringIO()):\n"
+            f"    main(['scan', {str(root)!r}, '-q', '--cache-dir', {str(tmp_path / 'cache')!r}])\n"
+            "print(sorted(m for m in ('multiprocessing', 'concurrent.futures') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         env={**os.environ, "PYTHONPATH": str(Path(warm.__file__).parent.parent)})
+    assert out.stdout.strip().splitlines()[-1] == "[]"
+
+
 def test_the_line_memo_encodes_only_new_records_and_forgets_gone_ones(tmp_path: Path) -> None:
     from dataclasses import replace
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 import contextlib
 import gc
 import hashlib
-import multiprocessing
 import os
 import pickle
 import re
@@ -19,7 +18,6 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from functools import lru_cache
@@ -386,6 +384,9 @@ def parse_all(
     fresh: dict[str, ParsedFile] = {}
     jobs = jobs if jobs is not None else (os.cpu_count() or 1)
     if len(todo) >= 16 and jobs > 1:
+        import multiprocessing  # here: a warm re-scan that parses a file or two never starts a pool
+        from concurrent.futures import ProcessPoolExecutor
+
         ctx = multiprocessing.get_context("fork") if "fork" in multiprocessing.get_all_start_methods() else None
         with ProcessPoolExecutor(max_workers=jobs, mp_context=ctx) as pool:
             work = [(files[rel], cmds) for _, rel in todo]
