@@ -1,0 +1,55 @@
+"""What the source engine knows of library (core, Batteries, Mathlib) type heads, for field notation.
+
+Lean resolves ``h.foo`` for ``h : C args`` by looking for ``C.foo`` (for a structure, also in the
+structures it extends); when there is none, it *unfolds* ``C args`` one definition step
+(``unfoldDefinition?``, then ``whnfCore``, which also reduces a class projection applied to a
+known instance) and tries again with the new head, until the head can no longer be unfolded.
+A project declaration can therefore be ``h.foo`` for a library head ``C`` whenever ``C`` is a
+definition: ``s : Set Nat`` gives ``s.gap`` → ``Function.gap`` (``Set α := α → Prop``), and
+``b : OrderDual Box`` gives ``b.bad`` → ``Box.bad`` (``OrderDual α := α``).
+
+The tables say, per library constant (its full name), what unfolding can reach.  A head found in
+none of them is read soundly: unfolding may reach any namespace (see :mod:`zerosorry.lean.names`).
+Each entry is a fact about the library's source (a ``structure``/``class``/``inductive`` command
+there, or a ``def``'s body); an entry that is wrong in the direction of ``NEVER_UNFOLDS`` hides
+uses, so only facts read from the sources belong here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from .types import FUNCTION
+
+#: an unfolding target: the type is one of the arguments written after the head
+#: (``OrderDual α := α``); which one is not tracked, so each constant written there counts
+ARGS = "(args)"
+
+#: library structures, classes and inductive types: Lean never unfolds them, so a field missing
+#: from their namespace and from the namespaces of the structures they extend (the value: the
+#: parents, transitively, as full names) is not in the project
+NEVER_UNFOLDS: Mapping[str, tuple[str, ...]] = {
+    # core inductive types and structures (Init)
+    "Eq": (), "HEq": (), "And": (), "Or": (), "Iff": (), "Exists": (), "True": (), "False": (),
+    "Subtype": (), "Prod": (), "PProd": (), "MProd": (), "Sum": (), "PSum": (), "Sigma": (),
+    "PSigma": (), "Nat": (), "Int": (), "List": (), "Array": (), "Option": (), "Bool": (),
+    "Fin": (), "Char": (), "String": (), "Unit": (), "PUnit": (), "Decidable": (),
+    "Nonempty": (), "Inhabited": (), "Acc": (), "WellFounded": (), "Nat.le": (),
+    "Except": (), "Thunk": (), "Task": (), "ULift": (), "PLift": (), "ByteArray": (),
+    "UInt8": (), "UInt16": (), "UInt32": (), "UInt64": (), "USize": (), "Float": (),
+}
+
+#: library definitions: the heads their body can have after one unfolding (a library constant,
+#: ``FUNCTION`` or ``ARGS``); each target is read again with these tables
+UNFOLDS_TO: Mapping[str, tuple[str, ...]] = {
+    # core notation (Init.Prelude, Init.Core)
+    "GE.ge": ("LE.le",),  # a ≥ b := b ≤ a
+    "GT.gt": ("LT.lt",),
+    "Ne": (FUNCTION,),  # a ≠ b := a = b → False
+    "Not": (FUNCTION,),  # ¬a := a → False
+    "HasSuperset.Superset": ("HasSubset.Subset",),
+    "HasSSuperset.SSuperset": ("HasSSubset.SSubset",),
+    # Mathlib
+    "Set": (FUNCTION,),  # Set α := α → Prop
+    "OrderDual": (ARGS,),  # αᵒᵈ := α
+}
