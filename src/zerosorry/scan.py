@@ -770,7 +770,7 @@ def _name_table_fingerprint(decls: Sequence[Declaration], members: Sequence[tupl
                           if d.result_type not in _UNREAD or d.kind in ("structure", "class") else "")
                        for d in decls).encode())
     # a class projection unfolds through project instances: what their text may lead to
-    h.update(repr([(decls[i].name, decls[i].refs) for i in instance_closure(decls)]).encode())
+    h.update(repr([(decls[i].name, decls[i].refs, decls[i].signature) for i in instance_closure(decls)]).encode())
     h.update(repr(members).encode())
     h.update(repr(aliases).encode())
     h.update(repr(list(written)).encode())

@@ -25,18 +25,35 @@ from .types import FUNCTION
 #: (``OrderDual α := α``); which one is not tracked, so each constant written there counts
 ARGS = "(args)"
 
+#: notations for library types, as the head of a written type: the constant they stand for
+NOTATIONS: Mapping[str, str] = {"ℕ": "Nat", "ℤ": "Int", "ℚ": "Rat", "ℝ": "Real", "ℂ": "Complex"}
+
 #: library structures, classes and inductive types: Lean never unfolds them, so a field missing
 #: from their namespace and from the namespaces of the structures they extend (the value: the
 #: parents, transitively, as full names) is not in the project
 NEVER_UNFOLDS: Mapping[str, tuple[str, ...]] = {
-    # core inductive types and structures (Init)
+    # core (Init, Lean): inductive types and structures
     "Eq": (), "HEq": (), "And": (), "Or": (), "Iff": (), "Exists": (), "True": (), "False": (),
     "Subtype": (), "Prod": (), "PProd": (), "MProd": (), "Sum": (), "PSum": (), "Sigma": (),
     "PSigma": (), "Nat": (), "Int": (), "List": (), "Array": (), "Option": (), "Bool": (),
     "Fin": (), "Char": (), "String": (), "Unit": (), "PUnit": (), "Decidable": (),
     "Nonempty": (), "Inhabited": (), "Acc": (), "WellFounded": (), "Nat.le": (),
-    "Except": (), "Thunk": (), "Task": (), "ULift": (), "PLift": (), "ByteArray": (),
+    "Except": (), "Thunk": (), "ULift": (), "PLift": (), "ByteArray": (), "Vector": (),
     "UInt8": (), "UInt16": (), "UInt32": (), "UInt64": (), "USize": (), "Float": (),
+    "Lean.Syntax": (), "Lean.Name": (), "Lean.Expr": (), "Lean.ConstantInfo": (),
+    # Mathlib: numbers, orders, algebra
+    "Rat": (), "Real": (), "Complex": (), "Finset": (), "Fact": (), "NeZero": (), "Equiv": (),
+    "Filter": (), "Set.OrdConnected": (), "WeierstrassCurve": (),
+    "Subsemigroup": (), "AddSubsemigroup": (), "SubMulAction": (),
+    "Submonoid": ("Subsemigroup",), "AddSubmonoid": ("AddSubsemigroup",),
+    "Subgroup": ("Submonoid", "Subsemigroup"), "AddSubgroup": ("AddSubmonoid", "AddSubsemigroup"),
+    "Submodule": ("AddSubmonoid", "AddSubsemigroup", "SubMulAction"),
+    # Mathlib: topology, measure and probability
+    "Continuous": (),  # "Registered as a structure to make sure it is not unfolded by Lean"
+    "MeasurableSpace": (), "MeasureTheory.OuterMeasure": (),
+    "MeasureTheory.Measure": ("MeasureTheory.OuterMeasure",),
+    "MeasureTheory.IsProbabilityMeasure": (), "ProbabilityTheory.IdentDistrib": (),
+    "ProbabilityTheory.Kernel": (),
 }
 
 #: library definitions: the heads their body can have after one unfolding (a library constant,
@@ -49,7 +66,24 @@ UNFOLDS_TO: Mapping[str, tuple[str, ...]] = {
     "Not": (FUNCTION,),  # ¬a := a → False
     "HasSuperset.Superset": ("HasSubset.Subset",),
     "HasSSuperset.SSuperset": ("HasSSubset.SSubset",),
-    # Mathlib
+    # Mathlib: sets, orders, functions
     "Set": (FUNCTION,),  # Set α := α → Prop
     "OrderDual": (ARGS,),  # αᵒᵈ := α
+    "Set.Nonempty": ("Exists",),
+    "BddAbove": ("Set.Nonempty",), "BddBelow": ("Set.Nonempty",),
+    "Disjoint": (FUNCTION,),
+    "Function.Injective": (FUNCTION,), "Function.Surjective": (FUNCTION,),
+    "Function.Bijective": ("And",),
+    "Monotone": (FUNCTION,), "Antitone": (FUNCTION,), "StrictMono": (FUNCTION,), "StrictAnti": (FUNCTION,),
+    "IsUnit": ("Exists",), "Ideal": ("Submodule",),
+    "NNReal": ("Subtype",), "WithTop": ("Option",), "WithBot": ("Option",), "ENNReal": ("WithTop",),
+    "NumberField.InfinitePlace": ("Subtype",),
+    # Mathlib: topology, measure and probability
+    "ContinuousOn": (FUNCTION,), "IsCompact": (FUNCTION,), "HasCompactSupport": ("IsCompact",),
+    "Measurable": (FUNCTION,),  # ∀ ⦃t⦄, MeasurableSet t → MeasurableSet (f ⁻¹' t)
+    "AEMeasurable": ("Exists",),
+    "MeasureTheory.StronglyMeasurable": ("Exists",), "MeasureTheory.AEStronglyMeasurable": ("Exists",),
+    "MeasureTheory.Integrable": ("And",), "MeasureTheory.IntegrableOn": ("MeasureTheory.Integrable",),
+    "MeasureTheory.MemLp": ("And",),
+    "MeasureTheory.ProbabilityMeasure": ("Subtype",),
 }

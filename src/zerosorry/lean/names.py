@@ -18,13 +18,14 @@ reported as possible, never dropped.
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
 from ..ledger.model import Declaration
-from .library import ARGS, NEVER_UNFOLDS, UNFOLDS_TO
+from .library import ARGS, NEVER_UNFOLDS, NOTATIONS, UNFOLDS_TO
 from .types import ARG, EXPR, FUNCTION, RECEIVER, UNKNOWN, decode_heads, decode_locals, structure_parents
 
 #: kinds of declarations Lean may unfold when a field is not found in their namespace
@@ -38,6 +39,7 @@ GATE = "\x06"
 #: the namespace of a MAYBE entry when the library definition is not in :mod:`.library`'s tables:
 #: unfolding may reach any namespace a project type does not own (see :meth:`NameIndex._reachable`)
 OPEN = "*"
+_WORD = re.compile(r"[^\s()\[\]{}⟨⟩,:]+")
 
 
 @lru_cache(maxsize=65536)
@@ -66,7 +68,12 @@ def instance_closure(decls: Sequence[Declaration]) -> list[int]:
     words: set[str] = set()
     while todo:
         d = decls[todo.pop()]
+        # its signature (`instance : LE Box`, `def Box.le (a b : Box) : Prop`) states the class it
+        # implements and its binders' types, not what its body unfolds to
+        stated = frozenset(_WORD.findall(d.signature))
         for ref in d.refs:
+            if ref in stated:
+                continue
             for w in ref.replace(RECEIVER, ".").split("."):
                 if w in words:
                     continue
@@ -222,6 +229,7 @@ class NameIndex:
         # written so could have (Lean may pick either; both are searched)
         hits = self._lookup(head, owner.namespace, owner.opens, owner.file)
         base = head[len("_root_."):] if head.startswith("_root_.") else head
+        base = NOTATIONS.get(base, base)
         out = {f"{p}.{base}" if p else base for p in (*ns_prefixes(owner.namespace), *owner.opens)}
         out.update(self.decls[i].name for i in hits)
         if not hits:  # a library constant: when the field is missing Lean unfolds it
