@@ -580,3 +580,19 @@ def test_binding_forms_shadow_a_typed_name_with_an_unknown_type() -> None:
         rec = got[name]
         assert rec.status is Status.DEFERRED, name
         assert "B.foo" in rec.uses + rec.possible_uses, name
+
+
+def test_a_field_after_a_possible_one_is_read_as_unknown() -> None:
+    # `h` is given two types: `Good` (whose `mk'` states a `Nice` result) and `Foo.Bar Nat` (a
+    # library head the tables do not know, which may unfold to `Other`, whose `mk'` states a
+    # `Cup`).  The `.comp` after `h.mk'` may then be `Cup.comp` (a sorry), not only `Nice.comp`
+    src = ("structure Good where\n  n : Nat\nstructure Nice where\n  n : Nat\nstructure Cup where\n  n : Nat\n"
+           "theorem Good.mk' (g : Good) : Nice := ⟨g.n⟩\n"
+           "theorem Nice.comp (x : Nice) : True := trivial\n"
+           "theorem Other.mk' (n : Nat) : Cup := ⟨n⟩\n"
+           "theorem Cup.comp (c : Cup) : True := sorry\n"
+           "theorem u (p : Good) (q : Foo.Bar Nat) : True := by\n"
+           "  have h : Good := p\n  have h : Foo.Bar Nat := q\n  exact h.mk'.comp\n")
+    r = scan({"A.lean": src})["u"]
+    assert "Good.mk'" in r.uses and "Other.mk'" in r.possible_uses
+    assert r.status is Status.DEFERRED and "Cup.comp" in r.possible_uses

@@ -494,9 +494,6 @@ class NameIndex:
                 possible.update(cands)
                 res.possible_refs.append((written, tuple(sorted({*cands, *hits}))))
                 reached = True
-                if not hits:
-                    recv = None  # the result's type is not read
-                    continue
             if not hits:
                 recv = None  # an external field (or an unsure one): what it yields is not read
                 continue
@@ -505,7 +502,7 @@ class NameIndex:
             nxt: set[str] = set()
             for i in sorted(hits):
                 r = self._receiver_of(i, f)
-                if r is None:
+                if r is None or cands:  # (a possible candidate's result is not read either)
                     nxt = set()
                     recv = None
                     break
