@@ -7,7 +7,9 @@ picked a proven candidate.  For each project given, this scans it (source engine
 under ``ZEROSORRY_CACHE_DIR`` or the default) and prints:
 
 * declarations, deferred, and of those the possible deferrals;
-* declarations with at least one possible reference, and the possible references in all;
+* declarations with at least one possible reference, the possible references in all, and the
+  possible-use edges (declaration -> a candidate it may use; a sorry in the candidate would make
+  the declaration a possible deferral);
 * with ``--list``, each possible deferral with its chain's possible steps, in words.
 
     python bench/possible.py PATH [PATH ...] [--list] [--json OUT]
@@ -38,6 +40,7 @@ def measure(root: Path, *, listing: bool) -> dict[str, object]:
         "possible_deferred": len(possible),
         "with_possible_refs": sum(bool(r.possible_refs) for r in recs),
         "possible_refs": sum(len(r.possible_refs) for r in recs),
+        "possible_edges": sum(len(r.possible_uses) for r in recs),
     }
     if listing:
         out["list"] = {r.name: possible_steps(r.via, by_name) for r in possible}
@@ -51,10 +54,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--json", type=Path, help="write the figures here")
     args = ap.parse_args(argv)
     rows = [measure(p, listing=args.list) for p in args.paths]
-    print(f"{'project':<12}{'decls':>7}{'deferred':>10}{'possible':>10}{'w/ refs':>9}{'refs':>7}")
+    print(f"{'project':<12}{'decls':>7}{'deferred':>10}{'possible':>10}{'w/ refs':>9}{'refs':>7}{'edges':>7}")
     for r in rows:
         print(f"{r['project']!s:<12}{r['declarations']:>7}{r['deferred']:>10}{r['possible_deferred']:>10}"
-              f"{r['with_possible_refs']:>9}{r['possible_refs']:>7}")
+              f"{r['with_possible_refs']:>9}{r['possible_refs']:>7}{r['possible_edges']:>7}")
         for name, steps in dict(r.get("list") or {}).items():  # type: ignore[call-overload]
             print(f"  {name}: {'; '.join(steps)}")
     if args.json:

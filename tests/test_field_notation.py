@@ -596,3 +596,29 @@ def test_a_field_after_a_possible_one_is_read_as_unknown() -> None:
     r = scan({"A.lean": src})["u"]
     assert "Good.mk'" in r.uses and "Other.mk'" in r.possible_uses
     assert r.status is Status.DEFERRED and "Cup.comp" in r.possible_uses
+
+
+def test_number_type_notations_split_by_the_lexer_are_types() -> None:
+    # `ℝ≥0` lexes as `ℝ`, `≥`, `0`: it is `NNReal` (a subtype), not the proposition `ℝ ≥ 0`
+    got = scan({"A.lean": "theorem NNReal.gap (x : NNReal) : True := sorry\n"
+                          "theorem ENNReal.gap2 (x : ENNReal) : True := sorry\n"
+                          "theorem LE.le.gap (n : Nat) : True := sorry\n"
+                          "theorem u (x : ℝ≥0) : True := x.gap\n"
+                          "theorem w (x : ℝ≥0∞) : True := x.gap2\n"
+                          "theorem v (x : ℝ) (h : x ≥ 0) : True := h.gap\n"
+                          "theorem q (x : ℝ≥0) : True := x.gap2\n"})
+    assert got["u"].uses == ["NNReal.gap"] and got["w"].uses == ["ENNReal.gap2"]
+    assert "LE.le.gap" in got["v"].uses  # a real `≥` is still `GE.ge`, which unfolds to `LE.le`
+    assert got["q"].status is Status.PROVEN and got["q"].possible_uses == []  # NNReal is no ENNReal
+
+
+def test_tendsto_unfolds_through_the_filter_order_to_a_function() -> None:
+    # `Tendsto f l₁ l₂` is `l₁.map f ≤ l₂`; Mathlib's filter order makes that a `∀`
+    got = scan({"A.lean": UNFOLD
+                + "theorem LE.le.bad (n : Nat) : True := sorry\n"
+                + "theorem u (f : Nat → Nat) (h : Filter.Tendsto f l l') : True := h.gap\n"
+                + "open Filter in\ntheorem w (f : Nat → Nat) (h : Tendsto f l l') : True := h.bad\n"
+                + "theorem x (f : Nat → Nat) (h : ContinuousAt f 0) : True := h.gap\n"})
+    assert got["u"].uses == ["Function.gap"] and got["u"].possible_uses == []  # no `Other.gap`
+    assert got["w"].uses == ["LE.le.bad"] and got["w"].possible_uses == []  # no `Box.bad`, `Other.bad`
+    assert got["x"].uses == ["Function.gap"] and got["x"].possible_uses == []

@@ -56,8 +56,12 @@ NEVER_UNFOLDS: Mapping[str, tuple[str, ...]] = {
     "ProbabilityTheory.Kernel": (),
 }
 
+#: separates the steps of one unfolding path: ``"LE.le > Function"`` is a head ``LE.le`` (searched),
+#: which a known instance then unfolds to a function type; only the last step is read again
+STEP = " > "
+
 #: library definitions: the heads their body can have after one unfolding (a library constant,
-#: ``FUNCTION`` or ``ARGS``); each target is read again with these tables
+#: ``FUNCTION`` or ``ARGS``, or a path of steps); each target is read again with these tables
 UNFOLDS_TO: Mapping[str, tuple[str, ...]] = {
     # core notation (Init.Prelude, Init.Core)
     "GE.ge": ("LE.le",),  # a ≥ b := b ≤ a
@@ -77,8 +81,11 @@ UNFOLDS_TO: Mapping[str, tuple[str, ...]] = {
     "Monotone": (FUNCTION,), "Antitone": (FUNCTION,), "StrictMono": (FUNCTION,), "StrictAnti": (FUNCTION,),
     "IsUnit": ("Exists",), "Ideal": ("Submodule",),
     "NNReal": ("Subtype",), "WithTop": ("Option",), "WithBot": ("Option",), "ENNReal": ("WithTop",),
+    "ENat": ("WithTop",),
     "NumberField.InfinitePlace": ("Subtype",),
     # Mathlib: topology, measure and probability
+    # `l₁.map f ≤ l₂`, and the instance `PartialOrder (Filter α)` has `le f g := ∀ ⦃U⦄, U ∈ g → U ∈ f`
+    "Filter.Tendsto": ("LE.le" + STEP + FUNCTION,), "ContinuousAt": ("Filter.Tendsto",),
     "ContinuousOn": (FUNCTION,), "IsCompact": (FUNCTION,), "HasCompactSupport": ("IsCompact",),
     "Measurable": (FUNCTION,),  # ∀ ⦃t⦄, MeasurableSet t → MeasurableSet (f ⁻¹' t)
     "AEMeasurable": ("Exists",),

@@ -25,8 +25,17 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from ..ledger.model import Declaration
-from .library import ARGS, NEVER_UNFOLDS, NOTATIONS, UNFOLDS_TO
-from .types import ARG, EXPR, FUNCTION, RECEIVER, UNKNOWN, decode_heads, decode_locals, structure_parents
+from .library import ARGS, NEVER_UNFOLDS, NOTATIONS, STEP, UNFOLDS_TO
+from .types import (
+    ARG,
+    EXPR,
+    FUNCTION,
+    RECEIVER,
+    UNKNOWN,
+    decode_heads,
+    decode_locals,
+    structure_parents,
+)
 
 #: kinds of declarations Lean may unfold when a field is not found in their namespace
 UNFOLDABLE = frozenset({"def", "abbrev", "opaque"})
@@ -58,8 +67,10 @@ def instance_closure(decls: Sequence[Declaration]) -> list[int]:
     every project definition among those (which Lean unfolds further), the ones its text may
     name: where a class projection (``a ≤ b`` is ``LE.le a b``) can lead when Lean unfolds it
     through a project instance.  Read from the names as written (a declaration is named when its
-    last component is one of a reference's components), so it needs no resolution and depends on
-    the text of these declarations only (the resolver's cache fingerprint hashes them)."""
+    last component is a reference's last one), so it needs no resolution and depends on the text
+    of these declarations only (the resolver's cache fingerprint hashes them).  A name written in
+    a declaration's signature (the class an instance implements, a binder's type) is not what
+    its body unfolds to and is left out."""
     by_last: dict[str, list[int]] = defaultdict(list)
     for i, d in enumerate(decls):
         by_last[d.name.rpartition(".")[2]].append(i)
@@ -74,7 +85,10 @@ def instance_closure(decls: Sequence[Declaration]) -> list[int]:
         for ref in d.refs:
             if ref in stated:
                 continue
-            for w in ref.replace(RECEIVER, ".").split("."):
+            # the constant a reference names ends with its last component (`W1.toFun` is no
+            # `W1`); a receiver `(Box.mk a).f` is also headed by what its head names
+            head, _, rest = ref.partition(RECEIVER)
+            for w in {head.rpartition(".")[2], rest.rpartition(".")[2]}:
                 if w in words:
                     continue
                 words.add(w)
@@ -273,7 +287,9 @@ class NameIndex:
                 maybe.add(OPEN)
                 maybe.update(self._args_namespaces(args, owner, seen))
                 continue
-            for t in UNFOLDS_TO[r]:
+            for path in UNFOLDS_TO[r]:
+                *through, t = path.split(STEP)
+                plain.update(through)
                 if t == ARGS:
                     maybe.update(self._args_namespaces(args, owner, seen))
                 elif t == FUNCTION:

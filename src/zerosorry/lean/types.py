@@ -108,7 +108,7 @@ def type_heads(toks: Sequence[Token], locals_: frozenset[str] = frozenset()) -> 
     """The heads of the type written as ``toks``: one name, or for a function type
     ``Function`` and the head of its result (a field on an applied function is the result's);
     ``(UNKNOWN,)`` when the text does not say."""
-    toks = [t for t in toks]
+    toks = _number_notations(toks)
     while toks and toks[0].kind == SYMBOL and toks[0].text == "(" and _closes_at_end(toks):
         toks = toks[1:-1]
     if not toks:
@@ -151,6 +151,28 @@ def _arg_names(toks: Sequence[Token], locals_: frozenset[str]) -> tuple[str, ...
                 and not _auto_bound(t.text)):
             out[ARG + _plain(t.text)] = None
     return tuple(out)
+
+
+#: Mathlib's number-type notations that the lexer splits (`ℝ≥0` is `ℝ`, `≥`, `0` written without
+#: spaces; read apart it would be the proposition `ℝ ≥ 0`): the constant each stands for
+_SPLIT_NOTATIONS = {("ℝ", "≥", "0", "∞"): "ENNReal", ("ℝ", "≥", "0"): "NNReal", ("ℕ", "∞"): "ENat"}
+
+
+def _number_notations(toks: Sequence[Token]) -> list[Token]:
+    out: list[Token] = []
+    i = 0
+    while i < len(toks):
+        for parts, name in _SPLIT_NOTATIONS.items():
+            end = i + len(parts)
+            if (tuple(t.text for t in toks[i:end]) == parts
+                    and all(toks[k].end == toks[k + 1].start for k in range(i, end - 1))):
+                out.append(toks[i]._replace(kind=IDENT, text=name, end=toks[end - 1].end))
+                i = end
+                break
+        else:
+            out.append(toks[i])
+            i += 1
+    return out
 
 
 #: one-letter names that are Mathlib's notations for number types, not variables
