@@ -622,3 +622,20 @@ def test_tendsto_unfolds_through_the_filter_order_to_a_function() -> None:
     assert got["u"].uses == ["Function.gap"] and got["u"].possible_uses == []  # no `Other.gap`
     assert got["w"].uses == ["LE.le.bad"] and got["w"].possible_uses == []  # no `Box.bad`, `Other.bad`
     assert got["x"].uses == ["Function.gap"] and got["x"].possible_uses == []
+
+
+def test_a_project_structure_extending_an_unlisted_library_structure() -> None:
+    # `Hom` extends the library's `AlgHom`, whose own parents (`RingHom`, …) the tables do not
+    # list: Lean searches them, so a project `RingHom.gap` may be `f.gap`; a project structure
+    # that no type names (`Box`) may not.  Extending a listed structure (`Subgroup`) is exact.
+    got = scan({"A.lean": "structure Box where\n  n : Nat\n"
+                          "theorem Box.gap (b : Box) : True := sorry\n"
+                          "theorem RingHom.gap (n : Nat) : True := sorry\n"
+                          "theorem Submonoid.gap2 (n : Nat) : True := sorry\n"
+                          "theorem Other.gap2 (n : Nat) : True := sorry\n"
+                          "structure Hom extends AlgHom R A B where\n  ok : True\n"
+                          "structure Grp extends Subgroup G where\n  ok : True\n"
+                          "theorem u (f : Hom) : True := f.gap\n"
+                          "theorem w (g : Grp) : True := g.gap2\n"})
+    assert got["u"].possible_uses == ["RingHom.gap"] and got["u"].possible_deferral
+    assert "Submonoid.gap2" in got["w"].uses and got["w"].possible_uses == []

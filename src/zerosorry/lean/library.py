@@ -36,7 +36,7 @@ NEVER_UNFOLDS: Mapping[str, tuple[str, ...]] = {
     "Eq": (), "HEq": (), "And": (), "Or": (), "Iff": (), "Exists": (), "True": (), "False": (),
     "Subtype": (), "Prod": (), "PProd": (), "MProd": (), "Sum": (), "PSum": (), "Sigma": (),
     "PSigma": (), "Nat": (), "Int": (), "List": (), "Array": (), "Option": (), "Bool": (),
-    "Fin": (), "Char": (), "String": (), "Unit": (), "PUnit": (), "Decidable": (),
+    "Fin": (), "Char": (), "String": (), "PUnit": (), "Decidable": (),
     "Nonempty": (), "Inhabited": (), "Acc": (), "WellFounded": (), "Nat.le": (),
     "Except": (), "Thunk": (), "ULift": (), "PLift": (), "ByteArray": (), "Vector": (),
     "UInt8": (), "UInt16": (), "UInt32": (), "UInt64": (), "USize": (), "Float": (),
@@ -70,6 +70,7 @@ UNFOLDS_TO: Mapping[str, tuple[str, ...]] = {
     "Not": (FUNCTION,),  # ¬a := a → False
     "HasSuperset.Superset": ("HasSubset.Subset",),
     "HasSSuperset.SSuperset": ("HasSSubset.SSubset",),
+    "Unit": ("PUnit",),  # abbrev Unit := PUnit
     # Mathlib: sets, orders, functions
     "Set": (FUNCTION,),  # Set α := α → Prop
     "OrderDual": (ARGS,),  # αᵒᵈ := α

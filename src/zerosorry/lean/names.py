@@ -132,6 +132,7 @@ class NameIndex:
     _result_cache: dict[int, list[str] | None] = field(default_factory=dict)
     _instances: frozenset[str] | None = None
     _open_cache: dict[str, list[int]] = field(default_factory=dict)
+    _open_cache_parents: dict[str, bool] = field(default_factory=dict)
     #: last name component -> every name with a namespace ending in it
     field_names: dict[str, list[str]] = field(default_factory=dict)
 
@@ -248,6 +249,12 @@ class NameIndex:
         out.update(self.decls[i].name for i in hits)
         if not hits:  # a library constant: when the field is missing Lean unfolds it
             out |= self._library_unfolds(sorted(out), owner, args, seen | {base})
+        elif any(self._open_ancestry(self.decls[i].name) for i in hits):
+            # a project structure extending a library one whose own parents are not known:
+            # Lean searches those too, so a field missing from every namespace known may be
+            # in any library namespace
+            chain = self._ancestry(sorted({self.decls[i].name for i in hits}))
+            out.add(MAYBE + OPEN + GATE + ",".join(n for n in chain if n in self.namespaces))
         # only a namespace some project name lies in can hold a project field
         return sorted(n for n in (self._narrow(x) for x in out) if n is not None)
 
@@ -325,6 +332,40 @@ class NameIndex:
                         out.append(p)
         self._parent_cache[ns] = out
         return out
+
+    def _ancestry(self, names: Sequence[str]) -> list[str]:
+        """``names`` and every structure they extend, transitively."""
+        out: list[str] = []
+        todo = list(names)
+        while todo:
+            n = todo.pop(0)
+            if n not in out:
+                out.append(n)
+                todo.extend(self._parents(n))
+        return out
+
+    def _open_ancestry(self, ns: str) -> bool:
+        """Whether the project structure ``ns`` extends, directly or through project structures,
+        a library constant whose parents :mod:`.library` does not list."""
+        got = self._open_cache_parents.get(ns)
+        if got is not None:
+            return got
+        self._open_cache_parents[ns] = False  # a cycle ends here
+        found = False
+        for i in self.by_name.get(ns, []):
+            d = self.decls[i]
+            if d.kind not in ("structure", "class"):
+                continue
+            for head in structure_parents(d.signature):
+                hits = self._lookup(head, d.namespace, d.opens, d.file)
+                if hits:
+                    found = found or any(self._open_ancestry(self.decls[j].name) for j in hits)
+                    continue
+                base = NOTATIONS.get(head, head)
+                readings = {f"{p}.{base}" if p else base for p in (*ns_prefixes(d.namespace), *d.opens)}
+                found = found or not (readings & NEVER_UNFOLDS.keys())
+        self._open_cache_parents[ns] = found
+        return found
 
     def _receiver_of(self, i: int, written: str) -> list[str] | None:
         """The type namespaces of the value the project constant ``decls[i]`` (written ``written``)
