@@ -62,6 +62,13 @@ def ns_prefixes(ns: str) -> tuple[str, ...]:
     return tuple(out)
 
 
+def _readings(name: str, owner: Declaration) -> set[str]:
+    """Every full name a library constant written ``name`` in ``owner``'s scope could have (a
+    number-type notation read as its constant)."""
+    base = NOTATIONS.get(name, name)
+    return {f"{p}.{base}" if p else base for p in (*ns_prefixes(owner.namespace), *owner.opens)}
+
+
 def instance_closure(decls: Sequence[Declaration]) -> list[int]:
     """The project instances, and the project declarations their text may name, then, through
     every project definition among those (which Lean unfolds further), the ones its text may
@@ -244,8 +251,7 @@ class NameIndex:
         # written so could have (Lean may pick either; both are searched)
         hits = self._lookup(head, owner.namespace, owner.opens, owner.file)
         base = head[len("_root_."):] if head.startswith("_root_.") else head
-        base = NOTATIONS.get(base, base)
-        out = {f"{p}.{base}" if p else base for p in (*ns_prefixes(owner.namespace), *owner.opens)}
+        out = _readings(base, owner)
         out.update(self.decls[i].name for i in hits)
         if not hits:  # a library constant: when the field is missing Lean unfolds it
             out |= self._library_unfolds(sorted(out), owner, args, seen | {base})
@@ -361,9 +367,7 @@ class NameIndex:
                 if hits:
                     found = found or any(self._open_ancestry(self.decls[j].name) for j in hits)
                     continue
-                base = NOTATIONS.get(head, head)
-                readings = {f"{p}.{base}" if p else base for p in (*ns_prefixes(d.namespace), *d.opens)}
-                found = found or not (readings & NEVER_UNFOLDS.keys())
+                found = found or not (_readings(head, d) & NEVER_UNFOLDS.keys())
         self._open_cache_parents[ns] = found
         return found
 
