@@ -285,7 +285,7 @@ class NameIndex:
         todo = [r for r in readings if r in NEVER_UNFOLDS or r in UNFOLDS_TO]
         if not todo:
             maybe.add(OPEN)
-            maybe.update(self._args_namespaces(args, owner, seen))
+            maybe.update(self._project_args(args, owner))
         done: set[str] = set()
         while todo:
             r = todo.pop()
@@ -298,7 +298,7 @@ class NameIndex:
                 continue
             if r not in UNFOLDS_TO:  # a head the tables do not know: anything
                 maybe.add(OPEN)
-                maybe.update(self._args_namespaces(args, owner, seen))
+                maybe.update(self._project_args(args, owner))
                 continue
             for path in UNFOLDS_TO[r]:
                 *through, t = path.split(STEP)
@@ -311,6 +311,11 @@ class NameIndex:
                     todo.append(t)
         gate = ",".join(sorted(n for n in (*readings, *plain) if n in self.namespaces))
         return plain | {MAYBE + n + GATE + gate for n in maybe}
+
+    def _project_args(self, args: Sequence[str], owner: Declaration) -> set[str]:
+        """The project constants written as ``args``: what OPEN adds (a library argument's
+        namespaces, and what they unfold to, are library namespaces, which OPEN covers)."""
+        return {self.decls[i].name for a in args for i in self._lookup(a, owner.namespace, owner.opens, owner.file)}
 
     def _args_namespaces(self, args: Sequence[str], owner: Declaration, seen: frozenset[str]) -> set[str]:
         """Every namespace the types written as ``args`` may give a field (plain or reached by
@@ -586,9 +591,13 @@ class NameIndex:
         # decoded on first need: most declarations write no dotted name on a local
         local: dict[str, tuple[str, ...]] | None = None
 
+        recv_of: dict[str, list[str] | None] = {}
+
         def local_recv(name: str) -> list[str] | None:
             assert local is not None
-            return self._heads_namespaces(local[name], d, local)
+            if name not in recv_of:
+                recv_of[name] = self._heads_namespaces(local[name], d, local)
+            return recv_of[name]
 
         for x in d.refs if refs is None else refs:
             if x.startswith("."):  # `.foo`: the expected type is not read
