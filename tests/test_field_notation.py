@@ -182,8 +182,8 @@ def test_gate_fails_a_possible_deferral_and_says_so() -> None:
     texts = [f.text() for f in findings if f.KIND == "entry-not-proven"]
     assert texts == [
         "[zero-sorry] entry e1 (unknown) is possibly deferred (a possible deferral): via unknown -> Nice.comp "
-        "(A.lean:6); x.comp may be Nice.comp (sorry) or Other.comp; the source does not state the "
-        "receiver's type; `--engine lean` settles it",
+        "(A.lean:6); x.comp may be Nice.comp (sorry) or Other.comp; the source does not pin the field: the "
+        "receiver's type is not stated, or Lean may unfold it (a library definition); `--engine lean` settles it",
         "[zero-sorry] entry e2 (both) is deferred: via both -> Good.lift (A.lean:8)",
     ]
 
@@ -492,7 +492,8 @@ def test_baseline_names_a_possible_deferral() -> None:
     texts = {f.message() for f in check_baseline(after, before, None) if f.KIND == "newly-deferred"}
     assert ("unknown was proven in the baseline and is now possibly deferred (a possible deferral): "
             "via unknown -> Nice.comp (A.lean:6); x.comp may be Nice.comp (sorry) or Other.comp; "
-            "the source does not state the receiver's type; `--engine lean` settles it") in texts
+            "the source does not pin the field: the receiver's type is not stated, or Lean may unfold it "
+            "(a library definition); `--engine lean` settles it") in texts
     assert "both was proven in the baseline and is now deferred: via both -> Good.lift (A.lean:8)" in texts
 
 
