@@ -38,9 +38,11 @@ NEVER_UNFOLDS: Mapping[str, tuple[str, ...]] = {
     "PSigma": (), "Nat": (), "Int": (), "List": (), "Array": (), "Option": (), "Bool": (),
     "Fin": (), "Char": (), "String": (), "PUnit": (), "Decidable": (),
     "Nonempty": (), "Inhabited": (), "Acc": (), "WellFounded": (), "Nat.le": (),
-    "Except": (), "Thunk": (), "ULift": (), "PLift": (), "ByteArray": (), "Vector": (),
+    "Except": (), "Thunk": (), "ULift": (), "PLift": (), "ByteArray": (),
     "UInt8": (), "UInt16": (), "UInt32": (), "UInt64": (), "USize": (), "Float": (),
     "Lean.Syntax": (), "Lean.Name": (), "Lean.Expr": (), "Lean.ConstantInfo": (),
+    # not `Vector`: core's is a structure, but older Mathlib's `Vector α n` was a definition (a
+    # subtype of lists); a project on either reads it as an unknown head, soundly
     # Mathlib: numbers, orders, algebra
     "Rat": (), "Real": (), "Complex": (), "Finset": (), "Fact": (), "NeZero": (), "Equiv": (),
     "Filter": (), "Set.OrdConnected": (), "WeierstrassCurve": (),
