@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import gzip
 import json
 import re
 from pathlib import Path
@@ -389,7 +391,7 @@ def test_graph_pages_data_file_and_source_pages(tmp_path: Path) -> None:
 
 
 def test_the_data_is_split_with_a_small_first_file() -> None:
-    from zerosorry.appendix.pages import declarations_files
+    from zerosorry.appendix.pages import declarations_files, unpack_part
 
     records = [Record(f"N.d{i:02d}", "theorem", Status.PROVEN, f"F{i // 7}.lean", 1 + i % 7, 2 + i % 7, "", None)
                for i in range(23)]
@@ -401,8 +403,12 @@ def test_the_data_is_split_with_a_small_first_file() -> None:
     rows = list(head["rows"])
     for k, name in enumerate(head["parts"], start=1):
         text = out[name].decode()
-        prefix = f"(window.ZEROSORRY_DECLS_PARTS = window.ZEROSORRY_DECLS_PARTS || {{}})[{k}] = "
-        assert text.startswith(prefix)
-        rows += json.loads(text.removeprefix(prefix).rstrip().rstrip(";"))
+        prefix = f'(window.ZEROSORRY_DECLS_PARTS = window.ZEROSORRY_DECLS_PARTS || {{}})[{k}] = "'
+        assert text.startswith(prefix) and text.endswith('";\n')
+        packed = text.removeprefix(prefix).removesuffix('";\n')
+        assert re.fullmatch(r"[A-Za-z0-9+/]+=*", packed)  # base64: nothing to escape in a JS string
+        part = unpack_part(text)
+        assert part == json.loads(gzip.decompress(base64.b64decode(packed)))
+        rows += part
         assert len(rows) == 3 + 10 * k  # each part: shard rows
     assert [r[0] for r in rows] == [r.name for r in sorted(records, key=lambda r: (r.file, r.line, r.name))]

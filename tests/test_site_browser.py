@@ -393,3 +393,44 @@ def test_table_marks_a_possible_deferral(page: Any, tmp_path: Path) -> None:
     assert row.locator(".chip-possible").inner_text() == "possible"
     assert page.locator("tr[data-name='surely'] .chip-possible").count() == 0
     watch.check()
+
+
+@pytest.mark.parametrize("how", ["disk", "http"])
+def test_a_large_project_s_data_in_several_files(page: Any, tmp_path: Path, how: str) -> None:
+    """A project whose declarations do not fit the first data file: the first rows are drawn
+    from it, the rest (gzip-compressed in base64 strings) are inflated by the browser and join
+    the table, from disk and over HTTP, with no request leaving the site."""
+    from zerosorry.appendix.pages import declarations_files
+    from zerosorry.ledger.model import EngineInfo, Ledger, Record, SourceInfo, Status
+
+    statuses = [Status.PROVEN, Status.PROVEN, Status.DEFERRED, Status.AXIOM]
+    records = [Record(f"Big.F{i // 9}.d{i:03d}", "theorem", statuses[i % 4], f"Big/F{i // 9}.lean", 1 + 3 * (i % 9),
+                      2 + 3 * (i % 9), "", f"Declaration {i} «with» ünïcode." if i % 3 else None)
+               for i in range(61)]
+    ledger = Ledger(SourceInfo("/big"), "2026-01-01T00:00:00Z", EngineInfo(), records)
+    out = tmp_path / "site"
+    build_site(ledger, None, out)
+    for rel, data in declarations_files(ledger, shard=12, first=5).items():  # 5 rows, then 5 files
+        (out / rel).write_bytes(data)
+    assert (out / "data" / "declarations-5.js").is_file()
+
+    def check(base: str) -> None:
+        base = base.rstrip("/")
+        watch = Watch(page, base)
+        page.goto(f"{base}/declarations.html#status=deferred&size=50")
+        page.wait_for_selector("body[data-table='ready']", timeout=15_000)
+        names = page.eval_on_selector_all("#decls-body tr", "rows => rows.map(r => r.dataset.name)")
+        assert names == [r.name for r in sorted(records, key=lambda r: (r.file, r.line))
+                         if r.status is Status.DEFERRED]
+        assert page.inner_text("#table-count").startswith(f"{len(names)} of 61 declarations match")
+        page.select_option("#table-status", "")
+        page.fill("#table-search", "ünïcode")
+        assert page.locator("#decls-body tr").count() == sum(1 for r in records if r.docstring)
+        assert page.inner_text("tr[data-name='Big.F6.d058'] td.desc") == "Declaration 58 «with» ünïcode."
+        watch.check()
+
+    if how == "disk":
+        check(out.as_uri())
+    else:
+        with serve(out) as url:
+            check(url)
