@@ -104,8 +104,15 @@ def test_opened_from_disk_reads_the_ledger_and_stays_inside(page: Any, example_s
     shown = page.eval_on_selector_all("article.card", "els => els.map(e => [e.dataset.entryId, e.dataset.status, e.querySelector('.entry-status').textContent])")
     assert {i: s for i, s, _ in shown} == expected
     assert all(s == chip for _, s, chip in shown)
-    # KaTeX rendered at build time, fonts and all, from the vendored copy
-    assert page.locator(".statement .katex").count() == len(expected)
+    # KaTeX wrote MathML at build time; the browser lays it out (MathML Core): every formula has
+    # a box, and a fraction's numerator sits above its denominator
+    assert page.locator(".statement .katex math").count() == len(expected)
+    laid_out = page.eval_on_selector_all(".statement math", """els => els.map(m => {
+        const f = m.querySelector('mfrac'), box = m.getBoundingClientRect();
+        const above = f ? f.children[0].getBoundingClientRect().bottom <= f.children[1].getBoundingClientRect().top + 1 : null;
+        return [getComputedStyle(m).display, box.width > 20 && box.height > 10, above]; })""")
+    assert all(d == "block math" and sized for d, sized, _ in laid_out), laid_out
+    assert any(above is True for _, _, above in laid_out) and not any(above is False for _, _, above in laid_out)
     page.screenshot(path=str(screenshot_dir / "theorems-light.png"), full_page=False)
     watch.check()
 

@@ -34,8 +34,8 @@ from .view import SiteView, build_view
 #: The marker file that says a folder is a zerosorry site (and so may be replaced by a rebuild).
 MARKER = ".zerosorry-site"
 
-#: No inline script, no request leaving the site.  KaTeX positions glyphs with style attributes,
-#: which ``style-src-attr`` allows without allowing <style> elements or inline script.
+#: No inline script, no request leaving the site.  ``style-src-attr`` allows style attributes
+#: (the progress bar's width) without allowing <style> elements or inline script.
 CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; style-src-attr 'unsafe-inline'; "
        "img-src 'self'; font-src 'self'; connect-src 'self'; base-uri 'none'; form-action 'none'")
 
@@ -58,7 +58,7 @@ class SiteError(InputError):
 class Prepared:
     """What the build needs beyond the ledger and manifest: checked and computed up front."""
 
-    statements: dict[str, Markup] = field(default_factory=dict)  # entry id -> KaTeX HTML
+    statements: dict[str, Markup] = field(default_factory=dict)  # entry id -> MathML (KaTeX)
     witness_results: dict[str, Mapping[str, Any]] = field(default_factory=dict)
     widget_files: dict[str, Path] = field(default_factory=dict)  # file name in widgets/ -> source
     #: files copied as they are: site path -> source (the empirical companion, when it exists)
@@ -159,8 +159,8 @@ def _environment() -> jinja2.Environment:
 
 
 def _static_files() -> dict[str, bytes]:
-    """The site's own CSS/JS and the vendored KaTeX stylesheet and fonts (not its JS: formulas
-    are rendered at build time)."""
+    """The site's own CSS/JS (formulas are MathML written at build time: nothing of KaTeX's
+    goes into the site)."""
     out: dict[str, bytes] = {}
     root = resources.files("zerosorry.appendix") / "static"
     for name in ("site.css", "site.js", "table.js", "theme.js", "graph.js", "favicon.svg"):
@@ -168,15 +168,6 @@ def _static_files() -> dict[str, bytes]:
     from .graphsvg import graph_css
 
     out["static/graph.css"] = graph_css().encode()
-    katex = root / "vendor" / "katex"
-    out["static/katex/katex.min.css"] = (katex / "katex.min.css").read_bytes()
-    fonts = katex / "fonts"
-    for f in sorted(fonts.iterdir(), key=lambda p: p.name):
-        if f.name.endswith(".woff2"):
-            out[f"static/katex/fonts/{f.name}"] = f.read_bytes()
-    lic = katex / "LICENSE"
-    if lic.is_file():
-        out["static/katex/LICENSE"] = lic.read_bytes()
     from .highlight import pygments_css
 
     out["static/pygments.css"] = pygments_css().encode()
