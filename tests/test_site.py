@@ -395,6 +395,8 @@ def test_the_data_is_split_with_a_small_first_file() -> None:
                              shard=10, first=3)
     head = json.loads(out["data/declarations.js"].decode().removeprefix("window.ZEROSORRY_DECLS = ").rstrip().rstrip(";"))
     assert head["total"] == 23 and len(head["rows"]) == 3
+    files = sorted({r.file for r in records})
+    assert head["files"] == ["F0.lean"]  # the first file names only the files its rows are in
     assert head["parts"] == ["data/declarations-1.js", "data/declarations-2.js"]
     rows = list(head["rows"])
     for k, name in enumerate(head["parts"], start=1):
@@ -405,6 +407,10 @@ def test_the_data_is_split_with_a_small_first_file() -> None:
         assert re.fullmatch(r"[A-Za-z0-9+/]+=*", packed)  # base64: nothing to escape in a JS string
         part = unpack_part(text)
         assert part == json.loads(gzip.decompress(base64.b64decode(packed)))
-        rows += part
+        # a part names the files its rows are in, from the base-th on
+        for row in part["rows"]:
+            assert part["files"][row[3] - part["base"]] == files[row[3]]
+        rows += part["rows"]
         assert len(rows) == 3 + 10 * k  # each part: shard rows
     assert [r[0] for r in rows] == [r.name for r in sorted(records, key=lambda r: (r.file, r.line, r.name))]
+    assert [files[r[3]] for r in rows] == [r.file for r in sorted(records, key=lambda r: (r.file, r.line, r.name))]

@@ -434,6 +434,8 @@ def test_a_large_project_s_data_in_several_files(page: Any, tmp_path: Path, how:
         page.fill("#table-search", "ünïcode")
         assert page.locator("#decls-body tr").count() == sum(1 for r in records if r.docstring)
         assert page.inner_text("tr[data-name='Big.F6.d058'] td.desc") == "Declaration 58 «with» ünïcode."
+        # its file came with its part (the first file names only the files of its own rows)
+        assert page.inner_text("tr[data-name='Big.F6.d058'] td.where") == "Big/F6.lean:13"
         watch.check()
 
     if how == "disk":

@@ -38,9 +38,9 @@ from .view import SiteView, source_url
 SOURCE_DIR = "source"
 DATA_FILE = "data/declarations.js"
 SHARD = 10_000  # declarations in each data file
-#: declarations in the first data file, the one a page waits for: a few pages of the table, so
-#: that its first rows are drawn before the browser has parsed a large project's data
-FIRST = 1_000
+#: declarations in the first data file, the one a page waits for: two pages of the table, so
+#: that its first rows are drawn before the browser has read a large project's data
+FIRST = 200
 #: how many declarations the site's graph draws (entries come on top); a card's graph draws fewer
 GRAPH_CAP = 150
 MINI_CAP = 16
@@ -76,13 +76,17 @@ def _first_line(doc: str | None, limit: int = 160) -> str:
 
 
 def declarations_files(ledger: Ledger, shard: int = SHARD, first: int = FIRST) -> dict[str, bytes]:
-    """The pages' data: ``data/declarations.js`` sets ``window.ZEROSORRY_DECLS`` to the lists of
-    kinds, statuses and files, the first ``first`` declarations and the names of the files that
-    hold the rest (``data/declarations-1.js``, ...: each puts its rows, as gzip-compressed JSON
-    in base64, in ``window.ZEROSORRY_DECLS_PARTS[k]``), so that a page shows its first rows
-    before a 250,000-declaration project has loaded, and the site stays small.  A row is ``[name, kind, status, file, line,
-    description]`` (and a seventh ``1`` for a possible deferral), with kind, status and file as indices, in the ledger JSON's order (by file,
-    line, name)."""
+    """The pages' data.  ``data/declarations.js`` sets ``window.ZEROSORRY_DECLS`` to the lists of
+    kinds and statuses, the first ``first`` declarations with the files they are in, and the
+    names of the files that hold the rest (``data/declarations-1.js``, ...), so that a page
+    shows its first rows before a 250,000-declaration project has loaded.  Each of those puts
+    in ``window.ZEROSORRY_DECLS_PARTS[k]`` a base64 string of gzip-compressed JSON,
+    ``{"base": B, "files": [...], "rows": [...]}``: its rows and the files they are in, the
+    first of them the B-th file (rows come by file, so each file holds a run of them).
+
+    A row is ``[name, kind, status, file, line, description]`` (and a seventh ``1`` for a
+    possible deferral), with kind, status and file as indices (into all the project's files,
+    sorted), in the ledger JSON's order (by file, line, name)."""
     kinds = sorted({r.kind for r in ledger.records})
     files = sorted({r.file for r in ledger.records})
     statuses = [s.value for s in STATUS_ORDER]
@@ -99,25 +103,34 @@ def declarations_files(ledger: Ledger, shard: int = SHARD, first: int = FIRST) -
     def dump(value: object) -> str:
         return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
+    def files_of(some: list[list[object]]) -> tuple[int, list[str]]:  # (the first file's index, the files)
+        if not some:
+            return 0, []
+        lo, hi = some[0][3], some[-1][3]
+        assert isinstance(lo, int) and isinstance(hi, int)
+        return lo, files[lo:hi + 1]
+
     head = min(first, shard)
     parts = [rows[i:i + shard] for i in range(head, len(rows), shard)]
     names = [f"data/declarations-{k}.js" for k in range(1, len(parts) + 1)]
-    doc = {"format": 1, "total": len(rows), "kinds": kinds, "statuses": statuses, "files": files,
-           "parts": names, "rows": rows[:head]}
+    doc = {"format": 2, "total": len(rows), "kinds": kinds, "statuses": statuses,
+           "files": files_of(rows[:head])[1], "parts": names, "rows": rows[:head]}
     out = {DATA_FILE: ("window.ZEROSORRY_DECLS = " + dump(doc) + ";\n").encode()}
     for k, (name, part) in enumerate(zip(names, parts, strict=True), start=1):
-        packed = base64.b64encode(gzip.compress(dump(part).encode(), mtime=0)).decode()  # mtime 0: reproducible
+        base, part_files = files_of(part)
+        payload = dump({"base": base, "files": part_files, "rows": part}).encode()
+        packed = base64.b64encode(gzip.compress(payload, mtime=0)).decode()  # mtime 0: reproducible
         out[name] = (f'(window.ZEROSORRY_DECLS_PARTS = window.ZEROSORRY_DECLS_PARTS || {{}})[{k}] = "{packed}";\n'
                      ).encode()
     return out
 
 
-def unpack_part(text: str) -> list[list[object]]:
-    """The rows of one ``data/declarations-K.js`` (what the pages do in JavaScript; for tests
-    and tools)."""
+def unpack_part(text: str) -> dict[str, Any]:
+    """What one ``data/declarations-K.js`` holds (the pages read it in JavaScript; this is for
+    tests and tools)."""
     packed = text[text.index(' = "') + 4:text.rindex('"')]
-    rows: list[list[object]] = json.loads(gzip.decompress(base64.b64decode(packed)))
-    return rows
+    payload: dict[str, Any] = json.loads(gzip.decompress(base64.b64decode(packed)))
+    return payload
 
 
 # ------------------------------------------------------------------------------ sources

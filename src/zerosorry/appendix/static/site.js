@@ -11,7 +11,8 @@
   // data/declarations.js, read the same way over HTTP and from disk (a browser opening a file
   // runs a script but will not fetch a file): every declaration as [name, kind, status, file,
   // line, description], kinds, statuses and files given once.  A large project's rows come in
-  // several files: `first` resolves with the first of them, `ledger` with all.
+  // several files: `first` resolves with the first of them, `ledger` with all (each of the
+  // others brings the files its rows are in).
   function script(src) {
     return new Promise(function (resolve, reject) {
       var s = document.createElement("script");
@@ -65,7 +66,10 @@
         }));
       }).then(function (loaded) {
         var decls = head.declarations;
-        loaded.forEach(function (rows) { decls = decls.concat(unpack(d, rows)); });
+        loaded.forEach(function (part) {  // its files, then its rows (which point at them)
+          part.files.forEach(function (f, i) { d.files[part.base + i] = f; });
+          decls = decls.concat(unpack(d, part.rows));
+        });
         return { declarations: decls, total: d.total, complete: true };
       });
     });

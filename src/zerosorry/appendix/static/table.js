@@ -15,7 +15,9 @@
     return Array.prototype.some.call(select.options, function (o) { return o.value === value; });
   }
 
-  document.addEventListener("DOMContentLoaded", function () {
+  // A deferred script runs once the document is parsed: the first rows are drawn then, not
+  // after DOMContentLoaded (whose other handlers would come first).
+  function start() {
     var table = document.getElementById("decls-table");
     if (!table || !window.zerosorry) return;
     var body = document.getElementById("decls-body");
@@ -266,5 +268,7 @@
     window.addEventListener("hashchange", function () {
       readHash(); syncInputs(); filter();
     });
-  });
+  }
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
+  else start();
 })();
