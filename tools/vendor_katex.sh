@@ -6,13 +6,7 @@
 # lays out with the system's math font, so the pages get no script, stylesheet or font from
 # KaTeX) and the licence.
 set -euo pipefail
-VERSION="${1:-0.16.47}"
-DEST="$(cd "$(dirname "$0")/.." && pwd)/src/zerosorry/appendix/static/vendor/katex"
-WORK="$(mktemp -d)"
-trap 'rm -rf "$WORK"' EXIT
-(cd "$WORK" && npm pack --silent "katex@${VERSION}" >/dev/null && tar xzf "katex-${VERSION}.tgz")
-rm -rf "$DEST"
-mkdir -p "$DEST"
+source "$(dirname "$0")/vendor_npm.sh"
+vendor_fetch katex "${1:-0.16.47}" katex
 cp "$WORK/package/dist/katex.min.js" "$WORK/package/LICENSE" "$DEST/"
-echo "$VERSION" > "$DEST/VERSION"
-echo "vendored KaTeX $VERSION into $DEST ($(du -sh "$DEST" | cut -f1))"
+vendor_done KaTeX
