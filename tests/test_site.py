@@ -414,3 +414,20 @@ def test_the_data_is_split_with_a_small_first_file() -> None:
         assert len(rows) == 3 + 10 * k  # each part: shard rows
     assert [r[0] for r in rows] == [r.name for r in sorted(records, key=lambda r: (r.file, r.line, r.name))]
     assert [files[r[3]] for r in rows] == [r.file for r in sorted(records, key=lambda r: (r.file, r.line, r.name))]
+
+
+def test_the_table_s_first_page_links_as_the_script_does() -> None:
+    """The rows declarations.html carries: file order, the page's size, and links encoded as
+    encodeURIComponent encodes each path segment (to the source page, else the repository)."""
+    from zerosorry.appendix.pages import first_page
+
+    records = [Record(f"N.d{i}", "theorem", Status.PROVEN, "B/it's (x) #1.lean" if i % 2 else "A/a b.lean",
+                      i, i + 1, "", "**Bold** first line.\n\nSecond paragraph." if i == 0 else None)
+               for i in range(5)]
+    ledger = Ledger(SourceInfo("/p"), "2026-01-01T00:00:00Z", EngineInfo(), records)
+    local = first_page(ledger, local=True, base=None, size=3)
+    assert [r.name for r in local] == ["N.d0", "N.d2", "N.d4"]  # by file, then line
+    assert local[0].href == "source/A/a%20b.lean.html#L0" and local[0].desc == "Bold first line."
+    remote = first_page(ledger, local=False, base="https://h/r/blob/c/", size=5)
+    assert remote[3].href == "https://h/r/blob/c/B/it's%20(x)%20%231.lean#L1" and remote[3].where == "B/it's (x) #1.lean:1"
+    assert first_page(ledger, local=False, base=None)[0].href is None

@@ -443,3 +443,39 @@ def test_a_large_project_s_data_in_several_files(page: Any, tmp_path: Path, how:
     else:
         with serve(out) as url:
             check(url)
+
+
+def test_the_table_s_first_page_is_in_the_html(browser: Any, example_site: Path) -> None:
+    """declarations.html holds the first page of the default view, drawn as table.js draws it:
+    with scripts off it is there, and the script's own first page is the same, row for row."""
+    rows_js = "els => els.map(e => e.outerHTML)"
+    context = browser.new_context(java_script_enabled=False)
+    try:
+        page = context.new_page()
+        page.goto((example_site / "declarations.html").as_uri())
+        static = page.eval_on_selector_all("#decls-body tr", rows_js)
+    finally:
+        context.close()
+    total = len(ledger_json(example_site)["declarations"])
+    assert len(static) == min(100, total) > 0
+    context = browser.new_context()
+    try:
+        page = context.new_page()
+        page.goto((example_site / "declarations.html").as_uri())
+        page.wait_for_selector("body[data-table='ready']", timeout=15_000)
+        assert page.eval_on_selector_all("#decls-body tr", rows_js) == static
+        assert page.get_attribute("#decls-body", "data-static") is None
+    finally:
+        context.close()
+
+
+def test_a_view_in_the_url_hides_the_html_s_first_page(page: Any, served: str) -> None:
+    """#status=… asks for another view than the rows the HTML holds: they stay hidden until the
+    table's script has drawn that view (here it never comes), and show with no view asked for."""
+    page.route("**/static/table.js", lambda route: route.abort())
+    page.goto(f"{served}declarations.html#status=axiom")
+    assert page.locator("#decls-body tr").count() > 0
+    assert page.eval_on_selector("#decls-body", "b => getComputedStyle(b).visibility") == "hidden"
+    page.goto(f"{served}glossary.html")
+    page.goto(f"{served}declarations.html")
+    assert page.eval_on_selector("#decls-body", "b => getComputedStyle(b).visibility") == "visible"

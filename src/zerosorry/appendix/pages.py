@@ -32,7 +32,7 @@ import jinja2
 from markupsafe import Markup
 
 from .. import graph as gr
-from ..ledger.model import STATUS_ORDER, Ledger, Status
+from ..ledger.model import STATUS_ORDER, Ledger, Record, Status
 from .view import SiteView, source_url
 
 SOURCE_DIR = "source"
@@ -41,6 +41,8 @@ SHARD = 10_000  # declarations in each data file
 #: declarations in the first data file, the one a page waits for: two pages of the table, so
 #: that its first rows are drawn before the browser has read a large project's data
 FIRST = 200
+#: rows on a page of the full table, at first (the page's own HTML holds them)
+PAGE = 100
 #: how many declarations the site's graph draws (entries come on top); a card's graph draws fewer
 GRAPH_CAP = 150
 MINI_CAP = 16
@@ -75,6 +77,36 @@ def _first_line(doc: str | None, limit: int = 160) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+def table_order(ledger: Ledger) -> list[Record]:
+    """The declarations in the full table's first order (and the data file's): by file, line, name."""
+    return sorted(ledger.records, key=lambda r: (r.file, r.line, r.name))
+
+
+@dataclass(frozen=True)
+class TableRow:
+    """One row of the full table as ``table.js`` draws it (``declarations.html`` carries the
+    first page of them, so that the table is on screen before any script has run)."""
+
+    name: str
+    kind: str
+    status: str
+    where: str  # file:line
+    href: str | None  # the source page (or the repository's file) at the line
+    desc: str
+    possible: bool
+
+
+def first_page(ledger: Ledger, *, local: bool, base: str | None, size: int = PAGE) -> list[TableRow]:
+    """The table's first page in its default view (every declaration, in file order)."""
+    out = []
+    for r in table_order(ledger)[:size]:
+        path = "/".join(quote(part, safe="!*'()") for part in r.file.split("/"))  # as encodeURIComponent
+        href = f"{SOURCE_DIR}/{path}.html#L{r.line}" if local else f"{base}{path}#L{r.line}" if base else None
+        out.append(TableRow(r.name, r.kind, r.status.value, f"{r.file}:{r.line}", href, _first_line(r.docstring),
+                            r.possible_deferral))
+    return out
+
+
 def declarations_files(ledger: Ledger, shard: int = SHARD, first: int = FIRST) -> dict[str, bytes]:
     """The pages' data.  ``data/declarations.js`` sets ``window.ZEROSORRY_DECLS`` to the lists of
     kinds and statuses, the first ``first`` declarations with the files they are in, and the
@@ -94,7 +126,7 @@ def declarations_files(ledger: Ledger, shard: int = SHARD, first: int = FIRST) -
     fi = {f: i for i, f in enumerate(files)}
     si = {s: i for i, s in enumerate(statuses)}
     rows: list[list[object]] = []
-    for r in sorted(ledger.records, key=lambda r: (r.file, r.line, r.name)):
+    for r in table_order(ledger):
         row: list[object] = [r.name, ki[r.kind], si[r.status.value], fi[r.file], r.line, _first_line(r.docstring)]
         if r.possible_deferral:  # a seventh column, only when set
             row.append(1)

@@ -28,7 +28,14 @@ from ..ledger import io
 from ..ledger.model import Ledger
 from . import manifest as mf
 from .markup import markdown, markdown_inline
-from .pages import GraphPieces, Highlighted, declarations_files, graph_pieces, source_pages
+from .pages import (
+    GraphPieces,
+    Highlighted,
+    declarations_files,
+    first_page,
+    graph_pieces,
+    source_pages,
+)
 from .view import SiteView, build_view
 
 #: The marker file that says a folder is a zerosorry site (and so may be replaced by a rebuild).
@@ -198,8 +205,9 @@ def render(view: SiteView, prepared: Prepared, ledger_text: str, ledger: Ledger,
         "graphs": graphs, "graph_svg": graphs.main, "group": None,
     }
     pages = PAGES + ((("blueprint.html", "blueprint.html"),) if blueprint is not None else ())
+    table_head = first_page(ledger, local=view.local_sources, base=view.source_base)
     for template, out_name in pages:
-        html = env.get_template(template).render(page=out_name, **common)
+        html = env.get_template(template).render(page=out_name, table_head=table_head, **common)
         files[out_name] = html.encode()
     for by, drawing in graphs.grouped.items():  # graph-file.html, graph-namespace.html
         page = f"graph-{by}.html"

@@ -164,6 +164,7 @@
         frag.appendChild(tr);
       });
       body.replaceChildren(frag);
+      body.removeAttribute("data-static");  // the rows the page came with are replaced
       var pages = Math.max(1, Math.ceil(shown.length / state.size));
       count.textContent = shown.length.toLocaleString("en-US") + " of " +
         rows.length.toLocaleString("en-US") + " declarations match" + (complete ? "" : " (loading the rest…)");
