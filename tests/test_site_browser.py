@@ -438,6 +438,15 @@ def test_a_large_project_s_data_in_several_files(page: Any, tmp_path: Path, how:
         assert page.inner_text("tr[data-name='Big.F6.d058'] td.where") == "Big/F6.lean:13"
         watch.check()
 
+        # no view asked for: the page's own first rows, then every row once the rest is in
+        page.goto(f"{base}/glossary.html")
+        page.goto(f"{base}/declarations.html")
+        page.wait_for_selector("body[data-table='ready']", timeout=15_000)
+        names = page.eval_on_selector_all("#decls-body tr", "rows => rows.map(r => r.dataset.name)")
+        assert names == [r.name for r in sorted(records, key=lambda r: (r.file, r.line))]
+        assert page.inner_text("#table-count").startswith("61 of 61 declarations match")
+        watch.check()
+
     if how == "disk":
         check(out.as_uri())
     else:
