@@ -356,3 +356,35 @@ def test_a_state_saved_through_a_relative_path_serves_another_working_folder(
     (root / "P" / "F2.lean").write_text(render(model[2]), encoding="utf-8")
     ledger = warm_equals_full(root, cache)
     assert {r.name: r.status.value for r in ledger.records}["c"] == "deferred"
+
+
+def test_an_instance_s_body_edited_is_followed_in_other_files(tmp_path: Path) -> None:
+    """Where a class projection may lead (``a ≤ b`` through the project's ``LE`` instance) is read
+    from instances' bodies: editing one (a proof edit otherwise) changes resolution in other
+    files, in the live session and through the stored state alike."""
+    from zerosorry.live import Session
+
+    root, cache = tmp_path / "p", tmp_path / "cache"
+    (root / "P").mkdir(parents=True)
+    (root / "lakefile.toml").write_text('name = "p"\n\n[[lean_lib]]\nname = "P"\n', encoding="utf-8")
+    base = ("structure Box where\n  n : Nat\n"
+            "structure Box.Le (a b : Box) : Prop where\n  h : a.n ≤ b.n\n"
+            "structure Box.Ge (a b : Box) : Prop where\n  h : b.n ≤ a.n\n"
+            "theorem Box.Le.gap {a b : Box} (h : Box.Le a b) : True := sorry\n")
+    a, clock = root / "P" / "A.lean", Clock()
+    a.write_text(base + "instance : LE Box := ⟨Box.Ge⟩\n", encoding="utf-8")
+    (root / "P" / "B.lean").write_text("import P.A\ntheorem u (a b : Box) (h : a ≤ b) : True := h.gap\n",
+                                       encoding="utf-8")
+    clock.stamp(root)
+    session = Session(root, cache_dir=tmp_path / "live-cache")
+    try:
+        assert warm_equals_full(root, cache).by_name()["u"].status.value == "proven"
+        for target in ("Box.Le", "Box.Ge", "Box.Le"):
+            a.write_text(base + f"instance : LE Box := ⟨{target}⟩\n", encoding="utf-8")
+            clock.stamp(root)
+            ledger = warm_equals_full(root, cache)
+            assert ledger.by_name()["u"].status.value == ("deferred" if target == "Box.Le" else "proven")
+            session.refresh([a])
+            assert io.dumps(session.ledger) == io.dumps(full(root, session.ledger))
+    finally:
+        session.close()

@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .errors import InputError
-from .lean.names import NameIndex
+from .lean.names import NameIndex, instance_closure
 from .lean.parser import ParsedFile
 from .lean.project_syntax import SyntaxMemo, apply_syntax
 from .ledger.derive import Derived, derive_state, own_inputs
@@ -227,6 +227,13 @@ def _components(decls: Sequence[Declaration]) -> frozenset[str]:
     return frozenset(c for d in decls for x in d.refs for c in x.split(".") if c)
 
 
+
+def _closure_key(decls: Sequence[Declaration]) -> tuple[tuple[str, tuple[str, ...], str], ...]:
+    """What :func:`~zerosorry.lean.names.instance_closure` reads of the declarations it reaches
+    (their names, references and signatures): where a class projection may lead through a
+    project instance, for every file (a change re-resolves them all)."""
+    return tuple((decls[i].name, tuple(decls[i].refs), decls[i].signature) for i in instance_closure(decls))
+
 class Session:
     """A project's scan, in memory (see the module's docstring)."""
 
@@ -268,6 +275,7 @@ class Session:
             self._names = self._names_of(self._prepared)
             self._index = self._build_index(self._prepared)
             p = self._prepared
+            self._closure = _closure_key(p.decls)
             self._resolved = {rel: (p.parse_keys[rel], self._resolve_file(self._index, p, s, e))
                               for rel, s, e in p.spans}
             self._state: Derived | None = None
@@ -436,7 +444,9 @@ class Session:
                              or p.aliases != old_p.aliases or p.written != old_p.written)
         same_files = p.file_bit == old_p.file_bit
         result = Refresh([], parsed_files=len(parsed))
-        same_table = same_files and not renames_or_tables and p.sees == old_p.sees
+        closure = _closure_key(p.decls)
+        moved = closure != self._closure  # a class projection may now lead elsewhere, in any file
+        same_table = same_files and not renames_or_tables and p.sees == old_p.sees and not moved
         if same_table:
             # the name table is unchanged: only the re-parsed files resolve differently
             self._index.decls = p.decls
@@ -444,7 +454,7 @@ class Session:
             index = self._index
         else:
             index = self._build_index(p)
-            if same_files:
+            if same_files and not moved:
                 redo = self._to_resolve(old_p, p, index, parsed)
             else:
                 redo, self._identities = set(p.parse_keys), None
@@ -474,7 +484,7 @@ class Session:
             before = {(x[0], x[2]): i for i, x in enumerate(self._state.inputs)}  # (name, file)
             old_index_of = [before.get((d.name, d.file), -1) for d in p.decls]
             result.rederived = self._derive(p, redo, old_index_of)
-        self._prepared, self._names = p, names
+        self._prepared, self._names, self._closure = p, names, closure
         self.ledger = self._ledger()
         result.changes = self._changes(old_ledger)
         return result
@@ -506,12 +516,15 @@ class Session:
                         config=replace(self.config, declaring_commands=self.commands),
                         keys={rel: keys[rel] for rel in changed})
         libs = read_lakefile(self.files)[0]
+        reach = {c[0] for c in self._closure}
         fresh: dict[str, list[Declaration]] = {}
         for rel in sorted(changed):
             start, end = spans[rel]
             old_pf, pf = p.parsed[rel], got[rel]
             if pf is old_pf or len(pf.declarations) != end - start or any(start <= i < end for i in renamed):
                 return None
+            if any(d.kind == "instance" or d.name in reach for d in [*p.decls[start:end], *pf.declarations]):
+                return None  # an instance's body, or what one leads to: where `≤` may lead, in any file
             module, examples = module_name(rel, libs), dict[str, int]()
             for d in pf.declarations:
                 d.file = rel

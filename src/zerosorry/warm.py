@@ -59,7 +59,7 @@ _SLIM = {f.name: f.default for f in fields(Declaration) if f.name in ("refs", "l
 #: the session's attributes the state leaves out (a fresh process makes its own)
 _TRANSIENT = ("cache", "manifest", "ledger")
 #: what a stored state must hold
-_EXPECTED = {"root", "files", "stats", "config", "_prepared", "_index", "_state", "_inputs", "_syntax", "_records"}
+_EXPECTED = {"root", "files", "stats", "config", "_prepared", "_index", "_state", "_inputs", "_syntax", "_records", "_closure"}
 
 
 @lru_cache(maxsize=1)
