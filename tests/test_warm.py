@@ -157,16 +157,12 @@ def test_a_spoiled_state_is_ignored_and_replaced(tmp_path: Path, spoil: Any) -> 
 
 def test_a_state_that_unpickles_but_is_not_a_session_is_ignored(tmp_path: Path) -> None:
     import pickle
-    import zlib
 
     root, cache = tmp_path / "p", tmp_path / "cache"
     root.mkdir()
     make_project(root, Clock())
-    payload = pickle.dumps({"root": root})
-    head = warm._header(root) + zlib.crc32(payload).to_bytes(4, "little") + len(payload).to_bytes(8, "little")
     path = warm.state_path(cache, root)
-    path.parent.mkdir(parents=True)
-    path.write_bytes(head + payload)
+    _write_state(path, root, pickle.dumps({"root": root}))
     assert warm.load(path, root, None) is None
     warm_equals_full(root, cache)
 
