@@ -354,7 +354,12 @@ def test_a_state_saved_through_a_relative_path_serves_another_working_folder(
     assert {r.name: r.status.value for r in ledger.records}["c"] == "deferred"
 
 
-def test_an_instance_s_body_edited_is_followed_in_other_files(tmp_path: Path) -> None:
+@pytest.mark.parametrize("via", [
+    pytest.param("instance : LE Box := ⟨{}⟩\n", id="the instance's body"),
+    pytest.param("def Box.Rel (a b : Box) : Prop := {} a b\ninstance : LE Box := ⟨Box.Rel⟩\n",
+                 id="a definition the instance leads to"),
+])
+def test_an_instance_s_body_edited_is_followed_in_other_files(tmp_path: Path, via: str) -> None:
     """Where a class projection may lead (``a ≤ b`` through the project's ``LE`` instance) is read
     from instances' bodies: editing one (a proof edit otherwise) changes resolution in other
     files, in the live session and through the stored state alike."""
@@ -368,7 +373,7 @@ def test_an_instance_s_body_edited_is_followed_in_other_files(tmp_path: Path) ->
             "structure Box.Ge (a b : Box) : Prop where\n  h : b.n ≤ a.n\n"
             "theorem Box.Le.gap {a b : Box} (h : Box.Le a b) : True := sorry\n")
     a, clock = root / "P" / "A.lean", Clock()
-    a.write_text(base + "instance : LE Box := ⟨Box.Ge⟩\n", encoding="utf-8")
+    a.write_text(base + via.format("Box.Ge"), encoding="utf-8")
     (root / "P" / "B.lean").write_text("import P.A\ntheorem u (a b : Box) (h : a ≤ b) : True := h.gap\n",
                                        encoding="utf-8")
     clock.stamp(root)
@@ -376,7 +381,7 @@ def test_an_instance_s_body_edited_is_followed_in_other_files(tmp_path: Path) ->
     try:
         assert warm_equals_full(root, cache).by_name()["u"].status.value == "proven"
         for target in ("Box.Le", "Box.Ge", "Box.Le"):
-            a.write_text(base + f"instance : LE Box := ⟨{target}⟩\n", encoding="utf-8")
+            a.write_text(base + via.format(target), encoding="utf-8")
             clock.stamp(root)
             ledger = warm_equals_full(root, cache)
             assert ledger.by_name()["u"].status.value == ("deferred" if target == "Box.Le" else "proven")

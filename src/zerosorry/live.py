@@ -227,12 +227,12 @@ def _components(decls: Sequence[Declaration]) -> frozenset[str]:
     return frozenset(c for d in decls for x in d.refs for c in x.split(".") if c)
 
 
-
 def _closure_key(decls: Sequence[Declaration]) -> tuple[tuple[str, tuple[str, ...], str], ...]:
     """What :func:`~zerosorry.lean.names.instance_closure` reads of the declarations it reaches
     (their names, references and signatures): where a class projection may lead through a
     project instance, for every file (a change re-resolves them all)."""
     return tuple((decls[i].name, tuple(decls[i].refs), decls[i].signature) for i in instance_closure(decls))
+
 
 class Session:
     """A project's scan, in memory (see the module's docstring)."""
@@ -516,15 +516,19 @@ class Session:
                         config=replace(self.config, declaring_commands=self.commands),
                         keys={rel: keys[rel] for rel in changed})
         libs = read_lakefile(self.files)[0]
-        reach = {c[0] for c in self._closure}
+        reach = {name: (refs, sig) for name, refs, sig in self._closure}  # read by instance_closure
         fresh: dict[str, list[Declaration]] = {}
         for rel in sorted(changed):
             start, end = spans[rel]
             old_pf, pf = p.parsed[rel], got[rel]
             if pf is old_pf or len(pf.declarations) != end - start or any(start <= i < end for i in renamed):
                 return None
-            if any(d.kind == "instance" or d.name in reach for d in [*p.decls[start:end], *pf.declarations]):
-                return None  # an instance's body, or what one leads to: where `≤` may lead, in any file
+            for d in pf.declarations:
+                # the references of an instance, or of what one leads to, changed: where a class
+                # projection (`≤`) may lead changes, in every file
+                read = reach.get(d.name)
+                if (read is None and d.kind == "instance") or (read is not None and read != (tuple(d.refs), d.signature)):
+                    return None
             module, examples = module_name(rel, libs), dict[str, int]()
             for d in pf.declarations:
                 d.file = rel
