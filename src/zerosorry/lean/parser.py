@@ -29,6 +29,7 @@ from .lexer import (
     OPEN_BRACKETS,
     STRING,
     SYMBOL,
+    LexResult,
     Token,
     doc_text,
     lex,
@@ -249,7 +250,8 @@ def _render(tokens: Sequence[Token]) -> str:
 
 class _FileParser:
     def __init__(
-        self, text: str, extra_commands: Mapping[str, str] | None = None, *, module: str = ""
+        self, text: str, extra_commands: Mapping[str, str] | None = None, *, module: str = "",
+        lexed: LexResult | None = None,
     ) -> None:
         self.text = text
         self.module = module
@@ -261,7 +263,7 @@ class _FileParser:
         if extra_commands:
             self.decl_keywords.update(extra_commands)
             self.line_decl_keywords.update(extra_commands)
-        res = lex(text)
+        res = lexed if lexed is not None else lex(text)
         self.toks = res.tokens
         self.lines = res.lines
         self.diags: list[Diagnostic] = [
@@ -1121,9 +1123,11 @@ class _FileParser:
             self.decls.append(d)
 
 
-def parse(text: str, *, extra_commands: Mapping[str, str] | None = None, module: str = "") -> ParsedFile:
-    """Parse one file's text.  Never raises on any input."""
-    return _FileParser(text, extra_commands, module=module).run()
+def parse(text: str, *, extra_commands: Mapping[str, str] | None = None, module: str = "",
+          lexed: LexResult | None = None) -> ParsedFile:
+    """Parse one file's text (``lexed``: its tokens, when the caller has them).  Never raises on
+    any input."""
+    return _FileParser(text, extra_commands, module=module, lexed=lexed).run()
 
 
 __all__ = ["DECL_KEYWORDS", "NUMBER", "STRING", "ParsedFile", "parse"]
