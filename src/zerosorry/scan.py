@@ -593,7 +593,7 @@ def _scan_files(
 ) -> Ledger:
     p = prepare(files, config=config, cache=cache, jobs=jobs, progress=progress, diagnostics=diagnostics)
     res = _resolve_all(p.decls, p.members, p.aliases, p.file_bit, p.sees, p.spans, p.parse_keys, cache,
-                       p.written)
+                       p.written, jobs)
     records, derive_diags = finish(p, res, cache)
     return Ledger(
         source=source,
@@ -853,6 +853,7 @@ def _resolve_all(
     parse_keys: Mapping[str, str],
     cache: ParseCache | None,
     written: Sequence[tuple[str, int]] = (),
+    jobs: int | None = None,
 ) -> Resolved:
     """Resolved uses (certain and possible), external-reference counts and approximation notes
     of every declaration.
@@ -866,19 +867,20 @@ def _resolve_all(
     out = Resolved([[] for _ in decls], [0] * n, [[] for _ in decls], [[] for _ in decls],
                    [[] for _ in decls])
     fresh: dict[str, list[_Entry]] = {}
-    index: NameIndex | None = None
+    todo: list[tuple[str, int, int]] = []
     for rel, start, end in spans:
-        key = f"{rel}\0{parse_keys[rel]}"
-        got = stored.get(key)
+        got = stored.get(f"{rel}\0{parse_keys[rel]}")
         if got is None or len(got) != end - start:
-            if index is None:
-                index = NameIndex.build(decls, members, aliases, written)
-                index.file_bit, index.sees = file_bit, sees
-            got = []
-            for d in decls[start:end]:
-                r = index.resolve(d)
-                got.append((r.uses, r.external, r.approximate, r.possible, r.possible_refs))
-            fresh[key] = got
+            todo.append((rel, start, end))
+    if todo:
+        index = NameIndex.build(decls, members, aliases, written)
+        index.file_bit, index.sees = file_bit, sees
+        for (rel, _, _), got in zip(todo, _resolve_spans(index, decls, [(a, b) for _, a, b in todo], jobs),
+                                    strict=True):
+            fresh[f"{rel}\0{parse_keys[rel]}"] = got
+    for rel, start, _ in spans:
+        key = f"{rel}\0{parse_keys[rel]}"
+        got = fresh[key] if key in fresh else stored[key]
         for i, (u, x, a, p, pr) in enumerate(got, start):  # fresh lists: from resolve or unpickled
             out.uses[i], out.external[i], out.approximate[i], out.possible[i], out.possible_refs[i] = u, x, a, p, pr
     if cache and fresh:
@@ -886,6 +888,41 @@ def _resolve_all(
         with contextlib.suppress(sqlite3.Error):
             cache.put_resolved(fp, fresh)
     return out
+
+
+#: the name index and declarations a forked resolver process inherits (set just before the fork)
+_FORKED: tuple[NameIndex, Sequence[Declaration]] | None = None
+
+
+def _resolve_span(span: tuple[int, int]) -> list[_Entry]:
+    assert _FORKED is not None
+    index, decls = _FORKED
+    out: list[_Entry] = []
+    for d in decls[span[0] : span[1]]:
+        r = index.resolve(d)
+        out.append((r.uses, r.external, r.approximate, r.possible, r.possible_refs))
+    return out
+
+
+def _resolve_spans(index: NameIndex, decls: Sequence[Declaration], spans: list[tuple[int, int]],
+                   jobs: int | None) -> Iterable[list[_Entry]]:
+    """Each span's declarations resolved against ``index``: in forked processes (which inherit
+    the index, so nothing but the results crosses) when there are enough of them."""
+    global _FORKED
+    jobs = jobs if jobs is not None else (os.cpu_count() or 1)
+    count = sum(b - a for a, b in spans)
+    if jobs <= 1 or count < 4000 or "fork" not in multiprocessing.get_all_start_methods():
+        _FORKED = (index, decls)
+        try:
+            return [_resolve_span(sp) for sp in spans]
+        finally:
+            _FORKED = None
+    _FORKED = (index, decls)
+    try:
+        with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("fork")) as pool:
+            return list(pool.map(_resolve_span, spans, chunksize=max(1, len(spans) // (jobs * 8))))
+    finally:
+        _FORKED = None
 
 
 # ---------------------------------------------------------------------------- on disk

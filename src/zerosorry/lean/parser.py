@@ -43,7 +43,7 @@ from .syntax_table import (
     read_command,
     read_definition,
 )
-from .types import RECEIVER, encode_heads, encode_locals, receiver_head, type_heads
+from .types import RECEIVER, encode_heads, encoded_local_types, receiver_head, type_heads
 from .types import local_types as read_local_types
 
 #: keyword -> ledger kind
@@ -193,6 +193,8 @@ def _join(ns: str, name: str) -> str:
 def _expand_interpolations(toks: list[Token]) -> list[Token]:
     """`s!"… {foo x} …"` (also `m!`, `f!`, …): the code between braces is Lean code, with names
     and possibly a sorry; lex it and put its tokens where the string was (on the string's line)."""
+    if not any(t.kind == STRING for t in toks):
+        return toks  # nothing to expand (most declarations)
     out: list[Token] = []
     for i, t in enumerate(toks):
         if not (t.kind == STRING and i > 0 and toks[i - 1].kind == IDENT and toks[i - 1].text.endswith("!")
@@ -226,8 +228,8 @@ def text_hash(kind: str, texts: Sequence[str]) -> str:
 
     h = hashlib.blake2b(digest_size=8)
     h.update(kind.encode())
-    for t in texts:
-        h.update(b"\x00" + t.encode())
+    if texts:  # each token after a NUL byte, hashed in one piece
+        h.update(("\x00" + "\x00".join(texts)).encode())
     return h.hexdigest()
 
 
@@ -888,8 +890,8 @@ class _FileParser:
             for name, heads in sc.var_types.items():
                 var_types.setdefault(name, set()).update(heads)
         pre_colon = sig_toks[: len(sig_toks) - len(type_toks) - (1 if type_toks else 0)]
-        local_types = encode_locals(read_local_types(
-            (pre_colon, type_toks, body_toks), (True, False, False), var_types, type_toks), refs)
+        local_types = encoded_local_types((pre_colon, type_toks, body_toks), (True, False, False), var_types,
+                                          type_toks, refs)
         body_core = [t.text for t in body_toks if t.text not in (":=",)]
         is_stub = (
             type_text == "True"

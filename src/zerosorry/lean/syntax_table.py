@@ -777,7 +777,7 @@ def find_uses(hits: Sequence[Hit], file: str, spans: Sequence[DeclSpan], table: 
             k += 1
         # the innermost declaration holding the token: the last one started before it that
         # has not ended (a `where` helper sits inside its parent's lines)
-        holder = next((s for s in reversed(ordered[: k + 1]) if s.end_line >= line), None)
+        holder = next((ordered[m] for m in range(k, -1, -1) if ordered[m].end_line >= line), None)
         holders = [holder] if holder is not None else [
             s for s in ordered if any((a, b) <= (line, col) <= (c, d) for a, b, c, d in s.variables)]
         for h in holders:

@@ -431,12 +431,32 @@ def _field_binders(toks: Sequence[Token], typed_at: set[int], out: dict[str, set
                 out.setdefault(toks[k].text, set()).add(UNKNOWN)
 
 
+def _dotted_heads(refs: Iterable[str]) -> list[str]:
+    """The first component of each dotted reference (``h.le`` -> ``h``): what may be a local."""
+    return [r.partition(RECEIVER)[0].partition(".")[0] for r in refs
+            if RECEIVER in r or ("." in r and not r.startswith("."))]
+
+
+def encoded_local_types(groups: Sequence[Sequence[Token]], binder_context: Sequence[bool],
+                        base: Mapping[str, set[str]], stated: Sequence[Token], refs: Sequence[str]) -> str:
+    """``encode_locals(local_types(groups, binder_context, base, stated), refs)``, without reading
+    the groups when no dotted reference starts with a name they could bind: every local that
+    :func:`local_types` finds is in ``base``, is ``this``, or is the text of one of their tokens."""
+    heads = _dotted_heads(refs)
+    if not heads:
+        return ""
+    if not any(h in base or h == "this" for h in heads):
+        texts = {t.text for g in groups for t in g}
+        if not any(h in texts for h in heads):
+            return ""
+    return encode_locals(local_types(groups, binder_context, base, stated), refs)
+
+
 def encode_locals(types: Mapping[str, set[str]], refs: Iterable[str] = ()) -> str:
     """One string (cheap to pickle) for ``local_types``'s answer, kept to the locals that head
     a dotted reference in ``refs`` (and those their values name): no other is ever looked up."""
     wanted: set[str] = set()
-    todo = [r.partition(RECEIVER)[0].partition(".")[0] for r in refs
-            if RECEIVER in r or ("." in r and not r.startswith("."))]
+    todo = _dotted_heads(refs)
     while todo:
         name = todo.pop()
         if name in wanted or name not in types:
