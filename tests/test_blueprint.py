@@ -168,6 +168,28 @@ def test_blueprint_command_formats_and_exit_codes(capsys: pytest.CaptureFixture[
     assert code == 2 and "no blueprint" in err
 
 
+def test_hide_leaves_informational_classes_out_but_counts_them(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "blueprint", str(DRIFT), "--no-cache", "--format", "json")
+    every = json.loads(out)
+    six = every["counts"]["uses-contradicted"]
+    assert six and every["hidden"] == {}
+    code, out, _ = run(capsys, "blueprint", str(DRIFT), "--no-cache", "--format", "json", "--hide", "6",
+                       "--hide", "missed-leanok")
+    data = json.loads(out)
+    assert code == 1 and data["counts"] == every["counts"]
+    assert data["hidden"] == {k: every["counts"][k] for k in ("missed-leanok", "uses-contradicted")
+                              if every["counts"][k]}
+    assert {f["class"] for f in data["findings"]} == {f["class"] for f in every["findings"]} - {
+        "uses-contradicted", "missed-leanok"}
+    code, out, _ = run(capsys, "blueprint", str(DRIFT), "--no-cache", "--hide", "uses-contradicted")
+    assert f"(not listed, --hide: {six} uses-contradicted)" in out and "[6 " not in out
+    # a class that fails the gate cannot be hidden, nor an unknown one
+    code, _, err = run(capsys, "blueprint", str(DRIFT), "--no-cache", "--hide", "hidden-gap")
+    assert code == 2 and "hidden-gap fails the gate and cannot be hidden" in err
+    code, _, err = run(capsys, "blueprint", str(DRIFT), "--no-cache", "--hide", "9")
+    assert code == 2 and "unknown drift class '9'" in err
+
+
 def test_a_blueprint_that_tells_the_truth_exits_0(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     project = tmp_path / "p"
     shutil.copytree(DRIFT, project)
@@ -273,6 +295,25 @@ def test_iffalse_and_endinput_hide_what_follows(tmp_path: Path) -> None:
         "\\begin{lemma}\\label{b} y\\end{lemma}\\endinput rest of the line is read\n"
         "\\begin{lemma}\\label{after-endinput}\\end{lemma}\n", encoding="utf-8")
     assert [n.key for n in read_blueprint(tmp_path).nodes] == ["a", "b"]
+
+
+def test_import_package_commands_are_followed(tmp_path: Path) -> None:
+    """\\import{dir/}{file} from the blueprint's root, \\subimport{dir/}{file} from the file that
+    holds it (and a plain \\input inside it from there too), starred forms included."""
+    (tmp_path / "content.tex").write_text(
+        "\\begin{lemma}\\label{top}x\\end{lemma}\n\\import{chapters/}{one}\n\\subimport*{chapters}{two.tex}\n"
+        "\\import{chapters/}{absent}\n", encoding="utf-8")
+    (tmp_path / "chapters").mkdir()
+    (tmp_path / "chapters" / "one.tex").write_text("\\begin{lemma}\\label{one}\\end{lemma}\n"
+                                                   "\\subimport{deeper/}{three}\n", encoding="utf-8")
+    (tmp_path / "chapters" / "two.tex").write_text("\\begin{lemma}\\label{two}\\end{lemma}\n", encoding="utf-8")
+    (tmp_path / "chapters" / "deeper").mkdir()
+    (tmp_path / "chapters" / "deeper" / "three.tex").write_text("\\begin{lemma}\\label{three}\\end{lemma}\n",
+                                                               encoding="utf-8")
+    bp = read_blueprint(tmp_path)
+    assert [n.key for n in bp.nodes] == ["top", "one", "three", "two"]
+    missing = [d for d in bp.diagnostics if d.code == "missing-file"]
+    assert len(missing) == 1 and "chapters/absent" in missing[0].message and missing[0].line == 4
 
 
 def test_site_command_adds_the_blueprint_page(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:

@@ -78,6 +78,30 @@ def test_roots_beyond_the_cap_are_counted() -> None:
     assert gr.default_anchors(ledger(*holes)) == [f"h{i}" for i in range(5)]
 
 
+def test_many_roots_draw_as_a_forest_tallest_first() -> None:
+    """Without a manifest on a big project: the tops rank by how much their derivation reaches,
+    and each drawn top brings its share of its derivation (not a flat row of tops)."""
+    recs: list[Record] = []
+    for t in range(30):  # top t rests on a chain of t + 1 deferred declarations
+        chain = [f"t{t}c{i}" for i in range(t + 1)]
+        recs.append(rec(f"top{t:02d}", D, (chain[0],), via=(f"top{t:02d}", *chain)))
+        for i, c in enumerate(chain):
+            nxt = chain[i + 1:i + 2]
+            recs.append(rec(c, D, tuple(nxt), sorry=not nxt, via=(c, *chain[i + 1:])))
+    tops = gr.default_anchors(ledger(*recs))
+    assert tops == [f"top{t:02d}" for t in reversed(range(30))]
+    g = gr.build(ledger(*recs), names=tops, cap=40)
+    drawn_tops = [r for r in g.roots if r.startswith("decl:top")]
+    assert drawn_tops == ["decl:top29", "decl:top28", "decl:top27", "decl:top26"]
+    assert g.roots[-1] == "more:" and g.node("more:").more == 26
+    # each drawn top keeps ROOT_SHARE declarations of its derivation, chained by edges
+    edges = {(e.source, e.target) for e in g.edges}
+    for top in ("top29", "top26"):
+        t = top.removeprefix("top")
+        assert (f"decl:{top}", f"decl:t{int(t)}c0") in edges and (f"decl:t{int(t)}c0", f"decl:t{int(t)}c1") in edges
+    assert len([n for n in g.nodes if n.kind == "decl"]) == 40
+
+
 def test_toward_sorry_keeps_the_via_chain_under_the_cap() -> None:
     recs = [rec(f"x{i}", D, sorry=True, via=(f"x{i}",)) for i in range(6)]
     recs += [rec("c2", D, sorry=True, via=("c2",)), rec("c1", D, ("c2",), via=("c1", "c2")),

@@ -3,8 +3,6 @@ injected failure mid-commit, the v1 -> v2 migration, and the burn-down SVG."""
 
 from __future__ import annotations
 
-import contextlib
-import os
 import signal
 import sqlite3
 import subprocess

@@ -189,3 +189,11 @@ def test_site_history_page_lists_changes_root_causes_first_and_the_burn_down_lin
     links = [a.attrib["href"] for a in root.iter(f"{SVG}a")]
     assert f"history.html#commit-{sha[:12]}" in links and len(set(links)) == 1
     assert 'href="history.html"' in (site / "index.html").read_text(encoding="utf-8")
+    # the pages draw the chart inline (an <img> shows neither tooltips nor links): each point's
+    # tooltip and the link to its commit are in the page itself, the subject escaped once
+    for name in ("index.html", "history.html"):
+        html = (site / name).read_text(encoding="utf-8")
+        assert "<img" not in html.split('<figure class="history"', 1)[1].split("</figure>", 1)[0]
+        figure = html[html.index('<figure class="history"'):html.index("</figure>")]
+        assert f'<a href="history.html#commit-{sha[:12]}">' in figure and figure.count("<title>") >= 3
+        assert "&lt;helper&gt;" in figure and "<helper>" not in figure

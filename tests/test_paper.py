@@ -162,6 +162,17 @@ def test_nested_inputs_are_followed_and_comments_ignored(paper: Path) -> None:
     assert not sources.missing
 
 
+def test_import_package_inputs_are_followed(tmp_path: Path) -> None:
+    """\\subimport's folder is relative to the file holding it; \\import's to the main file."""
+    write(tmp_path / "main.tex", "\\import{parts/}{a}\n\\includefrom{parts/}{c}\n")
+    write(tmp_path / "parts" / "a.tex", "\\subimport{sub/}{b}\n")
+    write(tmp_path / "parts" / "sub" / "b.tex", "\\leanproved{jensen-floor}\n")
+    write(tmp_path / "parts" / "c.tex", "\\leanstatus{jensen-floor}\n")
+    sources = read_paper(tmp_path / "main.tex", label=lambda p: p.name, in_tex_tree=lambda _: False)
+    assert sources.files == ("main.tex", "a.tex", "b.tex", "c.tex") and not sources.missing
+    assert [(u.command, u.at.file) for u in sources.uses] == [("leanproved", "b.tex"), ("leanstatus", "c.tex")]
+
+
 def check(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str]:
     code = main(["check", str(EXAMPLE), "--no-witnesses", *args])
     return code, capsys.readouterr().out

@@ -145,6 +145,24 @@ def test_the_text_prefilter_never_hides_a_use() -> None:
         assert bool(st._prefilter(frozenset(table.by_atom)).search(text)) or not found, text
 
 
+def test_a_trust_extension_in_a_variable_binder_reaches_the_declarations_in_scope(tmp_path: Path) -> None:
+    """`variable (h : 2 < 3 := by native_decide)`: a declaration that includes the variable
+    rests on the compiler; over-approximated like a sorry there, and not past the section."""
+    (tmp_path / "lakefile.toml").write_text('name = "V"\n\n[[lean_lib]]\nname = "V"\n', encoding="utf-8")
+    (tmp_path / "V").mkdir()
+    (tmp_path / "V" / "Use.lean").write_text(
+        "section\n"
+        "variable (h : 2 < 3 := by native_decide) (k : 1 < 2 := by decide +native)\n"
+        "include h k in\n"
+        "theorem included : True := trivial\n"
+        "end\n"
+        "theorem outside : True := trivial\n", encoding="utf-8")
+    got = scan_project(tmp_path, use_cache=False).by_name()
+    assert got["included"].status.value == "proven"
+    assert sorted(got["included"].trusts) == ["decide +native", "native_decide"]
+    assert not got["outside"].trusts
+
+
 def test_a_sorry_in_a_variable_binder_reaches_the_declarations_in_scope(tmp_path: Path) -> None:
     """`variable (h : 1 ≺ 2)` with a notation that expands to sorry (or a plain `sorry` in the
     binder): a declaration that includes the variable has the sorry in its type, and Lean says it

@@ -8,13 +8,10 @@ except one canary that must be blocked (proving the policy is enforced).
 from __future__ import annotations
 
 import contextlib
-import http.server
 import math
 import re
 import shutil
-import threading
 from collections.abc import Callable, Iterator
-from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +19,8 @@ import numpy as np
 import pytest
 
 from neural_geometry import formulas as F
+
+from .site_support import serve
 
 pytestmark = pytest.mark.browser
 
@@ -55,33 +54,14 @@ document.addEventListener('securitypolicyviolation', function (e) {
 """
 
 
-class _Handler(http.server.SimpleHTTPRequestHandler):
-    def end_headers(self) -> None:
-        self.send_header("Content-Security-Policy", CSP)
-        self.send_header("Cache-Control", "no-store")
-        super().end_headers()
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
-
-
 @pytest.fixture
 def harness_url(tmp_path: Path) -> Iterator[str]:
     (tmp_path / "widgets").mkdir()
     shutil.copy(WIDGETS_JS, tmp_path / "widgets" / WIDGETS_JS.name)
     (tmp_path / "harness.html").write_text(HARNESS_HTML, encoding="utf-8")
     (tmp_path / "harness.js").write_text(HARNESS_JS, encoding="utf-8")
-    server = http.server.ThreadingHTTPServer(
-        ("127.0.0.1", 0), partial(_Handler, directory=str(tmp_path))
-    )
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/harness.html"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
+    with serve(tmp_path, {"Content-Security-Policy": CSP, "Cache-Control": "no-store"}) as url:
+        yield url + "harness.html"
 
 
 @pytest.fixture

@@ -5,12 +5,8 @@
 # Kept: katex.min.js (run at build time by py_mini_racer; pages get no script from KaTeX),
 # katex.min.css with its @font-face rules cut down to the woff2 files, those fonts, the licence.
 set -euo pipefail
-VERSION="${1:-0.16.47}"
-DEST="$(cd "$(dirname "$0")/.." && pwd)/src/zerosorry/appendix/static/vendor/katex"
-WORK="$(mktemp -d)"
-trap 'rm -rf "$WORK"' EXIT
-(cd "$WORK" && npm pack --silent "katex@${VERSION}" >/dev/null && tar xzf "katex-${VERSION}.tgz")
-rm -rf "$DEST"
+source "$(dirname "$0")/vendor_npm.sh"
+vendor_fetch katex "${1:-0.16.47}" katex
 mkdir -p "$DEST/fonts"
 cp "$WORK/package/dist/katex.min.js" "$WORK/package/LICENSE" "$DEST/"
 cp "$WORK"/package/dist/fonts/*.woff2 "$DEST/fonts/"
@@ -25,5 +21,4 @@ css = re.sub(r"src:[^;}]*", only_woff2, css)
 assert ".woff)" not in css and ".ttf)" not in css
 open(sys.argv[2], "w", encoding="utf-8").write(css)
 PY
-echo "$VERSION" > "$DEST/VERSION"
-echo "vendored KaTeX $VERSION into $DEST ($(du -sh "$DEST" | cut -f1))"
+vendor_done KaTeX

@@ -17,7 +17,7 @@ from __future__ import annotations
 import functools
 import math
 from collections.abc import Callable, Iterator
-from typing import Any, TypeAlias
+from typing import Any, NamedTuple, TypeAlias
 
 import numpy as np
 from scipy import linalg, stats
@@ -95,6 +95,41 @@ def _short(v: FloatArray, n: int = 6) -> str:
     return f"[{body}{', …' if v.size > n else ''}] (d={v.size})"
 
 
+class Worst:
+    """The largest error over a witness's cases, and the first case that broke the tolerance.
+
+    ``if worst.record(err): worst.flag(f"...")``: :meth:`record` keeps ``err`` if it is the largest so
+    far and says whether this case is the counterexample to describe (the first time the largest
+    error exceeds ``tolerance``), so the description is formatted only then.  :meth:`flag` keeps a
+    counterexample, also one found some other way (a property that failed outright); only the
+    first is kept.  :meth:`result` is :func:`result` over what was seen.
+    """
+
+    def __init__(self, tolerance: float) -> None:
+        self.tolerance = tolerance
+        self.error = 0.0
+        self.counterexample: str | None = None
+
+    def record(self, err: float) -> bool:
+        if err > self.error:
+            self.error = float(err)
+            return self.error > self.tolerance and self.counterexample is None
+        return False
+
+    def record_batch(self, errs: FloatArray) -> int | None:
+        """:meth:`record` the largest of a batch of errors; its index if it is to be described."""
+        i = int(np.argmax(errs))
+        return i if self.record(float(errs[i])) else None
+
+    def flag(self, counterexample: str) -> None:
+        if self.counterexample is None:
+            self.counterexample = counterexample
+
+    def result(self, *, cases: int, what: str, detail: str = "") -> WitnessResult:
+        return result(cases=cases, max_error=self.error, tolerance=self.tolerance, what=what,
+                      counterexample=self.counterexample, detail=detail)
+
+
 # --------------------------------------------------------------------------------------------
 # random test vectors
 # --------------------------------------------------------------------------------------------
@@ -154,7 +189,7 @@ def check_cos_sign_quant_formula(
     seed: int = 1,
 ) -> WitnessResult:
     """cos∠(k, q) computed explicitly equals √β(k), and q is a genuine 1-bit code ±α."""
-    worst, cases, counter = 0.0, 0, None
+    worst = Worst(IDENTITY_TOL)
     for k in random_vector_batches(seed, total):
         q, alpha = quantize(k)
         q = np.asarray(q, dtype=np.float64)
@@ -164,19 +199,11 @@ def check_cos_sign_quant_formula(
         explicit = np.sum(kn * qn, axis=1)
         err = np.abs(explicit - np.asarray(cosine(k)))
         levels = np.max(np.abs(np.abs(q) - np.asarray(alpha)[..., None]), axis=1) / np.asarray(alpha)
-        err = _nan_inf(np.maximum(err, levels))
-        cases += k.shape[0]
-        i = int(np.argmax(err))
-        if err[i] > worst:
-            worst = float(err[i])
-            if worst > IDENTITY_TOL and counter is None:
-                counter = f"k = {_short(k[i])}: cos(k, q) = {explicit[i]:.15g}, formula gives {float(np.asarray(cosine(k[i]))):.15g}"
-    return result(
-        cases=cases,
-        max_error=worst,
-        tolerance=IDENTITY_TOL,
+        if (i := worst.record_batch(_nan_inf(np.maximum(err, levels)))) is not None:
+            worst.flag(f"k = {_short(k[i])}: cos(k, q) = {explicit[i]:.15g}, formula gives {float(np.asarray(cosine(k[i]))):.15g}")
+    return worst.result(
+        cases=total,
         what="random vectors (d = 1…256, 9 distributions incl. zeros and 1e±100 scales): cos(k, q) = √β",
-        counterexample=counter,
     )
 
 
@@ -188,7 +215,7 @@ def check_residual_energy_formula(
     seed: int = 2,
 ) -> WitnessResult:
     """‖k − q‖²/‖k‖² = 1 − β(k), and α = ‖k‖₁/d is the least-squares scale for sign(k)."""
-    worst, cases, counter = 0.0, 0, None
+    worst = Worst(IDENTITY_TOL)
     lstsq_cases = 0
     for k in random_vector_batches(seed, total):
         err = np.abs(np.asarray(residual(k)) - (1.0 - np.asarray(beta_fn(k))))
@@ -202,19 +229,11 @@ def check_residual_energy_formula(
             a = float(np.asarray(alpha).reshape(-1)[j]) / float(np.max(np.abs(k[j])))
             err[j] = max(float(err[j]), abs(a - a_ls) / max(abs(a_ls), 1e-300))
             lstsq_cases += 1
-        err = _nan_inf(err)
-        cases += k.shape[0]
-        i = int(np.argmax(err))
-        if err[i] > worst:
-            worst = float(err[i])
-            if worst > IDENTITY_TOL and counter is None:
-                counter = f"k = {_short(k[i])}: residual {float(np.asarray(residual(k[i]))):.15g} vs 1 − β = {1 - float(np.asarray(beta_fn(k[i]))):.15g}"
-    return result(
-        cases=cases,
-        max_error=worst,
-        tolerance=IDENTITY_TOL,
+        if (i := worst.record_batch(_nan_inf(err))) is not None:
+            worst.flag(f"k = {_short(k[i])}: residual {float(np.asarray(residual(k[i]))):.15g} vs 1 − β = {1 - float(np.asarray(beta_fn(k[i]))):.15g}")
+    return worst.result(
+        cases=total,
         what="random vectors: ‖k − q‖²/‖k‖² = 1 − β",
-        counterexample=counter,
         detail=f"least-squares scale = ‖k‖₁/d on {lstsq_cases:,} of them",
     )
 
@@ -223,26 +242,16 @@ def check_jensen_floor(
     beta_fn: Callable[[FloatArray], Any] = F.beta, total: int = DEFAULT_CASES, seed: int = 3
 ) -> WitnessResult:
     """1/d ≤ β(k) ≤ 1 (Cauchy–Schwarz / Jensen for |·|), and β matches its defining ratio."""
-    worst, cases, counter = 0.0, 0, None
+    worst = Worst(IDENTITY_TOL)
     for k in random_vector_batches(seed, total):
         d = k.shape[1]
         b = np.asarray(beta_fn(k))
         u = k / np.max(np.abs(k), axis=1, keepdims=True)
         direct = np.sum(np.abs(u), axis=1) ** 2 / (d * np.sum(u * u, axis=1))
         err = _nan_inf(np.maximum.reduce([b - 1.0, 1.0 / d - b, np.abs(b - direct), np.zeros_like(b)]))
-        cases += k.shape[0]
-        i = int(np.argmax(err))
-        if err[i] > worst:
-            worst = float(err[i])
-            if worst > IDENTITY_TOL and counter is None:
-                counter = f"k = {_short(k[i])}: β = {b[i]:.15g} outside [1/d, 1] or ≠ ‖k‖₁²/(d‖k‖₂²) = {direct[i]:.15g}"
-    return result(
-        cases=cases,
-        max_error=worst,
-        tolerance=IDENTITY_TOL,
-        what="random vectors: 1/d ≤ β ≤ 1",
-        counterexample=counter,
-    )
+        if (i := worst.record_batch(err)) is not None:
+            worst.flag(f"k = {_short(k[i])}: β = {b[i]:.15g} outside [1/d, 1] or ≠ ‖k‖₁²/(d‖k‖₂²) = {direct[i]:.15g}")
+    return worst.result(cases=total, what="random vectors: 1/d ≤ β ≤ 1")
 
 
 def check_jensen_floor_equality(
@@ -250,22 +259,18 @@ def check_jensen_floor_equality(
 ) -> WitnessResult:
     """β = 1 exactly on the sign lattice {±c}^d; off it (one magnitude changed) β < 1."""
     rng = np.random.default_rng(seed)
-    worst, cases, counter = 0.0, 0, None
+    worst = Worst(IDENTITY_TOL)
     dims = (1, 2, 3, 7, 64, 128, 1000)
     per = total // (2 * len(dims))
-    strict_cases = 0
+    cases, strict_cases = 0, 0
     for d in dims:
         c = 10.0 ** rng.uniform(-100, 100, (per, 1))
         signs = np.where(rng.random((per, d)) < 0.5, -1.0, 1.0)
         lattice = c * signs
         b = np.asarray(beta_fn(lattice))
-        err = _nan_inf(np.abs(b - 1.0))
+        if (i := worst.record_batch(_nan_inf(np.abs(b - 1.0)))) is not None:
+            worst.flag(f"lattice vector {_short(lattice[i])}: β = {b[i]:.17g}")
         cases += per
-        i = int(np.argmax(err))
-        if err[i] > worst:
-            worst = float(err[i])
-            if worst > IDENTITY_TOL and counter is None:
-                counter = f"lattice vector {_short(lattice[i])}: β = {b[i]:.17g}"
         if d == 1:
             continue  # every nonzero scalar is on the lattice
         off = lattice.copy()
@@ -275,14 +280,11 @@ def check_jensen_floor_equality(
         b_off = np.asarray(beta_fn(off))
         strict_cases += per
         bad = np.flatnonzero(b_off >= 1.0)
-        if bad.size and counter is None:
-            counter = f"off-lattice vector {_short(off[bad[0]])}: β = {b_off[bad[0]]:.17g} (expected < 1)"
-    return result(
+        if bad.size:
+            worst.flag(f"off-lattice vector {_short(off[bad[0]])}: β = {b_off[bad[0]]:.17g} (expected < 1)")
+    return worst.result(
         cases=cases + strict_cases,
-        max_error=worst,
-        tolerance=IDENTITY_TOL,
         what="cases",
-        counterexample=counter,
         detail=f"β = 1 on {cases:,} sign-lattice vectors ±c (c = 1e-100…1e100, d ≤ 1000); "
         f"β < 1 on {strict_cases:,} with one magnitude changed",
     )
@@ -331,84 +333,71 @@ def check_iid_coord_moment_ratio_floor(
     )
 
 
-def _dist_check(
-    name: str,
-    closed_form: float,
-    pdf_for_scale: Callable[[float], tuple[Callable[[float], float], float, float]],
-    sampler: Callable[[Rng, float, int], FloatArray],
-    scales: tuple[float, ...],
-    samples: int,
-    sample_tol: float,
-    quad_tol: float,
-    seed: int,
-    ratio: Callable[[Any], float] = F.moment_ratio,
-) -> WitnessResult:
-    rng = np.random.default_rng(seed)
-    quad_err, sample_err, counter = 0.0, 0.0, None
-    for s in scales:
-        pdf, lo, hi = pdf_for_scale(s)
-        q = F.moment_ratio_quad(pdf, lo, hi)
-        e = _nan_inf(abs(q - closed_form))
-        if e > quad_tol and counter is None:
-            counter = f"quadrature at scale {s:g} gives β = {q:.12g}, not {closed_form:.12g}"
-        quad_err = max(quad_err, e)
-        emp = ratio(sampler(rng, s, samples))
-        sample_err = max(sample_err, _nan_inf(abs(emp - closed_form)))
-    return result(
-        cases=2 * len(scales),
-        max_error=sample_err,
-        tolerance=sample_tol,
-        what=f"{name} checks (quadrature and {samples:,}-sample Monte Carlo at scales {', '.join(f'{s:g}' for s in scales)}) of β = {closed_form:.6f}",
-        counterexample=counter,
-        detail=f"quadrature error {quad_err:.1e} (tolerance {quad_tol:.0e})",
-    )
+class _Law(NamedTuple):
+    """A symmetric law with a scale: its name, its density and support at a scale, a sampler."""
+
+    name: str
+    pdf_for_scale: Callable[[float], tuple[Callable[[float], float], float, float]]
+    sampler: Callable[[Rng, float, int], FloatArray]
 
 
+_LAWS = {
+    "gaussian": _Law(
+        "Gaussian N(0, σ²)",
+        lambda s: (stats.norm(scale=s).pdf, -40 * s, 40 * s),
+        lambda rng, s, n: rng.normal(0.0, s, n),
+    ),
+    "uniform": _Law(
+        "uniform U[-a, a]",
+        lambda s: (lambda x: 1.0 / (2 * s), -s, s),
+        lambda rng, s, n: rng.uniform(-s, s, n),
+    ),
+    "laplace": _Law(
+        "Laplace(0, b)",
+        lambda s: (stats.laplace(scale=s).pdf, -80 * s, 80 * s),
+        lambda rng, s, n: rng.laplace(0.0, s, n),
+    ),
+}
+_SCALES = (0.01, 1.0, 30.0)
 _SAMPLES = 400_000
 _SAMPLE_TOL = 5e-3  # > 5 standard errors of the ratio estimator at 400k samples
 _QUAD_TOL = 1e-9
 
 
-def check_gaussian_moment_ratio(closed_form: float = F.GAUSSIAN_BETA, seed: int = 6) -> WitnessResult:
-    return _dist_check(
-        "Gaussian N(0, σ²)",
-        closed_form,
-        lambda s: (stats.norm(scale=s).pdf, -40 * s, 40 * s),
-        lambda rng, s, n: rng.normal(0.0, s, n),
-        (0.01, 1.0, 30.0),
-        _SAMPLES,
-        _SAMPLE_TOL,
-        _QUAD_TOL,
-        seed,
+def _moment_ratio_check(law: _Law, closed_form: float, seed: int) -> WitnessResult:
+    """β of ``law`` is ``closed_form`` by quadrature (to ``_QUAD_TOL``) and by Monte Carlo (to
+    ``_SAMPLE_TOL``, the error reported) at each of ``_SCALES``."""
+    rng = np.random.default_rng(seed)
+    quad_err, sample_err, counter = 0.0, 0.0, None
+    for s in _SCALES:
+        pdf, lo, hi = law.pdf_for_scale(s)
+        q = F.moment_ratio_quad(pdf, lo, hi)
+        e = _nan_inf(abs(q - closed_form))
+        if e > _QUAD_TOL and counter is None:
+            counter = f"quadrature at scale {s:g} gives β = {q:.12g}, not {closed_form:.12g}"
+        quad_err = max(quad_err, e)
+        emp = F.moment_ratio(law.sampler(rng, s, _SAMPLES))
+        sample_err = max(sample_err, _nan_inf(abs(emp - closed_form)))
+    return result(
+        cases=2 * len(_SCALES),
+        max_error=sample_err,
+        tolerance=_SAMPLE_TOL,
+        what=f"{law.name} checks (quadrature and {_SAMPLES:,}-sample Monte Carlo at scales {', '.join(f'{s:g}' for s in _SCALES)}) of β = {closed_form:.6f}",
+        counterexample=counter,
+        detail=f"quadrature error {quad_err:.1e} (tolerance {_QUAD_TOL:.0e})",
     )
+
+
+def check_gaussian_moment_ratio(closed_form: float = F.GAUSSIAN_BETA, seed: int = 6) -> WitnessResult:
+    return _moment_ratio_check(_LAWS["gaussian"], closed_form, seed)
 
 
 def check_uniform_moment_ratio(closed_form: float = F.UNIFORM_BETA, seed: int = 7) -> WitnessResult:
-    return _dist_check(
-        "uniform U[-a, a]",
-        closed_form,
-        lambda s: (lambda x: 1.0 / (2 * s), -s, s),
-        lambda rng, s, n: rng.uniform(-s, s, n),
-        (0.01, 1.0, 30.0),
-        _SAMPLES,
-        _SAMPLE_TOL,
-        _QUAD_TOL,
-        seed,
-    )
+    return _moment_ratio_check(_LAWS["uniform"], closed_form, seed)
 
 
 def check_laplace_moment_ratio(closed_form: float = F.LAPLACE_BETA, seed: int = 8) -> WitnessResult:
-    return _dist_check(
-        "Laplace(0, b)",
-        closed_form,
-        lambda s: (stats.laplace(scale=s).pdf, -80 * s, 80 * s),
-        lambda rng, s, n: rng.laplace(0.0, s, n),
-        (0.01, 1.0, 30.0),
-        _SAMPLES,
-        _SAMPLE_TOL,
-        _QUAD_TOL,
-        seed,
-    )
+    return _moment_ratio_check(_LAWS["laplace"], closed_form, seed)
 
 
 def check_isotropic_floor(
@@ -428,7 +417,7 @@ def check_isotropic_floor(
     apart), or it could not fail on the term it claims to check.
     """
     rng = np.random.default_rng(seed)
-    worst, cases, counter = 0.0, 0, None
+    worst, cases = Worst(4.0), 0
     parts = []
     names = ("sign lattice", "one-hot", "Laplace draw", "two-level block")
     power = math.inf  # the smallest separation (in SE) of the bare limit 2/π from the data
@@ -450,18 +439,16 @@ def check_isotropic_floor(
             se = float(np.std(col, ddof=1)) / math.sqrt(col.size)
             gap = abs(float(np.mean(col)) - expected)
             z = _nan_inf(gap / se) if se > 0 else (0.0 if gap == 0 else math.inf)
-            if z > worst:
-                worst = z
-            if z > 4.0 and counter is None:
-                counter = f"{name} at d={d}: mean β(Rk) = {np.mean(col):.4f}, expected {expected:.4f} ({z:.1f} standard errors)"
+            if worst.record(z):
+                worst.flag(f"{name} at d={d}: mean β(Rk) = {np.mean(col):.4f}, expected {expected:.4f} ({z:.1f} standard errors)")
         if d == min(dims):
             pooled = b.reshape(-1)
             se = float(np.std(pooled, ddof=1)) / math.sqrt(pooled.size)
             power = _nan_inf(abs(float(np.mean(pooled)) - F.GAUSSIAN_BETA) / se) if se > 0 else 0.0
-            if power < 8.0 and counter is None:
-                counter = (f"at d={d} the data are only {power:.1f} standard errors from the bare limit 2/π: "
-                           "too few rotations to test the 1/d term")
-                worst = max(worst, math.inf)
+            if power < 8.0 and worst.counterexample is None:  # a failure, and the first one
+                worst.record(math.inf)
+                worst.flag(f"at d={d} the data are only {power:.1f} standard errors from the bare limit 2/π: "
+                       "too few rotations to test the 1/d term")
         parts.append(f"d={d}: mean β {np.mean(b):.4f} vs {expected:.4f} ({n_rot} rotations)")
     # The appendix's statement: if R preserves the law of the keys, E β(Rk) = E β(k).  Gaussian
     # keys are preserved by every orthogonal R; test a Haar draw and a normalised Hadamard.
@@ -474,17 +461,13 @@ def check_isotropic_floor(
             z = _nan_inf(abs(float(np.mean(diff))) / se) if se > 0 else 0.0
             law_z = max(law_z, z)
             cases += diff.size
-            if z > 4.0 and counter is None:
-                counter = f"Gaussian keys at d={d}: E β(Rk) − E β(k) = {np.mean(diff):.2e} ({z:.1f} standard errors)"
-    worst = max(worst, law_z)
+            if worst.record(z):
+                worst.flag(f"Gaussian keys at d={d}: E β(Rk) − E β(k) = {np.mean(diff):.2e} ({z:.1f} standard errors)")
     parts.append(f"the bare limit 2/π is rejected by {power:.0f} SE at d={min(dims)}")
     parts.append(f"law-preserving R on Gaussian keys: |E β(Rk) − E β(k)| ≤ {law_z:.1f} SE")
-    return result(
+    return worst.result(
         cases=cases,
-        max_error=worst,
-        tolerance=4.0,
         what="cases (Haar rotations of 4 structured keys: mean β(Rk) = 2/π + (1 − 2/π)/d per key; error in standard errors)",
-        counterexample=counter,
         detail="; ".join(parts) + f"; limit 2/π = {F.GAUSSIAN_BETA:.4f}",
     )
 
@@ -502,7 +485,7 @@ def check_attention_score_gauge_invariance(
 ) -> WitnessResult:
     """Scores and attention outputs are unchanged when Q → QR, K → KR for orthogonal R."""
     rng = np.random.default_rng(seed)
-    worst, entries, counter = 0.0, 0, None
+    worst, entries = Worst(1e-12), 0
     for _ in range(total):
         d = int(rng.integers(1, 48))
         n, m = int(rng.integers(1, 12)), int(rng.integers(1, 24))
@@ -514,26 +497,20 @@ def check_attention_score_gauge_invariance(
         q2, k2 = transform(q, k, r)
         # an identity R, or a transform that leaves Q and K alone, would pass without testing
         if d >= 2 and (np.allclose(r, np.eye(d)) or np.allclose(q2, q) or np.allclose(k2, k)):
-            worst = math.inf
-            if counter is None:
-                counter = (f"d={d}: the rotation is the identity" if np.allclose(r, np.eye(d))
-                           else f"d={d}: the transform left Q or K unchanged")
+            worst.record(math.inf)
+            worst.flag(f"d={d}: the rotation is the identity" if np.allclose(r, np.eye(d))
+                       else f"d={d}: the transform left Q or K unchanged")
             continue
         s1, s2 = F.attention_scores(q, k), F.attention_scores(q2, k2)
         norm = float(np.linalg.norm(q, axis=1).max() * np.linalg.norm(k, axis=1).max())
         err = float(np.max(np.abs(s1 - s2))) / norm
         err = _nan_inf(max(_nan_inf(err), _nan_inf(float(np.max(np.abs(F.attention(q, k, v, 1.0 / norm) - F.attention(q2, k2, v, 1.0 / norm)))))))
         entries += s1.size
-        if err > worst:
-            worst = err
-            if worst > 1e-12 and counter is None:
-                counter = f"d={d}, n={n}, m={m}: scores moved by {err:.3e} (relative)"
-    return result(
+        if worst.record(err):
+            worst.flag(f"d={d}, n={n}, m={m}: scores moved by {err:.3e} (relative)")
+    return worst.result(
         cases=total,
-        max_error=worst,
-        tolerance=1e-12,
         what=f"random (Q, K, orthogonal R) triples, d = 1…47 ({entries:,} scores): QR(KR)ᵀ = QKᵀ (relative)",
-        counterexample=counter,
     )
 
 
@@ -546,30 +523,25 @@ def check_avg_amplification(
 ) -> WitnessResult:
     """‖W‖_F/√n equals the RMS of ‖W e_i‖ exactly and the RMS of ‖W x‖ on the sphere (MC)."""
     rng = np.random.default_rng(seed)
-    worst, counter = 0.0, None
+    worst = Worst(IDENTITY_TOL)
     for _ in range(total):
         m, n = int(rng.integers(1, 40)), int(rng.integers(1, 40))
         w = rng.standard_normal((m, n)) * 10.0 ** rng.uniform(-3, 3)
         a = amplification(w)
         err = _nan_inf(abs(a - F.rms_amplification_basis(w)) / a)
-        if err > worst:
-            worst = err
-            if worst > IDENTITY_TOL and counter is None:
-                counter = f"W of shape {m}×{n}: ‖W‖_F/√n = {a:.15g}, basis RMS = {F.rms_amplification_basis(w):.15g}"
+        if worst.record(err):
+            worst.flag(f"W of shape {m}×{n}: ‖W‖_F/√n = {a:.15g}, basis RMS = {F.rms_amplification_basis(w):.15g}")
     mc_worst = 0.0
     for _ in range(sphere_cases):
         m, n = int(rng.integers(2, 30)), int(rng.integers(2, 30))
         w = rng.standard_normal((m, n)) @ np.diag(rng.uniform(0.1, 3.0, n))
         a = amplification(w)
         mc_worst = max(mc_worst, _nan_inf(abs(a - F.rms_amplification_sphere(w, sphere_samples, rng)) / a))
-    if mc_worst > 0.02 and counter is None:
-        counter = f"sphere Monte Carlo off by {mc_worst:.2%}"
-    return result(
+    if mc_worst > 0.02:
+        worst.flag(f"sphere Monte Carlo off by {mc_worst:.2%}")
+    return worst.result(
         cases=total + sphere_cases,
-        max_error=worst,
-        tolerance=IDENTITY_TOL,
         what="random W (n = columns ≤ 39): ‖W‖_F/√n = RMS of ‖W e_i‖ (relative)",
-        counterexample=counter,
         detail=f"unit-sphere RMS of ‖Wx‖ within {mc_worst:.1%} on {sphere_cases} matrices "
         f"({sphere_samples:,} samples each, tolerance 2%)",
     )
@@ -582,7 +554,7 @@ def check_dc_mean_centering(
     softmax attention weights unchanged (scores shift by the constant ⟨q, mean⟩ per query);
     and each key's energy splits as ‖k‖² = ‖k − m𝟙‖² + d·m² (m = its coordinate mean)."""
     rng = np.random.default_rng(seed)
-    worst, counter = 0.0, None
+    worst = Worst(1e-12)
     for _ in range(total):
         t, d, n = int(rng.integers(2, 30)), int(rng.integers(1, 40)), int(rng.integers(1, 6))
         offset = rng.standard_normal(d) * rng.uniform(0, 5)
@@ -601,16 +573,11 @@ def check_dc_mean_centering(
             float(np.max(np.abs(np.sum(k * k, axis=1) - np.sum((k - m[:, None]) ** 2, axis=1) - d * m * m)))
             / float(np.max(np.sum(k * k, axis=1))),
         ]))
-        if err > worst:
-            worst = err
-            if worst > 1e-12 and counter is None:
-                counter = f"{t} tokens × d={d}: error {err:.3e}"
-    return result(
+        if worst.record(err):
+            worst.flag(f"{t} tokens × d={d}: error {err:.3e}")
+    return worst.result(
         cases=total,
-        max_error=worst,
-        tolerance=1e-12,
         what="random key sets with a DC offset: centred means = 0, idempotent, softmax(QKᵀ) unchanged, ‖k‖² = ‖k − m𝟙‖² + d·m²",
-        counterexample=counter,
     )
 
 
@@ -620,7 +587,7 @@ def check_dc_mean_energy_split(
     """Per-key centring (the Lean ``center``): ‖k‖² = ‖k − m𝟙‖² + d·m², and a key whose mean
     m ≠ 0 loses energy strictly; the centred key has mean zero."""
     rng = np.random.default_rng(seed)
-    worst, counter = 0.0, None
+    worst = Worst(1e-12)
     for _ in range(total):
         d = int(rng.integers(1, 64))
         k = rng.standard_normal(d) * 10.0 ** rng.uniform(-3, 3) + rng.standard_normal() * rng.uniform(0, 5)
@@ -631,16 +598,11 @@ def check_dc_mean_energy_split(
         mean_left = abs(float(np.mean(kc))) / float(np.max(np.abs(k)))
         strict = 0.0 if (m == 0 or float(np.dot(kc, kc)) < energy) else math.inf
         err = _nan_inf(max(split, mean_left, strict))
-        if err > worst:
-            worst = err
-            if worst > 1e-12 and counter is None:
-                counter = f"d={d}, m={m:.3e}: split error {split:.3e}, mean left {mean_left:.3e}"
-    return result(
+        if worst.record(err):
+            worst.flag(f"d={d}, m={m:.3e}: split error {split:.3e}, mean left {mean_left:.3e}")
+    return worst.result(
         cases=total,
-        max_error=worst,
-        tolerance=1e-12,
         what="random keys with an offset, d = 1…63: ‖k‖² = ‖k − m𝟙‖² + d·m² (relative), centred mean 0, strict loss when m ≠ 0",
-        counterexample=counter,
     )
 
 
@@ -653,7 +615,7 @@ def check_rank_r_correction(
     """1-bit + rank-r SVD residual correction has β_eff = 1 − (1 − β₁)(1 − γ_r) exactly, and the
     truncated SVD beats random rank-r corrections (Eckart–Young)."""
     rng = np.random.default_rng(seed)
-    worst, counter = 0.0, None
+    worst = Worst(1e-12)
     for _ in range(total):
         t, d = int(rng.integers(2, 40)), int(rng.integers(2, 40))
         rank = int(rng.integers(1, min(t, d) + 1))
@@ -669,18 +631,13 @@ def check_rank_r_correction(
         # a random rank-r competitor: project E onto r random directions
         basis, _ = np.linalg.qr(rng.standard_normal((d, max(r, 1))))
         competitor = e @ basis[:, :r] @ basis[:, :r].T
-        if np.sum((e - e_r) ** 2) > np.sum((e - competitor) ** 2) * (1 + 1e-12) + 1e-12 and counter is None:
-            counter = f"{t}×{d}, r={r}: a random rank-r correction beat the truncated SVD"
-        if err > worst:
-            worst = err
-            if worst > 1e-12 and counter is None:
-                counter = f"{t}×{d}, r={r}: formula {float(np.asarray(effective(b1, g))):.15g} vs direct {direct:.15g}"
-    return result(
+        if np.sum((e - e_r) ** 2) > np.sum((e - competitor) ** 2) * (1 + 1e-12) + 1e-12:
+            worst.flag(f"{t}×{d}, r={r}: a random rank-r correction beat the truncated SVD")
+        if worst.record(err):
+            worst.flag(f"{t}×{d}, r={r}: formula {float(np.asarray(effective(b1, g))):.15g} vs direct {direct:.15g}")
+    return worst.result(
         cases=total,
-        max_error=worst,
-        tolerance=1e-12,
         what="random low-rank-plus-noise key matrices: β_eff = 1 − (1 − β₁)(1 − γ_r)",
-        counterexample=counter,
         detail="truncated SVD never beaten by a random rank-r correction",
     )
 
@@ -693,7 +650,7 @@ def check_attention_distortion_bound(
     """Under 1-bit K (and coarse V) quantisation, ‖o − ô‖∞ ≤ B‖s − ŝ‖∞ + max|V − V̂| with
     B = max|V|; also ‖s − ŝ‖∞ ≤ scale·‖q‖·max‖k − k̂‖ and ‖Δsoftmax‖₁ ≤ ‖Δs‖∞ on random pairs."""
     rng = np.random.default_rng(seed)
-    worst, counter, tightest = 0.0, None, 0.0
+    worst, tightest = Worst(1e-12), 0.0
     for i in range(total):
         t, d = int(rng.integers(1, 40)), int(rng.integers(1, 64))
         q = rng.standard_normal(d) * 10.0 ** rng.uniform(-1, 1)
@@ -724,19 +681,14 @@ def check_attention_distortion_bound(
         )
         if res.bound > 0:
             tightest = max(tightest, res.observed / res.bound)
-        if excess > worst:
-            worst = excess
-            if worst > 1e-12 and counter is None:
-                counter = (
-                    f"t={t}, d={d}: observed {res.observed:.6g}, bound {res.bound:.6g}, "
-                    f"a-priori bound {res.a_priori_bound:.6g} (softmax Lipschitz excess {lip:.3e})"
-                )
-    return result(
+        if worst.record(excess):
+            worst.flag(
+                f"t={t}, d={d}: observed {res.observed:.6g}, bound {res.bound:.6g}, "
+                f"a-priori bound {res.a_priori_bound:.6g} (softmax Lipschitz excess {lip:.3e})"
+            )
+    return worst.result(
         cases=total,
-        max_error=worst,
-        tolerance=1e-12,
         what="random attention rows with 1-bit keys: ‖o − ô‖∞ ≤ B‖s − ŝ‖∞ + max|V − V̂| (error = excess)",
-        counterexample=counter,
         detail=f"tightest case reached {tightest:.0%} of the bound (attained by a uniform V shift)",
     )
 
@@ -747,7 +699,7 @@ def check_softmax_soundness(
     """softmax outputs are positive, sum to 1, are invariant to adding a constant and preserve
     the order of the scores (vectors of length 1…64, scores up to ±300, shifts up to ±1000)."""
     rng = np.random.default_rng(seed)
-    worst, cases, counter = 0.0, 0, None
+    worst, cases = Worst(1e-12), 0
     lengths = (1, 2, 3, 8, 64)
     for m in lengths:
         n = total // len(lengths)
@@ -765,19 +717,13 @@ def check_softmax_soundness(
         order_ok = np.all(~((np.diff(xs, axis=1) > 0) & (np.diff(ps, axis=1) < 0)), axis=1)
         cases += n
         bad = np.flatnonzero(~positive | ~order_ok)
-        if bad.size and counter is None:
-            counter = f"scores {_short(x[bad[0]])}: probabilities {_short(p[bad[0]])} not positive/order-preserving"
-        i = int(np.argmax(err))
-        if err[i] > worst:
-            worst = float(err[i])
-            if worst > 1e-12 and counter is None:
-                counter = f"scores {_short(x[i])}: sum error {sum_err[i]:.2e}, shift error {shift_err[i]:.2e}"
-    return result(
+        if bad.size:
+            worst.flag(f"scores {_short(x[bad[0]])}: probabilities {_short(p[bad[0]])} not positive/order-preserving")
+        if (i := worst.record_batch(err)) is not None:
+            worst.flag(f"scores {_short(x[i])}: sum error {sum_err[i]:.2e}, shift error {shift_err[i]:.2e}")
+    return worst.result(
         cases=cases,
-        max_error=worst,
-        tolerance=1e-12,
         what="random score vectors: p > 0, Σp = 1, softmax(x + c) = softmax(x), order kept",
-        counterexample=counter,
     )
 
 
@@ -787,7 +733,7 @@ def check_moe_gauge_monotone(
     """Raising one μ_{h,ℓ} never lowers G_ℓ, changes no other layer and raises G_ℓ by at most
     δ/H; G_ℓ ≥ 0 and equals the mean of the clamped μ."""
     rng = np.random.default_rng(seed)
-    worst, counter = 0.0, None
+    worst = Worst(1e-12)
     for _ in range(total):
         layers, heads = int(rng.integers(1, 6)), int(rng.integers(1, 9))
         mu = rng.normal(0.0, 0.2, (layers, heads))
@@ -807,16 +753,11 @@ def check_moe_gauge_monotone(
             float(np.max(np.abs(g0 - clamp))),
             0.0,
         ]))
-        if err > worst:
-            worst = err
-            if worst > 1e-12 and counter is None:
-                counter = f"μ of shape {layers}×{heads}, raising μ[{layer},{head}] by {delta:.4g}: error {err:.3e}"
-    return result(
+        if worst.record(err):
+            worst.flag(f"μ of shape {layers}×{heads}, raising μ[{layer},{head}] by {delta:.4g}: error {err:.3e}")
+    return worst.result(
         cases=total,
-        max_error=worst,
-        tolerance=1e-12,
         what="random μ arrays with one entry raised: G_ℓ monotone, local and ≥ 0",
-        counterexample=counter,
     )
 
 
@@ -837,21 +778,16 @@ def check_beta_local_expansion(
 ) -> WitnessResult:
     """1 − β(s + t v) = t²‖v‖²/(d + t²‖v‖²) for s ∈ {±1}^d, v ⊥ s, |t v_i| < 1 (relative error)."""
     rng = np.random.default_rng(seed)
-    worst, counter = 0.0, None
+    worst = Worst(1e-9)
     for s, v, t in _lattice_cases(rng, total):
         closed = float(F.lattice_local_loss(s.size, t, float(np.dot(v, v))))
         got = loss(s, v, t)
         err = _nan_inf(abs(got - closed) / closed) if closed > 0 else _nan_inf(abs(got))
-        if err > worst:
-            worst = err
-            if worst > 1e-9 and counter is None:
-                counter = f"d={s.size}, t={t:.6g}, ‖v‖²={np.dot(v, v):.6g}: loss {got:.15g} vs closed form {closed:.15g}"
-    return result(
+        if worst.record(err):
+            worst.flag(f"d={s.size}, t={t:.6g}, ‖v‖²={np.dot(v, v):.6g}: loss {got:.15g} vs closed form {closed:.15g}")
+    return worst.result(
         cases=total,
-        max_error=worst,
-        tolerance=1e-9,
         what="random (lattice point, tangent v, step t) with |t v_i| < 1, d = 2…199: exact local loss (relative)",
-        counterexample=counter,
     )
 
 
@@ -862,7 +798,7 @@ def check_beta_local_hessian(
 ) -> WitnessResult:
     """Finite differences of t ↦ 1 − β(s + t v) at 0: slope 0, curvature 2‖v‖²/d (relative)."""
     rng = np.random.default_rng(seed)
-    worst, counter = 0.0, None
+    worst = Worst(1e-4)
     for s, v, _t in _lattice_cases(rng, total):
         h = 1e-3 / float(np.max(np.abs(v)))
         curvature = 2.0 * float(np.dot(v, v)) / s.size
@@ -870,16 +806,11 @@ def check_beta_local_hessian(
         slope = (lp - lm) / (2 * h)
         second = (lp - 2 * l0 + lm) / (h * h)
         err = _nan_inf(max(abs(slope) / (curvature * h), abs(second - curvature) / curvature))
-        if err > worst:
-            worst = err
-            if worst > 1e-4 and counter is None:
-                counter = f"d={s.size}: slope {slope:.3e}, second difference {second:.6g} vs 2‖v‖²/d = {curvature:.6g}"
-    return result(
+        if worst.record(err):
+            worst.flag(f"d={s.size}: slope {slope:.3e}, second difference {second:.6g} vs 2‖v‖²/d = {curvature:.6g}")
+    return worst.result(
         cases=total,
-        max_error=worst,
-        tolerance=1e-4,
         what="lattice points and tangent directions: central differences give slope 0 and curvature 2‖v‖²/d (relative)",
-        counterexample=counter,
     )
 
 
@@ -890,23 +821,18 @@ def check_last_mile_hardness(
 ) -> WitnessResult:
     """1 − β(s + t v) ≤ t²‖v‖²/d near the lattice (error = relative excess over the bound)."""
     rng = np.random.default_rng(seed)
-    worst, counter, ratio_max = 0.0, None, 0.0
+    worst, ratio_max = Worst(1e-12), 0.0
     for s, v, t in _lattice_cases(rng, total):
         bound = t * t * float(np.dot(v, v)) / s.size
         got = loss(s, v, t)
         if bound > 0:
             ratio_max = max(ratio_max, got / bound)
         err = _nan_inf(max(0.0, (got - bound) / bound) if bound > 0 else abs(got))
-        if err > worst:
-            worst = err
-            if worst > 1e-12 and counter is None:
-                counter = f"d={s.size}, t={t:.6g}: loss {got:.15g} > t²‖v‖²/d = {bound:.15g}"
-    return result(
+        if worst.record(err):
+            worst.flag(f"d={s.size}, t={t:.6g}: loss {got:.15g} > t²‖v‖²/d = {bound:.15g}")
+    return worst.result(
         cases=total,
-        max_error=worst,
-        tolerance=1e-12,
         what="random steps from the lattice with |t v_i| < 1: 1 − β(s + tv) ≤ t²‖v‖²/d",
-        counterexample=counter,
         detail=f"largest loss/bound ratio {ratio_max:.6f}",
     )
 
@@ -919,7 +845,7 @@ def check_moe_gauge_lattice_bound(
 ) -> WitnessResult:
     """G(β(k_1), …, β(k_H)) ≤ G(1, …, 1) for random per-head keys (error = excess)."""
     rng = np.random.default_rng(seed)
-    worst, counter = 0.0, None
+    worst = Worst(1e-12)
     for _ in range(total):
         heads, d = int(rng.integers(1, 12)), int(rng.integers(1, 128))
         kind = _KINDS[int(rng.integers(len(_KINDS)))]
@@ -927,16 +853,11 @@ def check_moe_gauge_lattice_bound(
         g = float(gauge(np.asarray(beta_fn(keys))[None, :])[0])
         top = float(gauge(np.ones((1, heads)))[0])
         err = _nan_inf(max(0.0, g - top))
-        if err > worst:
-            worst = err
-            if worst > 1e-12 and counter is None:
-                counter = f"{heads} heads of {kind} keys at d={d}: G = {g:.15g} > G(1…1) = {top:.15g}"
-    return result(
+        if worst.record(err):
+            worst.flag(f"{heads} heads of {kind} keys at d={d}: G = {g:.15g} > G(1…1) = {top:.15g}")
+    return worst.result(
         cases=total,
-        max_error=worst,
-        tolerance=1e-12,
         what="random layers (1…11 heads, 9 key distributions): G(β(k_h)) ≤ G(1, …, 1)",
-        counterexample=counter,
     )
 
 
@@ -987,141 +908,42 @@ def check_allocator_thresholds(
 # --------------------------------------------------------------------------------------------
 
 
-@_guarded
-def cos_sign_quant_formula() -> WitnessResult:
-    return check_cos_sign_quant_formula()
+WITNESSES: dict[str, Callable[[], WitnessResult]] = {}
+"""All witnesses by name (``neural_geometry.witnesses:<name>`` in the manifest), in the order below."""
 
 
-@_guarded
-def residual_energy_formula() -> WitnessResult:
-    return check_residual_energy_formula()
+def _witness(check: Callable[[], WitnessResult]) -> Callable[[], WitnessResult]:
+    """The manifest's witness ``<name>`` for ``check_<name>``, entered in :data:`WITNESSES`: no
+    arguments (the check's defaults: fixed seeds and sizes), an exception reported as a failure."""
+
+    def witness() -> WitnessResult:
+        return check()
+
+    witness.__name__ = witness.__qualname__ = check.__name__.removeprefix("check_")
+    witness.__doc__ = check.__doc__
+    WITNESSES[witness.__name__] = guarded = _guarded(witness)
+    return guarded
 
 
-@_guarded
-def jensen_floor() -> WitnessResult:
-    return check_jensen_floor()
-
-
-@_guarded
-def jensen_floor_equality() -> WitnessResult:
-    return check_jensen_floor_equality()
-
-
-@_guarded
-def iid_coord_moment_ratio_floor() -> WitnessResult:
-    return check_iid_coord_moment_ratio_floor()
-
-
-@_guarded
-def gaussian_moment_ratio() -> WitnessResult:
-    return check_gaussian_moment_ratio()
-
-
-@_guarded
-def uniform_moment_ratio() -> WitnessResult:
-    return check_uniform_moment_ratio()
-
-
-@_guarded
-def laplace_moment_ratio() -> WitnessResult:
-    return check_laplace_moment_ratio()
-
-
-@_guarded
-def isotropic_floor() -> WitnessResult:
-    return check_isotropic_floor()
-
-
-@_guarded
-def attention_score_gauge_invariance() -> WitnessResult:
-    return check_attention_score_gauge_invariance()
-
-
-@_guarded
-def avg_amplification() -> WitnessResult:
-    return check_avg_amplification()
-
-
-@_guarded
-def dc_mean_centering() -> WitnessResult:
-    return check_dc_mean_centering()
-
-
-@_guarded
-def dc_mean_energy_split() -> WitnessResult:
-    return check_dc_mean_energy_split()
-
-
-@_guarded
-def rank_r_correction() -> WitnessResult:
-    return check_rank_r_correction()
-
-
-@_guarded
-def attention_distortion_bound() -> WitnessResult:
-    return check_attention_distortion_bound()
-
-
-@_guarded
-def softmax_soundness() -> WitnessResult:
-    return check_softmax_soundness()
-
-
-@_guarded
-def moe_gauge_monotone() -> WitnessResult:
-    return check_moe_gauge_monotone()
-
-
-@_guarded
-def allocator_thresholds() -> WitnessResult:
-    return check_allocator_thresholds()
-
-
-@_guarded
-def beta_local_expansion() -> WitnessResult:
-    return check_beta_local_expansion()
-
-
-@_guarded
-def beta_local_hessian() -> WitnessResult:
-    return check_beta_local_hessian()
-
-
-@_guarded
-def last_mile_hardness() -> WitnessResult:
-    return check_last_mile_hardness()
-
-
-@_guarded
-def moe_gauge_lattice_bound() -> WitnessResult:
-    return check_moe_gauge_lattice_bound()
-
-
-WITNESSES: dict[str, Callable[[], WitnessResult]] = {
-    f.__name__: f
-    for f in (
-        cos_sign_quant_formula,
-        residual_energy_formula,
-        jensen_floor,
-        jensen_floor_equality,
-        iid_coord_moment_ratio_floor,
-        gaussian_moment_ratio,
-        uniform_moment_ratio,
-        laplace_moment_ratio,
-        isotropic_floor,
-        attention_score_gauge_invariance,
-        avg_amplification,
-        dc_mean_centering,
-        dc_mean_energy_split,
-        rank_r_correction,
-        attention_distortion_bound,
-        softmax_soundness,
-        moe_gauge_monotone,
-        allocator_thresholds,
-        beta_local_expansion,
-        beta_local_hessian,
-        last_mile_hardness,
-        moe_gauge_lattice_bound,
-    )
-}
-"""All witnesses by name (``neural_geometry.witnesses:<name>`` in the manifest)."""
+cos_sign_quant_formula = _witness(check_cos_sign_quant_formula)
+residual_energy_formula = _witness(check_residual_energy_formula)
+jensen_floor = _witness(check_jensen_floor)
+jensen_floor_equality = _witness(check_jensen_floor_equality)
+iid_coord_moment_ratio_floor = _witness(check_iid_coord_moment_ratio_floor)
+gaussian_moment_ratio = _witness(check_gaussian_moment_ratio)
+uniform_moment_ratio = _witness(check_uniform_moment_ratio)
+laplace_moment_ratio = _witness(check_laplace_moment_ratio)
+isotropic_floor = _witness(check_isotropic_floor)
+attention_score_gauge_invariance = _witness(check_attention_score_gauge_invariance)
+avg_amplification = _witness(check_avg_amplification)
+dc_mean_centering = _witness(check_dc_mean_centering)
+dc_mean_energy_split = _witness(check_dc_mean_energy_split)
+rank_r_correction = _witness(check_rank_r_correction)
+attention_distortion_bound = _witness(check_attention_distortion_bound)
+softmax_soundness = _witness(check_softmax_soundness)
+moe_gauge_monotone = _witness(check_moe_gauge_monotone)
+allocator_thresholds = _witness(check_allocator_thresholds)
+beta_local_expansion = _witness(check_beta_local_expansion)
+beta_local_hessian = _witness(check_beta_local_hessian)
+last_mile_hardness = _witness(check_last_mile_hardness)
+moe_gauge_lattice_bound = _witness(check_moe_gauge_lattice_bound)

@@ -30,6 +30,7 @@ from typing import Any, ClassVar
 
 from .ledger.model import Ledger, Record, Status
 from .ledger.possible import SETTLE_HINT, possible_steps
+from .location import Location, location
 
 
 # ------------------------------------------------------------------------------ manifest view
@@ -57,25 +58,32 @@ class GateManifest:
 # ------------------------------------------------------------------------------ findings
 @dataclass(frozen=True)
 class Finding:
-    """Base of every finding: the file and line to point at (relative to the project root)."""
+    """Base of every finding: data, with the one place it points at (``at``: the sorry, the
+    declaration, the manifest entry, the line of the paper) for the reporters to render."""
 
     POLICY: ClassVar[str] = ""
     KIND: ClassVar[str] = ""
+    at: Location | None = field(default=None, kw_only=True)
 
     @property
     def policy(self) -> str:
         return self.POLICY
 
-    # A finding that points at a declaration or a sorry has ``at_file``/``at_line`` fields.
     @property
     def file(self) -> str | None:
-        at: str | None = getattr(self, "at_file", None)
-        return at
+        return self.at.file if self.at is not None else None
 
     @property
     def line(self) -> int | None:
-        at: int | None = getattr(self, "at_line", None)
-        return at
+        return self.at.line if self.at is not None else None
+
+    @property
+    def column(self) -> int | None:
+        return self.at.column if self.at is not None else None
+
+    def where(self) -> str | None:
+        """``file:line`` (or the file alone), or None when the finding points nowhere."""
+        return str(self.at) if self.at is not None else None
 
     def message(self) -> str:
         raise NotImplementedError
@@ -98,12 +106,6 @@ def possibly_deferred(via: Sequence[str], where: str | None, possible: Sequence[
             f"{SETTLE_HINT}")
 
 
-def _where(file: str | None, line: int | None) -> str | None:
-    if file is None:
-        return None
-    return f"{file}:{line}" if line is not None else file
-
-
 @dataclass(frozen=True)
 class EntryNotProven(Finding):
     """A ``zero-sorry`` (or, under ``--ship``, any load-bearing) entry that is not proven."""
@@ -113,9 +115,7 @@ class EntryNotProven(Finding):
     entry: str
     name: str
     status: Status
-    via: tuple[str, ...] = ()
-    at_file: str | None = None  # the sorry (deferred) or the declaration (stub, axiom)
-    at_line: int | None = None
+    via: tuple[str, ...] = ()  # ``at``: the sorry (deferred) or the declaration (stub, axiom)
     #: deferred only through possible uses: each ambiguous step, in words (ledger/possible.py)
     possible: tuple[str, ...] = ()
 
@@ -125,7 +125,7 @@ class EntryNotProven(Finding):
 
     def message(self) -> str:
         head = f"entry {self.entry} ({self.name})"
-        where = _where(self.at_file, self.at_line)
+        where = self.where()
         if self.status is Status.DEFERRED and self.possible:
             return f"{head} is {possibly_deferred(self.via, where, self.possible)}"
         if self.status is Status.DEFERRED:
@@ -142,26 +142,16 @@ class UnknownEntryName(Finding):
     KIND: ClassVar[str] = "unknown-entry-name"
     policy_name: str
     entry: str
-    name: str
-    manifest: str = "appendix.toml"
+    name: str  # ``at``: the entry in the manifest
     suggestion: str | None = None
-    manifest_line: int | None = None
 
     @property
     def policy(self) -> str:
         return self.policy_name
 
-    @property
-    def file(self) -> str | None:
-        return self.manifest
-
-    @property
-    def line(self) -> int | None:
-        return self.manifest_line
-
     def message(self) -> str:
         hint = f" (did you mean {self.suggestion}?)" if self.suggestion else ""
-        at = f" ({self.manifest}:{self.manifest_line})" if self.manifest_line else ""
+        at = f" ({self.at})" if self.line else ""
         return f"entry {self.entry} names {self.name}{at}, which the scan does not find{hint}"
 
 
@@ -172,17 +162,7 @@ class WitnessFailed(Finding):
     entry: str
     witness: str
     summary: str
-    counterexample: str | None = None
-    manifest: str = "appendix.toml"
-    manifest_line: int | None = None
-
-    @property
-    def file(self) -> str | None:
-        return self.manifest
-
-    @property
-    def line(self) -> int | None:
-        return self.manifest_line
+    counterexample: str | None = None  # ``at``: the entry in the manifest
 
     def message(self) -> str:
         extra = f"; counterexample: {self.counterexample}" if self.counterexample else ""
@@ -195,20 +175,10 @@ class ForbiddenAxiom(Finding):
     POLICY: ClassVar[str] = "axiom"
     entry: str
     name: str
-    axiom: str
-    axiom_file: str | None = None
-    axiom_line: int | None = None
-
-    @property
-    def file(self) -> str | None:
-        return self.axiom_file
-
-    @property
-    def line(self) -> int | None:
-        return self.axiom_line
+    axiom: str  # ``at``: the axiom's declaration
 
     def message(self) -> str:
-        where = _where(self.axiom_file, self.axiom_line)
+        where = self.where()
         at = f" ({where})" if where else ""
         return (f"entry {self.entry} ({self.name}) rests on project axiom {self.axiom}{at}, which is "
                 f"not allowed; allow it with --allow-axiom {self.axiom} or allowed_axioms in appendix.toml")
@@ -219,15 +189,13 @@ class NewlyDeferred(Finding):
     KIND: ClassVar[str] = "newly-deferred"
     POLICY: ClassVar[str] = "baseline"
     name: str
-    via: tuple[str, ...]
-    at_file: str | None = None
-    at_line: int | None = None
+    via: tuple[str, ...]  # ``at``: the sorry (or the stub)
     now: Status = Status.DEFERRED  # or STUB: a proof replaced by `: True := sorry`
     #: deferred only through possible uses: each ambiguous step, in words (ledger/possible.py)
     possible: tuple[str, ...] = ()
 
     def message(self) -> str:
-        where = _where(self.at_file, self.at_line)
+        where = self.where()
         if self.now is Status.STUB:
             return f"{self.name} was proven in the baseline and is now a stub (: True := sorry) at {where}"
         if self.possible:
@@ -242,24 +210,15 @@ class SorriesGrew(Finding):
     POLICY: ClassVar[str] = "baseline"
     before: int
     after: int
-    #: where sorries were added: (declaration, file, line of its first sorry); the first is
-    #: where the finding points
-    where: tuple[tuple[str, str, int], ...] = ()
-
-    @property
-    def file(self) -> str | None:
-        return self.where[0][1] if self.where else None
-
-    @property
-    def line(self) -> int | None:
-        return self.where[0][2] if self.where else None
+    #: where sorries were added: (declaration, file, line of its first sorry); ``at`` is the first
+    added: tuple[tuple[str, str, int], ...] = ()
 
     def message(self) -> str:
         head = f"sorries grew from {self.before} to {self.after} (+{self.after - self.before})"
-        if not self.where:
+        if not self.added:
             return head
-        sites = ", ".join(f"{n} ({f}:{ln})" for n, f, ln in self.where[:3])
-        more = f" and {len(self.where) - 3} more" if len(self.where) > 3 else ""
+        sites = ", ".join(f"{n} ({f}:{ln})" for n, f, ln in self.added[:3])
+        more = f" and {len(self.added) - 3} more" if len(self.added) > 3 else ""
         return f"{head}: new in {sites}{more}"
 
 
@@ -267,12 +226,10 @@ class SorriesGrew(Finding):
 class NewAxiom(Finding):
     KIND: ClassVar[str] = "new-axiom"
     POLICY: ClassVar[str] = "baseline"
-    name: str
-    at_file: str
-    at_line: int
+    name: str  # ``at``: the axiom
 
     def message(self) -> str:
-        return f"new project axiom {self.name} ({self.at_file}:{self.at_line}) is not in the baseline"
+        return f"new project axiom {self.name} ({self.at}) is not in the baseline"
 
 
 @dataclass(frozen=True)
@@ -280,12 +237,10 @@ class NewTrust(Finding):
     KIND: ClassVar[str] = "new-trust"
     POLICY: ClassVar[str] = "baseline"
     trust: str
-    name: str
-    at_file: str
-    at_line: int
+    name: str  # ``at``: the declaration that uses it
 
     def message(self) -> str:
-        return (f"new trust extension {self.trust} in {self.name} ({self.at_file}:{self.at_line}), "
+        return (f"new trust extension {self.trust} in {self.name} ({self.at}), "
                 "not in the baseline")
 
 
@@ -294,12 +249,10 @@ class EntryVanished(Finding):
     KIND: ClassVar[str] = "entry-vanished"
     POLICY: ClassVar[str] = "baseline"
     entry: str
-    name: str
-    was_file: str
-    was_line: int
+    name: str  # ``at``: where it was in the baseline
 
     def message(self) -> str:
-        return (f"load-bearing entry {self.entry}: {self.name} ({self.was_file}:{self.was_line} in the "
+        return (f"load-bearing entry {self.entry}: {self.name} ({self.at} in the "
                 "baseline) no longer exists")
 
 
@@ -310,12 +263,7 @@ class StaleLedger(Finding):
     ledger: str  # as given on the command line (or PATH/lean_status.json)
     differences: tuple[str, ...]
     total: int
-    refresh: str  # the command that rewrites it
-    ledger_file: str | None = None  # the ledger relative to the project root, when inside it
-
-    @property
-    def file(self) -> str | None:
-        return self.ledger_file
+    refresh: str  # the command that rewrites it; ``at``: the ledger, when inside the project
 
     def message(self) -> str:
         shown = "; ".join(self.differences)
@@ -375,17 +323,17 @@ def _not_proven(policy: str, entry: GateEntry, by_name: Mapping[str, Record],
     for name in entry.lean:
         r = by_name.get(name)
         if r is None:
-            out.append(UnknownEntryName(policy, entry.id, name, manifest_path, _suggest(name, by_name),
-                                        entry.line))
+            out.append(UnknownEntryName(policy, entry.id, name, _suggest(name, by_name),
+                                        at=Location(manifest_path, entry.line)))
             continue
         if r.status is Status.PROVEN:
             continue
         if r.status is Status.DEFERRED:
             f, ln = sorry_site(by_name, r.via)
             steps = tuple(possible_steps(r.via, by_name)) if r.possible_deferral else ()
-            out.append(EntryNotProven(policy, entry.id, name, r.status, tuple(r.via), f, ln, steps))
+            out.append(EntryNotProven(policy, entry.id, name, r.status, tuple(r.via), steps, at=location(f, ln)))
         else:
-            out.append(EntryNotProven(policy, entry.id, name, r.status, (), r.file, r.line))
+            out.append(EntryNotProven(policy, entry.id, name, r.status, at=Location(r.file, r.line)))
     return out
 
 
@@ -436,7 +384,7 @@ def _witness_failure(entry: GateEntry, spec: str, result: Mapping[str, Any], man
         return None
     summary = str(result["summary"])
     ce = result.get("counterexample")
-    return WitnessFailed(entry.id, spec, summary, str(ce) if ce else None, manifest, entry.line)
+    return WitnessFailed(entry.id, spec, summary, str(ce) if ce else None, at=Location(manifest, entry.line))
 
 
 # ------------------------------------------------------------------------------ policies
@@ -456,8 +404,8 @@ def check_entries(
         elif ship:
             out.extend(_not_proven("ship", entry, by_name, manifest.path))
         else:  # an entry not (yet) promised must still name declarations that exist
-            out.extend(UnknownEntryName("manifest", entry.id, name, manifest.path, _suggest(name, by_name),
-                                        entry.line)
+            out.extend(UnknownEntryName("manifest", entry.id, name, _suggest(name, by_name),
+                                        at=Location(manifest.path, entry.line))
                        for name in entry.lean if name not in by_name)
         # a witness checks the formula, whatever the proof's state: a failing one always fails
         if witnesses and entry.witness:
@@ -480,7 +428,7 @@ def check_axioms(ledger: Ledger, manifest: GateManifest, allowed: Iterable[str])
                 if ax in allowed:
                     continue
                 a = by_name.get(ax)
-                out.append(ForbiddenAxiom(entry.id, name, ax, a.file if a else None, a.line if a else None))
+                out.append(ForbiddenAxiom(entry.id, name, ax, at=Location(a.file, a.line) if a else None))
     return out
 
 
@@ -518,17 +466,18 @@ def check_baseline(ledger: Ledger, baseline: Ledger, manifest: GateManifest | No
         if b is not None and b.status is Status.PROVEN and r.status is Status.DEFERRED:
             f, ln = sorry_site(now, r.via)
             steps = tuple(possible_steps(r.via, now)) if r.possible_deferral else ()
-            out.append(NewlyDeferred(name, tuple(r.via), f, ln, possible=steps))
+            out.append(NewlyDeferred(name, tuple(r.via), possible=steps, at=location(f, ln)))
         elif b is not None and b.status is Status.PROVEN and r.status is Status.STUB:
-            out.append(NewlyDeferred(name, (name,), r.file, r.line, Status.STUB))
+            out.append(NewlyDeferred(name, (name,), Status.STUB, at=Location(r.file, r.line)))
     if ledger.sorry_count() > baseline.sorry_count():
         grew = tuple((name, r.file, r.sorry_lines[0]) for name, r in sorted(now.items(), key=lambda kv: (kv[1].file, kv[1].line))
                      if len(r.sorry_lines) > len(before[name].sorry_lines if name in before else ()))
-        out.append(SorriesGrew(baseline.sorry_count(), ledger.sorry_count(), grew))
+        out.append(SorriesGrew(baseline.sorry_count(), ledger.sorry_count(), grew,
+                               at=Location(grew[0][1], grew[0][2]) if grew else None))
     for name in sorted(now):
         r = now[name]
         if r.kind == "axiom" and (name not in before or before[name].kind != "axiom"):
-            out.append(NewAxiom(name, r.file, r.line))
+            out.append(NewAxiom(name, at=Location(r.file, r.line)))
     # a trust extension is new when the project uses it more often than the baseline did:
     # a renamed declaration moves its uses (no finding), one more use anywhere is a finding
     uses_now, uses_before = trust_use_counts(now), trust_use_counts(before)
@@ -540,12 +489,12 @@ def check_baseline(ledger: Ledger, baseline: Ledger, manifest: GateManifest | No
             continue
         for name in sorted(uses_now):
             if uses_now[name][t] > uses_before.get(name, Counter())[t]:
-                out.append(NewTrust(t, name, now[name].file, now[name].line))
+                out.append(NewTrust(t, name, at=Location(now[name].file, now[name].line)))
     if manifest is not None:
         for entry in manifest.entries:
             for name in entry.lean:
                 if name in before and name not in now:
-                    out.append(EntryVanished(entry.id, name, before[name].file, before[name].line))
+                    out.append(EntryVanished(entry.id, name, at=Location(before[name].file, before[name].line)))
     return out
 
 
@@ -581,7 +530,7 @@ def check_stale(committed: Ledger, fresh: Ledger, *, label: str, refresh: str, s
     diffs = ledger_differences(committed, fresh)
     if not diffs:
         return []
-    return [StaleLedger(label, tuple(diffs[:show]), len(diffs), refresh, file)]
+    return [StaleLedger(label, tuple(diffs[:show]), len(diffs), refresh, at=location(file))]
 
 
 def evaluate(

@@ -30,6 +30,8 @@ from typing import Any
 from .ledger.model import Ledger, Record, Status
 
 SCHEMA = "zerosorry.graph/1"
+#: the least share of the cap each named root's derivation gets (see :func:`build`)
+ROOT_SHARE = 10
 GROUPINGS = ("file", "namespace")
 
 #: The worst status wins when an anchor names several declarations.
@@ -156,12 +158,27 @@ def short_label(name: str, limit: int = 40) -> str:
 
 def default_anchors(ledger: Ledger) -> list[str]:
     """Without a manifest: the tops of what is not clean, i.e. interesting declarations that no
-    other interesting declaration uses (deferred theorems nothing deferred builds on, ...)."""
+    other interesting declaration uses (deferred theorems nothing deferred builds on, ...), the
+    ones resting on most first (how many interesting declarations their derivation reaches), so
+    that a cap keeps the tallest derivations whole rather than a flat row of tops."""
+    by_name = ledger.by_name()
     used: set[str] = set()
     for r in ledger.records:
         if _interesting(r):
             used.update(u for u in r.uses if u != r.name)
-    return sorted(r.name for r in ledger.records if _interesting(r) and r.name not in used)
+    tops = [r.name for r in ledger.records if _interesting(r) and r.name not in used]
+
+    def reach(top: str) -> int:
+        seen, todo = {top}, [top]
+        while todo:
+            for u in by_name[todo.pop()].uses:
+                if u not in seen and u in by_name and _interesting(by_name[u]):
+                    seen.add(u)
+                    todo.append(u)
+        return len(seen)
+
+    size = {t: reach(t) for t in tops}
+    return sorted(tops, key=lambda t: (-size[t], t))
 
 
 def build(ledger: Ledger, anchors: Sequence[Anchor] = (), *, names: Sequence[str] = (),
@@ -207,25 +224,35 @@ def build(ledger: Ledger, anchors: Sequence[Anchor] = (), *, names: Sequence[str
             target = node_of.get((a.kind, dep))
             if target is not None and target != nid:
                 edges[(nid, target)] = Edge(nid, target)
-    for n in names:
-        if n in by_name:
-            roots.append(decl_id(n))
-            add_decl(n, 0)
     drawn: list[str] = []
     for n in keep:  # drawn first, so that the cap cannot cut them
         if n in by_name and n not in drawn:
             drawn.append(n)
-    while queue:
-        n = queue.popleft()
-        if n not in drawn:
-            if len(drawn) >= cap:
+
+    def walk(budget: int) -> None:
+        stop = min(cap, len(drawn) + budget)
+        while queue:
+            n = queue.popleft()
+            if n not in drawn:
+                if len(drawn) >= stop:
+                    continue
+                drawn.append(n)
+            if depth is not None and level[n] >= depth:
                 continue
-            drawn.append(n)
-        if depth is not None and level[n] >= depth:
-            continue
-        for u in by_name[n].uses:
-            if u != n and u in by_name and follow(by_name[u]):
-                add_decl(u, level[n] + 1)
+            for u in by_name[n].uses:
+                if u != n and u in by_name and follow(by_name[u]):
+                    add_decl(u, level[n] + 1)
+
+    walk(cap)  # the anchors' derivations, breadth first
+    # then each named root's derivation, in the order given, each with its share of the cap (at
+    # least ROOT_SHARE declarations), so that many roots draw as a forest of short trees rather
+    # than a flat row of roots or one root's derivation alone
+    share = max(cap // max(len(names), 1), ROOT_SHARE)
+    for n in names:
+        if n in by_name:
+            roots.append(decl_id(n))
+            add_decl(n, 0)
+            walk(share)
     in_drawn = set(drawn)
     for n in sorted(in_drawn):
         r = by_name[n]

@@ -30,6 +30,7 @@ from .blueprint.tex import input_commands, strip_comments
 from .errors import InputError
 from .gate import Finding, _suggest, sorry_site
 from .ledger.model import STATUS_ORDER, Ledger, Record, Status
+from .location import Location
 
 
 # ------------------------------------------------------------------------------ statuses
@@ -163,29 +164,19 @@ _COMMAND = re.compile(r"\\(" + "|".join(ID_COMMANDS) + r")(?![A-Za-z@])\s*(?:\{(
 
 
 @dataclass(frozen=True)
-class TexPos:
-    file: str  # as the reporters show it (relative to the project root when inside it)
-    line: int
-    column: int
-
-    def __str__(self) -> str:
-        return f"{self.file}:{self.line}:{self.column}"
-
-
-@dataclass(frozen=True)
 class PaperUse:
     """One use of an id-taking command in the sources."""
 
     command: str
     key: str | None  # None: the argument is not a literal id (a macro, a missing brace)
-    at: TexPos
+    at: Location
     raw: str = ""  # the argument as written
 
 
 @dataclass(frozen=True)
 class MissingInput:
     target: str
-    at: TexPos
+    at: Location
 
 
 @dataclass(frozen=True)
@@ -196,16 +187,16 @@ class PaperSources:
     missing: tuple[MissingInput, ...]
     #: the statuses the paper's own zerosorry-status.tex records (key -> (status, where)), if
     #: there is one beside the main file: TeX prints these, so they must match the sources
-    printed: Mapping[str, tuple[str, TexPos]] | None = None
+    printed: Mapping[str, tuple[str, Location]] | None = None
 
 
 _RECORD = re.compile(r"^\\zs@record\{([^{}]*)\}\{[^{}]*\}\{([a-z]+)\}", re.MULTILINE)
 
 
-def read_status_file(path: Path, label: str) -> dict[str, tuple[str, TexPos]]:
+def read_status_file(path: Path, label: str) -> dict[str, tuple[str, Location]]:
     """The status each record of a ``zerosorry-status.tex`` gives, with its line."""
     text = path.read_text(encoding="utf-8", errors="replace")
-    return {m.group(1): (m.group(2), TexPos(label, text.count("\n", 0, m.start()) + 1, 1))
+    return {m.group(1): (m.group(2), Location(label, text.count("\n", 0, m.start()) + 1, 1))
             for m in _RECORD.finditer(text)}
 
 
@@ -235,7 +226,7 @@ def _kpsewhich(name: str) -> bool:
 
 def _resolve(base: Path, target: str, command: str) -> Path | None:
     """The file LaTeX reads: ``\\include`` adds ``.tex``; ``\\input`` tries ``.tex`` first."""
-    names = [target + ".tex"] if command == "include" else [target + ".tex", target]
+    names = [target + ".tex"] if command.startswith(("include", "subinclude")) else [target + ".tex", target]
     return next((base / n for n in names if (base / n).is_file()), None)
 
 
@@ -268,7 +259,7 @@ def read_paper(main: Path, *, label: Callable[[Path], str] | None = None,
         events += [(at, (command, target)) for command, target, at in input_commands(masked)]
         for start, ev in sorted(events, key=lambda e: e[0]):
             line, col = _position(masked, start)
-            at = TexPos(name, line, col)
+            at = Location(name, line, col)
             if isinstance(ev, re.Match):
                 raw = ev.group(2)
                 key = raw.strip() if raw is not None else None
@@ -277,7 +268,9 @@ def read_paper(main: Path, *, label: Callable[[Path], str] | None = None,
                 uses.append(PaperUse(ev.group(1), key, at, raw or ""))
                 continue
             command, target = ev
-            found = _resolve(base, target, command)
+            # \subimport's folder (and its kin's) is relative to the file that holds it
+            found = _resolve(path.parent if command.startswith("sub") and command != "subfile" else base,
+                             target, command)
             if found is not None:
                 visit(found)
             elif not in_tex_tree(target if Path(target).suffix else target + ".tex"):
@@ -295,15 +288,6 @@ class PaperFinding(Finding):
     """A finding of the ``paper`` policy: it points at a place in the paper's sources."""
 
     POLICY: ClassVar[str] = "paper"
-    at: TexPos
-
-    @property
-    def file(self) -> str | None:
-        return self.at.file
-
-    @property
-    def line(self) -> int | None:
-        return self.at.line
 
 
 @dataclass(frozen=True)
@@ -371,14 +355,14 @@ def claim_findings(sources: PaperSources, status: PaperStatus) -> list[Finding]:
         item = status.lookup(use.key) if use.key is not None else None
         if item is None:
             hint = _suggest(use.key, status.keys) if use.key else None
-            out.append(PaperUnknownId(use.at, use.command, use.key or "", hint))
+            out.append(PaperUnknownId(use.command, use.key or "", hint, at=use.at))
         elif use.command == CLAIM and (item.status is not Status.PROVEN or item.missing):
-            out.append(PaperClaimNotProven(use.at, item.key, item.status, item.reason()))
-    out += [PaperInputMissing(m.at, m.target) for m in sources.missing]
+            out.append(PaperClaimNotProven(item.key, item.status, item.reason(), at=use.at))
+    out += [PaperInputMissing(m.target, at=m.at) for m in sources.missing]
     for key, (printed, at) in (sources.printed or {}).items():
         item = status.lookup(key)
         if item is not None and item.status.value != printed:
-            out.append(PaperStatusStale(at, key, printed, item.status))
+            out.append(PaperStatusStale(key, printed, item.status, at=at))
     return out
 
 

@@ -143,6 +143,23 @@
     return dd;
   }
 
+  /* An alert paragraph appended to `box` for the errors of `input`: say(message) shows the
+     message and marks the input invalid; say("") hides it and clears the mark. */
+  function errorSlot(box, input, testid) {
+    var p = el("p", { class: "zs-error", role: "alert", "data-testid": testid });
+    p.hidden = true;
+    box.appendChild(p);
+    return function say(message) {
+      p.textContent = message;
+      p.hidden = !message;
+      if (message) {
+        input.setAttribute("aria-invalid", "true");
+      } else {
+        input.removeAttribute("aria-invalid");
+      }
+    };
+  }
+
   function fixed(x, digits) {
     return x.toFixed(digits);
   }
@@ -225,9 +242,7 @@
     });
     dimLabel.appendChild(dim);
     box.appendChild(dimLabel);
-    var dimError = el("p", { class: "zs-error", role: "alert", "data-testid": "head-dim-error" });
-    dimError.hidden = true;
-    box.appendChild(dimError);
+    var dimError = errorSlot(box, dim, "head-dim-error");
 
     var list = outputList();
     var floorOut = outputRow(list, "1-bit floor 1 \u2212 \u03b2", "floor");
@@ -255,16 +270,11 @@
       cosOut.textContent = fixed(Math.sqrt(beta), 4);
       angleOut.textContent = fixed(angle, 2) + "\u00b0";
       var d = readDim();
+      dimError(d === null ? "The head dimension must be a whole number \u2265 1." : "");
       if (d === null) {
-        dimError.textContent = "The head dimension must be a whole number \u2265 1.";
-        dimError.hidden = false;
-        dim.setAttribute("aria-invalid", "true");
         bitsOut.textContent = "\u2014";
         regimeOut.textContent = "\u2014";
       } else {
-        dimError.textContent = "";
-        dimError.hidden = true;
-        dim.removeAttribute("aria-invalid");
         var bits = allocateBits(d, angle);
         bitsOut.textContent = String(bits);
         regimeOut.textContent = regimeName(bits);
@@ -302,9 +312,7 @@
     area.style.boxSizing = "border-box";
     label.appendChild(area);
     box.appendChild(label);
-    var error = el("p", { class: "zs-error", role: "alert", "data-testid": "calc-error" });
-    error.hidden = true;
-    box.appendChild(error);
+    var error = errorSlot(box, area, "calc-error");
 
     var list = outputList();
     var dOut = outputRow(list, "dimension d", "calc-d");
@@ -323,24 +331,13 @@
     }
 
     function update() {
-      if (area.value.trim() === "") {
-        error.hidden = true;
-        error.textContent = "";
-        area.removeAttribute("aria-invalid");
+      // an empty box is no error, and no result
+      var parsed = area.value.trim() === "" ? { error: "" } : parseVector(area.value);
+      error(parsed.error || "");
+      if (!parsed.values) {
         clear();
         return;
       }
-      var parsed = parseVector(area.value);
-      if (parsed.error) {
-        error.textContent = parsed.error;
-        error.hidden = false;
-        area.setAttribute("aria-invalid", "true");
-        clear();
-        return;
-      }
-      error.hidden = true;
-      error.textContent = "";
-      area.removeAttribute("aria-invalid");
       var r = analyse(parsed.values);
       dOut.textContent = String(r.d);
       betaOut.textContent = fixed(r.beta, 6);

@@ -12,7 +12,7 @@ from __future__ import annotations
 import difflib
 import re
 import sys
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -405,48 +405,45 @@ def parse_manifest(text: str, *, path: str = "appendix.toml") -> Manifest:
     else:
         site = c.table(site_raw, "site", _SITE)
 
-    def unique(kind: str, key: str, value: str, seen: dict[str, str]) -> None:
-        if value in seen:
-            first = _lookup(lines, seen[value])
-            at = f" (first at line {first[0]})" if first else ""
-            c.add(key, f"duplicate {kind} '{value}'{at}")
-        else:
-            seen[value] = key
+    def line(key: str) -> int:
+        return (_lookup(lines, key) or (0, 0))[0]
+
+    def tables(name: str, fields: Mapping[str, tuple[str, bool]], kind: str, *, ident: str = "id",
+               ids: list[str] | None = None,
+               same: Callable[[str], str] = str) -> Iterator[tuple[str, dict[str, Any]]]:
+        """The array of tables ``name``: each one that is a table, with its key.  Its ``ident``
+        must be unique among them (``same`` says which are equal), and is appended to ``ids``."""
+        seen: dict[str, str] = {}
+        for key, raw in c.array(data, name):
+            t = c.table(raw, key, fields)
+            if t is None:
+                continue
+            if ident in t:
+                value, where = same(t[ident]), f"{key}.{ident}"
+                if value in seen:
+                    first = _lookup(lines, seen[value])
+                    at = f" (first at line {first[0]})" if first else ""
+                    c.add(where, f"duplicate {kind} '{value}'{at}")
+                else:
+                    seen[value] = where
+                if ids is not None:
+                    ids.append(t[ident])
+            yield key, t
 
     families: list[Family] = []
     family_ids: list[str] = []
-    seen: dict[str, str] = {}
-    for key, raw in c.array(data, "families"):
-        t = c.table(raw, key, _FAMILY)
-        if t is None:
-            continue
-        if "id" in t:
-            unique("family id", f"{key}.id", t["id"], seen)
-            family_ids.append(t["id"])
+    for key, t in tables("families", _FAMILY, "family id", ids=family_ids):
         if len(t) == len(_FAMILY):
-            families.append(Family(t["id"], t["title"], t["explanation"], (_lookup(lines, key) or (0, 0))[0]))
+            families.append(Family(t["id"], t["title"], t["explanation"], line(key)))
 
     widgets: list[Widget] = []
     widget_ids: list[str] = []
-    seen = {}
-    for key, raw in c.array(data, "widgets"):
-        t = c.table(raw, key, _WIDGET)
-        if t is None:
-            continue
-        if "id" in t:
-            unique("widget id", f"{key}.id", t["id"], seen)
-            widget_ids.append(t["id"])
+    for key, t in tables("widgets", _WIDGET, "widget id", ids=widget_ids):
         if len(t) == len(_WIDGET):
-            widgets.append(Widget(t["id"], t["title"], t["script"], (_lookup(lines, key) or (0, 0))[0]))
+            widgets.append(Widget(t["id"], t["title"], t["script"], line(key)))
 
     entries: list[Entry] = []
-    seen = {}
-    for key, raw in c.array(data, "entries"):
-        t = c.table(raw, key, _ENTRY)
-        if t is None:
-            continue
-        if "id" in t:
-            unique("entry id", f"{key}.id", t["id"], seen)
+    for key, t in tables("entries", _ENTRY, "entry id"):
         if "family" in t and t["family"] not in family_ids:
             c.add(f"{key}.family", f"unknown family '{t['family']}'{_did_you_mean(t['family'], family_ids)}")
         target = t.get("target")
@@ -467,20 +464,13 @@ def parse_manifest(text: str, *, path: str = "appendix.toml") -> Manifest:
                 id=t["id"], lean=t["lean"], family=t["family"], title=t["title"],
                 statement=t["statement"], summary=t["summary"], why=t["why"],
                 caveat=t.get("caveat"), target=t["target"], paper=t.get("paper", ()),
-                widgets=t.get("widgets", ()), witness=t.get("witness"),
-                line=(_lookup(lines, key) or (0, 0))[0],
+                widgets=t.get("widgets", ()), witness=t.get("witness"), line=line(key),
             ))
 
     glossary: list[GlossaryTerm] = []
-    seen = {}
-    for key, raw in c.array(data, "glossary"):
-        t = c.table(raw, key, _GLOSSARY)
-        if t is None:
-            continue
-        if "term" in t:
-            unique("glossary term", f"{key}.term", t["term"].lower(), seen)
+    for key, t in tables("glossary", _GLOSSARY, "glossary term", ident="term", same=str.lower):
         if len(t) == len(_GLOSSARY):
-            glossary.append(GlossaryTerm(t["term"], t["definition"], (_lookup(lines, key) or (0, 0))[0]))
+            glossary.append(GlossaryTerm(t["term"], t["definition"], line(key)))
 
     companion = (site or {}).get("empirical_companion")
     if companion and _SCHEME.match(companion) is None:

@@ -200,7 +200,10 @@ def render(view: SiteView, prepared: Prepared, ledger_text: str, ledger: Ledger,
     files: dict[str, bytes] = {}
     common: dict[str, Any] = {
         "site": view, "csp": CSP, "statements": prepared.statements,
-        "has_history": history_svg is not None, "blueprint": blueprint,
+        "blueprint": blueprint,
+        # inline, so that its tooltips and links to each commit work (an <img> has neither);
+        # markup written by zerosorry.history.burndown_svg, which escapes every text in it
+        "history_figure": Markup(history_svg) if history_svg is not None else None,
         "graphs": graphs, "graph_svg": graphs.main, "group": None,
     }
     pages = PAGES + ((("blueprint.html", "blueprint.html"),) if blueprint is not None else ())

@@ -99,16 +99,41 @@ class NodeState:
 class DriftReport:
     findings: list[DriftFinding] = field(default_factory=list)
     states: list[NodeState] = field(default_factory=list)
+    #: findings left out of ``findings`` by :meth:`hiding` (informational classes only), by class
+    hidden: dict[str, int] = field(default_factory=dict)
 
     @property
     def failing(self) -> list[DriftFinding]:
         return [f for f in self.findings if f.fails]
 
     def counts(self) -> dict[str, int]:
-        out = {c.value: 0 for c in DriftClass}
+        """Every finding by class, the hidden ones included."""
+        out = {c.value: self.hidden.get(c.value, 0) for c in DriftClass}
         for f in self.findings:
             out[f.cls.value] += 1
         return out
+
+    def hiding(self, classes: Iterable[DriftClass]) -> DriftReport:
+        """The report without the findings of ``classes``, counted in ``hidden``; a class that
+        fails the gate cannot be hidden (ValueError)."""
+        drop = set(classes)
+        failing = sorted(c.value for c in drop if CLASS_INFO[c][2])
+        if failing:
+            raise ValueError(f"{', '.join(failing)} fails the gate and cannot be hidden")
+        hidden = dict(self.hidden)
+        for f in self.findings:
+            if f.cls in drop:
+                hidden[f.cls.value] = hidden.get(f.cls.value, 0) + 1
+        return DriftReport([f for f in self.findings if f.cls not in drop], self.states, hidden)
+
+
+def parse_class(text: str) -> DriftClass:
+    """A drift class by its name (``uses-contradicted``) or its number (``6``)."""
+    for c, (number, _, _) in CLASS_INFO.items():
+        if text in (c.value, str(number)):
+            return c
+    raise ValueError(f"unknown drift class {text!r}: give one of "
+                     + ", ".join(f"{n} {c.value}" for c, (n, _, _) in CLASS_INFO.items()))
 
 
 def claimed_state(n: Node) -> str:

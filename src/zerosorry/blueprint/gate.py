@@ -9,6 +9,7 @@ from typing import ClassVar
 
 from ..gate import Finding
 from ..ledger.model import Ledger
+from ..location import Location
 from .drift import DriftFinding
 
 POLICY = "blueprint"
@@ -22,9 +23,7 @@ class BlueprintDrift(Finding):
     KIND: ClassVar[str] = "blueprint-drift"
     drift_class: str
     node: str
-    detail: str
-    at_file: str
-    at_line: int
+    detail: str  # ``at``: the node in the blueprint's .tex
     chain: tuple[str, ...] = ()
 
     def message(self) -> str:
@@ -32,7 +31,7 @@ class BlueprintDrift(Finding):
 
 
 def _finding(f: DriftFinding) -> BlueprintDrift:
-    return BlueprintDrift(f.cls.value, f.node, f.detail, f.file, f.line, f.chain)
+    return BlueprintDrift(f.cls.value, f.node, f.detail, f.chain, at=Location(f.file, f.line))
 
 
 def policy(project: Path, ledger: Ledger, blueprint_dir: Path | None = None,

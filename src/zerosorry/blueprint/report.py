@@ -29,7 +29,9 @@ def verdict(report: DriftReport) -> str:
 def _summary(bp: Blueprint, report: DriftReport) -> str:
     counts = report.counts()
     parts = [f"{CLASS_INFO[c][0]} {c.value}: {counts[c.value]}" for c in DriftClass]
-    return f"{len(bp.nodes)} nodes in {len(bp.files)} files; " + ", ".join(parts)
+    hidden = ", ".join(f"{n} {cls}" for cls, n in sorted(report.hidden.items()) if n)
+    return (f"{len(bp.nodes)} nodes in {len(bp.files)} files; " + ", ".join(parts)
+            + (f" (not listed, --hide: {hidden})" if hidden else ""))
 
 
 def text(bp: Blueprint, report: DriftReport, *, target: str) -> str:
@@ -90,6 +92,7 @@ def as_data(bp: Blueprint, report: DriftReport, *, target: str) -> dict[str, Any
         "holds": not report.failing,
         "files": bp.files,
         "counts": report.counts(),
+        "hidden": dict(sorted(report.hidden.items())),
         "nodes": [{"label": s.node.label, "key": s.node.key, "env": s.node.env, "title": s.node.title,
                    "file": s.node.file, "line": s.node.line, "lean": list(s.node.lean),
                    "claimed": s.claimed, "derived": s.derived, "chains": [list(c) for c in s.chains],

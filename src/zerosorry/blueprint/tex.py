@@ -176,23 +176,35 @@ def split_list(arg: str) -> list[str]:
     return [s.strip() for s in arg.split(",") if s.strip()]
 
 
-_INPUT = re.compile(r"\\(input|include|subfile)(?![A-Za-z@])")
+_INPUT = re.compile(r"\\(input|include|subfile|import|subimport|inputfrom|subinputfrom|includefrom|subincludefrom)"
+                    r"(?![A-Za-z@])\*?")
 _BARE = re.compile(r"\s*([^\s\\{}%]+)")
+#: the ``import`` package's commands: a folder, then a file in it
+_TWO_ARGUMENTS = frozenset({"import", "subimport", "inputfrom", "subinputfrom", "includefrom", "subincludefrom"})
 
 
 def input_commands(masked: str) -> Iterator[tuple[str, str, int]]:
-    """(command, file name as written, offset) of every ``\\input``, ``\\include`` and
-    ``\\subfile`` of ``masked`` (text with comments blanked: :func:`strip_comments`), with a braced
-    or a bare argument (``\\input chapter``).  One that cannot be followed is left out: no
-    argument, an unbalanced brace (reported elsewhere), or a computed name (``\\input{#1}`` in a
-    macro definition, ``\\input{\\dir/x}``).  The one reader of inputs, for the paper gate and
-    the blueprint reader; each resolves the names by its own rules."""
+    """(command, file name as written, offset) of every ``\\input``, ``\\include``,
+    ``\\subfile`` and ``import``-package command (``\\import{dir/}{file}``, ``\\subimport``,
+    ``\\inputfrom``…: the name is the folder joined to the file) of ``masked`` (text with
+    comments blanked: :func:`strip_comments`), with a braced or a bare argument (``\\input
+    chapter``).  One that cannot be followed is left out: no argument, an unbalanced brace
+    (reported elsewhere), or a computed name (``\\input{#1}`` in a macro definition,
+    ``\\input{\\dir/x}``).  The one reader of inputs, for the paper gate and the blueprint
+    reader; each resolves the names by its own rules (a folder of ``\\subimport`` is relative to
+    the file that holds it, one of ``\\import`` to the main file: both resolve against both)."""
     for m in _INPUT.finditer(masked):
         try:
             g = group(masked, m.end())
+            second = group(masked, g[1]) if g is not None and m.group(1) in _TWO_ARGUMENTS else None
         except Unbalanced:
             continue
-        if g is None:
+        if m.group(1) in _TWO_ARGUMENTS:
+            if g is None or second is None:
+                continue
+            folder = g[0].strip()
+            target = (folder.rstrip("/") + "/" if folder else "") + second[0].strip()
+        elif g is None:
             bare = _BARE.match(masked, m.end())
             target = bare.group(1) if bare else ""
         else:

@@ -94,6 +94,11 @@ def require_file(path: Path, what: str) -> Path:
     return path
 
 
+def ledger_option(args: argparse.Namespace) -> Path | None:
+    """``--ledger``, which must name a file; None when it is not given (scan instead)."""
+    return require_file(args.ledger, "ledger") if args.ledger is not None else None
+
+
 def gate_manifest(args: argparse.Namespace) -> GateManifest | None:
     """The manifest a command reads for its load-bearing entries: ``--manifest``, else
     ``PATH/appendix.toml`` when there is one, else none."""

@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 from ..errors import InputError
-from ._common import add_scan_options, obtain_ledger
+from ._common import add_scan_options, ledger_option, obtain_ledger
 
 NAME = "blueprint"
 HELP = "check a leanblueprint's \\leanok marks against the derived statuses (drift report)"
@@ -24,6 +24,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="the blueprint's source folder (default: PATH/blueprint/src)")
     p.add_argument("--ledger", type=Path, default=None,
                    help="read this ledger instead of scanning PATH")
+    p.add_argument("--hide", action="append", default=[], metavar="CLASS",
+                   help="do not list the findings of this informational class (3-6, by number or name, "
+                        "e.g. --hide uses-contradicted); they are still counted; repeatable")
     p.add_argument("--format", choices=FORMATS, default=None,
                    help="text (default), markdown, json, or github (annotations on the .tex files; the "
                         "default when GITHUB_ACTIONS=true)")
@@ -32,21 +35,27 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from ..blueprint import check, find_blueprint
     from ..blueprint import report as rp
+    from ..blueprint.drift import DriftReport, parse_class
 
     if not args.path.is_dir():
         raise InputError(f"{args.path}: no such directory")
     if args.blueprint is not None and not (args.blueprint if args.blueprint.is_absolute() or args.blueprint.exists()
                                            else args.path / args.blueprint).is_dir():
         raise InputError(f"--blueprint {args.blueprint}: no such folder")
-    if args.ledger is not None and not args.ledger.is_file():
-        raise InputError(f"{args.ledger}: no such ledger")
+    ledger_file = ledger_option(args)
     if find_blueprint(args.path, args.blueprint) is None:
         raise InputError(f"{args.path}: no blueprint (no .tex file in {args.path / 'blueprint' / 'src'}; "
                          "give --blueprint DIR)")
-    ledger = obtain_ledger(args, ledger_file=args.ledger)
+    try:
+        hide = [parse_class(c) for c in args.hide]
+        DriftReport().hiding(hide)  # refuse a failing class before the (slower) scan
+    except ValueError as exc:
+        raise InputError(f"--hide: {exc}") from exc
+    ledger = obtain_ledger(args, ledger_file=ledger_file)
     found = check(args.path, ledger, args.blueprint)
     assert found is not None
     bp, report = found
+    report = report.hiding(hide)
     fmt = args.format or ("github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text")
     target = str(args.path)
     if fmt == "json":

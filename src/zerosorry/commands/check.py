@@ -20,6 +20,7 @@ from ._common import (
     add_scan_options,
     add_witness_options,
     gate_manifest,
+    ledger_option,
     obtain_ledger,
     witness_runner,
 )
@@ -124,9 +125,7 @@ def run(args: argparse.Namespace) -> int:
         raise InputError(f"--ship needs a manifest: no appendix.toml in {args.path} (give --manifest FILE)")
     paper = _paper(args, manifest)
     baseline = _baseline(args)
-    committed_path = args.ledger if args.ledger is not None else args.path / "lean_status.json"
-    if args.ledger is not None and not args.ledger.is_file():
-        raise InputError(f"{args.ledger}: no such ledger")
+    committed_path = ledger_option(args) or args.path / "lean_status.json"
     committed = io.read(committed_path) if committed_path.is_file() else None
     ledger = obtain_ledger(args)
     notes: list[str] = []

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from ..errors import InputError
-from ._common import add_scan_options, gate_manifest, obtain_ledger, require_file
+from ._common import add_scan_options, gate_manifest, ledger_option, obtain_ledger
 
 NAME = "graph"
 HELP = "draw what the load-bearing results rest on: a dependency graph coloured by status (svg, dot, json, mermaid)"
@@ -48,7 +48,7 @@ def run(args: argparse.Namespace) -> int:
         raise InputError("--depth must be 0 or more")
     if args.max_nodes < 1:
         raise InputError("--max-nodes must be 1 or more")
-    ledger_file = require_file(args.ledger, "ledger") if args.ledger is not None else None
+    ledger_file = ledger_option(args)
     manifest = gate_manifest(args) if (args.manifest is not None or args.path.is_dir()) else None
     titles = _titles(args)
     ledger = obtain_ledger(args, ledger_file=ledger_file)

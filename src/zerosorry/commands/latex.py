@@ -10,7 +10,7 @@ from pathlib import Path
 
 from ..errors import InputError
 from ..ledger import io
-from ._common import add_scan_options, obtain_ledger, require_file
+from ._common import add_scan_options, ledger_option, obtain_ledger, require_file
 
 NAME = "latex"
 HELP = "write zerosorry.sty and zerosorry-status.tex: the paper's claims, checked against the ledger"
@@ -58,7 +58,7 @@ def run(args: argparse.Namespace) -> int:
         raise InputError(f"--site-url {args.site_url!r}: give an http(s) URL without spaces, "
                          "quotes, braces, backslashes, % or #")
     entries = manifest_entries(find_manifest(args))
-    ledger_file = require_file(args.ledger, "ledger") if args.ledger is not None else None
+    ledger_file = ledger_option(args)
     ledger = obtain_ledger(args, ledger_file=ledger_file)
     status = paper_status(ledger, entries, site_url=args.site_url)
     if args.out.exists() and not args.out.is_dir():

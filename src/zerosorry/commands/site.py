@@ -10,6 +10,7 @@ from ..errors import InputError
 from ._common import (
     add_scan_options,
     add_witness_options,
+    ledger_option,
     obtain_ledger,
     require_file,
     witness_runner,
@@ -53,7 +54,7 @@ def run(args: argparse.Namespace) -> int:
         manifest_path = args.path / "appendix.toml"
     # Read and check the manifest's own structure before the (slower) scan.
     manifest = mf.load_manifest(require_file(manifest_path, "manifest")) if manifest_path else None
-    ledger_file = require_file(args.ledger, "ledger") if args.ledger is not None else None
+    ledger_file = ledger_option(args)
     ledger = obtain_ledger(args, ledger_file=ledger_file)
     db = args.history_db if args.history_db is not None else args.path / ".zerosorry" / "history.sqlite3"
     hist = load_history(db, title="Burn-down")

@@ -165,6 +165,9 @@ class _Scope:
     #: ``var_refs``, as reaching every declaration in scope (one that includes the variable has
     #: the sorry in its type)
     var_sorries: list[int] = field(default_factory=list)
+    #: trust extensions written in this scope's `variable` binders (`(h : p := by native_decide)`),
+    #: over-approximated the same way
+    var_trusts: list[TrustUse] = field(default_factory=list)
     var_spans: list[tuple[int, int, int, int]] = field(default_factory=list)
     #: `open scoped N`: N's scoped syntax is active here
     scoped_opens: list[str] = field(default_factory=list)
@@ -172,6 +175,19 @@ class _Scope:
     local_syntax: list[SyntaxDef] = field(default_factory=list)
     #: the types the `variable` binders state, name -> heads (field notation, lean/types.py)
     var_types: dict[str, set[str]] = field(default_factory=dict)
+
+
+def _trust_at(toks: Sequence[Token], i: int) -> TrustUse | None:
+    """The trust extension the identifier ``toks[i]`` writes, if any (``native_decide``, the
+    ``native`` of ``decide +native``, ``debug.skipKernelTC``)."""
+    w = toks[i].text
+    if w in TRUST_WORDS:
+        return TrustUse(TRUST_WORDS[w], toks[i].line)
+    if w == "native" and i >= 2 and toks[i - 1].text == "+" and toks[i - 2].text == "decide":
+        return TrustUse("decide +native", toks[i].line)
+    if w == "debug.skipKernelTC":
+        return TrustUse("debug.skipKernelTC", toks[i].line)
+    return None
 
 
 def _ns_prefixes(ns: str) -> list[str]:
@@ -560,6 +576,8 @@ class _FileParser:
                 if t.kind == IDENT and t.text not in RESERVED and t.text not in binders
                 and t.text not in SORRY_WORDS)
             self.scopes[-1].var_sorries.extend(t.line for t in args if t.kind == IDENT and t.text in SORRY_WORDS)
+            self.scopes[-1].var_trusts.extend(
+                tu for i, t in enumerate(args) if t.kind == IDENT and (tu := _trust_at(args, i)) is not None)
             last = toks[e - 1]
             self.scopes[-1].var_spans.append((toks[k].line, toks[k].col, last.line, last.col))
         elif w == "attribute" and args and args[0].text == "[":
@@ -811,6 +829,7 @@ class _FileParser:
         all_toks = _expand_interpolations(list(sig_toks) + list(body_toks))
         sorry_lines: list[int] = []
         trusts: list[TrustUse] = [TrustUse(t, kw_tok.line) for t in self.current_trusts()]
+        trusts += [tu for sc in self.scopes for tu in sc.var_trusts]  # a `variable` it may include
         refs: list[str] = []
         seen: set[str] = set()
 
@@ -844,12 +863,8 @@ class _FileParser:
                     sorry_lines.append(t.line)
                 elif w == "by":
                     has_by = True
-                elif w in TRUST_WORDS:
-                    trusts.append(TrustUse(TRUST_WORDS[w], t.line))
-                elif w == "native" and prev is not None and prev.text == "+" and idx >= 2 and all_toks[idx - 2].text == "decide":
-                    trusts.append(TrustUse("decide +native", t.line))
-                elif w == "debug.skipKernelTC":
-                    trusts.append(TrustUse("debug.skipKernelTC", t.line))
+                elif (tu := _trust_at(all_toks, idx)) is not None:
+                    trusts.append(tu)
                 if "«" in w:
                     w = _strip_guillemets(w)  # `«my def»` refers to the constant named `my def`
                 shadowed = w in binders and not (rhs and w in bound_here)

@@ -125,8 +125,8 @@ def markdown(result: GateResult, *, target: str, prefix: str = "", causes: Seque
 
 def finding_json(f: Finding) -> dict[str, Any]:
     data: dict[str, Any] = {"kind": f.KIND, "policy": f.policy, "message": f.message(),
-                            "file": f.file, "line": f.line}
-    fields = {k: v for k, v in dataclasses.asdict(f).items() if k not in ("policy_name",)}
+                            "file": f.file, "line": f.line, "column": f.column}
+    fields = {k: v for k, v in dataclasses.asdict(f).items() if k not in ("policy_name", "at")}
     for k, v in fields.items():
         data.setdefault(k, list(v) if isinstance(v, tuple) else (str(v) if hasattr(v, "value") else v))
     return data
