@@ -177,6 +177,10 @@ class _Scope:
     var_types: dict[str, set[str]] = field(default_factory=dict)
 
 
+#: the identifiers :func:`_trust_at` can answer for (a cheap test before the call)
+_TRUST_HEADS = frozenset({*TRUST_WORDS, "native", "debug.skipKernelTC"})
+
+
 def _trust_at(toks: Sequence[Token], i: int) -> TrustUse | None:
     """The trust extension the identifier ``toks[i]`` writes, if any (``native_decide``, the
     ``native`` of ``decide +native``, ``debug.skipKernelTC``)."""
@@ -863,7 +867,7 @@ class _FileParser:
                     sorry_lines.append(t.line)
                 elif w == "by":
                     has_by = True
-                elif (tu := _trust_at(all_toks, idx)) is not None:
+                elif w in _TRUST_HEADS and (tu := _trust_at(all_toks, idx)) is not None:
                     trusts.append(tu)
                 if "«" in w:
                     w = _strip_guillemets(w)  # `«my def»` refers to the constant named `my def`

@@ -316,7 +316,7 @@ def _read_group(toks: Sequence[Token], is_binders: bool, out: dict[str, set[str]
         _add(out, (toks[k].text,), heads)
     match: dict[int, int] | None = None
     for i, t in enumerate(toks):
-        if t.kind == SYMBOL and t.text in _GROUP_OPEN:
+        if t.text in _GROUP_OPEN and t.kind == SYMBOL:
             # `(x y : T)`: names, then a colon, straight after the bracket
             j = i + 1
             while j < n and ((toks[j].kind == IDENT and "." not in toks[j].text) or toks[j].text == "_"):
@@ -335,7 +335,7 @@ def _read_group(toks: Sequence[Token], is_binders: bool, out: dict[str, set[str]
             heads = type_heads(toks[j + 1 : close])
             _add(out, (x.text for x in toks[i + 1 : j] if x.text != "_"), heads)
             typed_at.update(range(i + 1, j))
-        elif t.kind == IDENT and t.text in _HAVE_WORDS and i + 1 < n:
+        elif t.text in _HAVE_WORDS and t.kind == IDENT and i + 1 < n:
             # `have h : T`, `have : T` (named `this`), `have h := e`, `have := e`
             named = toks[i + 1].kind == IDENT and toks[i + 1].text not in _UNTYPED_BINDING
             name, k = (toks[i + 1].text, i + 2) if named else ("this", i + 1)
@@ -396,8 +396,10 @@ def _field_binders(toks: Sequence[Token], typed_at: set[int], out: dict[str, set
     does not state (``(x : T)`` in it is read by the binder pass)."""
     n = len(toks)
     for i, t in enumerate(toks):
+        if t.kind != IDENT:
+            continue
         starts = i == 0 or toks[i - 1].line != t.line or (toks[i - 1].kind == SYMBOL and toks[i - 1].text in ("{", ","))
-        if not starts or t.kind != IDENT or "." in t.text or t.text in _UNTYPED_BINDING:
+        if not starts or "." in t.text or t.text in _UNTYPED_BINDING:
             continue
         names: list[int] = []
         j = i + 1
