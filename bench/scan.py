@@ -7,8 +7,9 @@ each in a fresh process:
 * baseline: reading and hashing every file (the I/O floor the scan cannot beat);
 * cold: a full scan with an empty parse cache;
 * warm: a re-scan after one file gains a declaration (every file's names are re-resolved),
-  then after one proof is edited (only that file is re-parsed and re-resolved); each scan
-  writes the ledger the way ``zerosorry scan -o`` does;
+  then after one proof is edited (only that file is re-parsed and re-resolved, through the
+  session the previous scan stored: zerosorry/warm.py); each scan writes the ledger the way
+  ``zerosorry scan -o`` does;
 * refresh: the live session (``zerosorry watch``'s engine) in-process, the CPU seconds of each
   refresh after a sorry is put into a proof and taken out again;
 * watch: ``zerosorry watch`` running on the tree; the time from saving a proof edit to the
@@ -179,13 +180,21 @@ CHILD = textwrap.dedent(
         print(json.dumps({"seconds": sorted(cpus)[len(cpus) // 2], "cpu": sorted(cpus)[len(cpus) // 2],
                           "decls": decls, "peak_mib": 0, "self_mib": 0, "worker_mib": 0, "all": cpus}))
         raise SystemExit(0)
-    else:
+    else:  # what `zerosorry scan PATH -o FILE` does
         from zerosorry.scan import scan_project
         from zerosorry.ledger import io
-        ledger = scan_project(root, cache_dir=cache)
+        try:  # the stored session (absent in older versions)
+            from zerosorry.warm import scan as warm_scan
+        except ImportError:
+            warm_scan = None
+        if warm_scan is not None:
+            ledger, lines = warm_scan(root, cache)
+            extra = {"memo": lines}
+        else:
+            ledger = scan_project(root, cache_dir=cache)
+            memo = getattr(io, "ValidatedLines", None)  # absent before the fast serialiser
+            extra = {"validated": memo(cache / "validated-lines.bin")} if memo else {}
         decls = len(ledger.records)
-        memo = getattr(io, "ValidatedLines", None)  # absent before the fast serialiser
-        extra = {"validated": memo(cache / "validated-lines.bin")} if memo else {}
         io.write(ledger, cache / "lean_status.json", **extra)
     dt = time.perf_counter() - t0
     me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)

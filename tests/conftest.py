@@ -131,8 +131,8 @@ def _every_ledger_checked(tmp_path_factory: pytest.TempPathFactory) -> Iterator[
 
     encode, write = io.encode, io.write
 
-    def checked_encode(ledger: Any) -> Any:
-        enc = encode(ledger)
+    def checked_encode(ledger: Any, memo: Any = None) -> Any:
+        enc = encode(ledger, memo)
         assert enc.text().decode("utf-8") == io.reference_dumps(ledger), \
             "the fast serialiser differs from the reference"
         return enc

@@ -99,6 +99,7 @@ def ledger_records(draw: st.DrawFn) -> list[Any]:
 #: use of every declaration with that last component: ``e.f`` and ``g.f``, ``a`` and ``Foo.a``)
 EDIT_NAMES = ["a", "b", "c", "Foo.a", "Foo.d", "e.f", "g.f"]
 EDIT_USES = [*EDIT_NAMES, "_root_.a", "_root_.b", "x.f", ".d", "cheat", "h.f", "h.a", "h.f"]
+EDIT_OPENS = ["Foo", "e", "g"]
 EDIT_KINDS = ["theorem", "lemma", "def", "axiom", "example", "stub", "private theorem", "instance"]
 
 
@@ -116,4 +117,6 @@ def project_edits() -> st.SearchStrategy[list[tuple[Any, ...]]]:
         st.tuples(st.just("rename_file"), f, f),
         st.tuples(st.just("import"), f, f),
         st.tuples(st.just("macro"), f, st.none() | st.booleans()),
+        # `open Foo` (or `open e`, `open g`) before the declarations: what a short name resolves to
+        st.tuples(st.just("open"), f, st.sampled_from(EDIT_OPENS)),
     ), min_size=1, max_size=8)

@@ -250,7 +250,7 @@ def test_init_from_blueprint(capsys: pytest.CaptureFixture[str], tmp_path: Path)
     ledger = scan_project(project, use_cache=False)
     assert validate(m, ledger) == []
     statements, issues = check_statements(m)
-    assert issues == [] and 'mathbb">R<' in statements["def-carrier"]
+    assert issues == [] and "<mi>ℝ</mi>" in statements["def-carrier"]  # \R: the macro, as MathML Core's ℝ
 
 
 def test_init_from_blueprint_statement_katex_cannot_take(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:

@@ -8,8 +8,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import pytest
-
 from zerosorry.appendix import manifest as mf
 from zerosorry.appendix.site import build_site
 from zerosorry.commands.why import render_text, why
@@ -184,8 +182,8 @@ def test_gate_fails_a_possible_deferral_and_says_so() -> None:
     texts = [f.text() for f in findings if f.KIND == "entry-not-proven"]
     assert texts == [
         "[zero-sorry] entry e1 (unknown) is possibly deferred (a possible deferral): via unknown -> Nice.comp "
-        "(A.lean:6); x.comp may be Nice.comp (sorry) or Other.comp; the source does not state the "
-        "receiver's type; `--engine lean` settles it",
+        "(A.lean:6); x.comp may be Nice.comp (sorry) or Other.comp; the source does not pin the field: the "
+        "receiver's type is not stated, or Lean may unfold it (a library definition); `--engine lean` settles it",
         "[zero-sorry] entry e2 (both) is deferred: via both -> Good.lift (A.lean:8)",
     ]
 
@@ -379,19 +377,111 @@ def test_a_type_variable_in_a_stated_result_type_is_no_namespace() -> None:
             assert "Box.gap" in r.possible_uses and r.possible_deferral, (how, form)
 
 
-@pytest.mark.xfail(strict=True, reason="open soundness hole: a library head is taken as conclusive, but Lean "
-                   "unfolds a library definition when the field is missing (Set α is α → Prop: Function; "
-                   "OrderDual Box is Box); docs/engines.md states the current rule")
+#: `Box.bad` and `Function.gap` hold a sorry; `Other.*` are proven decoys in a library namespace
+UNFOLD = ("theorem Function.gap {α : Type} (p : α → Prop) : True := sorry\n"
+          "theorem Other.gap (n : Nat) : True := trivial\n"
+          "structure Box where\n  n : Nat\n"
+          "theorem Box.bad (b : Box) : True := sorry\n"
+          "theorem Other.bad (n : Nat) : True := trivial\n")
+
+
 def test_a_library_definition_unfolds_to_a_project_namespace() -> None:
-    got = scan({"A.lean": "theorem Function.gap {α : Type} (p : α → Prop) : True := sorry\n"
-                          "theorem Other.gap (n : Nat) : True := trivial\n"
-                          "theorem u (s : Set Nat) : True := s.gap\n"
-                          "structure Box where\n  n : Nat\n"
-                          "theorem Box.bad (b : Box) : True := sorry\n"
-                          "theorem Other.bad (n : Nat) : True := trivial\n"
-                          "theorem w (b : OrderDual Box) : True := b.bad\n"})
-    assert got["u"].status is Status.DEFERRED  # `Set.gap` is missing: `Function.gap`
-    assert got["w"].status is Status.DEFERRED  # `OrderDual.bad` is missing: `Box.bad`
+    got = scan({"A.lean": UNFOLD
+                + "theorem u (s : Set Nat) : True := s.gap\n"
+                + "theorem w (b : OrderDual Box) : True := b.bad\n"
+                + "theorem w2 (b : OrderDual (OrderDual Box)) : True := b.bad\n"
+                + "theorem v (s : Set Box) : True := s.bad\n"})
+    # `Set.gap` is missing: `Set α` is `α → Prop`, whose fields are `Function`'s (certain)
+    assert got["u"].status is Status.DEFERRED and got["u"].uses == ["Function.gap"]
+    # `OrderDual.bad` is missing: `OrderDual Box` is `Box` (possible: the argument's type)
+    for k in ("w", "w2"):
+        assert got[k].status is Status.DEFERRED and got[k].possible_uses == ["Box.bad"], k
+        assert got[k].possible_deferral and "Other.bad" not in got[k].possible_uses, k
+    # `Set Box` unfolds to a function, never to `Box`: no `Box.bad`, no `Other.bad`
+    assert got["v"].status is Status.PROVEN and got["v"].possible_uses == []
+
+
+def test_a_library_head_the_tables_do_not_know_may_unfold_anywhere_outside_project_types() -> None:
+    # `Foo.Bar` is no library constant the engine knows: when its namespace holds no `gap`, Lean
+    # unfolds it, possibly to `Function` or to any library namespace (`Other`), never to a project
+    # structure that neither the type nor an instance names
+    got = scan({"A.lean": UNFOLD + "theorem u (s : Foo.Bar Nat) : True := s.gap\n"
+                                   "theorem w (s : Foo.Bar Nat) : True := s.bad\n"
+                                   "theorem x (s : Foo.Bar Box) : True := s.bad\n"
+                                   "theorem Foo.Bar.mine (s : Nat) : True := sorry\n"
+                                   "theorem y (s : Foo.Bar Nat) : True := s.mine\n"})
+    assert got["u"].possible_uses == ["Function.gap", "Other.gap"] and got["u"].possible_deferral
+    assert got["w"].possible_uses == ["Other.bad"] and got["w"].status is Status.PROVEN
+    assert got["x"].possible_uses == ["Box.bad", "Other.bad"] and got["x"].possible_deferral  # written
+    # the head's own namespace holds the field: Lean stops there (certain), nothing unfolds
+    assert got["y"].uses == ["Foo.Bar.mine"] and got["y"].possible_uses == []
+
+
+def test_a_class_projection_unfolds_through_a_project_instance() -> None:
+    # `a ≤ b` is `LE.le a b`; with the project's instance Lean unfolds it to `Box.Le a b`
+    src = ("structure Box where\n  n : Nat\n"
+           "structure Box.Le (a b : Box) : Prop where\n  h : a.n ≤ b.n\n"
+           "theorem Box.Le.gap {a b : Box} (h : Box.Le a b) : True := sorry\n"
+           "structure Cup where\n  n : Nat\n"
+           "theorem Cup.gap (c : Cup) : True := sorry\n")
+    got = scan({"A.lean": src + "instance : LE Box := ⟨Box.Le⟩\n"
+                + "theorem u (a b : Box) (h : a ≤ b) : True := h.gap\n"})
+    assert "Box.Le.gap" in got["u"].possible_uses and got["u"].status is Status.DEFERRED
+    assert "Cup.gap" not in got["u"].possible_uses  # a project structure no instance names
+    # without the instance nothing leads there
+    quiet = scan({"A.lean": src + "theorem u (a b : Nat) (h : a ≤ b) : True := h.gap\n"})
+    assert quiet["u"].possible_uses == [] and quiet["u"].status is Status.PROVEN
+
+
+def test_structures_and_inductives_of_the_library_never_unfold() -> None:
+    # the noise cases: `Continuous` is a structure and `Eq` an inductive type, so `h.comp` and
+    # `h.trans` are the library's, even with project `*.comp`/`*.trans` in library namespaces
+    got = scan({"A.lean": "theorem Other.comp (n : Nat) : True := sorry\n"
+                          "theorem LE.le.trans' (n : Nat) : True := sorry\n"
+                          "theorem Other.trans (n : Nat) : True := sorry\n"
+                          "theorem LE.le.gap (n : Nat) : True := sorry\n"
+                          "theorem c {f : Nat → Nat} (h : Continuous f) : True := (h.comp h).elim\n"
+                          "theorem e (a b : Nat) (h : a = b) : b = a := h.trans rfl\n"
+                          "theorem g (a b : Nat) (h : a = b) : True := h.gap\n"
+                          "theorem m (x : ℝ) (hx : Measurable id) : True := hx.trans\n"
+                          "theorem r (x : ℝ) : True := x.trans\n"})
+    for k in ("c", "e", "g", "r"):
+        assert got[k].status is Status.PROVEN and got[k].possible_uses == [] and got[k].uses == [], k
+    # `Measurable f` is a definition whose body is a `∀`: only `Function.trans` could be it
+    assert got["m"].status is Status.PROVEN and got["m"].possible_uses == []
+
+
+def test_a_library_structure_searches_its_parents_then_stops() -> None:
+    # `Subgroup` extends `Submonoid`: a project `Submonoid.gap` is `H.gap`; `Other.gap` never is
+    got = scan({"A.lean": "theorem Submonoid.gap (n : Nat) : True := sorry\n"
+                          "theorem Other.gap2 (n : Nat) : True := sorry\n"
+                          "theorem u {G : Type} [Group G] (H : Subgroup G) : True := H.gap\n"
+                          "theorem w {G : Type} [Group G] (H : Subgroup G) : True := H.gap2\n"})
+    assert got["u"].uses == ["Submonoid.gap"] and got["u"].possible_uses == []
+    assert got["w"].status is Status.PROVEN and got["w"].possible_uses == []
+
+
+def test_a_notation_for_a_number_type_is_its_constant() -> None:
+    got = scan({"A.lean": "theorem Real.gap (x : Real) : True := sorry\n"
+                          "theorem u (x : ℝ) : True := x.gap\n"})
+    assert got["u"].uses == ["Real.gap"] and got["u"].status is Status.DEFERRED
+
+
+def test_the_instance_closure_changes_the_resolution_fingerprint(tmp_path: Path) -> None:
+    # another file's instance decides where `≤` may lead: a warm scan must see it change
+    cache = ParseCache(tmp_path / "cache")
+    try:
+        base = ("structure Box where\n  n : Nat\n"
+                "structure Box.Le (a b : Box) : Prop where\n  h : a.n ≤ b.n\n"
+                "structure Box.Ge (a b : Box) : Prop where\n  h : b.n ≤ a.n\n"
+                "theorem Box.Le.gap {a b : Box} (h : Box.Le a b) : True := sorry\n")
+        files = {"A.lean": base + "instance : LE Box := ⟨Box.Ge⟩\n",
+                 "B.lean": "import A\ntheorem u (a b : Box) (h : a ≤ b) : True := h.gap\n"}
+        assert ledger_of(files, cache).by_name()["u"].status is Status.PROVEN
+        files["A.lean"] = base + "instance : LE Box := ⟨Box.Le⟩\n"
+        assert ledger_of(files, cache).by_name()["u"].status is Status.DEFERRED
+    finally:
+        cache.close()
 
 
 def test_baseline_names_a_possible_deferral() -> None:
@@ -402,7 +492,8 @@ def test_baseline_names_a_possible_deferral() -> None:
     texts = {f.message() for f in check_baseline(after, before, None) if f.KIND == "newly-deferred"}
     assert ("unknown was proven in the baseline and is now possibly deferred (a possible deferral): "
             "via unknown -> Nice.comp (A.lean:6); x.comp may be Nice.comp (sorry) or Other.comp; "
-            "the source does not state the receiver's type; `--engine lean` settles it") in texts
+            "the source does not pin the field: the receiver's type is not stated, or Lean may unfold it "
+            "(a library definition); `--engine lean` settles it") in texts
     assert "both was proven in the baseline and is now deferred: via both -> Good.lift (A.lean:8)" in texts
 
 
@@ -490,3 +581,62 @@ def test_binding_forms_shadow_a_typed_name_with_an_unknown_type() -> None:
         rec = got[name]
         assert rec.status is Status.DEFERRED, name
         assert "B.foo" in rec.uses + rec.possible_uses, name
+
+
+def test_a_field_after_a_possible_one_is_read_as_unknown() -> None:
+    # `h` is given two types: `Good` (whose `mk'` states a `Nice` result) and `Foo.Bar Nat` (a
+    # library head the tables do not know, which may unfold to `Other`, whose `mk'` states a
+    # `Cup`).  The `.comp` after `h.mk'` may then be `Cup.comp` (a sorry), not only `Nice.comp`
+    src = ("structure Good where\n  n : Nat\nstructure Nice where\n  n : Nat\nstructure Cup where\n  n : Nat\n"
+           "theorem Good.mk' (g : Good) : Nice := ⟨g.n⟩\n"
+           "theorem Nice.comp (x : Nice) : True := trivial\n"
+           "theorem Other.mk' (n : Nat) : Cup := ⟨n⟩\n"
+           "theorem Cup.comp (c : Cup) : True := sorry\n"
+           "theorem u (p : Good) (q : Foo.Bar Nat) : True := by\n"
+           "  have h : Good := p\n  have h : Foo.Bar Nat := q\n  exact h.mk'.comp\n")
+    r = scan({"A.lean": src})["u"]
+    assert "Good.mk'" in r.uses and "Other.mk'" in r.possible_uses
+    assert r.status is Status.DEFERRED and "Cup.comp" in r.possible_uses
+
+
+def test_number_type_notations_split_by_the_lexer_are_types() -> None:
+    # `ℝ≥0` lexes as `ℝ`, `≥`, `0`: it is `NNReal` (a subtype), not the proposition `ℝ ≥ 0`
+    got = scan({"A.lean": "theorem NNReal.gap (x : NNReal) : True := sorry\n"
+                          "theorem ENNReal.gap2 (x : ENNReal) : True := sorry\n"
+                          "theorem LE.le.gap (n : Nat) : True := sorry\n"
+                          "theorem u (x : ℝ≥0) : True := x.gap\n"
+                          "theorem w (x : ℝ≥0∞) : True := x.gap2\n"
+                          "theorem v (x : ℝ) (h : x ≥ 0) : True := h.gap\n"
+                          "theorem q (x : ℝ≥0) : True := x.gap2\n"})
+    assert got["u"].uses == ["NNReal.gap"] and got["w"].uses == ["ENNReal.gap2"]
+    assert "LE.le.gap" in got["v"].uses  # a real `≥` is still `GE.ge`, which unfolds to `LE.le`
+    assert got["q"].status is Status.PROVEN and got["q"].possible_uses == []  # NNReal is no ENNReal
+
+
+def test_tendsto_unfolds_through_the_filter_order_to_a_function() -> None:
+    # `Tendsto f l₁ l₂` is `l₁.map f ≤ l₂`; Mathlib's filter order makes that a `∀`
+    got = scan({"A.lean": UNFOLD
+                + "theorem LE.le.bad (n : Nat) : True := sorry\n"
+                + "theorem u (f : Nat → Nat) (h : Filter.Tendsto f l l') : True := h.gap\n"
+                + "open Filter in\ntheorem w (f : Nat → Nat) (h : Tendsto f l l') : True := h.bad\n"
+                + "theorem x (f : Nat → Nat) (h : ContinuousAt f 0) : True := h.gap\n"})
+    assert got["u"].uses == ["Function.gap"] and got["u"].possible_uses == []  # no `Other.gap`
+    assert got["w"].uses == ["LE.le.bad"] and got["w"].possible_uses == []  # no `Box.bad`, `Other.bad`
+    assert got["x"].uses == ["Function.gap"] and got["x"].possible_uses == []
+
+
+def test_a_project_structure_extending_an_unlisted_library_structure() -> None:
+    # `Hom` extends the library's `AlgHom`, whose own parents (`RingHom`, …) the tables do not
+    # list: Lean searches them, so a project `RingHom.gap` may be `f.gap`; a project structure
+    # that no type names (`Box`) may not.  Extending a listed structure (`Subgroup`) is exact.
+    got = scan({"A.lean": "structure Box where\n  n : Nat\n"
+                          "theorem Box.gap (b : Box) : True := sorry\n"
+                          "theorem RingHom.gap (n : Nat) : True := sorry\n"
+                          "theorem Submonoid.gap2 (n : Nat) : True := sorry\n"
+                          "theorem Other.gap2 (n : Nat) : True := sorry\n"
+                          "structure Hom extends AlgHom R A B where\n  ok : True\n"
+                          "structure Grp extends Subgroup G where\n  ok : True\n"
+                          "theorem u (f : Hom) : True := f.gap\n"
+                          "theorem w (g : Grp) : True := g.gap2\n"})
+    assert got["u"].possible_uses == ["RingHom.gap"] and got["u"].possible_deferral
+    assert "Submonoid.gap2" in got["w"].uses and got["w"].possible_uses == []

@@ -35,12 +35,14 @@ class File:
     decls: list[Decl] = field(default_factory=list)
     blank: int = 0  # blank lines at the top (an edit that only moves lines)
     macro: bool | None = None  # project syntax: a tactic `cheat` that is sorry (True) or rfl
+    opens: list[str] = field(default_factory=list)  # namespaces opened before the declarations
 
 
 def render(f: File) -> str:
     out = [f"import P.F{j}" for j in f.imports] + [""] * f.blank
     if f.macro is not None:
         out.append(f'macro "cheat" : tactic => `(tactic| {"sorry" if f.macro else "rfl"})')
+    out += [f"open {ns}" for ns in f.opens]
     for d in f.decls:
         # `h` from an `obtain` has no written type: `h.f` is a possible use of every `*.f`
         unread = any(u.startswith("h.") for u in d.uses)
@@ -62,6 +64,16 @@ def render(f: File) -> str:
     return "\n".join(out) + "\n"
 
 
+def start() -> dict[int, File]:
+    """The generated project before any edit: four files, imports, namespaces, two sorries."""
+    return {0: File(decls=[Decl("theorem", "a", ["b"], False), Decl("theorem", "b", [], True)]),
+            1: File(imports=[0], decls=[Decl("lemma", "Foo.d", ["_root_.a", "Foo.a"], False),
+                                        Decl("def", "Foo.a", [], False)]),
+            2: File(imports=[1], decls=[Decl("theorem", "c", ["Foo.d", "b"], False)]),
+            3: File(decls=[Decl("theorem", "e.f", ["c", "a"], False),
+                           Decl("theorem", "g.f", [], True), Decl("theorem", "k", ["h.f", "b"], False)])}
+
+
 def full(root: Path, session: Session) -> Ledger:
     paths, diags = discover(root)
     files, more = read_files(root, paths)
@@ -75,7 +87,7 @@ def apply(root: Path, model: dict[int, File], op: tuple[Any, ...]) -> set[Path]:
 
     kind, i = op[0], op[1]
     touched = {path(i)}
-    if kind == "new_file" or (i not in model and kind in ("sorry", "add", "remove", "shift", "import", "macro")):
+    if kind == "new_file" or (i not in model and kind in ("sorry", "add", "remove", "shift", "import", "macro", "open")):
         model.setdefault(i, File())
     if kind == "sorry" and model[i].decls:
         d = model[i].decls[op[2] % len(model[i].decls)]
@@ -89,6 +101,11 @@ def apply(root: Path, model: dict[int, File], op: tuple[Any, ...]) -> set[Path]:
         model[i].blank += 1
     elif kind == "macro":
         model[i].macro = op[2]
+    elif kind == "open":  # opened, or closed again
+        if op[2] in model[i].opens:
+            model[i].opens.remove(op[2])
+        else:
+            model[i].opens.append(op[2])
     elif kind == "import":
         if op[2] != i and op[2] not in model[i].imports:
             model[i].imports.append(op[2])
@@ -123,17 +140,19 @@ def statuses(ledger: Ledger) -> dict[str, str]:
 # a file comes to see the macro through another file's new import, its own text unchanged
 @example(edits=[("macro", 0, True), ("add", 3, "c", ["cheat"], False, "theorem"), ("import", 3, 4),
                 ("import", 4, 0), ("shift", 0), ("delete_file", 4)])
+# `open Foo` makes `a` in a later declaration denote `Foo.a` too; closed again
+@example(edits=[("import", 3, 1), ("add", 3, "c", ["a", "d"], False, "theorem"), ("open", 3, "Foo"), ("sorry", 1, 1),
+                ("open", 3, "Foo")])
+# proof edits (the refresh that redoes only the edited file) beside a use of project syntax
+@example(edits=[("macro", 0, True), ("remove", 0, 0), ("remove", 3, 0), ("import", 4, 0),
+                ("add", 4, "a", ["cheat", "b"], False, "theorem"), ("add", 4, "e.f", [], False, "lemma"),
+                ("sorry", 4, 1), ("sorry", 4, 1), ("sorry", 0, 0), ("sorry", 4, 0)])
 def test_incremental_equals_full_after_random_edits(edits: list[tuple[Any, ...]]) -> None:
     root = Path(tempfile.mkdtemp(prefix="zerosorry-live-"))
     try:
         (root / "P").mkdir()
         (root / "lakefile.toml").write_text('name = "p"\n\n[[lean_lib]]\nname = "P"\n', encoding="utf-8")
-        model = {0: File(decls=[Decl("theorem", "a", ["b"], False), Decl("theorem", "b", [], True)]),
-                 1: File(imports=[0], decls=[Decl("lemma", "Foo.d", ["_root_.a", "Foo.a"], False),
-                                             Decl("def", "Foo.a", [], False)]),
-                 2: File(imports=[1], decls=[Decl("theorem", "c", ["Foo.d", "b"], False)]),
-                 3: File(decls=[Decl("theorem", "e.f", ["c", "a"], False),
-                                Decl("theorem", "g.f", [], True), Decl("theorem", "k", ["h.f", "b"], False)])}
+        model = start()
         for i, f in model.items():
             (root / "P" / f"F{i}.lean").write_text(render(f), encoding="utf-8")
         session = Session(root, use_cache=False)

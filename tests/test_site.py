@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import gzip
 import json
 import re
 from pathlib import Path
@@ -154,12 +156,8 @@ def test_build_small_site(tmp_path: Path) -> None:
     assert (out / MARKER).is_file()
     assert (out / "lean_status.json").is_file() and (out / "data" / "declarations.js").is_file()
     assert not (out / "lean_status.js").exists()  # the declarations are shipped once
-    assert (out / "static" / "katex" / "katex.min.css").is_file()
-    fonts = list((out / "static" / "katex" / "fonts").glob("*.woff2"))
-    assert fonts
-    css = (out / "static" / "katex" / "katex.min.css").read_text(encoding="utf-8")
-    for font in re.findall(r"url\((fonts/[^)]+)\)", css):
-        assert (out / "static" / "katex" / font).is_file(), font
+    # statements are MathML: no KaTeX stylesheet, font or script in the site
+    assert "<math" in index and "katex-html" not in index and not (out / "static" / "katex").exists()
     blockers_html = (out / "blockers.html").read_text(encoding="utf-8")
     assert blockers_html.index("A.hole") < blockers_html.index("A.other_hole")
 
@@ -389,7 +387,7 @@ def test_graph_pages_data_file_and_source_pages(tmp_path: Path) -> None:
 
 
 def test_the_data_is_split_with_a_small_first_file() -> None:
-    from zerosorry.appendix.pages import declarations_files
+    from zerosorry.appendix.pages import declarations_files, unpack_part
 
     records = [Record(f"N.d{i:02d}", "theorem", Status.PROVEN, f"F{i // 7}.lean", 1 + i % 7, 2 + i % 7, "", None)
                for i in range(23)]
@@ -397,12 +395,39 @@ def test_the_data_is_split_with_a_small_first_file() -> None:
                              shard=10, first=3)
     head = json.loads(out["data/declarations.js"].decode().removeprefix("window.ZEROSORRY_DECLS = ").rstrip().rstrip(";"))
     assert head["total"] == 23 and len(head["rows"]) == 3
+    files = sorted({r.file for r in records})
+    assert head["files"] == ["F0.lean"]  # the first file names only the files its rows are in
     assert head["parts"] == ["data/declarations-1.js", "data/declarations-2.js"]
     rows = list(head["rows"])
     for k, name in enumerate(head["parts"], start=1):
         text = out[name].decode()
-        prefix = f"(window.ZEROSORRY_DECLS_PARTS = window.ZEROSORRY_DECLS_PARTS || {{}})[{k}] = "
-        assert text.startswith(prefix)
-        rows += json.loads(text.removeprefix(prefix).rstrip().rstrip(";"))
+        prefix = f'(window.ZEROSORRY_DECLS_PARTS = window.ZEROSORRY_DECLS_PARTS || {{}})[{k}] = "'
+        assert text.startswith(prefix) and text.endswith('";\n')
+        packed = text.removeprefix(prefix).removesuffix('";\n')
+        assert re.fullmatch(r"[A-Za-z0-9+/]+=*", packed)  # base64: nothing to escape in a JS string
+        part = unpack_part(text)
+        assert part == json.loads(gzip.decompress(base64.b64decode(packed)))
+        # a part names the files its rows are in, from the base-th on
+        for row in part["rows"]:
+            assert part["files"][row[3] - part["base"]] == files[row[3]]
+        rows += part["rows"]
         assert len(rows) == 3 + 10 * k  # each part: shard rows
     assert [r[0] for r in rows] == [r.name for r in sorted(records, key=lambda r: (r.file, r.line, r.name))]
+    assert [files[r[3]] for r in rows] == [r.file for r in sorted(records, key=lambda r: (r.file, r.line, r.name))]
+
+
+def test_the_table_s_first_page_links_as_the_script_does() -> None:
+    """The rows declarations.html carries: file order, the page's size, and links encoded as
+    encodeURIComponent encodes each path segment (to the source page, else the repository)."""
+    from zerosorry.appendix.pages import first_page
+
+    records = [Record(f"N.d{i}", "theorem", Status.PROVEN, "B/it's (x) #1.lean" if i % 2 else "A/a b.lean",
+                      i, i + 1, "", "**Bold** first line.\n\nSecond paragraph." if i == 0 else None)
+               for i in range(5)]
+    ledger = Ledger(SourceInfo("/p"), "2026-01-01T00:00:00Z", EngineInfo(), records)
+    local = first_page(ledger, local=True, base=None, size=3)
+    assert [r.name for r in local] == ["N.d0", "N.d2", "N.d4"]  # by file, then line
+    assert local[0].href == "source/A/a%20b.lean.html#L0" and local[0].desc == "Bold first line."
+    remote = first_page(ledger, local=False, base="https://h/r/blob/c/", size=5)
+    assert remote[3].href == "https://h/r/blob/c/B/it's%20(x)%20%231.lean#L1" and remote[3].where == "B/it's (x) #1.lean:1"
+    assert first_page(ledger, local=False, base=None)[0].href is None

@@ -104,8 +104,15 @@ def test_opened_from_disk_reads_the_ledger_and_stays_inside(page: Any, example_s
     shown = page.eval_on_selector_all("article.card", "els => els.map(e => [e.dataset.entryId, e.dataset.status, e.querySelector('.entry-status').textContent])")
     assert {i: s for i, s, _ in shown} == expected
     assert all(s == chip for _, s, chip in shown)
-    # KaTeX rendered at build time, fonts and all, from the vendored copy
-    assert page.locator(".statement .katex").count() == len(expected)
+    # KaTeX wrote MathML at build time; the browser lays it out (MathML Core): every formula has
+    # a box, and a fraction's numerator sits above its denominator
+    assert page.locator(".statement .katex math").count() == len(expected)
+    laid_out = page.eval_on_selector_all(".statement math", """els => els.map(m => {
+        const f = m.querySelector('mfrac'), box = m.getBoundingClientRect();
+        const above = f ? f.children[0].getBoundingClientRect().bottom <= f.children[1].getBoundingClientRect().top + 1 : null;
+        return [getComputedStyle(m).display, box.width > 20 && box.height > 10, above]; })""")
+    assert all(d == "block math" and sized for d, sized, _ in laid_out), laid_out
+    assert any(above is True for _, _, above in laid_out) and not any(above is False for _, _, above in laid_out)
     page.screenshot(path=str(screenshot_dir / "theorems-light.png"), full_page=False)
     watch.check()
 
@@ -393,3 +400,91 @@ def test_table_marks_a_possible_deferral(page: Any, tmp_path: Path) -> None:
     assert row.locator(".chip-possible").inner_text() == "possible"
     assert page.locator("tr[data-name='surely'] .chip-possible").count() == 0
     watch.check()
+
+
+@pytest.mark.parametrize("how", ["disk", "http"])
+def test_a_large_project_s_data_in_several_files(page: Any, tmp_path: Path, how: str) -> None:
+    """A project whose declarations do not fit the first data file: the first rows are drawn
+    from it, the rest (gzip-compressed in base64 strings) are inflated by the browser and join
+    the table, from disk and over HTTP, with no request leaving the site."""
+    from zerosorry.appendix.pages import declarations_files
+    from zerosorry.ledger.model import EngineInfo, Ledger, Record, SourceInfo, Status
+
+    statuses = [Status.PROVEN, Status.PROVEN, Status.DEFERRED, Status.AXIOM]
+    records = [Record(f"Big.F{i // 9}.d{i:03d}", "theorem", statuses[i % 4], f"Big/F{i // 9}.lean", 1 + 3 * (i % 9),
+                      2 + 3 * (i % 9), "", f"Declaration {i} «with» ünïcode." if i % 3 else None)
+               for i in range(61)]
+    ledger = Ledger(SourceInfo("/big"), "2026-01-01T00:00:00Z", EngineInfo(), records)
+    out = tmp_path / "site"
+    build_site(ledger, None, out)
+    for rel, data in declarations_files(ledger, shard=12, first=5).items():  # 5 rows, then 5 files
+        (out / rel).write_bytes(data)
+    assert (out / "data" / "declarations-5.js").is_file()
+
+    def check(base: str) -> None:
+        base = base.rstrip("/")
+        watch = Watch(page, base)
+        page.goto(f"{base}/declarations.html#status=deferred&size=50")
+        page.wait_for_selector("body[data-table='ready']", timeout=15_000)
+        names = page.eval_on_selector_all("#decls-body tr", "rows => rows.map(r => r.dataset.name)")
+        assert names == [r.name for r in sorted(records, key=lambda r: (r.file, r.line))
+                         if r.status is Status.DEFERRED]
+        assert page.inner_text("#table-count").startswith(f"{len(names)} of 61 declarations match")
+        page.select_option("#table-status", "")
+        page.fill("#table-search", "ünïcode")
+        assert page.locator("#decls-body tr").count() == sum(1 for r in records if r.docstring)
+        assert page.inner_text("tr[data-name='Big.F6.d058'] td.desc") == "Declaration 58 «with» ünïcode."
+        # its file came with its part (the first file names only the files of its own rows)
+        assert page.inner_text("tr[data-name='Big.F6.d058'] td.where") == "Big/F6.lean:13"
+        watch.check()
+
+        # no view asked for: the page's own first rows, then every row once the rest is in
+        page.goto(f"{base}/glossary.html")
+        page.goto(f"{base}/declarations.html")
+        page.wait_for_selector("body[data-table='ready']", timeout=15_000)
+        names = page.eval_on_selector_all("#decls-body tr", "rows => rows.map(r => r.dataset.name)")
+        assert names == [r.name for r in sorted(records, key=lambda r: (r.file, r.line))]
+        assert page.inner_text("#table-count").startswith("61 of 61 declarations match")
+        watch.check()
+
+    if how == "disk":
+        check(out.as_uri())
+    else:
+        with serve(out) as url:
+            check(url)
+
+
+def test_the_table_s_first_page_is_in_the_html(browser: Any, example_site: Path) -> None:
+    """declarations.html holds the first page of the default view, drawn as table.js draws it:
+    with scripts off it is there, and the script's own first page is the same, row for row."""
+    rows_js = "els => els.map(e => e.outerHTML)"
+    context = browser.new_context(java_script_enabled=False)
+    try:
+        page = context.new_page()
+        page.goto((example_site / "declarations.html").as_uri())
+        static = page.eval_on_selector_all("#decls-body tr", rows_js)
+    finally:
+        context.close()
+    total = len(ledger_json(example_site)["declarations"])
+    assert len(static) == min(100, total) > 0
+    context = browser.new_context()
+    try:
+        page = context.new_page()
+        page.goto((example_site / "declarations.html").as_uri())
+        page.wait_for_selector("body[data-table='ready']", timeout=15_000)
+        assert page.eval_on_selector_all("#decls-body tr", rows_js) == static
+        assert page.get_attribute("#decls-body", "data-static") is None
+    finally:
+        context.close()
+
+
+def test_a_view_in_the_url_hides_the_html_s_first_page(page: Any, served: str) -> None:
+    """#status=… asks for another view than the rows the HTML holds: they stay hidden until the
+    table's script has drawn that view (here it never comes), and show with no view asked for."""
+    page.route("**/static/table.js", lambda route: route.abort())
+    page.goto(f"{served}declarations.html#status=axiom")
+    assert page.locator("#decls-body tr").count() > 0
+    assert page.eval_on_selector("#decls-body", "b => getComputedStyle(b).visibility") == "hidden"
+    page.goto(f"{served}glossary.html")
+    page.goto(f"{served}declarations.html")
+    assert page.eval_on_selector("#decls-body", "b => getComputedStyle(b).visibility") == "visible"

@@ -19,13 +19,13 @@ from .errors import InputError
 from .ledger.io import LedgerError
 
 
-def _command_modules() -> list[ModuleType]:
-    mods = []
-    for info in sorted(pkgutil.iter_modules(commands.__path__), key=lambda i: i.name):
-        if info.name.startswith("_"):
-            continue
-        mods.append(importlib.import_module(f"{commands.__name__}.{info.name}"))
-    return mods
+def _command_modules(wanted: str | None = None) -> list[ModuleType]:
+    """Every command's module; only ``wanted``'s when it names one (each module is named as its
+    command: a scan need not import what the site or the gate run on)."""
+    names = sorted(info.name for info in pkgutil.iter_modules(commands.__path__) if not info.name.startswith("_"))
+    if wanted in names:
+        names = [wanted]
+    return [importlib.import_module(f"{commands.__name__}.{name}") for name in names]
 
 
 class _Parser(argparse.ArgumentParser):
@@ -34,7 +34,8 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message}\n")
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The parser of every command (``command``: of that one alone, when it is one)."""
     parser = _Parser(
         prog="zerosorry",
         description="Lean 4 proof-status ledger, living appendix and CI gate.",
@@ -42,7 +43,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"zerosorry {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     sub.required = True
-    for mod in _command_modules():
+    for mod in _command_modules(command):
         p = sub.add_parser(mod.NAME, help=mod.HELP, description=mod.HELP)
         mod.add_arguments(p)
         p.set_defaults(_run=mod.run)
@@ -50,7 +51,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser(argv[0] if argv else None)
     args = parser.parse_args(argv)
     try:
         code: int = args._run(args)

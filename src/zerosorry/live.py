@@ -23,38 +23,63 @@ from __future__ import annotations
 import gc
 import os
 import sqlite3
+import time
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .errors import InputError
-from .gate import GateManifest
 from .lean.names import NameIndex
 from .lean.parser import ParsedFile
-from .lean.project_syntax import SyntaxMemo
-from .ledger.derive import Derived, derive_state
+from .lean.project_syntax import SyntaxMemo, apply_syntax
+from .ledger.derive import Derived, derive_state, own_inputs
 from .ledger.derive import diagnostics as derive_diagnostics
 from .ledger.incremental import rederive
-from .ledger.model import Declaration, Diagnostic, EngineInfo, Ledger, Severity, Status
+from .ledger.io import LineMemo
+from .ledger.model import Declaration, Diagnostic, EngineInfo, Ledger, Record, Severity, Status
 from .scan import (
     SKIP_DIRS,
     ParseCache,
     Prepared,
+    Progress,
     Resolved,
+    _cache_key,
+    _decode_diagnostics,
     _no_gc,
     default_cache_dir,
     discover,
+    example_name,
     generated_time,
     git_source,
     load_config,
+    module_name,
+    parse_all,
     prepare,
     project_effects,
     read_files,
+    read_lakefile,
     syntax_inputs,
 )
 
 #: one file's resolution, per declaration: uses, external count, notes, possible uses, ambiguous refs
+if TYPE_CHECKING:  # the gate's module is imported only where a manifest is read
+    from .gate import GateManifest
+
+#: a file's (size, modification time, inode, change time) in ns, and when it was taken (ns)
+Stat = tuple[int, int, int, int, int]
+
+
+def file_stat(path: Path) -> Stat | None:
+    """What tells a file unchanged without reading it (None: it cannot be stat'ed)."""
+    now = time.time_ns()
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return st.st_size, st.st_mtime_ns, st.st_ino, st.st_ctime_ns, now
+
+
 FileResolution = list[tuple[list[int], int, list[str], list[int], list[tuple[str, tuple[int, ...]]]]]
 
 
@@ -143,6 +168,36 @@ class Refresh:
     resolved_files: int = 0
     rederived: int = 0
     notes: list[str] = field(default_factory=list)
+    proof_edit: bool = False  # only the edited files' own declarations were redone
+
+
+@dataclass
+class Inputs:
+    """The derivation's inputs besides the declarations, as last derived (a proof edit
+    replaces one file's slice of each)."""
+
+    uses: list[list[int]]
+    external: list[int]
+    approximate: list[list[str]]
+    possible: list[list[int]]
+    possible_refs: list[list[tuple[str, tuple[int, ...]]]]
+    reasons: list[str | None]
+
+
+def _interface(pf: ParsedFile, names: Sequence[str]) -> tuple[object, ...]:
+    """Everything of one file's parse that another file, the name table, the import graph or
+    the project's syntax table can read (``names``: its declarations' ledger names).  An edit
+    that leaves it equal (a proof edit) changes only the file's own declarations' resolutions,
+    effects and records."""
+    return (pf.imports, pf.members, pf.aliases, pf.syntax, tuple(names),
+            tuple((d.kind, d.private, d.modifiers, d.namespace, d.opens, d.result_type, d.signature,
+                   d.auto_named) for d in pf.declarations))
+
+
+def _derive_diags(decls: Sequence[Declaration], records: Sequence[Record], ids: Iterable[int]) -> dict[int, Diagnostic]:
+    """The derivation's diagnostics of the declarations ``ids``, by declaration."""
+    return {i: x for i in ids if decls[i].kind == "instance"
+            for x in derive_diagnostics([decls[i]], [records[i]])}
 
 
 Signature = tuple[tuple[str, str, str, bool, bool], ...]
@@ -176,7 +231,8 @@ class Session:
     """A project's scan, in memory (see the module's docstring)."""
 
     def __init__(self, root: Path, *, cache_dir: Path | None = None, use_cache: bool = True,
-                 jobs: int | None = None, manifest: GateManifest | None = None) -> None:
+                 jobs: int | None = None, manifest: GateManifest | None = None,
+                 progress: Progress | None = None) -> None:
         root = Path(root)
         if not root.is_dir():
             raise InputError(f"{root}: no such directory")
@@ -185,6 +241,7 @@ class Session:
         self.manifest = manifest
         self.config = load_config(root)
         paths, diags = discover(root)
+        self.stats: dict[str, Stat | None] = {rel: file_stat(path) for rel, path in paths.items()}  # taken before the reads
         self.files, read_diags = read_files(root, paths)
         self.file_diags = {d for d in [*diags, *read_diags] if d.file is not None}
         self.other_diags = [d for d in [*diags, *read_diags] if d.file is None]
@@ -204,8 +261,9 @@ class Session:
         self.keys: dict[str, str] = {}  # file -> parse key of its current bytes
         self.commands: tuple[tuple[str, str], ...] = ()  # the declaring commands of those keys
         self._identities: Identities | None = None  # of the current name table, once needed
+        self.lines = LineMemo()  # the records' encoded lines, for zerosorry.warm
         with _no_gc():
-            self._prepared = self._prepare()
+            self._prepared = self._prepare(progress)
             self._signatures: dict[tuple[str, str], Signature] = {}
             self._names = self._names_of(self._prepared)
             self._index = self._build_index(self._prepared)
@@ -220,9 +278,9 @@ class Session:
             gc.freeze()  # the scan's many long-lived objects: never walked by the cyclic collector
 
     # ------------------------------------------------------------------ steps
-    def _prepare(self) -> Prepared:
+    def _prepare(self, progress: Progress | None = None) -> Prepared:
         diags = sorted(self.file_diags, key=lambda d: (d.file or "", d.code, d.message))
-        p = prepare(self.files, config=self.config, cache=self.cache, jobs=self.jobs,
+        p = prepare(self.files, config=self.config, cache=self.cache, jobs=self.jobs, progress=progress,
                     diagnostics=[*self.other_diags, *diags], known_keys=(self.commands, self.keys))
         self.cache.keep(p.parse_keys.values())
         self.keys, self.commands = dict(p.parse_keys), p.commands
@@ -301,7 +359,10 @@ class Session:
             affected = len(changed)
         self._touched = inp.touched
         self._records = self._state.records
-        self._derive_diags = derive_diagnostics(p.decls, self._records)
+        self._derive_diag_at = _derive_diags(p.decls, self._records, range(len(p.decls)))
+        self._derive_diags = [x for _, x in sorted(self._derive_diag_at.items())]
+        self._inputs = Inputs(inp.uses, res.external, inp.approximate, res.possible, res.possible_refs,
+                              inp.reasons)
         return affected
 
     def _ledger(self) -> Ledger:
@@ -340,6 +401,7 @@ class Session:
             full = self.root / rel
             if full.is_file():
                 try:
+                    self.stats[rel] = file_stat(full)
                     data = full.read_bytes()
                 except OSError as exc:
                     self.files.pop(rel, None)
@@ -350,6 +412,7 @@ class Session:
                     self.files[rel] = data
             else:
                 self.files.pop(rel, None)
+                self.stats.pop(rel, None)
         if not touched:
             return Refresh([])
         if "zerosorry.toml" in touched:
@@ -361,7 +424,11 @@ class Session:
         return result
 
     def _update(self, touched: set[str]) -> Refresh:
+        fast = self._proof_edit(touched)
+        if fast is not None:
+            return fast
         old_p, old_ledger = self._prepared, self.ledger
+        self._fill_inputs(range(len(old_p.decls)))
         p = self._prepare()
         names = self._names_of(p)
         parsed = {rel for rel in p.parse_keys if old_p.parse_keys.get(rel) != p.parse_keys[rel]}
@@ -411,6 +478,126 @@ class Session:
         self.ledger = self._ledger()
         result.changes = self._changes(old_ledger)
         return result
+
+    def _proof_edit(self, touched: set[str]) -> Refresh | None:
+        """The refresh after edits that leave every touched file's :func:`_interface` as it was
+        (a proof edit): only those files are re-parsed, re-resolved and have the project's
+        syntax applied again, and only the declarations that can reach theirs are re-derived.
+        None when the edit is not one (the full refresh runs)."""
+        p = self._prepared
+        if self._state is None or not touched or any(
+                rel not in p.parse_keys or rel not in self.files or b"eclSig" in self.files[rel]
+                or b"eclSig" in p.lean[rel] for rel in touched):
+            return None
+        if self.keys.keys() != p.parse_keys.keys() - touched:
+            return None  # a refresh that failed half-way, or a changed configuration
+        spans = {rel: (s, e) for rel, s, e in p.spans if rel in touched}
+        renamed = {i for _, i in p.written}
+        dup_names = {n for n, _ in p.written}
+        keys = {rel: _cache_key(self.files[rel], self.commands) for rel in touched}
+        changed = {rel for rel in touched if keys[rel] != p.parse_keys[rel]}
+        if not changed:  # saved with the same bytes: nothing to do
+            self.keys.update(keys)
+            return Refresh([], proof_edit=True)
+        others = {k for rel, k in p.parse_keys.items() if rel not in changed}
+        if any(keys[rel] in others for rel in changed):
+            return None  # bytes another file has: the two would share one parse
+        got = parse_all({rel: self.files[rel] for rel in changed}, cache=self.cache,
+                        config=replace(self.config, declaring_commands=self.commands),
+                        keys={rel: keys[rel] for rel in changed})
+        libs = read_lakefile(self.files)[0]
+        fresh: dict[str, list[Declaration]] = {}
+        for rel in sorted(changed):
+            start, end = spans[rel]
+            old_pf, pf = p.parsed[rel], got[rel]
+            if pf is old_pf or len(pf.declarations) != end - start or any(start <= i < end for i in renamed):
+                return None
+            module, examples = module_name(rel, libs), dict[str, int]()
+            for d in pf.declarations:
+                d.file = rel
+                if d.kind == "example":
+                    d.name = example_name(module, d, examples)
+            names = [d.name for d in p.decls[start:end]]
+            if dup_names & set(names) or _interface(old_pf, names) != _interface(pf, [d.name for d in pf.declarations]):
+                return None
+            fresh[rel] = pf.declarations
+        # from here on the edit is a proof edit: the scan is brought up to date in place
+        self._fill_inputs(i for rel in changed for i in range(*spans[rel]))
+        old_records = self._records
+        decls = list(p.decls)
+        parsed, lean, parse_keys = dict(p.parsed), dict(p.lean), dict(p.parse_keys)
+        diags = list(p.diagnostics)
+        lines = p.lines
+        for rel in sorted(changed):
+            start, end = spans[rel]
+            old_pf, pf = p.parsed[rel], got[rel]
+            gone = [replace(x, file=rel) for x in old_pf.diagnostics] + _decode_diagnostics(rel, p.lean[rel])
+            for x in gone:
+                diags.remove(x)
+            diags.extend([replace(x, file=rel) for x in pf.diagnostics] + _decode_diagnostics(rel, self.files[rel]))
+            decls[start:end] = fresh[rel]
+            parsed[rel], lean[rel], parse_keys[rel] = pf, self.files[rel], keys[rel]
+            lines += pf.lines - old_pf.lines
+        p = replace(p, decls=decls, parsed=parsed, lean=lean, parse_keys=parse_keys, diagnostics=diags, lines=lines)
+        self.keys.update(keys)
+        self.cache.keep(parse_keys.values())
+        index = self._index
+        index.decls = decls
+        inp = self._inputs
+        generation = self._syntax.generation
+        table = self._syntax.table
+        assert table is not None
+        check: set[int] = set()
+        for rel in sorted(changed):
+            start, end = spans[rel]
+            resolution = self._resolve_file(index, p, start, end)
+            self._resolved[rel] = (keys[rel], resolution)
+            effects = apply_syntax(table, decls, [(rel, start, end)], parsed, lean, p.file_bit, p.sees,
+                                   lambda: index, p.learned, parse_keys, self.cache, self._syntax)
+            for i, (u, ext, a, pu, pr) in enumerate(resolution, start):
+                extra = effects.uses.get(i)
+                inp.uses[i] = sorted(set(u) | (extra - {i})) if extra is not None else u
+                inp.approximate[i] = [*a, *effects.notes[i]] if i in effects.notes else a
+                inp.reasons[i] = "; ".join(effects.reasons[i]) if i in effects.reasons else None
+                inp.external[i], inp.possible[i], inp.possible_refs[i] = ext, pu, pr
+            self._touched = {i for i in self._touched if not start <= i < end} | effects.touched
+            check.update(range(start, end))
+        assert self._syntax.generation == generation, "a proof edit changed the project syntax's memo"
+        self._state, affected = rederive(self._state, decls, inp.uses, external=inp.external,
+                                         approximate=inp.approximate, possible=inp.possible,
+                                         possible_refs=inp.possible_refs, reasons=inp.reasons, check=check)
+        self._records = self._state.records
+        if affected:
+            for i in affected:
+                self._derive_diag_at.pop(i, None)
+            self._derive_diag_at.update(_derive_diags(decls, self._records, affected))
+            self._derive_diags = [x for _, x in sorted(self._derive_diag_at.items())]
+        self._prepared = p
+        self.ledger = self._ledger()
+        changes = []
+        held = self._held_back()
+        for i in sorted(affected):
+            was, r = old_records[i], self._records[i]
+            if was.status is not r.status:
+                changes.append(Change(r.name, r.file, r.line, was.status, r.status,
+                                      held(r.name) if r.status is not Status.PROVEN else ()))
+        changes.sort(key=lambda c: (c.file, c.line, c.name))
+        return Refresh(changes, parsed_files=len(changed), resolved_files=len(changed), rederived=len(affected),
+                       proof_edit=True)
+
+    def _fill_inputs(self, ids: Iterable[int]) -> None:
+        """The derivation's record of each declaration's own inputs, for ``ids``, where a stored
+        state left it out (zerosorry.warm): recomputed from the declarations and the inputs as
+        last derived, exactly as the derivation made it."""
+        st, inp = self._state, self._inputs
+        assert st is not None
+        if None not in st.inputs:
+            return
+        decls = self._prepared.decls
+        for i in ids:
+            if st.inputs[i] is None:
+                st.inputs[i] = own_inputs(decls, i, st.certain[i], st.maybe[i], inp.possible_refs[i],
+                                          inp.external[i], inp.approximate[i], inp.reasons[i])
 
     def _to_resolve(self, old: Prepared, new: Prepared, index: NameIndex, parsed: set[str]) -> set[str]:
         """Files whose resolution the name-table change can alter (see the module's docstring)."""

@@ -30,7 +30,7 @@ from typing import Any
 from . import __version__
 from .errors import InputError
 from .lean.lexer import lex
-from .lean.names import NameIndex
+from .lean.names import NameIndex, instance_closure
 from .lean.parser import DECL_KEYWORDS, LINE_COMMANDS, MODIFIERS, SCOPE_COMMANDS, ParsedFile, parse
 from .lean.project_syntax import (
     SyntaxEffects,
@@ -64,13 +64,13 @@ def _sources_digest(*modules: ModuleType) -> str:
 
 
 def _versions() -> tuple[str, str]:
-    from .lean import attributes, lexer, names, parser, syntax_table, types
+    from .lean import attributes, lexer, library, names, parser, syntax_table, types
 
     # the parse cache's version part: the parser's own source and what it reads with (attribute
     # arguments, the syntax table, types); the resolution cache's: the resolver's (lean/names.py,
     # and lean/types.py, whose reading of types it applies)
     return (f"{__version__}+{_sources_digest(lexer, parser, attributes, syntax_table, types)}",
-            _sources_digest(names, types))
+            _sources_digest(names, types, library))
 
 
 PARSER_VERSION, RESOLVER_VERSION = _versions()
@@ -817,6 +817,8 @@ def _name_table_fingerprint(decls: Sequence[Declaration], members: Sequence[tupl
                           f"{d.signature if d.kind in ('structure', 'class') else ''}"
                           if d.result_type not in _UNREAD or d.kind in ("structure", "class") else "")
                        for d in decls).encode())
+    # a class projection unfolds through project instances: what their text may lead to
+    h.update(repr([(decls[i].name, decls[i].refs, decls[i].signature) for i in instance_closure(decls)]).encode())
     h.update(repr(members).encode())
     h.update(repr(aliases).encode())
     h.update(repr(list(written)).encode())

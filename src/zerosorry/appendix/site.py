@@ -28,14 +28,21 @@ from ..ledger import io
 from ..ledger.model import Ledger
 from . import manifest as mf
 from .markup import markdown, markdown_inline
-from .pages import GraphPieces, Highlighted, declarations_files, graph_pieces, source_pages
+from .pages import (
+    GraphPieces,
+    Highlighted,
+    declarations_files,
+    first_page,
+    graph_pieces,
+    source_pages,
+)
 from .view import SiteView, build_view
 
 #: The marker file that says a folder is a zerosorry site (and so may be replaced by a rebuild).
 MARKER = ".zerosorry-site"
 
-#: No inline script, no request leaving the site.  KaTeX positions glyphs with style attributes,
-#: which ``style-src-attr`` allows without allowing <style> elements or inline script.
+#: No inline script, no request leaving the site.  ``style-src-attr`` allows style attributes
+#: (the progress bar's width) without allowing <style> elements or inline script.
 CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; style-src-attr 'unsafe-inline'; "
        "img-src 'self'; font-src 'self'; connect-src 'self'; base-uri 'none'; form-action 'none'")
 
@@ -58,7 +65,7 @@ class SiteError(InputError):
 class Prepared:
     """What the build needs beyond the ledger and manifest: checked and computed up front."""
 
-    statements: dict[str, Markup] = field(default_factory=dict)  # entry id -> KaTeX HTML
+    statements: dict[str, Markup] = field(default_factory=dict)  # entry id -> MathML (KaTeX)
     witness_results: dict[str, Mapping[str, Any]] = field(default_factory=dict)
     widget_files: dict[str, Path] = field(default_factory=dict)  # file name in widgets/ -> source
     #: files copied as they are: site path -> source (the empirical companion, when it exists)
@@ -159,8 +166,8 @@ def _environment() -> jinja2.Environment:
 
 
 def _static_files() -> dict[str, bytes]:
-    """The site's own CSS/JS and the vendored KaTeX stylesheet and fonts (not its JS: formulas
-    are rendered at build time)."""
+    """The site's own CSS/JS (formulas are MathML written at build time: nothing of KaTeX's
+    goes into the site)."""
     out: dict[str, bytes] = {}
     root = resources.files("zerosorry.appendix") / "static"
     for name in ("site.css", "site.js", "table.js", "theme.js", "graph.js", "favicon.svg"):
@@ -168,15 +175,6 @@ def _static_files() -> dict[str, bytes]:
     from .graphsvg import graph_css
 
     out["static/graph.css"] = graph_css().encode()
-    katex = root / "vendor" / "katex"
-    out["static/katex/katex.min.css"] = (katex / "katex.min.css").read_bytes()
-    fonts = katex / "fonts"
-    for f in sorted(fonts.iterdir(), key=lambda p: p.name):
-        if f.name.endswith(".woff2"):
-            out[f"static/katex/fonts/{f.name}"] = f.read_bytes()
-    lic = katex / "LICENSE"
-    if lic.is_file():
-        out["static/katex/LICENSE"] = lic.read_bytes()
     from .highlight import pygments_css
 
     out["static/pygments.css"] = pygments_css().encode()
@@ -207,8 +205,9 @@ def render(view: SiteView, prepared: Prepared, ledger_text: str, ledger: Ledger,
         "graphs": graphs, "graph_svg": graphs.main, "group": None,
     }
     pages = PAGES + ((("blueprint.html", "blueprint.html"),) if blueprint is not None else ())
+    table_head = first_page(ledger, local=view.local_sources, base=view.source_base)
     for template, out_name in pages:
-        html = env.get_template(template).render(page=out_name, **common)
+        html = env.get_template(template).render(page=out_name, table_head=table_head, **common)
         files[out_name] = html.encode()
     for by, drawing in graphs.grouped.items():  # graph-file.html, graph-namespace.html
         page = f"graph-{by}.html"

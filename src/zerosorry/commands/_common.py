@@ -6,12 +6,14 @@ import argparse
 import sys
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import InputError
-from ..gate import GateManifest, load_manifest
 from ..ledger import io
 from ..ledger.model import Ledger
+
+if TYPE_CHECKING:  # imported where a manifest is read: a scan does without
+    from ..gate import GateManifest
 
 ENGINES = ("source", "lean", "both", "auto")
 
@@ -50,24 +52,35 @@ def obtain_ledger(args: argparse.Namespace, *, ledger_file: Path | None = None) 
     """Read ``ledger_file`` if given, else scan ``args.path`` with the requested engine."""
     if ledger_file is not None:
         return io.read(ledger_file)
-    from ..scan import scan_project
+    return obtain_scan(args)[0]
+
+
+def obtain_scan(args: argparse.Namespace) -> tuple[Ledger, io.LineMemo | None]:
+    """Scan ``args.path`` with the requested engine: with the cache, through the project's
+    stored state (zerosorry.warm: a re-scan redoes only what changed).  Also the memo of the
+    declarations' encoded lines, for :func:`zerosorry.ledger.io.write` (None: the lean
+    engine changed the records)."""
+    from ..scan import default_cache_dir, scan_project
 
     bar, update = _progress_bar(getattr(args, "quiet", False))
+    memo: io.LineMemo | None = None
     try:
         if bar is not None:
             bar.start()
-        ledger = scan_project(
-            args.path,
-            jobs=args.jobs,
-            cache_dir=args.cache_dir,
-            use_cache=not args.no_cache,
-            progress=update,
-        )
+        if args.no_cache:
+            ledger = scan_project(args.path, jobs=args.jobs, use_cache=False, progress=update)
+        else:
+            from ..warm import scan
+
+            if not args.path.is_dir():  # the errors scan_project gives
+                scan_project(args.path, jobs=args.jobs, use_cache=False)
+            ledger, memo = scan(args.path, args.cache_dir or default_cache_dir(), jobs=args.jobs, progress=update)
     finally:
         if bar is not None:
             bar.stop()
     engine = getattr(args, "engine", "source")
     if engine != "source":
+        memo = None
         from ..lean.toolchain import apply_engine
 
         def say(line: str) -> None:
@@ -75,7 +88,7 @@ def obtain_ledger(args: argparse.Namespace, *, ledger_file: Path | None = None) 
                 print(line, file=sys.stderr)
 
         ledger = apply_engine(ledger, args.path, engine, timeout=args.lean_timeout, progress=say)
-    return ledger
+    return ledger, memo
 
 
 def validated_lines(args: argparse.Namespace) -> io.ValidatedLines:
@@ -102,6 +115,8 @@ def ledger_option(args: argparse.Namespace) -> Path | None:
 def gate_manifest(args: argparse.Namespace) -> GateManifest | None:
     """The manifest a command reads for its load-bearing entries: ``--manifest``, else
     ``PATH/appendix.toml`` when there is one, else none."""
+    from ..gate import load_manifest
+
     if args.manifest is not None:
         if not args.manifest.is_file():
             raise InputError(f"{args.manifest}: no such manifest")

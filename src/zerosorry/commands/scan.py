@@ -9,7 +9,7 @@ from pathlib import Path
 from ..ledger import io
 from ..report import summary
 from ..scan import left_out
-from ._common import add_scan_options, obtain_ledger, validated_lines
+from ._common import add_scan_options, obtain_scan, validated_lines
 
 NAME = "scan"
 HELP = "scan a Lean 4 project and write its proof-status ledger (lean_status.json)"
@@ -24,9 +24,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    ledger = obtain_ledger(args)
+    ledger, memo = obtain_scan(args)
     if args.out is not None:
-        io.write(ledger, args.out, validated=validated_lines(args))
+        io.write(ledger, args.out, validated=validated_lines(args), memo=memo)
     if args.format == "json":  # asked for explicitly: printed even with -q
         sys.stdout.write(io.dumps(ledger))
     elif args.format == "markdown":

@@ -18,21 +18,37 @@ reported as possible, never dropped.
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
 from ..ledger.model import Declaration
-from .types import EXPR, FUNCTION, RECEIVER, UNKNOWN, decode_heads, decode_locals, structure_parents
-
-#: core definitions a type head unfolds to when a field is not found in its own namespace
-#: (`h : a ≥ b`, `h.foo` may be `LE.le.foo`); each step is also searched
-UNFOLDS = {"GE.ge": "LE.le", "GT.gt": "LT.lt", "Ne": "Not", "Not": FUNCTION,
-           "HasSuperset.Superset": "HasSubset.Subset", "HasSSuperset.SSuperset": "HasSSubset.SSubset"}
+from .library import ARGS, NEVER_UNFOLDS, NOTATIONS, STEP, UNFOLDS_TO
+from .types import (
+    ARG,
+    EXPR,
+    FUNCTION,
+    RECEIVER,
+    UNKNOWN,
+    decode_heads,
+    decode_locals,
+    structure_parents,
+)
 
 #: kinds of declarations Lean may unfold when a field is not found in their namespace
 UNFOLDABLE = frozenset({"def", "abbrev", "opaque"})
+
+#: a receiver's namespace that Lean reaches only by unfolding a library definition, when the
+#: field is missing before: ``MAYBE + namespace + GATE + gates`` (the namespaces, comma-separated,
+#: whose holding the field stops the unfolding); what it finds is a *possible* use
+MAYBE = "\x05"
+GATE = "\x06"
+#: the namespace of a MAYBE entry when the library definition is not in :mod:`.library`'s tables:
+#: unfolding may reach any namespace a project type does not own (see :meth:`NameIndex._reachable`)
+OPEN = "*"
+_WORD = re.compile(r"[^\s()\[\]{}⟨⟩,:]+")
 
 
 @lru_cache(maxsize=65536)
@@ -44,6 +60,51 @@ def ns_prefixes(ns: str) -> tuple[str, ...]:
         ns = ns.rpartition(".")[0]
     out.append("")
     return tuple(out)
+
+
+def _readings(name: str, owner: Declaration) -> set[str]:
+    """Every full name a library constant written ``name`` in ``owner``'s scope could have (a
+    number-type notation read as its constant)."""
+    base = NOTATIONS.get(name, name)
+    return {f"{p}.{base}" if p else base for p in (*ns_prefixes(owner.namespace), *owner.opens)}
+
+
+def instance_closure(decls: Sequence[Declaration]) -> list[int]:
+    """The project instances, and the project declarations their text may name, then, through
+    every project definition among those (which Lean unfolds further), the ones its text may
+    name: where a class projection (``a ≤ b`` is ``LE.le a b``) can lead when Lean unfolds it
+    through a project instance.  Read from the names as written (a declaration is named when its
+    last component is a reference's last one), so it needs no resolution and depends on the text
+    of these declarations only (the resolver's cache fingerprint hashes them).  A name written in
+    a declaration's signature (the class an instance implements, a binder's type) is not what
+    its body unfolds to and is left out."""
+    by_last: dict[str, list[int]] = defaultdict(list)
+    for i, d in enumerate(decls):
+        by_last[d.name.rpartition(".")[2]].append(i)
+    todo = [i for i, d in enumerate(decls) if d.kind == "instance"]
+    seen = set(todo)
+    words: set[str] = set()
+    while todo:
+        d = decls[todo.pop()]
+        # its signature (`instance : LE Box`, `def Box.le (a b : Box) : Prop`) states the class it
+        # implements and its binders' types, not what its body unfolds to
+        stated = frozenset(_WORD.findall(d.signature))
+        for ref in d.refs:
+            if ref in stated:
+                continue
+            # the constant a reference names ends with its last component (`W1.toFun` is no
+            # `W1`); a receiver `(Box.mk a).f` is also headed by what its head names
+            head, _, rest = ref.partition(RECEIVER)
+            for w in {head.rpartition(".")[2], rest.rpartition(".")[2]}:
+                if w in words:
+                    continue
+                words.add(w)
+                for j in by_last.get(w, ()):
+                    if j not in seen:
+                        seen.add(j)
+                        if decls[j].kind in UNFOLDABLE:
+                            todo.append(j)
+    return sorted(seen)
 
 
 @dataclass
@@ -76,6 +137,11 @@ class NameIndex:
     sees: dict[str, int] | None = None
     _parent_cache: dict[str, list[str]] = field(default_factory=dict)
     _result_cache: dict[int, list[str] | None] = field(default_factory=dict)
+    _instances: frozenset[str] | None = None
+    _open_cache: dict[str, list[int]] = field(default_factory=dict)
+    _open_cache_parents: dict[str, bool] = field(default_factory=dict)
+    #: last name component -> every name with a namespace ending in it
+    field_names: dict[str, list[str]] = field(default_factory=dict)
 
     @classmethod
     def build(cls, decls: Sequence[Declaration], members: Iterable[tuple[str, str]] = (),
@@ -112,10 +178,13 @@ class NameIndex:
         idx.by_last = {k: sorted(set(v)) for k, v in by_last.items()}
         # a field `x.foo` is `T.foo` for the head `T` of x's type: never a root-level name
         by_field: dict[str, list[int]] = defaultdict(list)
+        field_names: dict[str, list[str]] = defaultdict(list)
         for name, ids in idx.by_name.items():
             if "." in name:
                 by_field[name.rpartition(".")[2]].extend(ids)
+                field_names[name.rpartition(".")[2]].append(name)
         idx.by_field = {k: sorted(set(v)) for k, v in by_field.items()}
+        idx.field_names = dict(field_names)
         idx.namespaces = frozenset(p for name in idx.by_name for p in ns_prefixes(name.rpartition(".")[0]) if p)
         if added:
             idx.suffixes = cls._suffixes(idx.by_name)
@@ -167,10 +236,13 @@ class NameIndex:
         return sorted(set(found))
 
     # ------------------------------------------------------------ field notation by type
-    def _type_namespaces(self, head: str, owner: Declaration) -> list[str] | None:
+    def _type_namespaces(self, head: str, owner: Declaration, args: Sequence[str] = (),
+                         seen: frozenset[str] = frozenset()) -> list[str] | None:
         """The namespaces a field on a value whose type is headed by ``head`` (as written in
-        ``owner``'s scope) is looked up in: the project declaration(s) it names, or every full
-        name an external constant written so could have.  None: the type cannot be read."""
+        ``owner``'s scope, with the constants ``args`` written in its arguments) is looked up in:
+        the project declaration(s) it names, or every full name an external constant written so
+        could have, and, for a library head, the MAYBE entries of what unfolding it may reach.
+        None: the type cannot be read."""
         if head == UNKNOWN:
             return None
         if head == FUNCTION:
@@ -179,15 +251,82 @@ class NameIndex:
         # written so could have (Lean may pick either; both are searched)
         hits = self._lookup(head, owner.namespace, owner.opens, owner.file)
         base = head[len("_root_."):] if head.startswith("_root_.") else head
-        out = {f"{p}.{base}" if p else base for p in (*ns_prefixes(owner.namespace), *owner.opens)}
+        out = _readings(base, owner)
         out.update(self.decls[i].name for i in hits)
-        # when `T.foo` is missing Lean unfolds T: the core notations that unfold to another head
-        step = base
-        while step in UNFOLDS:
-            step = UNFOLDS[step]
-            out.add(step)
+        if not hits:  # a library constant: when the field is missing Lean unfolds it
+            out |= self._library_unfolds(sorted(out), owner, args, seen | {base})
+        elif any(self._open_ancestry(self.decls[i].name) for i in hits):
+            # a project structure extending a library one whose own parents are not known:
+            # Lean searches those too, so a field missing from every namespace known may be
+            # in any library namespace
+            chain = self._ancestry(sorted({self.decls[i].name for i in hits}))
+            out.add(MAYBE + OPEN + GATE + ",".join(n for n in chain if n in self.namespaces))
         # only a namespace some project name lies in can hold a project field
-        return sorted(n for n in out if n in self.namespaces)
+        return sorted(n for n in (self._narrow(x) for x in out) if n is not None)
+
+    def _narrow(self, entry: str) -> str | None:
+        """``entry`` without the namespaces that hold no project name (None: nothing left)."""
+        if not entry.startswith(MAYBE):
+            return entry if entry in self.namespaces else None
+        ns, _, gates = entry[1:].partition(GATE)
+        if ns != OPEN and ns not in self.namespaces:
+            return None
+        return MAYBE + ns + GATE + ",".join(g for g in gates.split(",") if g in self.namespaces)
+
+    def _library_unfolds(self, readings: Sequence[str], owner: Declaration, args: Sequence[str],
+                         seen: frozenset[str]) -> set[str]:
+        """What a library head (each full name it may have: ``readings``) unfolds to, by the
+        tables of :mod:`.library`: the namespaces of a structure's parents and of the heads its
+        unfolding certainly has (plain entries), and, as MAYBE entries gated by all of those,
+        the arguments' types (``OrderDual Box``) or, for a head the tables do not know, OPEN
+        and the project types written in the arguments."""
+        plain: set[str] = set()
+        maybe: set[str] = set()
+        todo = [r for r in readings if r in NEVER_UNFOLDS or r in UNFOLDS_TO]
+        if not todo:
+            maybe.add(OPEN)
+            maybe.update(self._project_args(args, owner))
+        done: set[str] = set()
+        while todo:
+            r = todo.pop()
+            if r in done:
+                continue
+            done.add(r)
+            plain.add(r)
+            if r in NEVER_UNFOLDS:
+                plain.update(NEVER_UNFOLDS[r])
+                continue
+            if r not in UNFOLDS_TO:  # a head the tables do not know: anything
+                maybe.add(OPEN)
+                maybe.update(self._project_args(args, owner))
+                continue
+            for path in UNFOLDS_TO[r]:
+                *through, t = path.split(STEP)
+                plain.update(through)
+                if t == ARGS:
+                    maybe.update(self._args_namespaces(args, owner, seen))
+                elif t == FUNCTION:
+                    plain.add(FUNCTION)
+                else:
+                    todo.append(t)
+        gate = ",".join(sorted(n for n in (*readings, *plain) if n in self.namespaces))
+        return plain | {MAYBE + n + GATE + gate for n in maybe}
+
+    def _project_args(self, args: Sequence[str], owner: Declaration) -> set[str]:
+        """The project constants written as ``args``: what OPEN adds (a library argument's
+        namespaces, and what they unfold to, are library namespaces, which OPEN covers)."""
+        return {self.decls[i].name for a in args for i in self._lookup(a, owner.namespace, owner.opens, owner.file)}
+
+    def _args_namespaces(self, args: Sequence[str], owner: Declaration, seen: frozenset[str]) -> set[str]:
+        """Every namespace the types written as ``args`` may give a field (plain or reached by
+        unfolding), as plain namespaces or OPEN."""
+        out: set[str] = set()
+        for a in args:
+            if a in seen:
+                continue
+            for n in self._type_namespaces(a, owner, args, seen | {a}) or []:
+                out.add(n[1:].partition(GATE)[0] if n.startswith(MAYBE) else n)
+        return out
 
     def _parents(self, ns: str) -> list[str]:
         """The structures a project structure ``ns`` extends, as namespaces (resolved in its scope)."""
@@ -200,10 +339,42 @@ class NameIndex:
             d = self.decls[i]
             for head in structure_parents(d.signature):
                 for p in self._type_namespaces(head, d) or []:
-                    if p not in out:
+                    if p not in out and not p.startswith(MAYBE):  # a parent is not unfolded
                         out.append(p)
         self._parent_cache[ns] = out
         return out
+
+    def _ancestry(self, names: Sequence[str]) -> list[str]:
+        """``names`` and every structure they extend, transitively."""
+        out: list[str] = []
+        todo = list(names)
+        while todo:
+            n = todo.pop(0)
+            if n not in out:
+                out.append(n)
+                todo.extend(self._parents(n))
+        return out
+
+    def _open_ancestry(self, ns: str) -> bool:
+        """Whether the project structure ``ns`` extends, directly or through project structures,
+        a library constant whose parents :mod:`.library` does not list."""
+        got = self._open_cache_parents.get(ns)
+        if got is not None:
+            return got
+        self._open_cache_parents[ns] = False  # a cycle ends here
+        found = False
+        for i in self.by_name.get(ns, []):
+            d = self.decls[i]
+            if d.kind not in ("structure", "class"):
+                continue
+            for head in structure_parents(d.signature):
+                hits = self._lookup(head, d.namespace, d.opens, d.file)
+                if hits:
+                    found = found or any(self._open_ancestry(self.decls[j].name) for j in hits)
+                    continue
+                found = found or not (_readings(head, d) & NEVER_UNFOLDS.keys())
+        self._open_cache_parents[ns] = found
+        return found
 
     def _receiver_of(self, i: int, written: str) -> list[str] | None:
         """The type namespaces of the value the project constant ``decls[i]`` (written ``written``)
@@ -221,7 +392,10 @@ class NameIndex:
         """The union of :meth:`_type_namespaces` over ``heads``; None when one is unknown.  A
         head ``=e`` (a local bound to the value ``e …``) is the type of that expression."""
         out: set[str] = set()
+        args = tuple(h[len(ARG):] for h in heads if h.startswith(ARG))
         for head in heads:
+            if head.startswith(ARG):
+                continue
             if head.startswith(EXPR):
                 got = self._expr_namespaces(owner, head[len(EXPR):], local, depth + 1) \
                     if local is not None and depth < 3 else None
@@ -229,7 +403,7 @@ class NameIndex:
                     (local is not None and head.partition(".")[0] in local) or head[:1].islower()):
                 got = self._dotted_type_namespaces(head, owner, local, depth)
             else:
-                got = self._type_namespaces(head, owner)
+                got = self._type_namespaces(head, owner, args)
             if got is None:
                 return None
             out.update(got)
@@ -253,6 +427,10 @@ class NameIndex:
                 return None
             nxt: set[str] = set()
             for ns in recv:
+                if ns.startswith(MAYBE):
+                    if not self._gated(ns, f, owner.file):
+                        return None  # a library definition Lean may unfold: not pinned
+                    continue
                 got, conclusive = self._field(ns, f, owner.file)
                 if not conclusive:
                     return None  # a definition Lean may unfold: the constant is not pinned
@@ -303,6 +481,49 @@ class NameIndex:
         conclusive = not any(self.decls[i].kind in UNFOLDABLE for i in owners)
         return [], conclusive
 
+    def _gated(self, entry: str, f: str, file: str) -> bool:
+        """Whether the MAYBE ``entry`` is never reached for the field ``f``: one of its gates
+        holds ``f``, so Lean stops there without unfolding."""
+        gates = entry[1:].partition(GATE)[2]
+        return any(self._field(g, f, file)[0] for g in gates.split(",") if g)
+
+    def _reachable(self, ns: str) -> bool:
+        """Whether unfolding a library definition this engine cannot read may reach the
+        namespace ``ns`` (one holding a project name): a library namespace, or a project
+        declaration that a project instance's body leads to (a class projection such as
+        ``LE.le`` unfolds through the instance).  A library body names no project constant, so
+        no other project type is reached, except those written in the type (its arguments)."""
+        return ns not in self.by_name or ns in self._instance_reach()
+
+    def _instance_reach(self) -> frozenset[str]:
+        if self._instances is None:
+            self._instances = frozenset(self.decls[i].name for i in instance_closure(self.decls)
+                                        if self.decls[i].kind != "instance")
+        return self._instances
+
+    def _open_candidates(self, f: str) -> list[int]:
+        """The project declarations ``N.f`` with ``N`` :meth:`_reachable`."""
+        got = self._open_cache.get(f)
+        if got is None:
+            got = sorted({i for name in self.field_names.get(f, ()) if self._reachable(name.rpartition(".")[0])
+                          for i in self.by_name[name]})
+            self._open_cache[f] = got
+        return got
+
+    def _unfolded(self, entries: Sequence[str], f: str, d: Declaration) -> set[int]:
+        """The project declarations the field ``f`` may denote through the MAYBE ``entries``."""
+        out: set[int] = set()
+        for e in entries:
+            if self._gated(e, f, d.file):
+                continue
+            ns = e[1:].partition(GATE)[0]
+            if ns == OPEN:
+                out.update(self._open_candidates(f))
+                continue
+            got, conclusive = self._field(ns, f, d.file)
+            out.update(got if conclusive else self.by_field.get(f, []))
+        return {i for i in out if self._visible(i, f, False, d.file) and self.decls[i] is not d}
+
     def _chain(self, d: Declaration, recv: list[str] | None, fields: Sequence[str], written: str,
                res: Resolution, uses: set[int], possible: set[int]) -> tuple[bool, list[str] | None]:
         """Resolve the field accesses ``fields`` on a receiver whose type namespaces are
@@ -325,16 +546,20 @@ class NameIndex:
             hits: set[int] = set()
             unsure = False
             for ns in recv:
+                if ns.startswith(MAYBE):
+                    continue
                 got, conclusive = self._field(ns, f, d.file)
                 hits.update(got)
                 unsure = unsure or not conclusive
             if unsure:  # a definition Lean may unfold to a type this reader cannot see
                 cands = [i for i in self.by_field.get(f, []) if i not in hits
                          and self._visible(i, f, False, d.file) and self.decls[i] is not d]
-                if cands:
-                    possible.update(cands)
-                    res.possible_refs.append((written, tuple(sorted({*cands, *hits}))))
-                    reached = True
+            else:  # a library definition Lean may unfold (`Set α`, `OrderDual α`, …)
+                cands = sorted(self._unfolded([ns for ns in recv if ns.startswith(MAYBE)], f, d) - hits)
+            if cands:
+                possible.update(cands)
+                res.possible_refs.append((written, tuple(sorted({*cands, *hits}))))
+                reached = True
             if not hits:
                 recv = None  # an external field (or an unsure one): what it yields is not read
                 continue
@@ -343,7 +568,7 @@ class NameIndex:
             nxt: set[str] = set()
             for i in sorted(hits):
                 r = self._receiver_of(i, f)
-                if r is None:
+                if r is None or cands:  # (a possible candidate's result is not read either)
                     nxt = set()
                     recv = None
                     break
@@ -366,9 +591,13 @@ class NameIndex:
         # decoded on first need: most declarations write no dotted name on a local
         local: dict[str, tuple[str, ...]] | None = None
 
+        recv_of: dict[str, list[str] | None] = {}
+
         def local_recv(name: str) -> list[str] | None:
             assert local is not None
-            return self._heads_namespaces(local[name], d, local)
+            if name not in recv_of:
+                recv_of[name] = self._heads_namespaces(local[name], d, local)
+            return recv_of[name]
 
         for x in d.refs if refs is None else refs:
             if x.startswith("."):  # `.foo`: the expected type is not read

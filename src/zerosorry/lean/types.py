@@ -30,6 +30,9 @@ FUNCTION = "Function"
 #: ``h.trans\x03foo`` is ``(h.trans …).foo`` or ``h.trans … |>.foo``
 RECEIVER = "\x03"
 UNKNOWN = "?"
+#: a head entry ``ARG + name``: a constant written in the type's arguments, not its head
+#: (``Box`` in ``OrderDual Box``): a namespace the head may unfold to, never searched first
+ARG = "\x04"
 #: separators of the encoded forms stored on a Declaration (a NUL never occurs in a name, nor these)
 _SEP_HEAD = "\x01"
 _SEP_NAME = "\x02"
@@ -80,6 +83,9 @@ _UNTYPED_BINDING = frozenset({"intro", "intros", "rintro", "obtain", "with", "fu
 _ENDS_APP = frozenset({"exact", "by", "refine", "refine'", "apply", "show", "from", "have", "let", "fun", "λ",
                        "then", "else", "do", "in", "at", "with", "using", "return", "calc", "use",
                        "exists", "obtain", "rcases", "simpa", "if", "match"})
+#: words in a type's arguments that name no constant
+_NOT_ARGS = frozenset({"Type", "Sort", "Prop", "fun", "λ", "by", "if", "then", "else", "match", "with", "let", "have",
+                       "show", "from", "do", "in", "at", "this", "sorry", "_"})
 _STOPS = frozenset({"using", "only", "generalizing", "in", "then", "else", "do", "=>", ":=", "↦"})
 
 
@@ -102,7 +108,7 @@ def type_heads(toks: Sequence[Token], locals_: frozenset[str] = frozenset()) -> 
     """The heads of the type written as ``toks``: one name, or for a function type
     ``Function`` and the head of its result (a field on an applied function is the result's);
     ``(UNKNOWN,)`` when the text does not say."""
-    toks = [t for t in toks]
+    toks = _number_notations(toks)
     while toks and toks[0].kind == SYMBOL and toks[0].text == "(" and _closes_at_end(toks):
         toks = toks[1:-1]
     if not toks:
@@ -129,7 +135,44 @@ def type_heads(toks: Sequence[Token], locals_: frozenset[str] = frozenset()) -> 
     if (head.kind != IDENT or head.text in locals_ or head.text in ("Type", "Sort", "Prop")
             or _auto_bound(head.text)):
         return (UNKNOWN,)  # a type variable, a universe, or no name at all
-    return (head.text.replace("«", "").replace("»", ""),)
+    return (_plain(head.text), *_arg_names(toks[j + 1 :], locals_))
+
+
+def _plain(name: str) -> str:
+    return name.replace("«", "").replace("»", "")
+
+
+def _arg_names(toks: Sequence[Token], locals_: frozenset[str]) -> tuple[str, ...]:
+    """The constants written in a type's arguments, each as ``ARG + name``, in order, once:
+    Lean may reach their namespaces by unfolding the head (``OrderDual Box`` is ``Box``)."""
+    out: dict[str, None] = {}
+    for t in toks:
+        if (t.kind == IDENT and t.text.partition(".")[0] not in locals_ and t.text not in _NOT_ARGS
+                and not _auto_bound(t.text)):
+            out[ARG + _plain(t.text)] = None
+    return tuple(out)
+
+
+#: Mathlib's number-type notations that the lexer splits (`ℝ≥0` is `ℝ`, `≥`, `0` written without
+#: spaces; read apart it would be the proposition `ℝ ≥ 0`): the constant each stands for
+_SPLIT_NOTATIONS = {("ℝ", "≥", "0", "∞"): "ENNReal", ("ℝ", "≥", "0"): "NNReal", ("ℕ", "∞"): "ENat"}
+
+
+def _number_notations(toks: Sequence[Token]) -> list[Token]:
+    out: list[Token] = []
+    i = 0
+    while i < len(toks):
+        for parts, name in _SPLIT_NOTATIONS.items():
+            end = i + len(parts)
+            if (tuple(t.text for t in toks[i:end]) == parts
+                    and all(toks[k].end == toks[k + 1].start for k in range(i, end - 1))):
+                out.append(toks[i]._replace(kind=IDENT, text=name, end=toks[end - 1].end))
+                i = end
+                break
+        else:
+            out.append(toks[i])
+            i += 1
+    return out
 
 
 #: one-letter names that are Mathlib's notations for number types, not variables
@@ -466,7 +509,7 @@ def encode_locals(types: Mapping[str, set[str]], refs: Iterable[str] = ()) -> st
         wanted.add(name)
         # a value's head, and a type written in field notation on a local (`h : p.Good`)
         todo.extend(h.removeprefix(EXPR).partition(".")[0] for h in types[name]
-                    if h.startswith(EXPR) or "." in h)
+                    if h.startswith(EXPR) or ("." in h and not h.startswith(ARG)))
     return _SEP_NAME.join(_SEP_HEAD.join((name, *sorted(types[name]))) for name in sorted(wanted))
 
 

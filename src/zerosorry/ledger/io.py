@@ -9,7 +9,7 @@ import operator
 import os
 import tempfile
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -217,39 +217,98 @@ class Encoded:
 
     header: dict[str, Any]
     lists: dict[str, list[bytes]]  # declarations, diagnostics (and disagreements when any)
+    #: per declaration line: found valid before (a :class:`LineMemo` knew it); empty: none known
+    known_valid: list[bool] = field(default_factory=list)
 
     def text(self) -> bytes:
+        return b"".join(self.chunks())
+
+    def chunks(self) -> list[bytes]:
+        """The text in pieces, in order (written one after the other, not joined first: a
+        large ledger is not copied again in memory)."""
         from .encode import value_text
 
         keys = [*self.header, *self.lists]
-        out = [b"{"]
+        out = [b"{\n"]
         for i, key in enumerate(keys):
-            comma = b"," if i < len(keys) - 1 else b""
+            comma = b",\n" if i < len(keys) - 1 else b"\n"
             name = json.dumps(key).encode()
             lines = self.lists.get(key)
             if lines:
-                out.append(b"  " + name + b": [")
-                out.append(b"    " + b",\n    ".join(lines))
-                out.append(b"  ]" + comma)
+                out.append(b"  " + name + b": [\n    ")
+                out.extend(_interleave(lines, b",\n    "))
+                out.append(b"\n  ]" + comma)
             else:
                 value = self.header.get(key, [])
                 out.append(b"  " + name + b": " + value_text(value) + comma)
-        out.append(b"}")
-        return b"\n".join(out) + b"\n"
+        out.append(b"}\n")
+        return out
 
 
-def encode(ledger: Ledger) -> Encoded:
-    """The fast path (:mod:`zerosorry.ledger.encode`): byte-for-byte :func:`reference_dumps`."""
+def _interleave(items: list[bytes], sep: bytes) -> list[bytes]:
+    out = [sep] * (2 * len(items) - 1)
+    out[::2] = items
+    return out
+
+
+class LineMemo:
+    """Each record's encoded line, kept by the record object, and whether it was found valid:
+    a re-scan that keeps most record objects (the live session's, :mod:`zerosorry.warm`'s)
+    encodes and validates only the new ones.  A record is never changed in place once made by
+    the scan; a caller that changes records (the lean engine) must not pass the memo on."""
+
+    def __init__(self) -> None:
+        self.items: dict[int, tuple[Record, bytes, bool]] = {}
+
+    def __getstate__(self) -> list[tuple[Record, bytes, bool]]:  # ids are per process
+        return list(self.items.values())
+
+    def __setstate__(self, state: list[tuple[Record, bytes, bool]]) -> None:
+        self.items = {id(x[0]): x for x in state}
+
+    def lines(self, records: list[Record]) -> tuple[list[bytes], list[bool]]:
+        """The lines of ``records`` (in their order) and whether each is known valid; the memo
+        keeps exactly these records afterwards."""
+        from .encode import item_lines, record_out
+
+        items = self.items
+        ids = list(map(id, records))
+        entries = list(map(items.get, ids))
+        fresh = [r for r, e in zip(records, entries, strict=True) if e is None or e[0] is not r]
+        for k in range(0, len(fresh), 2048):  # in batches: no whole ledger's text at once in memory
+            batch = fresh[k : k + 2048]
+            for r, line in zip(batch, item_lines([record_out(r) for r in batch]), strict=True):
+                items[id(r)] = (r, line, False)
+        if fresh:
+            entries = list(map(items.get, ids))
+        if len(items) != len(ids):  # records gone: forgotten
+            self.items = dict(zip(ids, entries, strict=True))  # type: ignore[arg-type]
+        return [e[1] for e in entries], [e[2] for e in entries]  # type: ignore[index]
+
+    def validated(self) -> None:
+        """Every kept line was found valid."""
+        self.items = {k: (r, line, True) for k, (r, line, _) in self.items.items()}
+
+
+def encode(ledger: Ledger, memo: LineMemo | None = None) -> Encoded:
+    """The fast path (:mod:`zerosorry.ledger.encode`): byte-for-byte :func:`reference_dumps`.
+    ``memo``: the lines of records encoded before (``Encoded.known_valid`` then says which
+    declaration lines were found valid already)."""
     from .encode import diagnostic_out, disagreement_out, item_lines, record_out
 
+    records = sorted(ledger.records, key=_record_key)
+    if memo is not None:
+        lines, valid = memo.lines(records)
+    else:
+        lines, valid = item_lines([record_out(r) for r in records]), []
     lists = {
-        "declarations": item_lines([record_out(r) for r in sorted(ledger.records, key=_record_key)]),
+        "declarations": lines,
         "diagnostics": item_lines([diagnostic_out(d) for d in sorted(ledger.diagnostics, key=_diagnostic_key)]),
     }
     if ledger.disagreements:
         lists["disagreements"] = item_lines(
             [disagreement_out(d) for d in sorted(ledger.disagreements, key=lambda d: d.name)])
-    return Encoded(_header(ledger), lists)
+    return Encoded(_header(ledger), lists, valid)
 
 
 def dumps(ledger: Ledger) -> str:
@@ -315,8 +374,9 @@ def atomic_write_text(path: Path, text: str) -> None:
     atomic_write_bytes(path, text.encode("utf-8"))
 
 
-def atomic_write_bytes(path: Path, data: bytes, *, durable: bool = True) -> None:
-    """Write ``data`` to ``path`` so that readers see either the old or the new file, never half
+def atomic_write_bytes(path: Path, data: bytes | list[bytes], *, durable: bool = True) -> None:
+    """Write ``data`` (or its pieces, in order) to ``path`` so that readers see either the old or
+    the new file, never half
     (``durable``: fsync before the rename, so a crash leaves the old file, not an empty one)."""
     path = Path(path)
     if path.is_dir():
@@ -329,7 +389,10 @@ def atomic_write_bytes(path: Path, data: bytes, *, durable: bool = True) -> None
     try:
         os.chmod(tmp, _FILE_MODE)  # mkstemp makes 0600; an output is as readable as any file
         with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
+            if isinstance(data, list):
+                fh.writelines(data)
+            else:
+                fh.write(data)
             fh.flush()
             if durable:
                 os.fsync(fh.fileno())
@@ -342,13 +405,31 @@ def atomic_write_bytes(path: Path, data: bytes, *, durable: bool = True) -> None
         raise
 
 
-def write(ledger: Ledger, path: Path, *, validated: ValidatedLines | None = None) -> None:
-    """Validate (the lines ``validated`` has not seen; every line without it) and write."""
-    enc = encode(ledger)
-    problems = (validated or ValidatedLines()).check(enc)
+def write(ledger: Ledger, path: Path, *, validated: ValidatedLines | None = None,
+          memo: LineMemo | None = None) -> None:
+    """Validate (the lines ``validated`` has not seen, or, given ``memo``, the declaration lines
+    it has not seen valid; every line without either) and write."""
+    enc = encode(ledger, memo)
+    problems = check_lines(enc) if memo is not None else (validated or ValidatedLines()).check(enc)
     if problems:  # a bug in zerosorry, never the user's fault: refuse to write an invalid ledger
         raise LedgerError(f"internal error: ledger violates its schema: {problems[0]}")
-    atomic_write_bytes(path, enc.text())
+    if memo is not None:
+        memo.validated()
+    atomic_write_bytes(path, enc.chunks())
+
+
+def check_lines(enc: Encoded) -> list[str]:
+    """Schema violations of ``enc``: the header, every diagnostic and disagreement line, and the
+    declaration lines not known valid (the schema validates each item on its own)."""
+    import msgspec
+
+    doc: dict[str, Any] = dict(enc.header)
+    for key, lines in enc.lists.items():
+        known = enc.known_valid if key == "declarations" else []
+        doc[key] = [msgspec.json.decode(line) for i, line in enumerate(lines) if not (known and known[i])]
+    doc.setdefault("declarations", [])
+    doc.setdefault("diagnostics", [])
+    return validate(doc)
 
 
 def from_json(data: Any, *, origin: str = "<ledger>") -> Ledger:

@@ -1,7 +1,8 @@
 """Possible uses, in words: which ambiguous reference a possible deferral rests on.
 
 A reference the source engine cannot pin (field notation whose receiver's type the source does
-not state) is a *possible* use of every candidate; a declaration deferred only through such
+not state, or whose stated library type Lean may unfold to reach a project namespace) is a
+*possible* use of every candidate; a declaration deferred only through such
 uses is a *possible deferral*.  ``why``, the gate and the site all say it the same way, from
 here: ``x.foo may be A.foo (sorry) or B.foo``.
 """
@@ -14,7 +15,8 @@ from collections.abc import Mapping, Sequence
 from .model import PossibleRef, Record, Status
 
 #: what settles a possible deferral, said wherever one is reported
-SETTLE_HINT = "the source does not state the receiver's type; `--engine lean` settles it"
+SETTLE_HINT = ("the source does not pin the field: the receiver's type is not stated, or Lean may unfold it "
+               "(a library definition); `--engine lean` settles it")
 
 
 def _mark(name: str, by_name: Mapping[str, Record]) -> str:

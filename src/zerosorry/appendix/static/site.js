@@ -11,7 +11,8 @@
   // data/declarations.js, read the same way over HTTP and from disk (a browser opening a file
   // runs a script but will not fetch a file): every declaration as [name, kind, status, file,
   // line, description], kinds, statuses and files given once.  A large project's rows come in
-  // several files: `first` resolves with the first of them, `ledger` with all.
+  // several files: `first` resolves with the first of them, `ledger` with all (each of the
+  // others brings the files its rows are in).
   function script(src) {
     return new Promise(function (resolve, reject) {
       var s = document.createElement("script");
@@ -32,6 +33,15 @@
     return out;
   }
 
+  // the files after the first hold their rows as gzip-compressed JSON in base64: inflated by
+  // the browser itself (no request: the bytes are already in the page)
+  function inflate(packed) {
+    var bin = atob(packed), bytes = new Uint8Array(bin.length);
+    for (var i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
+    var stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("gzip"));
+    return new Response(stream).text().then(JSON.parse);
+  }
+
   function loadData() {
     var first = (window.ZEROSORRY_DECLS ? Promise.resolve() : script("data/declarations.js")).then(function () {
       var d = window.ZEROSORRY_DECLS;
@@ -41,12 +51,25 @@
     var all = first.then(function (head) {
       var d = window.ZEROSORRY_DECLS, parts = d.parts || [];
       if (!parts.length) return head;
-      return Promise.all(parts.map(script)).then(function () {
-        var got = window.ZEROSORRY_DECLS_PARTS || {}, decls = head.declarations;
-        for (var k = 1; k <= parts.length; k++) {
-          if (!got[k]) throw new Error(parts[k - 1] + " did not define its declarations");
-          decls = decls.concat(unpack(d, got[k]));
-        }
+      // the rest is asked for once the first rows are painted (the task after the next frame;
+      // a hidden page draws no frame, so at the latest a fifth of a second later)
+      return new Promise(function (resolve) {
+        requestAnimationFrame(function () { setTimeout(resolve, 0); });
+        setTimeout(resolve, 200);
+      }).then(function () {
+        return Promise.all(parts.map(function (src, k) {
+          return script(src).then(function () {
+            var got = (window.ZEROSORRY_DECLS_PARTS || {})[k + 1];
+            if (typeof got !== "string") throw new Error(src + " did not define its declarations");
+            return inflate(got);
+          });
+        }));
+      }).then(function (loaded) {
+        var decls = head.declarations;
+        loaded.forEach(function (part) {  // its files, then its rows (which point at them)
+          part.files.forEach(function (f, i) { d.files[part.base + i] = f; });
+          decls = decls.concat(unpack(d, part.rows));
+        });
         return { declarations: decls, total: d.total, complete: true };
       });
     });

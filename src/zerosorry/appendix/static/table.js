@@ -15,7 +15,9 @@
     return Array.prototype.some.call(select.options, function (o) { return o.value === value; });
   }
 
-  document.addEventListener("DOMContentLoaded", function () {
+  // A deferred script runs once the document is parsed: the first rows are drawn then, not
+  // after DOMContentLoaded (whose other handlers would come first).
+  function start() {
     var table = document.getElementById("decls-table");
     if (!table || !window.zerosorry) return;
     var body = document.getElementById("decls-body");
@@ -96,7 +98,9 @@
       return r.hay;
     }
 
-    function filter() {
+    // keepRows: the rows in the table are this view's already (the page's HTML holds the first
+    // page of the default view): only the counts and the pager are set
+    function filter(keepRows) {
       var t0 = performance.now();
       var words = state.q.trim().toLowerCase().split(/\s+/).filter(Boolean);
       shown = ordered().filter(function (r) {
@@ -108,7 +112,7 @@
       });
       var pages = Math.max(1, Math.ceil(shown.length / state.size));
       if (state.page > pages) state.page = pages;
-      draw();
+      draw(keepRows);
       document.body.setAttribute("data-filter-ms", (performance.now() - t0).toFixed(1));
     }
 
@@ -120,11 +124,11 @@
       return td;
     }
 
-    function draw() {
+    function draw(keepRows) {
       var start = (state.page - 1) * state.size;
       var page = shown.slice(start, start + state.size);
       var frag = document.createDocumentFragment();
-      page.forEach(function (r) {
+      if (!keepRows) page.forEach(function (r) {
         var tr = document.createElement("tr");
         tr.setAttribute("data-name", r.name);
         if (state.decl && r.name === state.decl) tr.className = "row-target";
@@ -161,7 +165,10 @@
         cell(tr, r.desc, "desc");
         frag.appendChild(tr);
       });
-      body.replaceChildren(frag);
+      if (!keepRows) {
+        body.replaceChildren(frag);
+        body.removeAttribute("data-static");  // the rows the page came with are replaced
+      }
       var pages = Math.max(1, Math.ceil(shown.length / state.size));
       count.textContent = shown.length.toLocaleString("en-US") + " of " +
         rows.length.toLocaleString("en-US") + " declarations match" + (complete ? "" : " (loading the rest…)");
@@ -221,7 +228,10 @@
       take(head);
       readHash();
       syncInputs();
-      filter();
+      // no view in the URL, and the first data file holds the first page: the rows the page came
+      // with are that page (nothing to redraw before the browser first paints them)
+      filter(body.hasAttribute("data-static") && !document.documentElement.hasAttribute("data-table-view") &&
+             rows.length >= Math.min(state.size, head.total || 0));
       document.body.setAttribute("data-first-ms", performance.now().toFixed(0));
     });
     window.zerosorry.ledger.then(function (ledger) {
@@ -266,5 +276,7 @@
     window.addEventListener("hashchange", function () {
       readHash(); syncInputs(); filter();
     });
-  });
+  }
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
+  else start();
 })();

@@ -1,0 +1,267 @@
+"""A warm re-scan in a fresh process: the live session (:mod:`zerosorry.live`) kept on disk.
+
+After a scan, the session's state is written to one file in the cache directory, named by the
+project's absolute path; the next scan of that project loads it, finds the files that changed
+(a file whose size, times and inode are as recorded is unchanged; one modified within a second
+of being read is compared by content, since a file system's clock is coarse), refreshes only
+those (a proof edit re-parses, re-resolves and re-derives just what it can reach), and returns
+the ledger.  That ledger is the one a full scan gives: the refresh is the live session's,
+which the tests hold equal to a full scan after any sequence of edits, and the state is only
+used when everything it was made from is as it was.
+
+The file starts with a header: a magic string, the digest of zerosorry's own source and the
+Python version (any change to either makes the state stale), the project's path, then a
+checksum and the length of the payload.  A state that is stale, truncated, corrupt or for
+another project, or whose loading fails in any way, is ignored: the scan runs in full and
+writes a new one.
+
+Why pickle: the state is the session's own object graph (declarations, the name index, the
+derivation's graphs, the syntax table), which only pickle restores as one graph with its
+sharing.  It is slimmed first: each declaration's references and local types (read only when
+its file is resolved again, which re-parses it) are left out, as are the derivation's
+per-declaration inputs (recomputed from what is kept, for the declarations an edit touches)
+and every cache the session refills on demand.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gc
+import hashlib
+import os
+import pickle
+import sys
+import tempfile
+import zlib
+from dataclasses import fields
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from . import __version__
+from .ledger.derive import Derived
+from .ledger.io import LineMemo, check_lines, encode
+from .ledger.model import Declaration, Ledger, Record
+from .live import MemoryParseCache, Session, file_stat
+from .scan import ParseCache, Progress, _no_gc, discover, generated_time, git_source, load_config
+
+MAGIC = b"zerosorry-warm-state/1\n"
+#: a file modified this close (ns) before it was read may have changed again within one tick
+#: of the file system's clock: it is compared by content
+RACY_NS = 1_000_000_000
+#: after a refresh that redid this many files or more, the state is written again (fewer: the
+#: next scan redoes them from the state as written, which costs less than writing it)
+RESAVE_AFTER = 8
+#: the declaration fields left out of the state: read only when the declaration's file is
+#: resolved again, and a file is re-parsed before that
+_SLIM = {f.name: f.default for f in fields(Declaration) if f.name in ("refs", "local_types", "body", "type_text")}
+#: the session's attributes the state leaves out (a fresh process makes its own)
+_TRANSIENT = ("cache", "manifest", "ledger")
+#: what a stored state must hold
+_EXPECTED = {"root", "files", "stats", "config", "_prepared", "_index", "_state", "_inputs", "_syntax", "_records"}
+
+
+@lru_cache(maxsize=1)
+def tool_key() -> bytes:
+    """zerosorry's version, the digest of every one of its modules' source, and the Python
+    version: a state written by any other build is stale."""
+    h = hashlib.blake2b(digest_size=16)
+    h.update(f"{__version__}\0{sys.version}\0{pickle.HIGHEST_PROTOCOL}\0".encode())
+    pkg = Path(__file__).resolve().parent
+    for path in sorted(pkg.rglob("*.py")):
+        h.update(path.relative_to(pkg).as_posix().encode() + b"\0")
+        try:
+            h.update(path.read_bytes())
+        except OSError:
+            h.update(b"\xff")
+    return h.hexdigest().encode()
+
+
+def state_path(cache_dir: Path, root: Path) -> Path:
+    """Where the state of the project at ``root`` lives in ``cache_dir``."""
+    key = hashlib.blake2b(os.fsencode(os.path.abspath(root)), digest_size=10).hexdigest()
+    return cache_dir / f"warm-{key}.state"
+
+
+def _header(root: Path) -> bytes:
+    return MAGIC + tool_key() + b"\n" + os.fsencode(os.path.abspath(root)) + b"\n"
+
+
+_DECL_FIELDS = tuple(f.name for f in fields(Declaration) if f.name not in _SLIM)
+_RECORD_FIELDS = tuple(f.name for f in fields(Record))
+
+
+def _declaration(values: tuple[Any, ...]) -> Declaration:
+    d = Declaration.__new__(Declaration)
+    d.__dict__ = dict(zip(_DECL_FIELDS, values, strict=True))
+    d.__dict__.update(_SLIM)
+    return d
+
+
+def _record(values: tuple[Any, ...]) -> Record:
+    r = Record.__new__(Record)
+    r.__dict__ = dict(zip(_RECORD_FIELDS, values, strict=True))
+    return r
+
+
+class _Pickler(pickle.Pickler):
+    """Declarations (without the fields :data:`_SLIM` names) and records as tuples of their
+    fields' values: restored twice as fast as objects with a state each."""
+
+    def reducer_override(self, obj: Any) -> Any:
+        if type(obj) is Declaration:
+            values = obj.__dict__
+            return _declaration, (tuple([values[k] for k in _DECL_FIELDS]),)
+        if type(obj) is Record:
+            values = obj.__dict__
+            return _record, (tuple([values[k] for k in _RECORD_FIELDS]),)
+        return NotImplemented
+
+
+def save(session: Session, path: Path) -> None:
+    """Write ``session``'s state to ``path`` (atomically; a state that cannot be written costs
+    the next scan its speed, never a result)."""
+    state = {k: v for k, v in session.__dict__.items() if k not in _TRANSIENT}
+    state["components"], state["_identities"] = {}, None
+    derived = state["_state"]
+    state["_state"] = derived.__class__(**{**derived.__dict__, "inputs": []})
+    memo = state["_syntax"]
+    state["_syntax"] = memo.__class__.__new__(memo.__class__)
+    state["_syntax"].__dict__.update({**memo.__dict__, "uses": {}})
+    head = _header(session.root)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError:
+        return
+    try:  # pickled straight into the file (no copy of it in memory), then the sums filled in
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(head + bytes(12))
+            out = _Summing(fh)
+            with _no_gc():
+                _Pickler(out, protocol=pickle.HIGHEST_PROTOCOL).dump(state)
+            fh.seek(len(head))
+            fh.write(out.crc.to_bytes(4, "little") + out.size.to_bytes(8, "little"))
+        os.replace(tmp, path)
+    except BaseException as exc:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        if not isinstance(exc, OSError):
+            raise
+
+
+class _Summing:
+    """A file that keeps the CRC-32 and the length of what is written through it."""
+
+    def __init__(self, fh: BinaryIO) -> None:
+        self.fh, self.crc, self.size = fh, 0, 0
+
+    def write(self, data: bytes) -> int:
+        self.crc = zlib.crc32(data, self.crc)
+        self.size += len(data)
+        return self.fh.write(data)
+
+
+def load(path: Path, root: Path, cache: ParseCache | None) -> Session | None:
+    """The session stored at ``path`` for ``root`` (None: no state, or a stale or corrupt one)."""
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return None
+    head = _header(root)
+    if not data.startswith(head) or len(data) < len(head) + 12:
+        return None
+    crc = int.from_bytes(data[len(head) : len(head) + 4], "little")
+    size = int.from_bytes(data[len(head) + 4 : len(head) + 12], "little")
+    payload = memoryview(data)[len(head) + 12 :]
+    if len(payload) != size or zlib.crc32(payload) != crc:
+        return None
+    try:
+        with _no_gc():
+            state = pickle.loads(payload)
+    except Exception:  # a corrupt state is no state
+        return None
+    if not isinstance(state, dict) or not state.keys() >= _EXPECTED or not isinstance(state["_state"], Derived):
+        return None
+    session = Session.__new__(Session)
+    session.__dict__.update(state)
+    session.root = root  # as given now (the state's may be relative to another working folder)
+    session.cache = MemoryParseCache(cache)
+    session.manifest = None
+    session._state.inputs = [None] * len(session._state.records)  # type: ignore[union-attr]
+    session.ledger = session._ledger()
+    gc.freeze()  # the state's objects live to the end: the collector need not walk them
+    return session
+
+
+def changed_paths(session: Session) -> list[Path] | None:
+    """The files that changed since ``session`` read them (created and deleted ones included);
+    None when the project's layout changed in a way a refresh does not follow (what discovery
+    reports about the folders)."""
+    root = session.root
+    paths, diags = discover(root)
+    if set(diags) != {d for d in [*session.file_diags, *session.other_diags]
+                      if d.code not in ("unreadable-file", "cache-unavailable")}:
+        return None
+    for extra in ("lakefile.lean", "lakefile.toml"):
+        if extra not in paths and (root / extra).is_file():
+            paths[extra] = root / extra
+    out = [root / rel for rel in session.files.keys() - paths.keys()]
+    for rel, full in paths.items():
+        was = session.stats.get(rel) if rel in session.files else None
+        now = file_stat(full)
+        if was is None or now is None or was[:4] != now[:4] or was[1] + RACY_NS >= was[4]:
+            out.append(full)
+    if load_config(root) != session.config:
+        out.append(root / "zerosorry.toml")
+    return sorted(out)
+
+
+def scan(root: Path, cache_dir: Path, *, jobs: int | None = None,
+         progress: Progress | None = None) -> tuple[Ledger, LineMemo]:
+    """The ledger of the project at ``root``, through its stored state when there is a valid
+    one (see the module's docstring), and the memo of its declarations' encoded lines (for
+    :func:`zerosorry.ledger.io.write`); the state is written again when it was missing, stale,
+    or when the refresh redid much."""
+    with _no_gc():
+        return _scan(Path(root), cache_dir, jobs, progress)
+
+
+def _scan(root: Path, cache_dir: Path, jobs: int | None, progress: Progress | None) -> tuple[Ledger, LineMemo]:
+    source, ctime = git_source(root)  # first: git is started from a small process
+    path = state_path(cache_dir, root)
+    try:
+        cache: ParseCache | None = ParseCache(cache_dir)
+    except Exception:
+        cache = None
+    session = load(path, root, cache) if cache is not None else None
+    resave = session is None
+    if session is not None:
+        try:
+            touched = changed_paths(session)
+            if touched is None:
+                raise ValueError("layout changed")
+            session.jobs = jobs
+            if touched:
+                result = session.refresh(touched)
+                resave = not result.proof_edit or result.parsed_files >= RESAVE_AFTER
+        except Exception:  # any surprise in a stored state: the scan runs in full
+            session.close()
+            session, resave = None, True
+    if session is None:
+        if cache is not None:
+            cache.close()
+        session = Session(root, cache_dir=cache_dir, jobs=jobs, progress=progress)
+    try:
+        session.source = source
+        session.generated = generated_time(ctime)
+        ledger = session.ledger = session._ledger()
+        if resave:
+            # the lines, encoded and validated now, are stored with the state: a later scan
+            # encodes and validates only the records its refresh made
+            if not check_lines(encode(ledger, session.lines)):
+                session.lines.validated()
+            save(session, path)
+        return ledger, session.lines
+    finally:
+        session.close()
