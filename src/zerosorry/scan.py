@@ -27,6 +27,7 @@ from typing import Any
 
 from . import __version__
 from .errors import InputError
+from .lean.lexer import lex
 from .lean.names import NameIndex, instance_closure
 from .lean.parser import DECL_KEYWORDS, LINE_COMMANDS, MODIFIERS, SCOPE_COMMANDS, ParsedFile, parse
 from .lean.project_syntax import (
@@ -37,7 +38,7 @@ from .lean.project_syntax import (
     learned_diagnostics,
     project_table,
 )
-from .lean.syntax_table import Hit
+from .lean.syntax_table import Follows, FoundHits, Hit, candidate_follows, token_hits
 from .lean.types import UNKNOWN
 from .ledger.derive import derive
 from .ledger.model import Declaration, Diagnostic, EngineInfo, Ledger, Record, Severity, SourceInfo
@@ -330,11 +331,23 @@ def _decode_diagnostics(rel: str, data: bytes) -> list[Diagnostic]:
     return [] if err is None else [Diagnostic("not-utf8", err[2], rel, err[0], err[1], Severity.ERROR)]
 
 
-def _parse_job(args: tuple[bytes, tuple[tuple[str, str], ...]]) -> ParsedFile:
-    data, cmds = args
+_Job = tuple[bytes, tuple[tuple[str, str], ...], "Follows | None", bool]
+
+
+def _parse_job(args: _Job) -> tuple[ParsedFile | None, list[tuple[Hit, bool]] | None]:
+    """A file parsed (unless the last item says only its hits are wanted) and, when candidate
+    atoms are given, their hits in the same tokens."""
+    data, cmds, follows, parse_it = args
     text = data.decode("utf-8", errors="replace")
     with _no_gc():
-        return parse(text, extra_commands=dict(cmds))
+        lexed = lex(text)
+        parsed = parse(text, extra_commands=dict(cmds), lexed=lexed) if parse_it else None
+        hits = token_hits(text, lexed.tokens, follows) if follows is not None else None
+        return parsed, hits
+
+
+#: a file whose text has none of these defines no syntax (see SYNTAX_COMMANDS, ELAB_ATTRIBUTES)
+_SYNTAX_HINT = re.compile(rb"macro|syntax|notation|infix|prefix|postfix|elab|tactic|command_parser")
 
 
 #: the diagnostic codes of a .lean file left out of a scan: in no lean_lib, excluded by zerosorry.toml
@@ -372,7 +385,13 @@ def parse_all(
     jobs: int | None = None,
     progress: Progress | None = None,
     keys: Mapping[str, str] | None = None,
+    found: FoundHits | None = None,
+    known: Mapping[str, ParsedFile] | None = None,
 ) -> dict[str, ParsedFile]:
+    """Every file parsed (through ``cache``).  With ``found``, the files that may define syntax
+    are parsed first; the others are then parsed with the atoms of that syntax (and of
+    ``known``'s and the cached files') looked for in the same tokens, and the first ones lexed
+    again for it: ``found`` gets those hits, so the project syntax pass need not lex them."""
     cmds = config.declaring_commands
     keys = dict(keys) if keys is not None else {rel: _cache_key(data, cmds) for rel, data in files.items()}
     cached = cache.get_many(sorted(set(keys.values()))) if cache else {}
@@ -382,32 +401,64 @@ def parse_all(
     if progress:
         progress(done, total)
     fresh: dict[str, ParsedFile] = {}
+    stages = [todo]
+    if found is not None:
+        first = [(k, rel) for k, rel in todo if _SYNTAX_HINT.search(files[rel])]
+        stages = [first, [x for x in todo if x not in set(first)]]
     jobs = jobs if jobs is not None else (os.cpu_count() or 1)
-    if len(todo) >= 16 and jobs > 1:
-        import multiprocessing  # here: a warm re-scan that parses a file or two never starts a pool
-        from concurrent.futures import ProcessPoolExecutor
-
-        ctx = multiprocessing.get_context("fork") if "fork" in multiprocessing.get_all_start_methods() else None
-        with ProcessPoolExecutor(max_workers=jobs, mp_context=ctx) as pool:
-            work = [(files[rel], cmds) for _, rel in todo]
-            chunk = max(1, min(64, len(work) // (jobs * 8) or 1))
-            for (key, _), parsed in zip(todo, pool.map(_parse_job, work, chunksize=chunk), strict=True):
-                fresh[key] = parsed
-                done += 1
-                if progress and done % 64 == 0:
-                    progress(done, total)
-    else:
-        for key, rel in todo:
-            fresh[key] = _parse_job((files[rel], cmds))
-            done += 1
-            if progress and done % 64 == 0:
-                progress(done, total)
+    with _mapper(len(todo), jobs) as run:
+        for n, stage in enumerate(stages):
+            follows: Follows | None = None
+            again: list[tuple[str, str]] = []
+            if found is not None and n == 1:
+                syntax = {rel: pf.syntax for rel, pf in (known or {}).items()}
+                syntax.update((rel, cached[k].syntax) for rel, k in keys.items() if k in cached)
+                syntax.update((rel, fresh[k].syntax) for k, rel in stages[0])
+                follows = found.follows = candidate_follows(syntax)
+                again = stages[0]
+            work: list[_Job] = [(files[rel], cmds, follows, True) for _, rel in stage]
+            work += [(files[rel], cmds, follows, False) for _, rel in again]
+            for i, (parsed, hits) in enumerate(run(_parse_job, work)):
+                key = stage[i][0] if i < len(stage) else again[i - len(stage)][0]
+                if parsed is not None:
+                    fresh[key] = parsed
+                    done += 1
+                    if progress and done % 64 == 0:
+                        progress(done, total)
+                if found is not None and hits is not None:
+                    found.by_key[key] = hits
     if progress:
         progress(total, total)
     if cache and fresh:
         cache.put_many(fresh)
     merged = {**cached, **fresh}
     return {rel: merged[k] for rel, k in keys.items()}
+
+
+def _start_methods() -> list[str]:
+    import multiprocessing  # here: only a scan with many declarations to resolve forks
+
+    return multiprocessing.get_all_start_methods()
+
+
+@contextlib.contextmanager
+def _mapper(count: int, jobs: int) -> Iterator[Callable[[Callable[[_Job], Any], list[_Job]], Iterable[Any]]]:
+    """A map over ``count`` jobs (in all): in a process pool of ``jobs`` workers when there are
+    enough of them to pay for it, else in this process."""
+    if count < 16 or jobs <= 1:
+        yield map
+        return
+    import multiprocessing  # here: a warm re-scan that parses a file or two never starts a pool
+    from concurrent.futures import ProcessPoolExecutor
+
+    ctx = multiprocessing.get_context("fork") if "fork" in multiprocessing.get_all_start_methods() else None
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=ctx) as pool:
+
+        def run(fn: Callable[[_Job], Any], work: list[_Job]) -> Iterable[Any]:
+            chunk = max(1, min(64, len(work) // (jobs * 8) or 1))
+            return pool.map(fn, work, chunksize=chunk)
+
+        yield run
 
 
 # ---------------------------------------------------------------------------- imports
@@ -532,6 +583,8 @@ class Prepared:
     lean: dict[str, bytes]  # the files scanned
     learned: dict[str, str]  # declaring commands the project defines itself
     commands: tuple[tuple[str, str], ...]  # every declaring command the parse keys were made with
+    #: atom hits found while parsing (the project syntax pass reads them instead of lexing again)
+    found: FoundHits | None = None
 
 
 def _scan_files(
@@ -547,7 +600,7 @@ def _scan_files(
 ) -> Ledger:
     p = prepare(files, config=config, cache=cache, jobs=jobs, progress=progress, diagnostics=diagnostics)
     res = _resolve_all(p.decls, p.members, p.aliases, p.file_bit, p.sees, p.spans, p.parse_keys, cache,
-                       p.written)
+                       p.written, jobs)
     records, derive_diags = finish(p, res, cache)
     return Ledger(
         source=source,
@@ -607,8 +660,9 @@ def prepare(
         given = {}
     parse_keys = {rel: given.get(rel) or _cache_key(data, cmds) for rel, data in lean.items()}
     rest = {rel: data for rel, data in lean.items() if rel not in early}
+    found = FoundHits()
     parsed = {**early, **parse_all(rest, config=config, cache=cache, jobs=jobs, progress=progress,
-                                   keys={rel: parse_keys[rel] for rel in rest})}
+                                   keys={rel: parse_keys[rel] for rel in rest}, found=found, known=early)}
     # Lean builds what a built module imports, wherever it stands: a left-out file that is
     # imported is scanned too, or its sorries would vanish from every derivation that uses it
     todo = dict(parsed)
@@ -701,7 +755,7 @@ def prepare(
         seen.setdefault(d.name, i)
 
     return Prepared(decls, members, aliases, spans, parse_keys, file_bit, sees, written, diags,
-                    len(lean), lines, parsed, lean, learned, cmds)
+                    len(lean), lines, parsed, lean, learned, cmds, found)
 
 
 @dataclass
@@ -743,7 +797,7 @@ def project_effects(p: Prepared, cache: ParseCache | None, memo: SyntaxMemo | No
         return built
 
     return apply_syntax(project_table(p.parsed, [d.name for d in decls], memo), decls, p.spans, p.parsed, p.lean,
-                        file_bit, sees, name_index, p.learned, p.parse_keys, cache, memo)
+                        file_bit, sees, name_index, p.learned, p.parse_keys, cache, memo, p.found)
 
 
 def finish(p: Prepared, res: Resolved, cache: ParseCache | None) -> tuple[list[Record], list[Diagnostic]]:
@@ -808,6 +862,7 @@ def _resolve_all(
     parse_keys: Mapping[str, str],
     cache: ParseCache | None,
     written: Sequence[tuple[str, int]] = (),
+    jobs: int | None = None,
 ) -> Resolved:
     """Resolved uses (certain and possible), external-reference counts and approximation notes
     of every declaration.
@@ -821,19 +876,20 @@ def _resolve_all(
     out = Resolved([[] for _ in decls], [0] * n, [[] for _ in decls], [[] for _ in decls],
                    [[] for _ in decls])
     fresh: dict[str, list[_Entry]] = {}
-    index: NameIndex | None = None
+    todo: list[tuple[str, int, int]] = []
     for rel, start, end in spans:
-        key = f"{rel}\0{parse_keys[rel]}"
-        got = stored.get(key)
+        got = stored.get(f"{rel}\0{parse_keys[rel]}")
         if got is None or len(got) != end - start:
-            if index is None:
-                index = NameIndex.build(decls, members, aliases, written)
-                index.file_bit, index.sees = file_bit, sees
-            got = []
-            for d in decls[start:end]:
-                r = index.resolve(d)
-                got.append((r.uses, r.external, r.approximate, r.possible, r.possible_refs))
-            fresh[key] = got
+            todo.append((rel, start, end))
+    if todo:
+        index = NameIndex.build(decls, members, aliases, written)
+        index.file_bit, index.sees = file_bit, sees
+        for (rel, _, _), got in zip(todo, _resolve_spans(index, decls, [(a, b) for _, a, b in todo], jobs),
+                                    strict=True):
+            fresh[f"{rel}\0{parse_keys[rel]}"] = got
+    for rel, start, _ in spans:
+        key = f"{rel}\0{parse_keys[rel]}"
+        got = fresh[key] if key in fresh else stored[key]
         for i, (u, x, a, p, pr) in enumerate(got, start):  # fresh lists: from resolve or unpickled
             out.uses[i], out.external[i], out.approximate[i], out.possible[i], out.possible_refs[i] = u, x, a, p, pr
     if cache and fresh:
@@ -841,6 +897,44 @@ def _resolve_all(
         with contextlib.suppress(sqlite3.Error):
             cache.put_resolved(fp, fresh)
     return out
+
+
+#: the name index and declarations a forked resolver process inherits (set just before the fork)
+_FORKED: tuple[NameIndex, Sequence[Declaration]] | None = None
+
+
+def _resolve_span(span: tuple[int, int]) -> list[_Entry]:
+    assert _FORKED is not None
+    index, decls = _FORKED
+    out: list[_Entry] = []
+    for d in decls[span[0] : span[1]]:
+        r = index.resolve(d)
+        out.append((r.uses, r.external, r.approximate, r.possible, r.possible_refs))
+    return out
+
+
+def _resolve_spans(index: NameIndex, decls: Sequence[Declaration], spans: list[tuple[int, int]],
+                   jobs: int | None) -> Iterable[list[_Entry]]:
+    """Each span's declarations resolved against ``index``: in forked processes (which inherit
+    the index, so nothing but the results crosses) when there are enough of them."""
+    global _FORKED
+    jobs = jobs if jobs is not None else (os.cpu_count() or 1)
+    count = sum(b - a for a, b in spans)
+    if jobs <= 1 or count < 4000 or "fork" not in _start_methods():
+        _FORKED = (index, decls)
+        try:
+            return [_resolve_span(sp) for sp in spans]
+        finally:
+            _FORKED = None
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    _FORKED = (index, decls)
+    try:
+        with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("fork")) as pool:
+            return list(pool.map(_resolve_span, spans, chunksize=max(1, len(spans) // (jobs * 8))))
+    finally:
+        _FORKED = None
 
 
 # ---------------------------------------------------------------------------- on disk

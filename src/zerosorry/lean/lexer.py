@@ -70,30 +70,41 @@ _SYMBOLS = [
 ]  # fmt: skip
 _SYMBOLS.sort(key=len, reverse=True)
 
-# leading whitespace is consumed by the same match as the token that follows it
-_WS = re.compile(r"[ \t\r\n\f]*")
+#: (name, pattern) of each token the regular expression ends, tried in this order at the first
+#: character after whitespace.  Only ``raw`` and ``ident`` can both match at one place (`r"`):
+#: every other pair starts with different characters, so the most frequent come first
+_ALTERNATIVES = [
+    ("raw", r'r#*"'),
+    ("ident", f"{_PART}(?:\\.{_PART})*"),
+    ("sym", "|".join(re.escape(s) for s in _SYMBOLS)),
+    ("line", r"--[^\n]*"),
+    ("block", r"/-"),
+    ("str", r'"(?:[^"\\]|\\.)*"'),
+    ("num", r"0[xX][0-9a-fA-F_]+|0[bB][01_]+|0[oO][0-7_]+|[0-9][0-9_]*(?:\.[0-9][0-9_]*)?(?:[eE][+-]?[0-9]+)?"),
+    # a char literal never follows a glued symbol: `∑'`, `⁻¹'` are notation tokens
+    ("char", r"(?<![^\s(\[{⟨⦃,;:=|>])'(?:[^'\\\n]|\\(?:x[0-9a-fA-F]{2}|u[0-9a-fA-F]{4}|[^\n]))'"),
+    ("name", f"``?{_PART}(?:\\.{_PART})*"),
+    # `#check` …, and `#s₁` (notation before a name): the whole Lean identifier
+    ("hash", f"#[{ID_FIRST}][{ID_REST}]*"),
+    # one character that starts nothing longer: `'` (maybe a malformed char literal), `"` and
+    # `«` (unterminated: their token runs on), any other character a one-character symbol
+    ("quote", "'"),
+    ("open", '["«]'),
+    ("one", r"[^ \t\r\n\f]"),
+]
+# group 1 is the whitespace before the token; each alternative ends with an empty group that
+# names it (a branch that starts with a literal is skipped by its first character)
 _MASTER = re.compile(
-    r"[ \t\r\n\f]*(?:"
-    + "|".join(
-        [
-            r"(?P<line>--[^\n]*)",
-            r"(?P<block>/-)",
-            r'(?P<str>"(?:[^"\\]|\\.)*")',
-            r'(?P<raw>r#*")',
-            # a char literal never follows a glued symbol: `∑'`, `⁻¹'` are notation tokens
-            r"(?P<char>(?<![^\s(\[{⟨⦃,;:=|>])'(?:[^'\\\n]|\\(?:x[0-9a-fA-F]{2}|u[0-9a-fA-F]{4}|[^\n]))')",
-            f"(?P<name>``?{_PART}(?:\\.{_PART})*)",
-            r"(?P<num>0[xX][0-9a-fA-F_]+|0[bB][01_]+|0[oO][0-7_]+"
-            r"|[0-9][0-9_]*(?:\.[0-9][0-9_]*)?(?:[eE][+-]?[0-9]+)?)",
-            f"(?P<ident>{_PART}(?:\\.{_PART})*)",
-            # `#check` …, and `#s₁` (notation before a name): the whole Lean identifier
-            f"(?P<hash>#[{ID_FIRST}][{ID_REST}]*)",
-            "(?P<sym>" + "|".join(re.escape(s) for s in _SYMBOLS) + ")",
-        ]
-    )
-    + ")",
+    r"([ \t\r\n\f]*)(?:" + "|".join(f"(?:{rx})(?P<{name}>)" for name, rx in _ALTERNATIVES) + ")",
     re.DOTALL,
 )
+_G = _MASTER.groupindex
+#: group number -> the kind of the token it makes as it is (None: handled case by case)
+_SIMPLE: list[str | None] = [None] * (_MASTER.groups + 1)
+for _g, _k in (("str", STRING), ("char", CHAR), ("name", NAME), ("num", NUMBER), ("ident", IDENT),
+               ("hash", SYMBOL), ("sym", SYMBOL), ("one", SYMBOL)):
+    _SIMPLE[_G[_g]] = _k
+_LINE, _BLOCK, _RAW, _QUOTE = _G["line"], _G["block"], _G["raw"], _G["quote"]
 _CHAR_OK_BEFORE = frozenset(" \t\r\n\f([{⟨⦃,;:=|>")
 _COMMENT_DELIM = re.compile(r"/-|-/")
 
@@ -145,12 +156,15 @@ def _close_comment(text: str, pos: int) -> int:
 def lex(text: str, *, keep_comments: bool = False) -> LexResult:
     """Tokenize Lean 4 source.  Never raises; linear time.
 
-    Lines are tracked with one pointer to the next newline, advanced as tokens pass it, so
-    every token gets its line and column in amortised constant time."""
+    One ``finditer`` pass over the text, restarted only after a token the regular expression
+    cannot end (a block comment, a raw string, an unterminated literal).  Lines are tracked with
+    one pointer to the next newline, advanced as tokens pass it, so every token gets its line
+    and column in amortised constant time."""
     tokens: list[Token] = []
     diags: list[LexDiagnostic] = []
     append = tokens.append
-    match = _MASTER.match
+    new = tuple.__new__
+    simple = _SIMPLE
     find = text.find
     n = len(text)
     pos = 0
@@ -159,90 +173,69 @@ def lex(text: str, *, keep_comments: bool = False) -> LexResult:
     nl = find("\n")  # the next newline at or after line_start
     if nl < 0:
         nl = n
-
     while pos < n:
-        m = match(text, pos)
-        if m is None:
-            ws = _WS.match(text, pos)  # `*` always matches
-            start = ws.end() if ws else pos
-            if start >= n:
-                break
-            kind = None
-            end = start + 1
-        else:
-            kind = m.lastgroup
-            start = m.start(kind)  # type: ignore[arg-type]
+        restart = -1
+        for m in _MASTER.finditer(text, pos):
+            g: int = m.lastindex  # type: ignore[assignment]
+            start = m.end(1)
             end = m.end()
-        while nl < start:
-            line += 1
-            line_start = nl + 1
-            nl = find("\n", line_start)
-            if nl < 0:
-                nl = n
-        col = start - line_start + 1
-        if kind is None:
-            # one character that starts nothing longer: a symbol (or an error we keep as text)
-            c = text[start]
-            if c == '"':
+            if nl < start:
+                while nl < start:
+                    line += 1
+                    line_start = nl + 1
+                    nl = find("\n", line_start)
+                    if nl < 0:
+                        nl = n
+            kind = simple[g]
+            if kind is not None:
+                append(new(Token, (kind, text[start:end], start, end, line, start - line_start + 1)))
+                continue
+            col = start - line_start + 1
+            if g == _LINE:
+                if keep_comments:
+                    append(Token(COMMENT, text[start:end], start, end, line, col))
+                continue
+            if g == _QUOTE:
+                if start + 1 < n and text[start + 1] != "'" and (start == 0 or text[start - 1] in _CHAR_OK_BEFORE):
+                    diags.append(LexDiagnostic("bad-char-literal", "malformed character literal", line, col))
+                append(Token(SYMBOL, "'", start, end, line, col))
+                continue
+            if g == _BLOCK:
+                nxt = text[end] if end < n else ""
+                close = _close_comment(text, end)
+                tkind = DOC if nxt == "-" else MODDOC if nxt == "!" else COMMENT
+                if close < 0:
+                    what = {DOC: "doc comment", MODDOC: "module doc", COMMENT: "comment"}[tkind]
+                    diags.append(
+                        LexDiagnostic("unterminated-comment", f"unterminated {what}: missing '-/'", line, col)
+                    )
+                    close = n
+                if tkind != COMMENT or keep_comments:
+                    append(Token(tkind, text[start:close], start, close, line, col))
+                restart = close
+            elif g == _RAW:
+                hashes = end - start - 2
+                closing = '"' + "#" * hashes
+                stop = find(closing, end)
+                if stop < 0:
+                    diags.append(LexDiagnostic("unterminated-string", "unterminated raw string literal", line, col))
+                    stop = n
+                else:
+                    stop += len(closing)
+                append(Token(STRING, text[start:stop], start, stop, line, col))
+                restart = stop
+            elif text[start] == '"':  # a string that is never closed: the rest of the text
                 diags.append(LexDiagnostic("unterminated-string", "unterminated string literal", line, col))
                 append(Token(STRING, text[start:], start, n, line, col))
-                pos = n
-                continue
-            if c == "«":
-                diags.append(
-                    LexDiagnostic("unterminated-identifier", "missing '»' to end the identifier", line, col)
-                )
-                stop = nl  # to the end of the line
-                append(Token(IDENT, text[start:stop], start, stop, line, col))
-                pos = stop
-                continue
-            if c == "'" and start + 1 < n and text[start + 1] != "'" and (
-                start == 0 or text[start - 1] in _CHAR_OK_BEFORE
-            ):
-                diags.append(LexDiagnostic("bad-char-literal", "malformed character literal", line, col))
-            append(Token(SYMBOL, c, start, end, line, col))
-            pos = end
-            continue
-        if kind == "ident":
-            append(Token(IDENT, text[start:end], start, end, line, col))
-        elif kind == "sym" or kind == "hash":
-            append(Token(SYMBOL, text[start:end], start, end, line, col))
-        elif kind == "num":
-            append(Token(NUMBER, text[start:end], start, end, line, col))
-        elif kind == "line":
-            if keep_comments:
-                append(Token(COMMENT, text[start:end], start, end, line, col))
-        elif kind == "block":
-            nxt = text[end] if end < n else ""
-            close = _close_comment(text, end)
-            tkind = DOC if nxt == "-" else MODDOC if nxt == "!" else COMMENT
-            if close < 0:
-                what = {DOC: "doc comment", MODDOC: "module doc", COMMENT: "comment"}[tkind]
-                diags.append(
-                    LexDiagnostic("unterminated-comment", f"unterminated {what}: missing '-/'", line, col)
-                )
-                close = n
-            if tkind != COMMENT or keep_comments:
-                append(Token(tkind, text[start:close], start, close, line, col))
-            end = close
-        elif kind == "raw":
-            hashes = end - start - 2
-            closing = '"' + "#" * hashes
-            stop = find(closing, end)
-            if stop < 0:
-                diags.append(LexDiagnostic("unterminated-string", "unterminated raw string literal", line, col))
-                stop = n
-            else:
-                stop += len(closing)
-            append(Token(STRING, text[start:stop], start, stop, line, col))
-            end = stop
-        elif kind == "str":
-            append(Token(STRING, text[start:end], start, end, line, col))
-        elif kind == "char":
-            append(Token(CHAR, text[start:end], start, end, line, col))
-        else:  # name literal
-            append(Token(NAME, text[start:end], start, end, line, col))
-        pos = end
+                restart = n
+            else:  # `«` never closed: to the end of the line
+                diags.append(LexDiagnostic("unterminated-identifier", "missing '»' to end the identifier", line, col))
+                append(Token(IDENT, text[start:nl], start, nl, line, col))
+                restart = nl
+            break
+        if restart < 0:
+            break  # the pass reached the end (only whitespace may follow)
+        pos = restart
     lines = text.count("\n") + (1 if text and not text.endswith("\n") else 0)
     return LexResult(tokens, diags, lines)
 

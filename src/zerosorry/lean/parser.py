@@ -29,6 +29,7 @@ from .lexer import (
     OPEN_BRACKETS,
     STRING,
     SYMBOL,
+    LexResult,
     Token,
     doc_text,
     lex,
@@ -42,7 +43,7 @@ from .syntax_table import (
     read_command,
     read_definition,
 )
-from .types import RECEIVER, encode_heads, encode_locals, receiver_head, type_heads
+from .types import RECEIVER, encode_heads, encoded_local_types, receiver_head, type_heads
 from .types import local_types as read_local_types
 
 #: keyword -> ledger kind
@@ -176,6 +177,10 @@ class _Scope:
     var_types: dict[str, set[str]] = field(default_factory=dict)
 
 
+#: the identifiers :func:`_trust_at` can answer for (a cheap test before the call)
+_TRUST_HEADS = frozenset({*TRUST_WORDS, "native", "debug.skipKernelTC"})
+
+
 def _trust_at(toks: Sequence[Token], i: int) -> TrustUse | None:
     """The trust extension the identifier ``toks[i]`` writes, if any (``native_decide``, the
     ``native`` of ``decide +native``, ``debug.skipKernelTC``)."""
@@ -208,6 +213,8 @@ def _join(ns: str, name: str) -> str:
 def _expand_interpolations(toks: list[Token]) -> list[Token]:
     """`s!"… {foo x} …"` (also `m!`, `f!`, …): the code between braces is Lean code, with names
     and possibly a sorry; lex it and put its tokens where the string was (on the string's line)."""
+    if not any(t.kind == STRING for t in toks):
+        return toks  # nothing to expand (most declarations)
     out: list[Token] = []
     for i, t in enumerate(toks):
         if not (t.kind == STRING and i > 0 and toks[i - 1].kind == IDENT and toks[i - 1].text.endswith("!")
@@ -241,8 +248,8 @@ def text_hash(kind: str, texts: Sequence[str]) -> str:
 
     h = hashlib.blake2b(digest_size=8)
     h.update(kind.encode())
-    for t in texts:
-        h.update(b"\x00" + t.encode())
+    if texts:  # each token after a NUL byte, hashed in one piece
+        h.update(("\x00" + "\x00".join(texts)).encode())
     return h.hexdigest()
 
 
@@ -265,7 +272,8 @@ def _render(tokens: Sequence[Token]) -> str:
 
 class _FileParser:
     def __init__(
-        self, text: str, extra_commands: Mapping[str, str] | None = None, *, module: str = ""
+        self, text: str, extra_commands: Mapping[str, str] | None = None, *, module: str = "",
+        lexed: LexResult | None = None,
     ) -> None:
         self.text = text
         self.module = module
@@ -277,7 +285,7 @@ class _FileParser:
         if extra_commands:
             self.decl_keywords.update(extra_commands)
             self.line_decl_keywords.update(extra_commands)
-        res = lex(text)
+        res = lexed if lexed is not None else lex(text)
         self.toks = res.tokens
         self.lines = res.lines
         self.diags: list[Diagnostic] = [
@@ -859,7 +867,7 @@ class _FileParser:
                     sorry_lines.append(t.line)
                 elif w == "by":
                     has_by = True
-                elif (tu := _trust_at(all_toks, idx)) is not None:
+                elif w in _TRUST_HEADS and (tu := _trust_at(all_toks, idx)) is not None:
                     trusts.append(tu)
                 if "«" in w:
                     w = _strip_guillemets(w)  # `«my def»` refers to the constant named `my def`
@@ -901,8 +909,8 @@ class _FileParser:
             for name, heads in sc.var_types.items():
                 var_types.setdefault(name, set()).update(heads)
         pre_colon = sig_toks[: len(sig_toks) - len(type_toks) - (1 if type_toks else 0)]
-        local_types = encode_locals(read_local_types(
-            (pre_colon, type_toks, body_toks), (True, False, False), var_types, type_toks), refs)
+        local_types = encoded_local_types((pre_colon, type_toks, body_toks), (True, False, False), var_types,
+                                          type_toks, refs)
         body_core = [t.text for t in body_toks if t.text not in (":=",)]
         is_stub = (
             type_text == "True"
@@ -1136,9 +1144,11 @@ class _FileParser:
             self.decls.append(d)
 
 
-def parse(text: str, *, extra_commands: Mapping[str, str] | None = None, module: str = "") -> ParsedFile:
-    """Parse one file's text.  Never raises on any input."""
-    return _FileParser(text, extra_commands, module=module).run()
+def parse(text: str, *, extra_commands: Mapping[str, str] | None = None, module: str = "",
+          lexed: LexResult | None = None) -> ParsedFile:
+    """Parse one file's text (``lexed``: its tokens, when the caller has them).  Never raises on
+    any input."""
+    return _FileParser(text, extra_commands, module=module, lexed=lexed).run()
 
 
 __all__ = ["DECL_KEYWORDS", "NUMBER", "STRING", "ParsedFile", "parse"]

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from functools import partial
 from typing import Protocol
 
 from ..ledger.model import Declaration, Diagnostic, Severity, TrustUse
@@ -19,6 +20,7 @@ from .names import NameIndex
 from .parser import ParsedFile
 from .syntax_table import (
     DeclSpan,
+    FoundHits,
     Hit,
     SyntaxDef,
     SyntaxTable,
@@ -127,13 +129,15 @@ def apply_syntax(
     keys: Mapping[str, str],
     hits_cache: HitsCache | None = None,
     memo: SyntaxMemo | None = None,
+    found: FoundHits | None = None,
 ) -> SyntaxEffects:
     """Find every use of effective project syntax and apply it to ``decls`` (their sorry lines
     and trust uses change in place); the extra uses, notes and reasons are returned.
 
     ``keys`` are the files' parse keys: a file's atom hits depend only on its text and the
     table's atoms, so ``hits_cache`` keeps them between scans.  ``memo`` (whose table ``table``
-    must be) keeps each file's uses and the definitions' resolved references between calls."""
+    must be) keeps each file's uses and the definitions' resolved references between calls;
+    ``found``: hits found while parsing, read instead of lexing a file again where they tell."""
     out = SyntaxEffects()
     stored_hits: dict[str, list[Hit]] | None = None
     fresh: dict[str, list[Hit]] = {}
@@ -171,7 +175,9 @@ def apply_syntax(
                 stored_hits = hits_cache.get(table.atoms_key) if hits_cache and table.by_atom else {}
             hits = stored_hits.get(key)
             if hits is None:
-                hits = fresh[key] = atom_hits(texts[rel].decode("utf-8", errors="replace"), table)
+                text = partial(texts[rel].decode, "utf-8", "replace")
+                hits = found.narrow(keys[rel], table, text) if found is not None else None
+                hits = fresh[key] = hits if hits is not None else atom_hits(text(), table)
             uses = find_uses(hits, rel, dspans, table, sees, file_bit)
             if memo is not None:
                 kept[(rel, keys[rel])] = (start, uses)

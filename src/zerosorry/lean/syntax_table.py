@@ -29,9 +29,10 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
+from typing import TypeVar
 
 from .lexer import (
     CLOSE_BRACKETS,
@@ -446,16 +447,16 @@ class SyntaxTable:
         return True
 
 
-def build_table(per_file: Mapping[str, Sequence[SyntaxDef]], project_refs: Iterable[str] = ()) -> SyntaxTable:
-    """The project's syntax table: every definition, its transitive effect, learned commands.
+_V = TypeVar("_V")
 
-    ``project_refs`` are the names the project declares (their last components): a right-hand
-    side that mentions one of them carries references worth resolving."""
+
+def _linked(per_file: Mapping[str, Sequence[SyntaxDef]]) -> list[SyntaxDef]:
+    """Every definition (copied, with its file), in file order, with the atoms and the follow a
+    rule or an elaborator takes from the syntax it implements."""
     defs: list[SyntaxDef] = []
     for rel in sorted(per_file):
         for d in per_file[rel]:
             defs.append(replace(d, file=rel))
-    known = set(project_refs)
     # a rule or an elaborator for a node kind `n` is invoked by the atoms of the syntax named `n`
     named: dict[str, list[SyntaxDef]] = {}
     for d in defs:
@@ -480,6 +481,18 @@ def build_table(per_file: Mapping[str, Sequence[SyntaxDef]], project_refs: Itera
                     n += 1
                 common = common[:n]
             d.follow = common
+    return defs
+
+
+def build_table(per_file: Mapping[str, Sequence[SyntaxDef]], project_refs: Iterable[str] = (), *,
+                any_ref: bool = False) -> SyntaxTable:
+    """The project's syntax table: every definition, its transitive effect, learned commands.
+
+    ``project_refs`` are the names the project declares (their last components): a right-hand
+    side that mentions one of them carries references worth resolving; ``any_ref``: every name
+    is taken for one (the effects of any set of project names, at most)."""
+    defs = _linked(per_file)
+    known = set(project_refs)
     effects = [Effect() for _ in defs]
     for i, d in enumerate(defs):
         eff = effects[i]
@@ -489,7 +502,7 @@ def build_table(per_file: Mapping[str, Sequence[SyntaxDef]], project_refs: Itera
             eff.trusts.setdefault(t, d)
         if d.meta and not d.sorry:
             eff.meta.append(d)
-        if any(r.rpartition(".")[2] in known for r in d.refs):
+        if d.refs and (any_ref or any(r.rpartition(".")[2] in known for r in d.refs)):
             eff.refs.append(d)
     # transitivity: a right-hand side that invokes an effective definition inherits its effect
     changed = True
@@ -566,42 +579,45 @@ def _matches(code: Sequence[tuple[str, bool]], by_atom: Mapping[str, list[int]],
              defs: Sequence[SyntaxDef]) -> set[int]:
     """Definitions whose head atom occurs in ``code`` (as one token, or glued tokens joined)."""
     out: set[int] = set()
-    for _, j, _, ids in _scan(code, by_atom):
-        out.update(x for x in ids if _follows(code, j + 1, defs[x].follow))
+    texts = [c[0] for c in code]
+    for _, j, _, ids in _scan(texts, lambda k: code[k][1], by_atom):
+        out.update(x for x in ids if _follows(texts, j + 1, defs[x].follow))
     return out
 
 
-def _follows(code: Sequence[tuple[str, bool]], j: int, follow: Sequence[str]) -> bool:
+def _follows(texts: Sequence[str], j: int, follow: Sequence[str]) -> bool:
     """Whether the tokens from ``j`` on spell the atoms ``follow`` (whitespace between is free)."""
     for atom in follow:
         got = ""
-        while j < len(code) and len(got) < len(atom):
-            got += code[j][0]
+        while j < len(texts) and len(got) < len(atom):
+            got += texts[j]
             j += 1
         if got != atom:
             return False
     return True
 
 
-def _scan(code: Sequence[tuple[str, bool]], by_atom: Mapping[str, list[int]]
-          ) -> Iterable[tuple[int, int, str, list[int]]]:
-    """(first and last token index, atom, definitions) of every occurrence of an indexed atom."""
+def _scan(texts: Sequence[str], glued: Callable[[int], bool], by_atom: Mapping[str, _V]
+          ) -> Iterable[tuple[int, int, str, _V]]:
+    """(first and last token index, atom, definitions) of every occurrence of an indexed atom in
+    the tokens ``texts`` (``glued(k)``: token ``k`` follows token ``k - 1`` without a gap)."""
     if not by_atom:
         return
     longest = max(len(a) for a in by_atom)
     prefixes = {a[:k] for a in by_atom for k in range(1, len(a) + 1)}
-    n = len(code)
-    for i in range(n):
-        if code[i][0][:1] not in prefixes:
+    firsts = {a[0] for a in by_atom}
+    n = len(texts)
+    for i, first in enumerate(texts):
+        if first[0] not in firsts:
             continue  # no atom starts like this token (most tokens)
         run = ""
         j = i
-        while j < n and (j == i or code[j][1]):
-            run += code[j][0]
+        while j < n and (j == i or glued(j)):
+            run += texts[j]
             if len(run) > longest or run not in prefixes:
                 break
             ids = by_atom.get(run)
-            if ids and (j + 1 >= n or not code[j + 1][1] or _boundary(run, code[j + 1][0])):
+            if ids and (j + 1 >= n or not glued(j + 1) or _boundary(run, texts[j + 1])):
                 yield i, j, run, ids
             j += 1
 
@@ -652,23 +668,101 @@ def _prefilter(atoms: frozenset[str]) -> re.Pattern[str]:
     return re.compile("|".join(parts) or "(?!)")
 
 
+#: atom -> the follow-sequences (sorted, distinct) of the definitions it invokes
+Follows = Mapping[str, tuple[tuple[str, ...], ...]]
+_IDENT_ATOM = re.compile(f"[{ID_REST}]+")
+_ID_REST_CHAR = re.compile(f"[{ID_REST}]")
+
+
+def atom_follows(table: SyntaxTable) -> dict[str, tuple[tuple[str, ...], ...]]:
+    """The atoms of the effective definitions, each with their follow-sequences."""
+    return {a: tuple(sorted({table.defs[i].follow for i in ids})) for a, ids in table.by_atom.items()}
+
+
+def candidate_follows(per_file: Mapping[str, Sequence[SyntaxDef]]) -> dict[str, tuple[tuple[str, ...], ...]]:
+    """The atoms and follows of the definitions of ``per_file`` that are effective whatever
+    names the project declares (known only once it is all parsed): as many as, or more than,
+    those of :func:`atom_follows` of any table built from these definitions."""
+    return atom_follows(build_table(per_file, any_ref=True))
+
+
+def token_hits(text: str, toks: Sequence[Token], follows: Follows) -> list[tuple[Hit, bool]]:
+    """Every occurrence in ``toks`` (the tokens of ``text``) of an atom of ``follows`` that spells
+    one of its follow-sequences, each with whether :func:`_prefilter` would find that atom
+    there (an identifier-like atom between characters that cannot continue an identifier)."""
+    texts = [t.text for t in toks]
+    out: list[tuple[Hit, bool]] = []
+    n = len(text)
+    atoms = {a: (a, bool(_IDENT_ATOM.fullmatch(a))) for a in follows}  # one object per atom
+
+    def glued(k: int) -> bool:
+        return toks[k].start == toks[k - 1].end
+
+    for i, j_end, run, fs in _scan(texts, glued, follows):
+        t = toks[i]
+        if t.kind in (STRING, DOC, NUMBER):
+            continue
+        got = tuple(f for f in fs if _follows(texts, j_end + 1, f))
+        if got:
+            atom, ident_like = atoms[run]
+            start, end = t.start, toks[j_end].end
+            clean = not ident_like or (
+                (start == 0 or not _ID_REST_CHAR.match(text[start - 1]))
+                and (end >= n or not _ID_REST_CHAR.match(text[end])))
+            out.append(((t.line, t.col, atom, fs if len(got) == len(fs) else got), clean))
+    return out
+
+
 def atom_hits(text: str, table: SyntaxTable) -> list[Hit]:
     """Every occurrence, in code, of an atom that invokes an effective project syntax.  It
     depends only on the text and on :attr:`SyntaxTable.atoms_key`, so the scan caches it."""
     if not _prefilter(frozenset(table.by_atom)).search(text):
         return []  # no lexing needed: most files of most projects
-    toks = lex(text).tokens
-    code = [(t.text, i > 0 and toks[i].start == toks[i - 1].end) for i, t in enumerate(toks)]
-    out: list[Hit] = []
-    for i, j_end, atom, found in _scan(code, table.by_atom):
-        t = toks[i]
-        if t.kind in (STRING, DOC, NUMBER):
-            continue
-        follows = tuple(sorted({table.defs[x].follow for x in found
-                                if _follows(code, j_end + 1, table.defs[x].follow)}))
-        if follows:
-            out.append((t.line, t.col, atom, follows))
-    return out
+    return [hit for hit, _ in token_hits(text, lex(text).tokens, atom_follows(table))]
+
+
+@dataclass
+class FoundHits:
+    """Atom hits found while the files were parsed (their tokens at hand), for the candidate
+    atoms ``follows`` (by parse key), before the project table said which atoms are effective."""
+
+    follows: dict[str, tuple[tuple[str, ...], ...]] = field(default_factory=dict)
+    by_key: dict[str, list[tuple[Hit, bool]]] = field(default_factory=dict)
+    _for: tuple[SyntaxTable, dict[str, tuple[tuple[str, ...], ...]] | None] | None = None
+
+    def _effective(self, table: SyntaxTable) -> dict[str, tuple[tuple[str, ...], ...]] | None:
+        """``table``'s atoms and follows, when every one was searched for (else None)."""
+        if self._for is None or self._for[0] is not table:
+            eff: dict[str, tuple[tuple[str, ...], ...]] | None = atom_follows(table)
+            assert eff is not None
+            if not all(set(fs) <= set(self.follows.get(a, ())) for a, fs in eff.items()):
+                eff = None
+            self._for = (table, eff)
+        return self._for[1]
+
+    def narrow(self, key: str, table: SyntaxTable, text: Callable[[], str]) -> list[Hit] | None:
+        """:func:`atom_hits` of the file with parse key ``key`` (``text``: its text, read only if
+        needed), from the hits found; None when they cannot tell (not found, or ``table`` has an
+        atom or a follow-sequence that was not searched for)."""
+        found = self.by_key.get(key)
+        eff = self._effective(table) if found is not None else None
+        if found is None or eff is None:
+            return None
+        out: list[Hit] = []
+        clean = False
+        for (line, col, atom, fs), ok in found:
+            want = eff.get(atom)
+            if want is None:
+                continue
+            kept = tuple(f for f in fs if f in want)
+            if kept:
+                out.append((line, col, atom, kept))
+                clean = clean or ok
+        # atom_hits reads no token where its prefilter finds no atom: only a hit it would find
+        # proves the prefilter passes
+        if out and not clean and not _prefilter(frozenset(table.by_atom)).search(text()):
+            return []
+        return out
 
 
 def find_uses(hits: Sequence[Hit], file: str, spans: Sequence[DeclSpan], table: SyntaxTable,
@@ -683,7 +777,7 @@ def find_uses(hits: Sequence[Hit], file: str, spans: Sequence[DeclSpan], table: 
             k += 1
         # the innermost declaration holding the token: the last one started before it that
         # has not ended (a `where` helper sits inside its parent's lines)
-        holder = next((s for s in reversed(ordered[: k + 1]) if s.end_line >= line), None)
+        holder = next((ordered[m] for m in range(k, -1, -1) if ordered[m].end_line >= line), None)
         holders = [holder] if holder is not None else [
             s for s in ordered if any((a, b) <= (line, col) <= (c, d) for a, b, c, d in s.variables)]
         for h in holders:
@@ -707,5 +801,22 @@ def _seen(memo: dict[tuple[int, int], bool], j: int, holder: DeclSpan, table: Sy
     return got
 
 
-__all__ = ["SYNTAX_COMMANDS", "Context", "DeclSpan", "Effect", "Hit", "SyntaxDef", "SyntaxTable", "Use",
-           "atom_hits", "build_table", "find_uses", "read_command", "read_definition"]
+__all__ = [
+    "SYNTAX_COMMANDS",
+    "Context",
+    "DeclSpan",
+    "Effect",
+    "FoundHits",
+    "Hit",
+    "SyntaxDef",
+    "SyntaxTable",
+    "Use",
+    "atom_follows",
+    "atom_hits",
+    "build_table",
+    "candidate_follows",
+    "find_uses",
+    "read_command",
+    "read_definition",
+    "token_hits",
+]

@@ -359,7 +359,7 @@ def _read_group(toks: Sequence[Token], is_binders: bool, out: dict[str, set[str]
         _add(out, (toks[k].text,), heads)
     match: dict[int, int] | None = None
     for i, t in enumerate(toks):
-        if t.kind == SYMBOL and t.text in _GROUP_OPEN:
+        if t.text in _GROUP_OPEN and t.kind == SYMBOL:
             # `(x y : T)`: names, then a colon, straight after the bracket
             j = i + 1
             while j < n and ((toks[j].kind == IDENT and "." not in toks[j].text) or toks[j].text == "_"):
@@ -378,7 +378,7 @@ def _read_group(toks: Sequence[Token], is_binders: bool, out: dict[str, set[str]
             heads = type_heads(toks[j + 1 : close])
             _add(out, (x.text for x in toks[i + 1 : j] if x.text != "_"), heads)
             typed_at.update(range(i + 1, j))
-        elif t.kind == IDENT and t.text in _HAVE_WORDS and i + 1 < n:
+        elif t.text in _HAVE_WORDS and t.kind == IDENT and i + 1 < n:
             # `have h : T`, `have : T` (named `this`), `have h := e`, `have := e`
             named = toks[i + 1].kind == IDENT and toks[i + 1].text not in _UNTYPED_BINDING
             name, k = (toks[i + 1].text, i + 2) if named else ("this", i + 1)
@@ -439,8 +439,10 @@ def _field_binders(toks: Sequence[Token], typed_at: set[int], out: dict[str, set
     does not state (``(x : T)`` in it is read by the binder pass)."""
     n = len(toks)
     for i, t in enumerate(toks):
+        if t.kind != IDENT:
+            continue
         starts = i == 0 or toks[i - 1].line != t.line or (toks[i - 1].kind == SYMBOL and toks[i - 1].text in ("{", ","))
-        if not starts or t.kind != IDENT or "." in t.text or t.text in _UNTYPED_BINDING:
+        if not starts or "." in t.text or t.text in _UNTYPED_BINDING:
             continue
         names: list[int] = []
         j = i + 1
@@ -474,12 +476,32 @@ def _field_binders(toks: Sequence[Token], typed_at: set[int], out: dict[str, set
                 out.setdefault(toks[k].text, set()).add(UNKNOWN)
 
 
+def _dotted_heads(refs: Iterable[str]) -> list[str]:
+    """The first component of each dotted reference (``h.le`` -> ``h``): what may be a local."""
+    return [r.partition(RECEIVER)[0].partition(".")[0] for r in refs
+            if RECEIVER in r or ("." in r and not r.startswith("."))]
+
+
+def encoded_local_types(groups: Sequence[Sequence[Token]], binder_context: Sequence[bool],
+                        base: Mapping[str, set[str]], stated: Sequence[Token], refs: Sequence[str]) -> str:
+    """``encode_locals(local_types(groups, binder_context, base, stated), refs)``, without reading
+    the groups when no dotted reference starts with a name they could bind: every local that
+    :func:`local_types` finds is in ``base``, is ``this``, or is the text of one of their tokens."""
+    heads = _dotted_heads(refs)
+    if not heads:
+        return ""
+    if not any(h in base or h == "this" for h in heads):
+        texts = {t.text for g in groups for t in g}
+        if not any(h in texts for h in heads):
+            return ""
+    return encode_locals(local_types(groups, binder_context, base, stated), refs)
+
+
 def encode_locals(types: Mapping[str, set[str]], refs: Iterable[str] = ()) -> str:
     """One string (cheap to pickle) for ``local_types``'s answer, kept to the locals that head
     a dotted reference in ``refs`` (and those their values name): no other is ever looked up."""
     wanted: set[str] = set()
-    todo = [r.partition(RECEIVER)[0].partition(".")[0] for r in refs
-            if RECEIVER in r or ("." in r and not r.startswith("."))]
+    todo = _dotted_heads(refs)
     while todo:
         name = todo.pop()
         if name in wanted or name not in types:

@@ -1,0 +1,87 @@
+"""The cold scan alone, repeated: the scan of a tree with an empty parse cache, in a fresh
+process each time (start-up included), as ``bench/scan.py`` measures it, but ``--repeat`` times
+and, with ``--against SRC``, alternating with another zerosorry so both see the same load.
+
+Prints each run's wall and CPU seconds, the medians, lines per second, peak memory and the
+load average (the machine may be shared).  Target on 2 cores: >= 100,000 lines/s.
+
+    python bench/cold.py [--files 5000] [--real DIR ...] [--no-synthetic] [--repeat 5] [--against SRC]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from scan import copy_real, generate, run_phase
+
+
+def _load() -> str:
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+def _median(xs: list[float]) -> float:
+    return sorted(xs)[len(xs) // 2]
+
+
+def measure(label: str, root: Path, lines: int, tmp: Path, repeat: int, against: Path | None) -> None:
+    variants: list[tuple[str, Path | None]] = [("this", None)] + ([("against", against)] if against else [])
+    runs: dict[str, list[dict[str, Any]]] = {name: [] for name, _ in variants}
+    print(f"== {label}: {lines:,} lines")
+    for r in range(repeat):
+        for name, src in variants:
+            cache = tmp / f"cache-{label}-{name}-{r}"
+            load = _load()
+            got = run_phase("cold", root, cache, src)
+            shutil.rmtree(cache, ignore_errors=True)
+            runs[name].append(got)
+            print(f"  {name:7} run {r + 1}: {got['seconds']:.2f} s wall, {got['cpu']:.2f} s cpu, "
+                  f"{lines / got['seconds']:,.0f} lines/s, peak {got['peak_mib']:.0f} MiB  (load {load})")
+    for name, src in variants:
+        wall = _median([x["seconds"] for x in runs[name]])
+        cpu = _median([x["cpu"] for x in runs[name]])
+        peak = max(x["peak_mib"] for x in runs[name])
+        print(f"-- {src or 'this checkout'}: median {wall:.2f} s wall ({lines / wall:,.0f} lines/s), "
+              f"{cpu:.2f} s cpu ({lines / cpu:,.0f} lines per cpu-second), peak {peak:.0f} MiB, "
+              f"{runs[name][0]['decls']:,} declarations  [target >= 100,000 lines/s]")
+    if against:
+        t = _median([x["seconds"] for x in runs["this"]]) / _median([x["seconds"] for x in runs["against"]])
+        c = _median([x["cpu"] for x in runs["this"]]) / _median([x["cpu"] for x in runs["against"]])
+        print(f"-- this / against: {t:.2f}x wall, {c:.2f}x cpu")
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--files", type=int, default=5000)
+    ap.add_argument("--real", type=Path, nargs="+", default=[], metavar="DIR")
+    ap.add_argument("--no-synthetic", action="store_true")
+    ap.add_argument("--repeat", type=int, default=5)
+    ap.add_argument("--against", type=Path, default=None, metavar="SRC")
+    ap.add_argument("--keep", type=Path, default=None, help="generate the synthetic tree here (reused if present)")
+    args = ap.parse_args()
+    tmp = Path(tempfile.mkdtemp(prefix="zerosorry-cold-"))
+    try:
+        if not args.no_synthetic:
+            root = args.keep or tmp / "tree"
+            if root.exists():
+                lines = sum(p.read_bytes().count(b"\n") for p in root.rglob("*.lean"))
+            else:
+                lines = generate(root, args.files)
+            measure("synthetic", root, lines, tmp, args.repeat, args.against)
+        if args.real:
+            real = tmp / "real"
+            lines = copy_real(args.real, real)
+            measure(f"real ({', '.join(p.name for p in args.real)})", real, lines, tmp, args.repeat, args.against)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
