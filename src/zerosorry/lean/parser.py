@@ -313,25 +313,21 @@ class _FileParser:
                 return s.name
         return ""
 
-    def current_opens(self) -> list[str]:
-        out: list[str] = []
-        for s in self.scopes:
-            out.extend(s.opens)
-        out.extend(self.pending_opens)
+    def _in_scope(self, field: str, pending: Sequence[str] = ()) -> list[str]:
+        """A scope list (``opens``, ``var_refs``, ``trusts``) of every enclosing scope, outermost
+        first, then what a pending ``… in`` adds."""
+        out = [x for sc in self.scopes for x in getattr(sc, field)]
+        out.extend(pending)
         return out
+
+    def current_opens(self) -> list[str]:
+        return self._in_scope("opens", self.pending_opens)
 
     def current_var_refs(self) -> list[str]:
-        out: list[str] = []
-        for sc in self.scopes:
-            out.extend(sc.var_refs)
-        return out
+        return self._in_scope("var_refs")
 
     def current_trusts(self) -> list[str]:
-        out: list[str] = []
-        for s in self.scopes:
-            out.extend(s.trusts)
-        out.extend(self.pending_trusts)
-        return out
+        return self._in_scope("trusts", self.pending_trusts)
 
     def diag(self, code: str, message: str, tok: Token | None, severity: Severity = Severity.WARNING) -> None:
         self.diags.append(
