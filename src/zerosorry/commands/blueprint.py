@@ -35,7 +35,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from ..blueprint import check, find_blueprint
     from ..blueprint import report as rp
-    from ..blueprint.drift import DriftReport, parse_class
+    from ..blueprint.drift import hideable
 
     if not args.path.is_dir():
         raise InputError(f"{args.path}: no such directory")
@@ -46,9 +46,8 @@ def run(args: argparse.Namespace) -> int:
     if find_blueprint(args.path, args.blueprint) is None:
         raise InputError(f"{args.path}: no blueprint (no .tex file in {args.path / 'blueprint' / 'src'}; "
                          "give --blueprint DIR)")
-    try:
-        hide = [parse_class(c) for c in args.hide]
-        DriftReport().hiding(hide)  # refuse a failing class before the (slower) scan
+    try:  # before the (slower) scan
+        hide = [hideable(c) for c in args.hide]
     except ValueError as exc:
         raise InputError(f"--hide: {exc}") from exc
     ledger = obtain_ledger(args, ledger_file=ledger_file)
