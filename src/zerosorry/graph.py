@@ -156,12 +156,13 @@ def short_label(name: str, limit: int = 40) -> str:
     return _cut(".".join(parts[-2:]) if len(parts) > 2 else name, limit)
 
 
-def default_anchors(ledger: Ledger) -> list[str]:
+def default_anchors(ledger: Ledger, by_name: Mapping[str, Record] | None = None) -> list[str]:
     """Without a manifest: the tops of what is not clean, i.e. interesting declarations that no
     other interesting declaration uses (deferred theorems nothing deferred builds on, ...), the
     ones resting on most first (how many interesting declarations their derivation reaches), so
     that a cap keeps the tallest derivations whole rather than a flat row of tops."""
-    by_name = ledger.by_name()
+    if by_name is None:
+        by_name = ledger.by_name()
     used: set[str] = set()
     for r in ledger.records:
         if _interesting(r):

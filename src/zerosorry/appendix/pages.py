@@ -270,8 +270,8 @@ def graph_pieces(ledger: Ledger, view: SiteView, *, anchors: Sequence[gr.Anchor]
         for d in e.decls:
             entry_of.setdefault(d.name, e.id)
     anchors = [gr.Anchor(e.id, e.title, tuple(d.name for d in e.decls)) for e in view.entries] + list(anchors)
-    names = [] if anchors else gr.default_anchors(ledger)
     by_name = ledger.by_name()
+    names = [] if anchors else gr.default_anchors(ledger, by_name)
     main = gr.build(ledger, anchors, names=names, cap=GRAPH_CAP, by_name=by_name)
     minis: list[tuple[str, gr.Graph]] = []
     for e in view.entries:
