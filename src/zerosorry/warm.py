@@ -41,6 +41,7 @@ from typing import Any, BinaryIO
 
 from . import __version__
 from .ledger.derive import Derived
+from .ledger.encode import StoredRecord, line_of, stored_record
 from .ledger.io import LineMemo, check_lines, encode
 from .ledger.model import Declaration, Ledger, Record
 from .live import MemoryParseCache, Session, file_stat
@@ -106,14 +107,27 @@ def _record(values: tuple[Any, ...]) -> Record:
 
 
 class _Pickler(pickle.Pickler):
-    """Declarations (without the fields :data:`_SLIM` names) and records as tuples of their
-    fields' values: restored twice as fast as objects with a state each."""
+    """Declarations (without the fields :data:`_SLIM` names) as tuples of their fields' values:
+    restored twice as fast as objects with a state each.  A record as its ledger line (``lines``:
+    the memo of them), restored as a :class:`~zerosorry.ledger.encode.StoredRecord` that is
+    decoded only when read (a proof edit reads few), else as the tuple of its fields."""
+
+    def __init__(self, file: Any, lines: LineMemo) -> None:
+        super().__init__(file, protocol=pickle.HIGHEST_PROTOCOL)
+        self.lines = lines.items
 
     def reducer_override(self, obj: Any) -> Any:
-        if type(obj) is Declaration:
+        kind = type(obj)
+        if kind is Declaration:
             values = obj.__dict__
             return _declaration, (tuple([values[k] for k in _DECL_FIELDS]),)
-        if type(obj) is Record:
+        if kind is Record or kind is StoredRecord:
+            line = line_of(obj)
+            if line is None:
+                known = self.lines.get(id(obj))
+                line = known[1] if known is not None and known[0] is obj else None
+            if line is not None:
+                return stored_record, (line,)
             values = obj.__dict__
             return _record, (tuple([values[k] for k in _RECORD_FIELDS]),)
         return NotImplemented
@@ -140,7 +154,7 @@ def save(session: Session, path: Path) -> None:
             fh.write(head + bytes(12))
             out = _Summing(fh)
             with _no_gc():
-                _Pickler(out, protocol=pickle.HIGHEST_PROTOCOL).dump(state)
+                _Pickler(out, session.lines).dump(state)
             fh.seek(len(head))
             fh.write(out.crc.to_bytes(4, "little") + out.size.to_bytes(8, "little"))
         os.replace(tmp, path)
@@ -156,14 +170,15 @@ _FOREIGN = {("pathlib", "PosixPath"), ("pathlib", "WindowsPath")}
 
 
 class _Unpickler(pickle.Unpickler):
-    """Names only zerosorry's classes, :func:`_declaration`, :func:`_record` and a path class:
+    """Names only zerosorry's classes, :func:`_declaration`, :func:`_record`,
+    :func:`~zerosorry.ledger.encode.stored_record` and a path class:
     a damaged payload (read before its sum is checked) can call nothing else."""
 
     def find_class(self, module: str, name: str) -> Any:
         if (module, name) in _FOREIGN:
             return super().find_class(module, name)
         found = super().find_class(module, name) if module.startswith("zerosorry.") and "." not in name else None
-        if not (isinstance(found, type) or found in (_declaration, _record)):
+        if not (isinstance(found, type) or found in (_declaration, _record, stored_record)):
             raise pickle.UnpicklingError(f"a stored state names {module}.{name}")
         return found
 

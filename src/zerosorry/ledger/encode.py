@@ -21,11 +21,12 @@ that key.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import fields
 from typing import Any
 
 import msgspec
 
-from .model import Diagnostic, Disagreement, Record
+from .model import Diagnostic, Disagreement, PossibleRef, Record, Status
 
 
 class PossibleRefOut(msgspec.Struct):
@@ -121,3 +122,72 @@ def item_lines(items: Sequence[msgspec.Struct]) -> list[bytes]:
 def value_text(value: Any) -> bytes:
     """A small value (the header's) in the reference layout."""
     return msgspec.json.format(_ENCODER.encode(value), indent=0)
+
+
+_RECORD_DECODER = msgspec.json.Decoder(RecordOut)
+
+
+def record_fields(line: bytes) -> dict[str, Any]:
+    """The fields of the record whose line (:func:`item_lines` of :func:`record_out`) is
+    ``line``: the inverse of :func:`record_out` (the tests hold ``Record(**record_fields(line))``
+    equal to the record, field types included)."""
+    o = _RECORD_DECODER.decode(line)
+    return {
+        "name": o.name, "kind": o.kind, "status": Status(o.status), "file": o.file, "line": o.line,
+        "end_line": o.end_line, "signature": o.signature, "docstring": o.docstring, "uses": list(o.uses),
+        "possible_uses": list(o.possible_uses),
+        "possible_refs": [PossibleRef(p.ref, list(p.candidates)) for p in o.possible_refs],
+        "possible_deferral": o.possible_deferral, "sorry_lines": list(o.sorry_lines), "via": list(o.via),
+        "axioms": list(o.axioms), "trusts": list(o.trusts), "trust_uses": list(o.trust_uses),
+        "modifiers": list(o.modifiers), "attributes": list(o.attributes), "external_refs": o.external_refs,
+        "approximate": list(o.approximate), "reason": o.reason,
+        "lean_status": Status(o.lean_status) if o.lean_status is not None else None, "text_hash": o.text_hash,
+    }
+
+
+class _Decoded:
+    """A record field read from the line a :class:`StoredRecord` was made from: the first read
+    decodes every field into the instance (which then answers every later read itself)."""
+
+    __slots__ = ("name",)
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __get__(self, obj: Any, owner: Any = None) -> Any:
+        if obj is None:
+            raise AttributeError(self.name)
+        state = obj.__dict__
+        state.update(record_fields(state["_line"]))
+        return state[self.name]
+
+
+class StoredRecord(Record):
+    """A record kept as its encoded ledger line and decoded on first read (a warm re-scan
+    restores many thousand records and reads a few).  Equal to the :class:`Record` it was
+    encoded from; like every record, never changed in place once made."""
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Record):
+            return NotImplemented
+        return all(getattr(self, f) == getattr(other, f) for f in _RECORD_NAMES)
+
+    __hash__ = None  # type: ignore[assignment]  # as a dataclass with eq: unhashable
+
+
+_RECORD_NAMES = tuple(f.name for f in fields(Record))
+for _name in _RECORD_NAMES:  # non-data descriptors: an instance's own fields, once decoded, come first
+    setattr(StoredRecord, _name, _Decoded(_name))
+
+
+def stored_record(line: bytes) -> StoredRecord:
+    """The record encoded as ``line``, decoded when a field is first read."""
+    r = StoredRecord.__new__(StoredRecord)
+    r.__dict__["_line"] = line
+    return r
+
+
+def line_of(r: Record) -> bytes | None:
+    """The line a record was restored from, while it is a :class:`StoredRecord`."""
+    line: bytes | None = r.__dict__.get("_line")
+    return line

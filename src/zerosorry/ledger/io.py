@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import bisect
 import contextlib
 import hashlib
 import json
 import operator
 import os
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
@@ -18,6 +19,7 @@ from typing import Any
 from ..errors import InputError
 from .model import (
     SCHEMA_ID,
+    STATUS_ORDER,
     Diagnostic,
     Disagreement,
     EngineInfo,
@@ -137,8 +139,13 @@ def _diagnostic_key(d: Diagnostic) -> tuple[str, int, int, str, str]:
     return (d.file or "", d.line or 0, d.column or 0, d.code, d.message)
 
 
-def _header(ledger: Ledger) -> dict[str, Any]:
-    """Every top-level key before the declarations, in order."""
+Counts = tuple[int, dict[str, int], dict[str, int]]  # sorries, by status, by kind
+
+
+def _header(ledger: Ledger, counts: Counts | None = None) -> dict[str, Any]:
+    """Every top-level key before the declarations, in order (``counts``: of its records, when
+    known)."""
+    sorries, status, kind = counts or (ledger.sorry_count(), ledger.status_counts(), ledger.kind_counts())
     return {
         "schema": SCHEMA_ID,
         "source": {
@@ -157,9 +164,9 @@ def _header(ledger: Ledger) -> dict[str, Any]:
             "declarations": len(ledger.records),
             "files": ledger.files,
             "lines": ledger.lines,
-            "sorries": ledger.sorry_count(),
-            "status": ledger.status_counts(),
-            "kind": ledger.kind_counts(),
+            "sorries": sorries,
+            "status": status,
+            "kind": kind,
         },
     }
 
@@ -219,6 +226,8 @@ class Encoded:
     lists: dict[str, list[bytes]]  # declarations, diagnostics (and disagreements when any)
     #: per declaration line: found valid before (a :class:`LineMemo` knew it); empty: none known
     known_valid: list[bool] = field(default_factory=list)
+    #: lines of the other lists found valid before
+    other_valid: frozenset[bytes] = frozenset()
 
     def text(self) -> bytes:
         return b"".join(self.chunks())
@@ -251,56 +260,100 @@ def _interleave(items: list[bytes], sep: bytes) -> list[bytes]:
     return out
 
 
+def _counts(records: Iterable[Record], sign: int = 1, into: Counts | None = None) -> Counts:
+    """The header's counts of ``records`` (added to ``into``, or taken from it: ``sign`` -1)."""
+    sorries, status, kind = into if into is not None else (0, {s.value: 0 for s in STATUS_ORDER}, {})
+    status, kind = dict(status), dict(kind)
+    for r in records:
+        sorries += sign * len(r.sorry_lines)
+        status[r.status.value] += sign
+        kind[r.kind] = kind.get(r.kind, 0) + sign
+    return sorries, status, {k: v for k, v in sorted(kind.items()) if v}
+
+
 class LineMemo:
     """Each record's encoded line, kept by the record object, and whether it was found valid:
     a re-scan that keeps most record objects (the live session's, :mod:`zerosorry.warm`'s)
-    encodes and validates only the new ones.  A record is never changed in place once made by
-    the scan; a caller that changes records (the lean engine) must not pass the memo on."""
+    encodes and validates only the new ones.  It also keeps the records of the last encoding
+    in ledger order, with the header's counts of them, so the next encoding places only the
+    new records among them (and counts only what came and went), and the other lines
+    (diagnostics) found valid.  A record is never changed in place once made by the scan; a
+    caller that changes records (the lean engine) must not pass the memo on."""
 
     def __init__(self) -> None:
         self.items: dict[int, tuple[Record, bytes, bool]] = {}
+        self.order: list[Record] = []  # the records of ``items``, in ledger order
+        self.counts: Counts | None = None  # of ``order``
+        self.other_valid: frozenset[bytes] = frozenset()  # diagnostic (and other) lines found valid
+        self._other: frozenset[bytes] = frozenset()  # those of the last encoding
 
-    def __getstate__(self) -> list[tuple[Record, bytes, bool]]:  # ids are per process
-        return list(self.items.values())
+    def __getstate__(self) -> dict[str, Any]:  # ids are per process
+        items = self.items
+        return {"order": [items[id(r)] for r in self.order], "counts": self.counts,
+                "other_valid": self.other_valid}
 
-    def __setstate__(self, state: list[tuple[Record, bytes, bool]]) -> None:
-        self.items = {id(x[0]): x for x in state}
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.order = [x[0] for x in state["order"]]
+        self.items = {id(x[0]): x for x in state["order"]}
+        self.counts, self.other_valid, self._other = state["counts"], state["other_valid"], frozenset()
 
-    def lines(self, records: list[Record]) -> tuple[list[bytes], list[bool]]:
-        """The lines of ``records`` (in their order) and whether each is known valid; the memo
-        keeps exactly these records afterwards."""
-        from .encode import item_lines, record_out
+    def lines(self, records: list[Record]) -> tuple[list[bytes], list[bool], Counts]:
+        """The lines of ``records`` in ledger order, whether each is known valid, and their
+        counts; the memo keeps exactly these records afterwards."""
+        from .encode import item_lines, line_of, record_out
 
         items = self.items
-        ids = list(map(id, records))
-        entries = list(map(items.get, ids))
-        fresh = [r for r, e in zip(records, entries, strict=True) if e is None or e[0] is not r]
+        ids = set(map(id, records))
+        fresh = [r for r in records if items.get(id(r), (None,))[0] is not r]
+        gone = [x for k, x in items.items() if k not in ids]
+        # a new record whose line equals a valid one it replaces is known valid too
+        was_valid = {line for _, line, ok in gone if ok}
         for k in range(0, len(fresh), 2048):  # in batches: no whole ledger's text at once in memory
             batch = fresh[k : k + 2048]
-            for r, line in zip(batch, item_lines([record_out(r) for r in batch]), strict=True):
-                items[id(r)] = (r, line, False)
-        if fresh:
-            entries = list(map(items.get, ids))
-        if len(items) != len(ids):  # records gone: forgotten
-            self.items = dict(zip(ids, entries, strict=True))  # type: ignore[arg-type]
-        return [e[1] for e in entries], [e[2] for e in entries]  # type: ignore[index]
+            known = [line_of(r) for r in batch]
+            encoded = iter(item_lines([record_out(r) for r, line in zip(batch, known, strict=True) if line is None]))
+            for r, line in zip(batch, known, strict=True):
+                line = line if line is not None else next(encoded)
+                items[id(r)] = (r, line, line in was_valid)
+        if self.counts is None:
+            order = sorted(records, key=_record_key)
+            counts = _counts(order)
+        else:  # the kept records stay in order: the new ones are placed among them
+            gone_ids = {id(x[0]) for x in gone}
+            kept = [r for r in self.order if id(r) not in gone_ids] if gone_ids else list(self.order)
+            fresh.sort(key=_record_key)
+            order = []
+            k = 0
+            for r in fresh:
+                pos = bisect.bisect_left(kept, _record_key(r), lo=k, key=_record_key)
+                order.extend(kept[k:pos])
+                order.append(r)
+                k = pos
+            order.extend(kept[k:])
+            counts = _counts(fresh, 1, _counts([x[0] for x in gone], -1, self.counts))
+        if len(items) != len(order):  # records gone: forgotten
+            self.items = items = {id(r): items[id(r)] for r in order}
+        self.order, self.counts = order, counts
+        entries = [items[id(r)] for r in order]
+        return [e[1] for e in entries], [e[2] for e in entries], counts
 
     def validated(self) -> None:
-        """Every kept line was found valid."""
+        """Every kept line was found valid (and the other lines of the last encoding)."""
         self.items = {k: (r, line, True) for k, (r, line, _) in self.items.items()}
+        self.other_valid = self._other
 
 
 def encode(ledger: Ledger, memo: LineMemo | None = None) -> Encoded:
     """The fast path (:mod:`zerosorry.ledger.encode`): byte-for-byte :func:`reference_dumps`.
     ``memo``: the lines of records encoded before (``Encoded.known_valid`` then says which
-    declaration lines were found valid already)."""
+    declaration lines were found valid already, ``Encoded.other_valid`` which other lines)."""
     from .encode import diagnostic_out, disagreement_out, item_lines, record_out
 
-    records = sorted(ledger.records, key=_record_key)
+    counts: Counts | None = None
     if memo is not None:
-        lines, valid = memo.lines(records)
+        lines, valid, counts = memo.lines(ledger.records)
     else:
-        lines, valid = item_lines([record_out(r) for r in records]), []
+        lines, valid = item_lines([record_out(r) for r in sorted(ledger.records, key=_record_key)]), []
     lists = {
         "declarations": lines,
         "diagnostics": item_lines([diagnostic_out(d) for d in sorted(ledger.diagnostics, key=_diagnostic_key)]),
@@ -308,7 +361,11 @@ def encode(ledger: Ledger, memo: LineMemo | None = None) -> Encoded:
     if ledger.disagreements:
         lists["disagreements"] = item_lines(
             [disagreement_out(d) for d in sorted(ledger.disagreements, key=lambda d: d.name)])
-    return Encoded(_header(ledger), lists, valid)
+    other: frozenset[bytes] = frozenset()
+    if memo is not None:
+        memo._other = frozenset(x for key, xs in lists.items() if key != "declarations" for x in xs)
+        other = memo.other_valid
+    return Encoded(_header(ledger, counts), lists, valid, other)
 
 
 def dumps(ledger: Ledger) -> str:
@@ -425,8 +482,11 @@ def check_lines(enc: Encoded) -> list[str]:
 
     doc: dict[str, Any] = dict(enc.header)
     for key, lines in enc.lists.items():
-        known = enc.known_valid if key == "declarations" else []
-        doc[key] = [msgspec.json.decode(line) for i, line in enumerate(lines) if not (known and known[i])]
+        if key == "declarations":
+            known = enc.known_valid
+            doc[key] = [msgspec.json.decode(line) for i, line in enumerate(lines) if not (known and known[i])]
+        else:
+            doc[key] = [msgspec.json.decode(line) for line in lines if line not in enc.other_valid]
     doc.setdefault("declarations", [])
     doc.setdefault("diagnostics", [])
     return validate(doc)
