@@ -207,7 +207,10 @@ CHILD = textwrap.dedent(
 
 
 def _env(src: Path | None) -> dict[str, str]:
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    # bytecode cached as an installed package has it (pip compiles it): a phase measures the
+    # scan, not compiling zerosorry's source in every fresh process
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    env["PYTHONUNBUFFERED"] = "1"
     if src is not None:  # another zerosorry (say an older checkout's src/), for a before/after
         env["PYTHONPATH"] = str(src)
     return env

@@ -130,3 +130,11 @@ def test_the_line_memo_places_new_records_among_the_kept_ones(before: list[Recor
     assert again.text() == io.encode(ledger).text()
     assert all(memo.items[id(r)][2] for r in kept)  # validated before: not validated again
     assert memo.order == sorted(ledger.records, key=lambda r: (r.file, r.line, r.name))
+
+
+def test_the_generated_validator_is_made_from_the_current_schema() -> None:
+    from zerosorry.ledger import _validator_code, validator
+
+    assert validator.CODE.read_text(encoding="utf-8") == validator.source(), \
+        "schema.json changed: run `python -m zerosorry.ledger.validator` to generate the validator again"
+    assert validator.compiled() is _validator_code.validate

@@ -518,11 +518,14 @@ class Session:
         libs = read_lakefile(self.files)[0]
         reach = {name: (refs, sig) for name, refs, sig in self._closure}  # read by instance_closure
         fresh: dict[str, list[Declaration]] = {}
+        olds: dict[str, ParsedFile] = {}
         for rel in sorted(changed):
             start, end = spans[rel]
-            old_pf, pf = p.parsed[rel], got[rel]
-            if pf is old_pf or len(pf.declarations) != end - start or any(start <= i < end for i in renamed):
+            old_pf, pf = p.parsed.get(rel) or self._parsed_at(p.parse_keys[rel]), got[rel]
+            if old_pf is None or pf is old_pf or len(pf.declarations) != end - start or any(
+                    start <= i < end for i in renamed):
                 return None
+            olds[rel] = old_pf
             for d in pf.declarations:
                 # the references of an instance, or of what one leads to, changed: where a class
                 # projection (`≤`) may lead changes, in every file
@@ -547,7 +550,7 @@ class Session:
         lines = p.lines
         for rel in sorted(changed):
             start, end = spans[rel]
-            old_pf, pf = p.parsed[rel], got[rel]
+            old_pf, pf = olds[rel], got[rel]
             gone = [replace(x, file=rel) for x in old_pf.diagnostics] + _decode_diagnostics(rel, p.lean[rel])
             for x in gone:
                 diags.remove(x)
@@ -601,6 +604,15 @@ class Session:
         changes.sort(key=lambda c: (c.file, c.line, c.name))
         return Refresh(changes, parsed_files=len(changed), resolved_files=len(changed), rederived=len(affected),
                        proof_edit=True)
+
+    def _parsed_at(self, key: str) -> ParsedFile | None:
+        """The parse of the bytes with parse key ``key``, as parsed (a stored state keeps no
+        parses: zerosorry.warm), from the parse cache (None: not there)."""
+        kept = self.cache.parsed.get(key)
+        if kept is not None:
+            return kept[0]
+        backing = self.cache.backing
+        return backing.get_many([key]).get(key) if backing is not None else None
 
     def _fill_inputs(self, ids: Iterable[int]) -> None:
         """The derivation's record of each declaration's own inputs, for ``ids``, where a stored

@@ -34,7 +34,7 @@ import pickle
 import sys
 import tempfile
 import zlib
-from dataclasses import fields
+from dataclasses import fields, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -138,6 +138,10 @@ def save(session: Session, path: Path) -> None:
     the next scan its speed, never a result)."""
     state = {k: v for k, v in session.__dict__.items() if k not in _TRANSIENT}
     state["components"], state["_identities"] = {}, None
+    # the parses are in the parse cache (a proof edit reads the edited file's from there; any
+    # other refresh prepares the project again) and the hits found while parsing are read
+    # only by a full derivation, of a project prepared again
+    state["_prepared"] = replace(state["_prepared"], parsed={}, found=None)
     derived = state["_state"]
     state["_state"] = derived.__class__(**{**derived.__dict__, "inputs": []})
     memo = state["_syntax"]

@@ -58,10 +58,9 @@ def schema() -> dict[str, Any]:
 
 @lru_cache(maxsize=1)
 def _fast_validator() -> Callable[[Any], Any]:
-    import fastjsonschema
+    from .validator import compiled
 
-    compiled: Callable[[Any], Any] = fastjsonschema.compile(schema())
-    return compiled
+    return compiled()
 
 
 def validate(data: Any) -> list[str]:
