@@ -390,3 +390,28 @@ def test_an_instance_s_body_edited_is_followed_in_other_files(tmp_path: Path, vi
             assert io.dumps(session.ledger) == io.dumps(full(root, session.ledger))
     finally:
         session.close()
+
+
+def test_a_stored_declaration_is_the_declaration_it_was_stored_from() -> None:
+    from dataclasses import fields, replace
+
+    from zerosorry.ledger.model import Declaration, TrustUse
+    from zerosorry.scan import prepare
+
+    root = Path(__file__).parent / "fixtures" / "projects" / "golden"
+    files, _ = read_files(root, discover(root)[0])
+    decls = prepare(files, config=load_config(root), cache=None, jobs=1).decls
+    decls.append(Declaration("X.y", "theorem", "X.lean", 3, 4, trusts=(TrustUse("native_decide", 4),),
+                             sorry_lines=(4,), modifiers=("private",), docstring=None))
+    assert decls
+    for d in decls:
+        slim = replace(d, **warm._SLIM)
+        back = warm._declaration(d.name, warm._declaration_form(d))
+        assert back == slim and slim == back
+        for f in fields(Declaration):  # the same values, of the same types
+            assert type(getattr(back, f.name)) is type(getattr(slim, f.name)), f.name
+        # stored again unread: the same form; a field set in place before any read stays as set
+        again = warm._declaration(d.name, warm._declaration_form(back))
+        again.file = "moved.lean"
+        assert again.file == "moved.lean" and again.line == d.line and again.name == d.name
+        assert warm._declaration_form(again) == warm._declaration_form(replace(slim, file="moved.lean"))

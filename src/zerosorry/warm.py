@@ -29,6 +29,7 @@ import contextlib
 import gc
 import hashlib
 import io
+import marshal
 import os
 import pickle
 import sys
@@ -40,10 +41,11 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from . import __version__
+from .lazy import decoded_on_read, fields_equal
 from .ledger.derive import Derived
 from .ledger.encode import StoredRecord, line_of, stored_record
 from .ledger.io import LineMemo, check_lines, encode
-from .ledger.model import Declaration, Ledger, Record
+from .ledger.model import Declaration, Ledger, Record, TrustUse
 from .live import MemoryParseCache, Session, file_stat
 from .scan import ParseCache, Progress, _no_gc, discover, generated_time, git_source, load_config
 
@@ -90,14 +92,44 @@ def _header(root: Path) -> bytes:
 
 
 _DECL_FIELDS = tuple(f.name for f in fields(Declaration) if f.name not in _SLIM)
+#: what a stored declaration's form holds (its name is held as it is)
+_DECL_STORED = tuple(n for n in _DECL_FIELDS if n != "name")
 _RECORD_FIELDS = tuple(f.name for f in fields(Record))
 
 
-def _declaration(values: tuple[Any, ...]) -> Declaration:
-    d = Declaration.__new__(Declaration)
-    d.__dict__ = dict(zip(_DECL_FIELDS, values, strict=True))
-    d.__dict__.update(_SLIM)
+class StoredDeclaration(Declaration):
+    """A declaration restored from the state: its name, and its other fields as one marshalled
+    tuple (trust uses as pairs), decoded on first read (zerosorry/lazy.py: a proof edit reads
+    the declarations it re-derives and those their names resolve to, a few of many thousand).
+    Equal to the declaration it was stored from; the scan may change it in place like any."""
+
+    def _stored_fields(self) -> dict[str, Any]:
+        out = dict(zip(_DECL_STORED, marshal.loads(self.__dict__["_form"]), strict=True))
+        out["trusts"] = tuple(TrustUse(n, line) for n, line in out["trusts"])
+        out.update(_SLIM)
+        return out
+
+    __eq__ = fields_equal(Declaration, tuple(f.name for f in fields(Declaration)))
+    __hash__ = None  # type: ignore[assignment]
+
+
+decoded_on_read(StoredDeclaration, [f.name for f in fields(Declaration) if f.name != "name"])
+
+
+def _declaration(name: str, form: bytes) -> Declaration:
+    d = StoredDeclaration.__new__(StoredDeclaration)
+    d.__dict__.update(name=name, _form=form)
     return d
+
+
+def _declaration_form(d: Declaration) -> bytes:
+    state = d.__dict__
+    if type(d) is StoredDeclaration and state.keys() == {"name", "_form"}:
+        form: bytes = state["_form"]
+        return form  # as restored: unread, unchanged
+    values = [getattr(d, k) for k in _DECL_STORED]
+    values[_DECL_STORED.index("trusts")] = tuple((t.name, t.line) for t in d.trusts)
+    return marshal.dumps(tuple(values))
 
 
 def _record(values: tuple[Any, ...]) -> Record:
@@ -107,8 +139,8 @@ def _record(values: tuple[Any, ...]) -> Record:
 
 
 class _Pickler(pickle.Pickler):
-    """Declarations (without the fields :data:`_SLIM` names) as tuples of their fields' values:
-    restored twice as fast as objects with a state each.  A record as its ledger line (``lines``:
+    """Declarations (without the fields :data:`_SLIM` names) as :class:`StoredDeclaration`: a
+    name and a marshalled tuple, decoded only when read.  A record as its ledger line (``lines``:
     the memo of them), restored as a :class:`~zerosorry.ledger.encode.StoredRecord` that is
     decoded only when read (a proof edit reads few), else as the tuple of its fields."""
 
@@ -118,9 +150,8 @@ class _Pickler(pickle.Pickler):
 
     def reducer_override(self, obj: Any) -> Any:
         kind = type(obj)
-        if kind is Declaration:
-            values = obj.__dict__
-            return _declaration, (tuple([values[k] for k in _DECL_FIELDS]),)
+        if kind is Declaration or kind is StoredDeclaration:
+            return _declaration, (obj.name, _declaration_form(obj))
         if kind is Record or kind is StoredRecord:
             line = line_of(obj)
             if line is None:

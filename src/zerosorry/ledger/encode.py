@@ -26,6 +26,7 @@ from typing import Any
 
 import msgspec
 
+from ..lazy import decoded_on_read, fields_equal
 from .model import Diagnostic, Disagreement, PossibleRef, Record, Status
 
 
@@ -125,6 +126,7 @@ def value_text(value: Any) -> bytes:
 
 
 _RECORD_DECODER = msgspec.json.Decoder(RecordOut)
+_RECORD_NAMES = tuple(f.name for f in fields(Record))
 
 
 def record_fields(line: bytes) -> dict[str, Any]:
@@ -145,39 +147,19 @@ def record_fields(line: bytes) -> dict[str, Any]:
     }
 
 
-class _Decoded:
-    """A record field read from the line a :class:`StoredRecord` was made from: the first read
-    decodes every field into the instance (which then answers every later read itself)."""
-
-    __slots__ = ("name",)
-
-    def __init__(self, name: str) -> None:
-        self.name = name
-
-    def __get__(self, obj: Any, owner: Any = None) -> Any:
-        if obj is None:
-            raise AttributeError(self.name)
-        state = obj.__dict__
-        state.update(record_fields(state["_line"]))
-        return state[self.name]
-
-
 class StoredRecord(Record):
-    """A record kept as its encoded ledger line and decoded on first read (a warm re-scan
-    restores many thousand records and reads a few).  Equal to the :class:`Record` it was
-    encoded from; like every record, never changed in place once made."""
+    """A record kept as its encoded ledger line and decoded on first read (zerosorry/lazy.py: a
+    warm re-scan restores many thousand records and reads a few).  Equal to the
+    :class:`Record` it was encoded from; like every record, never changed in place once made."""
 
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, Record):
-            return NotImplemented
-        return all(getattr(self, f) == getattr(other, f) for f in _RECORD_NAMES)
+    def _stored_fields(self) -> dict[str, Any]:
+        return record_fields(self.__dict__["_line"])
 
+    __eq__ = fields_equal(Record, _RECORD_NAMES)
     __hash__ = None  # type: ignore[assignment]  # as a dataclass with eq: unhashable
 
 
-_RECORD_NAMES = tuple(f.name for f in fields(Record))
-for _name in _RECORD_NAMES:  # non-data descriptors: an instance's own fields, once decoded, come first
-    setattr(StoredRecord, _name, _Decoded(_name))
+decoded_on_read(StoredRecord, _RECORD_NAMES)
 
 
 def stored_record(line: bytes) -> StoredRecord:

@@ -303,34 +303,37 @@ class LineMemo:
 
         items = self.items
         ids = set(map(id, records))
-        fresh = [r for r in records if items.get(id(r), (None,))[0] is not r]
-        gone = [x for k, x in items.items() if k not in ids]
-        # a new record whose line equals a valid one it replaces is known valid too
-        was_valid = {line for _, line, ok in gone if ok}
+        fresh = [r for r in records if id(r) not in items]
+        gone = {x[1]: x for k, x in items.items() if k not in ids}  # by line (a name is on one line)
         for k in range(0, len(fresh), 2048):  # in batches: no whole ledger's text at once in memory
             batch = fresh[k : k + 2048]
             known = [line_of(r) for r in batch]
             encoded = iter(item_lines([record_out(r) for r, line in zip(batch, known, strict=True) if line is None]))
             for r, line in zip(batch, known, strict=True):
                 line = line if line is not None else next(encoded)
-                items[id(r)] = (r, line, line in was_valid)
+                # a new record written as one it replaces is that one again: as valid, in its place
+                same = gone.pop(line, None)
+                items[id(r)] = (r, line, same is not None and same[2])
+                if same is not None:
+                    items[id(same[0])] = items[id(r)]
         if self.counts is None:
             order = sorted(records, key=_record_key)
             counts = _counts(order)
-        else:  # the kept records stay in order: the new ones are placed among them
-            gone_ids = {id(x[0]) for x in gone}
-            kept = [r for r in self.order if id(r) not in gone_ids] if gone_ids else list(self.order)
-            fresh.sort(key=_record_key)
+        else:  # the kept records stay in order: the others are placed among them
+            gone_ids = {id(x[0]) for x in gone.values()}
+            kept = [items[id(r)][0] for r in self.order if id(r) not in gone_ids]
+            placed = {id(r) for r in kept}
+            new = sorted((r for r in fresh if id(r) not in placed), key=_record_key)
             order = []
             k = 0
-            for r in fresh:
+            for r in new:
                 pos = bisect.bisect_left(kept, _record_key(r), lo=k, key=_record_key)
                 order.extend(kept[k:pos])
                 order.append(r)
                 k = pos
             order.extend(kept[k:])
-            counts = _counts(fresh, 1, _counts([x[0] for x in gone], -1, self.counts))
-        if len(items) != len(order):  # records gone: forgotten
+            counts = _counts(new, 1, _counts([x[0] for x in gone.values()], -1, self.counts))
+        if len(items) != len(order):  # records gone or replaced: forgotten
             self.items = items = {id(r): items[id(r)] for r in order}
         self.order, self.counts = order, counts
         entries = [items[id(r)] for r in order]
