@@ -11,7 +11,8 @@ such as a declaration renamed in place, stays as set).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from array import array
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 
@@ -48,3 +49,53 @@ def fields_equal(base: type, names: tuple[str, ...]) -> Callable[[Any, object], 
         return all(bool(getattr(self, n) == getattr(other, n)) for n in names)
 
     return eq
+
+
+class Ragged:
+    """A list of lists of small non-negative integers (a graph's adjacency lists), stored as two
+    flat integer arrays (restored at the speed of copying bytes) and decoded list by list on
+    read.  Written entries are kept apart; ``copy()`` is the list's shallow copy (a list's
+    ``copy()`` does the same, so code written for lists copies either)."""
+
+    __slots__ = ("_ends", "_flat", "_set")
+
+    def __init__(self, lists: Iterable[Iterable[int]]) -> None:
+        flat, ends = array("i"), array("i")
+        for x in lists:
+            flat.extend(x)
+            ends.append(len(flat))
+        self._flat, self._ends, self._set = flat, ends, dict[int, Any]()
+
+    def __len__(self) -> int:
+        return len(self._ends)
+
+    def __getitem__(self, i: int) -> Any:
+        got = self._set.get(i)
+        if got is None:
+            if not 0 <= i < len(self._ends):
+                raise IndexError(i)
+            got = self._set[i] = self._flat[self._ends[i - 1] if i else 0 : self._ends[i]].tolist()
+        return got
+
+    def __setitem__(self, i: int, value: Any) -> None:
+        if not 0 <= i < len(self._ends):
+            raise IndexError(i)
+        self._set[i] = value
+
+    def __iter__(self) -> Iterator[Any]:
+        return (self[i] for i in range(len(self._ends)))
+
+    def copy(self) -> Ragged:
+        out = Ragged.__new__(Ragged)
+        out._flat, out._ends, out._set = self._flat, self._ends, dict(self._set)
+        return out
+
+    def __getstate__(self) -> tuple[bytes, bytes]:
+        if self._set:  # written entries: stored as a list of them would be
+            return Ragged(self).__getstate__()
+        return self._flat.tobytes(), self._ends.tobytes()
+
+    def __setstate__(self, state: tuple[bytes, bytes]) -> None:
+        self._flat, self._ends, self._set = array("i"), array("i"), {}
+        self._flat.frombytes(state[0])
+        self._ends.frombytes(state[1])

@@ -41,7 +41,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from . import __version__
-from .lazy import decoded_on_read, fields_equal
+from .lazy import Ragged, decoded_on_read, fields_equal
 from .ledger.derive import Derived
 from .ledger.encode import StoredRecord, line_of, stored_record
 from .ledger.io import LineMemo, check_lines, encode
@@ -61,6 +61,8 @@ RESAVE_AFTER = 8
 _SLIM = {f.name: f.default for f in fields(Declaration) if f.name in ("refs", "local_types", "body", "type_text")}
 #: the session's attributes the state leaves out (a fresh process makes its own)
 _TRANSIENT = ("cache", "manifest", "ledger")
+#: the derivation's graphs, stored as zerosorry.lazy.Ragged
+_GRAPHS = ("certain", "maybe", "edges", "rev", "rev_c")
 #: what a stored state must hold
 _EXPECTED = {"root", "files", "stats", "config", "_prepared", "_index", "_state", "_inputs", "_syntax", "_records", "_closure"}
 
@@ -173,8 +175,11 @@ def save(session: Session, path: Path) -> None:
     # other refresh prepares the project again) and the hits found while parsing are read
     # only by a full derivation, of a project prepared again
     state["_prepared"] = replace(state["_prepared"], parsed={}, found=None)
-    derived = state["_state"]
-    state["_state"] = derived.__class__(**{**derived.__dict__, "inputs": []})
+    derived, inputs = state["_state"], state["_inputs"]
+    # the graphs as flat arrays (zerosorry.lazy.Ragged: a proof edit reads a few of their lists)
+    state["_state"] = derived.__class__(**{**derived.__dict__, "inputs": [],
+                                           **{k: Ragged(getattr(derived, k)) for k in _GRAPHS}})
+    state["_inputs"] = replace(inputs, uses=Ragged(inputs.uses), possible=Ragged(inputs.possible))
     memo = state["_syntax"]
     state["_syntax"] = memo.__class__.__new__(memo.__class__)
     state["_syntax"].__dict__.update({**memo.__dict__, "uses": {}})

@@ -63,8 +63,10 @@ def rederive(
         assert n == len(prev.decls)
         ids = sorted(set(range(n) if check is None else check))
         c_new, m_new, e_new = graphs(uses, possible, ids)
-        certain, maybe, edges = list(prev.certain), list(prev.maybe), list(prev.edges)
-        rev, rev_c = list(prev.rev), list(prev.rev_c)  # copied on write: ``prev`` stays as it was
+        # copied on write: ``prev`` stays as it was (``copy()``: a stored state's graphs are
+        # zerosorry.lazy.Ragged, which copies without decoding)
+        certain, maybe, edges = prev.certain.copy(), prev.maybe.copy(), prev.edges.copy()
+        rev, rev_c = prev.rev.copy(), prev.rev_c.copy()
         for graph, back, news in ((edges, rev, e_new), (certain, rev_c, c_new)):
             for i, new in zip(ids, news, strict=True):
                 old = graph[i]

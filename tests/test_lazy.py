@@ -1,0 +1,34 @@
+"""zerosorry.lazy: the compact forms a stored state restores (see also tests/test_warm.py)."""
+
+from __future__ import annotations
+
+import pickle
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from zerosorry.lazy import Ragged
+
+_LISTS = st.lists(st.lists(st.integers(0, 2**31 - 1), max_size=5), max_size=20)
+
+
+@given(lists=_LISTS, writes=st.lists(st.tuples(st.integers(0, 19), st.lists(st.integers(0, 99), max_size=3)),
+                                      max_size=5))
+def test_a_ragged_list_reads_writes_copies_and_pickles_as_the_list_would(
+        lists: list[list[int]], writes: list[tuple[int, list[int]]]) -> None:
+    r, plain = Ragged(lists), [list(x) for x in lists]
+    assert len(r) == len(plain) and list(r) == plain
+    copy, before = r.copy(), [list(x) for x in plain]
+    for i, value in writes:
+        if i < len(plain):
+            r[i], plain[i] = value, value
+        else:
+            with pytest.raises(IndexError):
+                r[i] = value
+    assert list(r) == plain and [r[i] for i in range(len(r))] == plain
+    assert list(copy) == before  # the copy is not written through
+    back = pickle.loads(pickle.dumps(r, protocol=pickle.HIGHEST_PROTOCOL))
+    assert type(back) is Ragged and list(back) == plain
+    with pytest.raises(IndexError):
+        r[len(plain)]
