@@ -17,7 +17,7 @@ from zerosorry import warm
 from zerosorry.cli import main
 from zerosorry.ledger import io
 from zerosorry.ledger.model import Ledger
-from zerosorry.scan import discover, load_config, read_files, scan_files
+from zerosorry.scan import ParseCache, discover, load_config, read_files, scan_files
 
 from .strategies import project_edits
 from .test_live import File, apply, render, start
@@ -415,3 +415,26 @@ def test_a_stored_declaration_is_the_declaration_it_was_stored_from() -> None:
         again.file = "moved.lean"
         assert again.file == "moved.lean" and again.line == d.line and again.name == d.name
         assert warm._declaration_form(again) == warm._declaration_form(replace(slim, file="moved.lean"))
+
+
+def test_a_loaded_state_refreshed_by_proof_edits_then_a_new_name_equals_a_full_scan(tmp_path: Path) -> None:
+    """What a stored state holds back (the files' resolutions) is restored under the proof
+    edits made since, in one session: the refreshes after it equal full scans."""
+    root, cache = tmp_path / "p", tmp_path / "cache"
+    root.mkdir()
+    clock = Clock()
+    model = make_project(root, clock)
+    warm_equals_full(root, cache)
+    session = warm.load(warm.state_path(cache, root), root, ParseCache(cache))
+    assert session is not None and session._held is not None
+    for op in [("sorry", 0, 1), ("sorry", 2, 0), ("add", 1, "Foo.d", ["b"], True, "theorem"), ("sorry", 0, 1),
+               ("add", 3, "g.f", ["a"], False, "lemma")]:
+        apply(root, model, op)
+        clock.stamp(root)
+        touched = warm.changed_paths(session)
+        assert touched
+        result = session.refresh(touched)
+        assert result.proof_edit == (op[0] == "sorry")
+        assert io.dumps(session.ledger) == io.dumps(full(root, session.ledger))
+    assert session._held is None
+    session.close()

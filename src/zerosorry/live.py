@@ -269,6 +269,8 @@ class Session:
         self.commands: tuple[tuple[str, str], ...] = ()  # the declaring commands of those keys
         self._identities: Identities | None = None  # of the current name table, once needed
         self.lines = LineMemo()  # the records' encoded lines, for zerosorry.warm
+        #: what a stored state held back (zerosorry.warm): read only by a refresh that is no proof edit
+        self._held: Callable[[], dict[str, Any]] | None = None
         with _no_gc():
             self._prepared = self._prepare(progress)
             self._signatures: dict[tuple[str, str], Signature] = {}
@@ -435,6 +437,7 @@ class Session:
         fast = self._proof_edit(touched)
         if fast is not None:
             return fast
+        self._unhold()
         old_p, old_ledger = self._prepared, self.ledger
         self._fill_inputs(range(len(old_p.decls)))
         p = self._prepare()
@@ -488,6 +491,16 @@ class Session:
         self.ledger = self._ledger()
         result.changes = self._changes(old_ledger)
         return result
+
+    def _unhold(self) -> None:
+        """Restore what a stored state held back: the resolutions of the files (those of the
+        files redone by proof edits since, kept meanwhile, stand over them), the names' and
+        signatures' memos.  A proof edit reads none of them."""
+        if self._held is not None:
+            held, self._held = self._held, None
+            since = self._resolved
+            self.__dict__.update(held())
+            self._resolved.update(since)
 
     def _proof_edit(self, touched: set[str]) -> Refresh | None:
         """The refresh after edits that leave every touched file's :func:`_interface` as it was

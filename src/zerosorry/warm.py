@@ -63,8 +63,11 @@ _SLIM = {f.name: f.default for f in fields(Declaration) if f.name in ("refs", "l
 _TRANSIENT = ("cache", "manifest", "ledger")
 #: the derivation's graphs, stored as zerosorry.lazy.Ragged
 _GRAPHS = ("certain", "maybe", "edges", "rev", "rev_c")
+#: the session's attributes a stored state holds back until a refresh that is no proof edit
+_HELD = ("_resolved", "_signatures", "_names")
 #: what a stored state must hold
-_EXPECTED = {"root", "files", "stats", "config", "_prepared", "_index", "_state", "_inputs", "_syntax", "_records", "_closure"}
+_EXPECTED = {"root", "files", "stats", "config", "_prepared", "_index", "_state", "_inputs", "_syntax", "_records", "_closure",
+             "_held"}
 
 
 @lru_cache(maxsize=1)
@@ -169,6 +172,10 @@ class _Pickler(pickle.Pickler):
 def save(session: Session, path: Path) -> None:
     """Write ``session``'s state to ``path`` (atomically; a state that cannot be written costs
     the next scan its speed, never a result)."""
+    try:
+        session._unhold()
+    except Exception:  # what the loaded state held back is damaged: no state (the next scan runs in full)
+        return
     state = {k: v for k, v in session.__dict__.items() if k not in _TRANSIENT}
     state["components"], state["_identities"] = {}, None
     # the parses are in the parse cache (a proof edit reads the edited file's from there; any
@@ -180,6 +187,10 @@ def save(session: Session, path: Path) -> None:
     state["_state"] = derived.__class__(**{**derived.__dict__, "inputs": [],
                                            **{k: Ragged(getattr(derived, k)) for k in _GRAPHS}})
     state["_inputs"] = replace(inputs, uses=Ragged(inputs.uses), possible=Ragged(inputs.possible))
+    # what only a refresh that is no proof edit reads: pickled apart, unpickled when read
+    held = io.BytesIO()
+    _Pickler(held, session.lines).dump({k: state.pop(k) for k in _HELD})
+    state["_held"] = held.getvalue()
     memo = state["_syntax"]
     state["_syntax"] = memo.__class__.__new__(memo.__class__)
     state["_syntax"].__dict__.update({**memo.__dict__, "uses": {}})
@@ -290,10 +301,14 @@ def load(path: Path, root: Path, cache: ParseCache | None) -> Session | None:
                 return None
         except Exception:  # a corrupt state is no state
             return None
-    if not isinstance(state, dict) or not state.keys() >= _EXPECTED or not isinstance(state["_state"], Derived):
+    if (not isinstance(state, dict) or not state.keys() >= _EXPECTED or not isinstance(state["_state"], Derived)
+            or not isinstance(state["_held"], bytes)):
         return None
     session = Session.__new__(Session)
+    held = state.pop("_held")
     session.__dict__.update(state)
+    session._resolved, session._signatures, session._names = {}, {}, []
+    session._held = lambda: dict(_Unpickler(io.BytesIO(held)).load())
     session.root = root  # as given now (the state's may be relative to another working folder)
     session.cache = MemoryParseCache(cache)
     session.manifest = None
