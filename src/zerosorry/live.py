@@ -70,7 +70,7 @@ if TYPE_CHECKING:  # the gate's module is imported only where a manifest is read
 Stat = tuple[int, int, int, int, int]
 
 
-def file_stat(path: Path) -> Stat | None:
+def file_stat(path: Path | str) -> Stat | None:
     """What tells a file unchanged without reading it (None: it cannot be stat'ed)."""
     now = time.time_ns()
     try:

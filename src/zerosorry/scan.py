@@ -198,7 +198,14 @@ def module_name(rel: str, libs: Iterable[LeanLib]) -> str:
 # ---------------------------------------------------------------------------- discovery
 def discover(root: Path) -> tuple[dict[str, Path], list[Diagnostic]]:
     """Every ``.lean`` file below ``root`` (and the lakefile), surviving symlink loops."""
-    found: dict[str, Path] = {}
+    found, diags = discover_paths(root)
+    return {rel: Path(full) for rel, full in found.items()}, diags
+
+
+def discover_paths(root: Path) -> tuple[dict[str, str], list[Diagnostic]]:
+    """:func:`discover`, each file's path as a string (a warm re-scan stats them all and
+    makes a path object of none)."""
+    found: dict[str, str] = {}
     diags: list[Diagnostic] = []
     seen_dirs: set[tuple[int, int]] = set()
 
@@ -220,11 +227,11 @@ def discover(root: Path) -> tuple[dict[str, Path], list[Diagnostic]]:
             continue
         seen_dirs.add(key)
         dirnames[:] = sorted(d for d in dirnames if d not in SKIP_DIRS and not d.startswith("."))
+        here = os.path.relpath(dirpath, root)
+        prefix = "" if here == "." else here.replace(os.sep, "/") + "/"
         for f in sorted(filenames):
             if f.endswith(".lean") or f == "lakefile.toml":
-                full = Path(dirpath) / f
-                rel = full.relative_to(root).as_posix()
-                found[rel] = full
+                found[prefix + f] = os.path.join(dirpath, f)
     return found, diags
 
 

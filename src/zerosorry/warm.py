@@ -47,7 +47,15 @@ from .ledger.encode import StoredRecord, line_of, stored_record
 from .ledger.io import LineMemo, check_lines, encode
 from .ledger.model import Declaration, Ledger, Record, TrustUse
 from .live import MemoryParseCache, Session, file_stat
-from .scan import ParseCache, Progress, _no_gc, discover, generated_time, git_source, load_config
+from .scan import (
+    ParseCache,
+    Progress,
+    _no_gc,
+    discover_paths,
+    generated_time,
+    git_source,
+    load_config,
+)
 
 MAGIC = b"zerosorry-warm-state/1\n"
 #: a file modified this close (ns) before it was read may have changed again within one tick
@@ -184,8 +192,12 @@ def save(session: Session, path: Path) -> None:
     state["_prepared"] = replace(state["_prepared"], parsed={}, found=None)
     derived, inputs = state["_state"], state["_inputs"]
     # the graphs as flat arrays (zerosorry.lazy.Ragged: a proof edit reads a few of their lists)
+    # and each closure (a frozenset) once, however many declarations reach the same
+    same: dict[frozenset[str], frozenset[str]] = {}
     state["_state"] = derived.__class__(**{**derived.__dict__, "inputs": [],
-                                           **{k: Ragged(getattr(derived, k)) for k in _GRAPHS}})
+                                           **{k: Ragged(getattr(derived, k)) for k in _GRAPHS},
+                                           **{k: [same.setdefault(x, x) for x in getattr(derived, k)]
+                                              for k in ("axioms", "trusts")}})
     state["_inputs"] = replace(inputs, uses=Ragged(inputs.uses), possible=Ragged(inputs.possible))
     # what only a refresh that is no proof edit reads: pickled apart, unpickled when read
     held = io.BytesIO()
@@ -323,19 +335,20 @@ def changed_paths(session: Session) -> list[Path] | None:
     None when the project's layout changed in a way a refresh does not follow (what discovery
     reports about the folders)."""
     root = session.root
-    paths, diags = discover(root)
+    paths, diags = discover_paths(root)
     if set(diags) != {d for d in [*session.file_diags, *session.other_diags]
                       if d.code not in ("unreadable-file", "cache-unavailable")}:
         return None
     for extra in ("lakefile.lean", "lakefile.toml"):
         if extra not in paths and (root / extra).is_file():
-            paths[extra] = root / extra
+            paths[extra] = os.path.join(root, extra)
     out = [root / rel for rel in session.files.keys() - paths.keys()]
+    stats, files = session.stats, session.files
     for rel, full in paths.items():
-        was = session.stats.get(rel) if rel in session.files else None
+        was = stats.get(rel) if rel in files else None
         now = file_stat(full)
         if was is None or now is None or was[:4] != now[:4] or was[1] + RACY_NS >= was[4]:
-            out.append(full)
+            out.append(Path(full))
     if load_config(root) != session.config:
         out.append(root / "zerosorry.toml")
     return sorted(out)
