@@ -140,3 +140,33 @@ def test_the_generated_validator_is_made_from_the_current_schema() -> None:
     assert validator.CODE.read_text(encoding="utf-8") == validator.source(), \
         "schema.json changed: run `python -m zerosorry.ledger.validator` to generate the validator again"
     assert validator.compiled() is _validator_code.validate
+
+
+@settings(max_examples=100, deadline=None)
+@given(before=ledger_records(), data=st.data())
+def test_the_memo_of_a_stored_state_splices_records_written_again(before: list[Record], data: st.DataObject) -> None:
+    """Records restored as their lines (RecordLines, as a stored state keeps them), some written
+    again (as they were, with another reason, or moved to another line: then the memo orders
+    them all again): each encoding is the reference, and so is the next one."""
+    memo = io.LineMemo()
+    ledger = _ledger(list(before), [], [])
+    io.encode(ledger, memo)
+    memo.validated()
+    records, based = memo.based(ledger.records)
+    assert list(records) == before
+    moved = False
+    for i in range(len(before)):
+        how = data.draw(st.sampled_from(["keep", "same", "reason", "line"]))
+        moved |= how == "line"
+        if how == "same":
+            records[i] = dataclasses.replace(before[i])
+        elif how == "reason":
+            records[i] = dataclasses.replace(before[i], reason=data.draw(_TEXT))
+        elif how == "line":
+            records[i] = dataclasses.replace(before[i], line=data.draw(st.integers(1, 10**6)))
+    ledger.records = records  # type: ignore[assignment]
+    for _ in range(2):
+        assert io.encode(ledger, based).text() == io.encode(ledger).text()
+        assert based.base is not None or moved  # spliced unless a record may have moved
+    based.validated()
+    assert io.check_lines(io.encode(ledger, based)) == []

@@ -194,7 +194,11 @@ def save(session: Session, path: Path) -> None:
     # the graphs as flat arrays (zerosorry.lazy.Ragged: a proof edit reads a few of their lists)
     # and each closure (a frozenset) once, however many declarations reach the same
     same: dict[frozenset[str], frozenset[str]] = {}
-    state["_state"] = derived.__class__(**{**derived.__dict__, "inputs": [],
+    # the records as their lines (restored as RecordLines: a proof edit reads few and the
+    # memo splices the new lines into the stored ones)
+    records, state["lines"] = session.lines.based(session._records)
+    state["_records"] = records
+    state["_state"] = derived.__class__(**{**derived.__dict__, "inputs": [], "records": records,
                                            **{k: Ragged(getattr(derived, k)) for k in _GRAPHS},
                                            **{k: [same.setdefault(x, x) for x in getattr(derived, k)]
                                               for k in ("axioms", "trusts")}})

@@ -20,7 +20,7 @@ that key.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import fields
 from typing import Any
 
@@ -173,3 +173,57 @@ def line_of(r: Record) -> bytes | None:
     """The line a record was restored from, while it is a :class:`StoredRecord`."""
     line: bytes | None = r.__dict__.get("_line")
     return line
+
+
+class RecordLines(Sequence[Record]):
+    """A ledger's records by declaration index, as a stored state keeps them: each its encoded
+    line, made a :class:`StoredRecord` only when read.  Records written since are kept apart
+    (``written``: their indices), so that the line memo (ledger/io.py) writes the ledger again
+    by splicing the few new lines into the stored ones.  Reads, writes, copies (``copy()``, as
+    a list's) and compares as the list of its records."""
+
+    __slots__ = ("_objs", "lines", "written")
+
+    def __init__(self, lines: list[bytes]) -> None:
+        self.lines = lines
+        self._objs: dict[int, Record] = {}
+        self.written: set[int] = set()
+
+    def _index(self, i: int) -> int:
+        n = len(self.lines)
+        j = i + n if i < 0 else i
+        if not 0 <= j < n:
+            raise IndexError(i)
+        return j
+
+    def __len__(self) -> int:
+        return len(self.lines)
+
+    def __getitem__(self, i: Any) -> Any:
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(len(self.lines)))]
+        j = self._index(i)
+        got = self._objs.get(j)
+        if got is None:
+            got = self._objs[j] = stored_record(self.lines[j])
+        return got
+
+    def __setitem__(self, i: int, r: Record) -> None:
+        j = self._index(i)
+        self._objs[j] = r
+        self.written.add(j)
+
+    def __iter__(self) -> Iterator[Record]:
+        return (self[j] for j in range(len(self.lines)))
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, (list, RecordLines)):
+            return NotImplemented
+        return len(self) == len(other) and all(a == b for a, b in zip(self, other, strict=True))
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def copy(self) -> RecordLines:
+        out = RecordLines(self.lines)
+        out._objs, out.written = dict(self._objs), set(self.written)
+        return out

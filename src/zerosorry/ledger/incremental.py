@@ -137,7 +137,7 @@ def rederive(
         return make_record(st, i, possible_refs[i], external[i], approximate[i], reasons[i])
 
     if same:
-        st.records = list(prev.records)
+        st.records = prev.records.copy()  # (a stored state's are zerosorry.ledger.encode.RecordLines)
         for i in affected:
             st.records[i] = record(i)
     else:

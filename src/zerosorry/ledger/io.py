@@ -9,12 +9,13 @@ import json
 import operator
 import os
 import tempfile
-from collections.abc import Callable, Iterable
+from array import array
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import InputError
 from .model import (
@@ -30,6 +31,9 @@ from .model import (
     SourceInfo,
     Status,
 )
+
+if TYPE_CHECKING:
+    from .encode import RecordLines
 
 
 def _umask_mode() -> int:
@@ -270,6 +274,18 @@ def _counts(records: Iterable[Record], sign: int = 1, into: Counts | None = None
     return sorries, status, {k: v for k, v in sorted(kind.items()) if v}
 
 
+@dataclass
+class _Base:
+    """The lines of a stored ledger's records by declaration index (the very list the
+    :class:`~zerosorry.ledger.encode.RecordLines` restored with them reads), their ledger order
+    (position -> index, and back) and whether each was found valid."""
+
+    lines: list[bytes]
+    order: array[int]
+    pos: array[int]
+    valid: bytearray
+
+
 class LineMemo:
     """Each record's encoded line, kept by the record object, and whether it was found valid:
     a re-scan that keeps most record objects (the live session's, :mod:`zerosorry.warm`'s)
@@ -277,30 +293,127 @@ class LineMemo:
     in ledger order, with the header's counts of them, so the next encoding places only the
     new records among them (and counts only what came and went), and the other lines
     (diagnostics) found valid.  A record is never changed in place once made by the scan; a
-    caller that changes records (the lean engine) must not pass the memo on."""
+    caller that changes records (the lean engine) must not pass the memo on.
+
+    As a stored state restores it (:meth:`based`), it keeps the lines by declaration index
+    instead (``base``) beside the :class:`~zerosorry.ledger.encode.RecordLines` restored with
+    them: an encoding of those records after a proof edit (same declarations, a few records
+    written again, each still between the same neighbours) splices the few new lines into the
+    stored ones and reads no other record; any other encoding turns the memo into the form by
+    record object first."""
 
     def __init__(self) -> None:
         self.items: dict[int, tuple[Record, bytes, bool]] = {}
         self.order: list[Record] = []  # the records of ``items``, in ledger order
-        self.counts: Counts | None = None  # of ``order``
+        self.counts: Counts | None = None  # of ``order`` (or of ``base``)
         self.other_valid: frozenset[bytes] = frozenset()  # diagnostic (and other) lines found valid
         self._other: frozenset[bytes] = frozenset()  # those of the last encoding
+        self.base: _Base | None = None
+        self.base_records: RecordLines | None = None  # the records ``base`` holds the lines of
 
     def __getstate__(self) -> dict[str, Any]:  # ids are per process
-        items = self.items
-        return {"order": [items[id(r)] for r in self.order], "counts": self.counts,
-                "other_valid": self.other_valid}
+        out: dict[str, Any] = {"counts": self.counts, "other_valid": self.other_valid}
+        if self.base is not None:
+            b = self.base
+            out["base"] = (b.lines, b.order.tobytes(), b.pos.tobytes(), bytes(b.valid), self.base_records)
+        else:
+            out["order"] = [self.items[id(r)] for r in self.order]
+        return out
 
     def __setstate__(self, state: dict[str, Any]) -> None:
-        self.order = [x[0] for x in state["order"]]
-        self.items = {id(x[0]): x for x in state["order"]}
-        self.counts, self.other_valid, self._other = state["counts"], state["other_valid"], frozenset()
+        self.__init__()  # type: ignore[misc]
+        self.counts, self.other_valid = state["counts"], state["other_valid"]
+        if "base" in state:
+            lines, order, pos, valid, self.base_records = state["base"]
+            self.base = _Base(lines, array("i"), array("i"), bytearray(valid))
+            self.base.order.frombytes(order)
+            self.base.pos.frombytes(pos)
+        else:
+            self.order = [x[0] for x in state["order"]]
+            self.items = {id(x[0]): x for x in state["order"]}
 
-    def lines(self, records: list[Record]) -> tuple[list[bytes], list[bool], Counts]:
+    def based(self, records: Sequence[Record]) -> tuple[RecordLines, LineMemo]:
+        """``records`` (the last encoded) as a stored state keeps them, and the memo of them
+        by declaration index (this memo stays as it is)."""
+        from .encode import RecordLines
+
+        if self.base is None and (self.counts is None or len(self.items) != len(records)):
+            self.lines(records)  # not encoded yet
+        out = LineMemo()
+        out.counts, out.other_valid = self.counts, self.other_valid
+        if self.base is not None and records is self.base_records:
+            out.base = self.base
+        else:
+            self._unbase()
+            items, n = self.items, len(records)
+            index_of = {id(r): i for i, r in enumerate(records)}
+            entries = [items[id(r)] for r in records]
+            order = array("i", [index_of[id(r)] for r in self.order])
+            pos = array("i", bytes(order.itemsize * n))
+            for p, i in enumerate(order):
+                pos[i] = p
+            out.base = _Base([e[1] for e in entries], order, pos, bytearray(e[2] for e in entries))
+        out.base_records = RecordLines(out.base.lines)
+        return out.base_records, out
+
+    def _unbase(self) -> None:
+        """Into the form by record object (the records as ``base`` holds them)."""
+        from .encode import stored_record
+
+        base, recs = self.base, self.base_records
+        if base is None:
+            return
+        self.base = self.base_records = None
+        order = [recs[i] if recs is not None and i not in recs.written else stored_record(base.lines[i])
+                 for i in base.order]
+        self.items = {id(r): (r, base.lines[i], bool(base.valid[i])) for r, i in zip(order, base.order, strict=True)}
+        self.order = order
+
+    def _splice(self, records: Sequence[Record]) -> tuple[list[bytes], list[bool], Counts] | None:
+        """:meth:`lines` of the records ``base`` holds after some were written again (None:
+        they are other records, or one moved among the others)."""
+        from .encode import RecordLines, item_lines, line_of, record_out, stored_record
+
+        base = self.base
+        if base is None or self.counts is None or not isinstance(records, RecordLines) or records.lines is not base.lines:
+            return None
+        written = sorted(records.written)
+        recs = [records[i] for i in written]
+        known = [line_of(r) for r in recs]
+        encoded = iter(item_lines([record_out(r) for r, line in zip(recs, known, strict=True) if line is None]))
+        new: dict[int, tuple[Record, bytes]] = {}
+        for i, r, line in zip(written, recs, known, strict=True):
+            line = line if line is not None else next(encoded)
+            if line != base.lines[i]:
+                new[i] = (r, line)
+        order, pos, n = base.order, base.pos, len(base.order)
+        for i, (r, _) in new.items():  # still between its neighbours in ledger order
+            p, key = pos[i], _record_key(r)
+            if (p > 0 and not _record_key(records[order[p - 1]]) < key) or (
+                    p < n - 1 and not key < _record_key(records[order[p + 1]])):
+                return None
+        counts = self.counts
+        if new:
+            counts = _counts([r for r, _ in new.values()], 1,
+                             _counts([stored_record(base.lines[i]) for i in new], -1, counts))
+        lines, valid = base.lines.copy(), bytearray(base.valid)
+        for i, (_, line) in new.items():
+            lines[i], valid[i] = line, 0
+        # the memo (and the records) now stand for these lines
+        self.base, self.counts = _Base(lines, order, pos, valid), counts
+        records.lines, records.written = lines, set()
+        self.base_records = records
+        return [lines[i] for i in order], [valid[i] == 1 for i in order], counts
+
+    def lines(self, records: Sequence[Record]) -> tuple[list[bytes], list[bool], Counts]:
         """The lines of ``records`` in ledger order, whether each is known valid, and their
         counts; the memo keeps exactly these records afterwards."""
         from .encode import item_lines, line_of, record_out
 
+        spliced = self._splice(records)
+        if spliced is not None:
+            return spliced
+        self._unbase()
         items = self.items
         ids = set(map(id, records))
         fresh = [r for r in records if id(r) not in items]
@@ -342,6 +455,8 @@ class LineMemo:
     def validated(self) -> None:
         """Every kept line was found valid (and the other lines of the last encoding)."""
         self.items = {k: (r, line, True) for k, (r, line, _) in self.items.items()}
+        if self.base is not None:
+            self.base.valid = bytearray(b"\x01" * len(self.base.valid))
         self.other_valid = self._other
 
 
