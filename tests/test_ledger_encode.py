@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import json
 from pathlib import Path
+from typing import Any
 
 import msgspec
 from hypothesis import given, settings
@@ -170,3 +171,17 @@ def test_the_memo_of_a_stored_state_splices_records_written_again(before: list[R
         assert based.base is not None or moved  # spliced unless a record may have moved
     based.validated()
     assert io.check_lines(io.encode(ledger, based)) == []
+
+
+def test_pieces_written_in_part_by_the_system_are_written_whole(tmp_path: Path, monkeypatch: Any) -> None:
+    import os
+
+    real = os.writev
+
+    def some(fd: int, pieces: list[bytes]) -> int:  # writes a little less than asked
+        return real(fd, [b"".join(pieces)[: max(0, sum(map(len, pieces)) - 3)]])
+
+    pieces = [f"piece {i}\n".encode() for i in range(3000)]
+    monkeypatch.setattr(os, "writev", some)
+    io.atomic_write_bytes(tmp_path / "x", pieces)
+    assert (tmp_path / "x").read_bytes() == b"".join(pieces)

@@ -548,6 +548,18 @@ def atomic_write_text(path: Path, text: str) -> None:
     atomic_write_bytes(path, text.encode("utf-8"))
 
 
+def _write_pieces(fd: int, pieces: list[bytes]) -> None:
+    """Write ``pieces`` in order, many per system call (a ledger is tens of thousands of short
+    lines: written one by one through a buffer they cost four times as much)."""
+    for k in range(0, len(pieces), 1024):  # IOV_MAX on Linux
+        batch = pieces[k : k + 1024]
+        done, total = os.writev(fd, batch), sum(map(len, batch))
+        if done < total:  # written in part: the rest one piece at a time
+            rest = memoryview(b"".join(batch))[done:]
+            while rest:
+                rest = rest[os.write(fd, rest):]
+
+
 def atomic_write_bytes(path: Path, data: bytes | list[bytes], *, durable: bool = True) -> None:
     """Write ``data`` (or its pieces, in order) to ``path`` so that readers see either the old or
     the new file, never half
@@ -563,10 +575,11 @@ def atomic_write_bytes(path: Path, data: bytes | list[bytes], *, durable: bool =
     try:
         os.chmod(tmp, _FILE_MODE)  # mkstemp makes 0600; an output is as readable as any file
         with os.fdopen(fd, "wb") as fh:
-            if isinstance(data, list):
-                fh.writelines(data)
+            if isinstance(data, list) and hasattr(os, "writev"):
+                fh.flush()
+                _write_pieces(fh.fileno(), data)
             else:
-                fh.write(data)
+                fh.writelines([data] if isinstance(data, bytes) else data)
             fh.flush()
             if durable:
                 os.fsync(fh.fileno())
