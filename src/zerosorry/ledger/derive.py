@@ -182,13 +182,20 @@ def own_inputs(decls: Sequence[Declaration], i: int, certain: Sequence[int], may
                possible_refs: Sequence[tuple[str, Sequence[int]]], external: int, approximate: Sequence[str],
                reason: str | None) -> tuple[object, ...]:
     """Everything a declaration's record reads besides what it reaches: when these are equal
-    and nothing it reaches changed, its record is the same."""
+    and nothing it reaches changed, its record is the same.  The first :data:`SEEN` items are
+    all that the records of the declarations reaching it read of it (through the searches and
+    the closures: its name, whether it holds a sorry, its own axiom and trusts, its uses); when
+    only the others changed (a line, a note), only its own record can change."""
     d = decls[i]
-    return (d.name, d.kind, d.file, d.line, d.end_line, d.column, d.signature, d.docstring, d.modifiers,
-            d.attributes, d.sorry_lines, tuple(t.name for t in d.trusts), d.is_stub, d.auto_named, d.text_hash,
-            external, tuple(approximate), reason, tuple(decls[j].name for j in certain),
-            tuple(decls[j].name for j in maybe),
+    return (d.name, holds_sorry(d), d.kind == "axiom", tuple(t.name for t in d.trusts),
+            tuple(decls[j].name for j in certain), tuple(decls[j].name for j in maybe),
+            d.kind, d.file, d.line, d.end_line, d.column, d.signature, d.docstring, d.modifiers,
+            d.attributes, d.sorry_lines, d.is_stub, d.auto_named, d.text_hash, external, tuple(approximate), reason,
             tuple((ref, tuple(decls[j].name for j in cands)) for ref, cands in possible_refs))
+
+
+#: how many leading items of :func:`own_inputs` the declarations reaching one read
+SEEN = 6
 
 
 def make_record(st: Derived, i: int, possible_refs: Sequence[tuple[str, Sequence[int]]],

@@ -5,6 +5,9 @@ and on everything it reaches through certain or possible uses.  So when some dec
 own inputs changed, exactly those that can reach a changed one through either kind of use (the
 changed ones included: the *affected* set) can get a different record; every other
 declaration's derivation lies wholly among unaffected declarations, and its record stands.
+The declarations reaching one read only part of its inputs (its name, whether it holds a
+sorry, its own axiom and trusts, its uses: ``derive.SEEN``); one whose other inputs alone
+changed (a line moved, a note) affects only itself.
 
 The full derivation (:func:`zerosorry.ledger.derive.derive_state`) runs two breadth-first
 searches from all sorry holders at once, one over certain and possible uses, one over certain
@@ -24,6 +27,7 @@ import heapq
 from collections.abc import Iterable, Sequence
 
 from .derive import (
+    SEEN,
     Derived,
     _sccs,
     graphs,
@@ -88,23 +92,29 @@ def rederive(
         rev, rev_c = reverse(n, edges), reverse(n, certain)
         inputs = [prev.inputs[o] if o >= 0 else () for o in old_of]
         carried = [i for i in range(n) if old_of[i] >= 0]
-    seeds: set[int] = set()
+    seeds: set[int] = set()  # own inputs changed
+    spread: set[int] = set()  # and what the declarations reaching it read of it
     for i in ids:
         now = own_inputs(decls, i, certain[i], maybe[i], possible_refs[i], external[i], approximate[i], reasons[i])
         if same or old_of is None or old_of[i] >= 0:
-            if now != inputs[i]:
+            was = inputs[i]
+            if now != was:
                 seeds.add(i)
+                if now[:SEEN] != was[:SEEN]:
+                    spread.add(i)
         else:
             seeds.add(i)
+            spread.add(i)
         inputs[i] = now
-    affected = set(seeds)
-    stack = list(seeds)
+    affected = set(spread)
+    stack = list(spread)
     while stack:
         j = stack.pop()
         for i in rev[j]:
             if i not in affected:
                 affected.add(i)
                 stack.append(i)
+    affected |= seeds  # whose change only their own record reads
 
     # the unaffected keep their distances, chains and closures (all they reach is unaffected)
     def carry(values: Sequence[int], step: bool) -> list[int]:

@@ -1,0 +1,110 @@
+"""The warm re-scan after a proof edit alone, repeated: a scan of a tree whose stored state
+(zerosorry/warm.py) was written by a scan before, after one tactic proof gained or lost a line,
+in a fresh process each time (start-up and imports included), writing the ledger the way
+``zerosorry scan -o`` does -- as ``bench/scan.py``'s "one proof edited" phase, but ``--repeat``
+times and, with ``--against SRC``, alternating with another zerosorry so both see the same load.
+
+Each round edits the tree once (a line added to the first tactic proof of a file near its
+middle, then taken out again: both are proof edits) and runs each zerosorry on it; the ledgers
+they write are compared byte for byte, and at the end with a scan without any stored state.
+Prints each run's wall and CPU seconds with the load average (the machine may be shared), the
+medians and their ratio.  Target on 2 cores: <= 0.5 s.
+
+    python bench/warm.py [--files 5000] [--real DIR ...] [--no-synthetic] [--repeat 5] [--against SRC]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from scan import copy_real, edit_proof, generate, proof_target, run_phase
+
+
+def _load() -> str:
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+def _median(xs: list[float]) -> float:
+    return sorted(xs)[len(xs) // 2]
+
+
+def measure(label: str, root: Path, lines: int, tmp: Path, repeat: int, against: Path | None,
+            target: Path) -> None:
+    variants: list[tuple[str, Path | None]] = [("this", None)] + ([("against", against)] if against else [])
+    caches = {name: tmp / f"cache-{label}-{name}" for name, _ in variants}
+    print(f"== {label}: {lines:,} lines; edited file {target.relative_to(root)}")
+    for name, src in variants:
+        got = run_phase("cold", root, caches[name], src)
+        print(f"  {name:7} cold scan (writes the state): {got['seconds']:.1f} s  {got['decls']:,} declarations")
+    original = target.read_text(encoding="utf-8")
+    runs: dict[str, list[dict[str, Any]]] = {name: [] for name, _ in variants}
+    for r in range(repeat):
+        if r % 2 == 0:
+            edit_proof(target, "skip")
+        else:
+            target.write_text(original, encoding="utf-8")
+        texts = []
+        for name, src in variants:
+            load = _load()
+            got = run_phase("warm", root, caches[name], src)
+            runs[name].append(got)
+            texts.append((caches[name] / "lean_status.json").read_bytes())
+            print(f"  {name:7} run {r + 1}: {got['seconds']:.3f} s wall, {got['cpu']:.3f} s cpu, "
+                  f"peak {got['peak_mib']:.0f} MiB  (load {load})")
+        if len(set(texts)) != 1:
+            raise SystemExit(f"round {r + 1}: the ledgers written differ")
+    full = run_phase("cold", root, tmp / f"cache-{label}-full")
+    if (tmp / f"cache-{label}-full" / "lean_status.json").read_bytes() != texts[0]:
+        raise SystemExit("the last warm ledger differs from a scan without a stored state")
+    print(f"  the ledgers written are byte-identical, and to a full scan's ({full['decls']:,} declarations)")
+    target.write_text(original, encoding="utf-8")
+    for name, src in variants:
+        wall = _median([x["seconds"] for x in runs[name]])
+        cpu = _median([x["cpu"] for x in runs[name]])
+        print(f"-- {src or 'this checkout'}: median {wall:.3f} s wall, {cpu:.3f} s cpu over {repeat} runs  "
+              f"[target <= 0.5 s]")
+    if against:
+        t = _median([x["seconds"] for x in runs["this"]]) / _median([x["seconds"] for x in runs["against"]])
+        c = _median([x["cpu"] for x in runs["this"]]) / _median([x["cpu"] for x in runs["against"]])
+        print(f"-- this / against: {t:.2f}x wall, {c:.2f}x cpu")
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--files", type=int, default=5000)
+    ap.add_argument("--real", type=Path, nargs="+", default=[], metavar="DIR")
+    ap.add_argument("--no-synthetic", action="store_true")
+    ap.add_argument("--repeat", type=int, default=5)
+    ap.add_argument("--against", type=Path, default=None, metavar="SRC")
+    ap.add_argument("--keep", type=Path, default=None, help="generate the synthetic tree here (reused if present)")
+    args = ap.parse_args()
+    # the ledger's time is the same in every run (a tree outside git is otherwise dated now)
+    os.environ.setdefault("SOURCE_DATE_EPOCH", "1764892800")
+    tmp = Path(tempfile.mkdtemp(prefix="zerosorry-warm-"))
+    try:
+        if not args.no_synthetic:
+            root = args.keep or tmp / "tree"
+            if root.exists():
+                lines = sum(p.read_bytes().count(b"\n") for p in root.rglob("*.lean"))
+            else:
+                lines = generate(root, args.files)
+            measure("synthetic", root, lines, tmp, args.repeat, args.against, root / "Synth" / "File17.lean")
+        if args.real:
+            real = tmp / "real"
+            lines = copy_real(args.real, real)
+            measure(f"real ({', '.join(p.name for p in args.real)})", real, lines, tmp, args.repeat, args.against,
+                    proof_target(real))
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
