@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import pickle
+from typing import Any
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from zerosorry.lazy import Ragged
+from zerosorry.lazy import Packed, Ragged
 
 _LISTS = st.lists(st.lists(st.integers(0, 2**31 - 1), max_size=5), max_size=20)
 
@@ -32,3 +33,18 @@ def test_a_ragged_list_reads_writes_copies_and_pickles_as_the_list_would(
     assert type(back) is Ragged and list(back) == plain
     with pytest.raises(IndexError):
         r[len(plain)]
+
+
+@given(values=st.lists(st.one_of(st.lists(st.text(max_size=4), max_size=3), st.frozensets(st.text(max_size=4)),
+                                 st.lists(st.tuples(st.text(max_size=4), st.tuples(st.integers(0, 99))))),
+                       max_size=20), data=st.data())
+def test_a_packed_list_reads_writes_copies_and_pickles_as_the_list_would(values: list[Any], data: st.DataObject) -> None:
+    p, plain = Packed(values), list(values)
+    assert len(p) == len(plain) and list(p) == plain and all(p[i] is p[i] for i in range(len(p)))
+    copy = p.copy()
+    if plain:
+        i = data.draw(st.integers(0, len(plain) - 1))
+        p[i], plain[i] = ["written"], ["written"]
+        assert copy[i] == values[i]
+    back = pickle.loads(pickle.dumps(p, protocol=pickle.HIGHEST_PROTOCOL))
+    assert type(back) is Packed and list(back) == plain == list(p)

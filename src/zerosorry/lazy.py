@@ -11,6 +11,7 @@ such as a declaration renamed in place, stays as set).
 
 from __future__ import annotations
 
+import marshal
 from array import array
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
@@ -51,20 +52,18 @@ def fields_equal(base: type, names: tuple[str, ...]) -> Callable[[Any, object], 
     return eq
 
 
-class Ragged:
-    """A list of lists of small non-negative integers (a graph's adjacency lists), stored as two
-    flat integer arrays (restored at the speed of copying bytes) and decoded list by list on
-    read.  Written entries are kept apart; ``copy()`` is the list's shallow copy (a list's
-    ``copy()`` does the same, so code written for lists copies either)."""
+class _Stored:
+    """A list stored compactly, decoded entry by entry on read (each decoded entry kept, so it
+    is the same object on every read); written entries are kept apart; ``copy()`` is the
+    list's shallow copy (a list's ``copy()`` does the same, so code written for lists copies
+    either)."""
 
-    __slots__ = ("_ends", "_flat", "_set")
+    __slots__ = ("_ends", "_set")
+    _ends: array[int]
+    _set: dict[int, Any]
 
-    def __init__(self, lists: Iterable[Iterable[int]]) -> None:
-        flat, ends = array("i"), array("i")
-        for x in lists:
-            flat.extend(x)
-            ends.append(len(flat))
-        self._flat, self._ends, self._set = flat, ends, dict[int, Any]()
+    def _decode(self, start: int, end: int) -> Any:
+        raise NotImplementedError
 
     def __len__(self) -> int:
         return len(self._ends)
@@ -74,7 +73,7 @@ class Ragged:
         if got is None:
             if not 0 <= i < len(self._ends):
                 raise IndexError(i)
-            got = self._set[i] = self._flat[self._ends[i - 1] if i else 0 : self._ends[i]].tolist()
+            got = self._set[i] = self._decode(self._ends[i - 1] if i else 0, self._ends[i])
         return got
 
     def __setitem__(self, i: int, value: Any) -> None:
@@ -85,17 +84,68 @@ class Ragged:
     def __iter__(self) -> Iterator[Any]:
         return (self[i] for i in range(len(self._ends)))
 
-    def copy(self) -> Ragged:
-        out = Ragged.__new__(Ragged)
-        out._flat, out._ends, out._set = self._flat, self._ends, dict(self._set)
+    def copy(self) -> Any:
+        out = self.__class__.__new__(self.__class__)
+        out.__setstate__(self.__getstate__(False))
+        out._set = dict(self._set)
         return out
 
-    def __getstate__(self) -> tuple[bytes, bytes]:
-        if self._set:  # written entries: stored as a list of them would be
+    def __getstate__(self, whole: bool = True) -> tuple[bytes, bytes]:
+        raise NotImplementedError
+
+    def __setstate__(self, state: tuple[bytes, bytes]) -> None:
+        raise NotImplementedError
+
+
+class Ragged(_Stored):
+    """A list of lists of small non-negative integers (a graph's adjacency lists), stored as two
+    flat integer arrays (restored at the speed of copying bytes)."""
+
+    __slots__ = ("_flat",)
+
+    def __init__(self, lists: Iterable[Iterable[int]]) -> None:
+        flat, ends = array("i"), array("i")
+        for x in lists:
+            flat.extend(x)
+            ends.append(len(flat))
+        self._flat, self._ends, self._set = flat, ends, {}
+
+    def _decode(self, start: int, end: int) -> Any:
+        return self._flat[start:end].tolist()
+
+    def __getstate__(self, whole: bool = True) -> tuple[bytes, bytes]:
+        if whole and self._set:  # written entries: stored as a list of them would be
             return Ragged(self).__getstate__()
         return self._flat.tobytes(), self._ends.tobytes()
 
     def __setstate__(self, state: tuple[bytes, bytes]) -> None:
         self._flat, self._ends, self._set = array("i"), array("i"), {}
         self._flat.frombytes(state[0])
+        self._ends.frombytes(state[1])
+
+
+class Packed(_Stored):
+    """A list of plain values (lists, tuples, strings, numbers, frozensets of them), each
+    marshalled, stored as one byte string and the ends of each value in it."""
+
+    __slots__ = ("_data",)
+
+    def __init__(self, values: Iterable[Any]) -> None:
+        parts, ends, at = [], array("q"), 0
+        for v in values:
+            parts.append(marshal.dumps(v))
+            at += len(parts[-1])
+            ends.append(at)
+        self._data, self._ends, self._set = b"".join(parts), ends, {}
+
+    def _decode(self, start: int, end: int) -> Any:
+        return marshal.loads(memoryview(self._data)[start:end])
+
+    def __getstate__(self, whole: bool = True) -> tuple[bytes, bytes]:
+        if whole and self._set:
+            return Packed(self).__getstate__()
+        return self._data, self._ends.tobytes()
+
+    def __setstate__(self, state: tuple[bytes, bytes]) -> None:
+        self._data, self._ends, self._set = state[0], array("q"), {}
         self._ends.frombytes(state[1])

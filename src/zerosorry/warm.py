@@ -41,7 +41,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from . import __version__
-from .lazy import Ragged, decoded_on_read, fields_equal
+from .lazy import Packed, Ragged, decoded_on_read, fields_equal
 from .ledger.derive import Derived
 from .ledger.encode import StoredRecord, line_of, stored_record
 from .ledger.io import LineMemo, check_lines, encode
@@ -192,17 +192,16 @@ def save(session: Session, path: Path) -> None:
     state["_prepared"] = replace(state["_prepared"], parsed={}, found=None)
     derived, inputs = state["_state"], state["_inputs"]
     # the graphs as flat arrays (zerosorry.lazy.Ragged: a proof edit reads a few of their lists)
-    # and each closure (a frozenset) once, however many declarations reach the same
-    same: dict[frozenset[str], frozenset[str]] = {}
+    # and the closures and the notes marshalled (zerosorry.lazy.Packed)
     # the records as their lines (restored as RecordLines: a proof edit reads few and the
     # memo splices the new lines into the stored ones)
     records, state["lines"] = session.lines.based(session._records)
     state["_records"] = records
     state["_state"] = derived.__class__(**{**derived.__dict__, "inputs": [], "records": records,
                                            **{k: Ragged(getattr(derived, k)) for k in _GRAPHS},
-                                           **{k: [same.setdefault(x, x) for x in getattr(derived, k)]
-                                              for k in ("axioms", "trusts")}})
-    state["_inputs"] = replace(inputs, uses=Ragged(inputs.uses), possible=Ragged(inputs.possible))
+                                           **{k: Packed(getattr(derived, k)) for k in ("axioms", "trusts")}})
+    state["_inputs"] = replace(inputs, uses=Ragged(inputs.uses), possible=Ragged(inputs.possible),
+                               approximate=Packed(inputs.approximate), possible_refs=Packed(inputs.possible_refs))
     # what only a refresh that is no proof edit reads: pickled apart, unpickled when read
     held = io.BytesIO()
     _Pickler(held, session.lines).dump({k: state.pop(k) for k in _HELD})

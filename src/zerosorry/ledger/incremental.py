@@ -133,7 +133,7 @@ def rederive(
     dist, nxt = carry(prev.dist, False), carry(prev.nxt, True)
     dist_c, nxt_c = carry(prev.dist_c, False), carry(prev.nxt_c, True)
     if same:
-        axioms, trusts = list(prev.axioms), list(prev.trusts)
+        axioms, trusts = prev.axioms.copy(), prev.trusts.copy()
     else:
         assert old_of is not None
         axioms = [prev.axioms[o] if o >= 0 else frozenset[str]() for o in old_of]
