@@ -115,3 +115,13 @@ def test_rederive_prefers_certain_chain() -> None:
     assert affected == {0, 1, 2}
     assert new.records == full(build(g2, names))[0]
     assert replace(new.records[3]) == prev.records[3]
+
+
+def test_own_inputs_name_their_declaration() -> None:
+    from zerosorry.ledger.derive import SEEN, named, own_inputs
+    from zerosorry.ledger.model import Declaration
+
+    decls = [Declaration("N.a", "axiom", "F.lean", 1, 1), Declaration("N.b", "theorem", "G.lean", 2, 3, sorry_lines=(3,))]
+    got = own_inputs(decls, 1, [0], [], [], 0, [], None)
+    assert named(got) == ("N.b", "G.lean")
+    assert got[:SEEN] == ("N.b", True, False, (), ("N.a",), ())

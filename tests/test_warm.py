@@ -393,6 +393,7 @@ def test_an_instance_s_body_edited_is_followed_in_other_files(tmp_path: Path, vi
 
 
 def test_a_stored_declaration_is_the_declaration_it_was_stored_from() -> None:
+    import pickle
     from dataclasses import fields, replace
 
     from zerosorry.ledger.model import Declaration, TrustUse
@@ -403,18 +404,50 @@ def test_a_stored_declaration_is_the_declaration_it_was_stored_from() -> None:
     decls = prepare(files, config=load_config(root), cache=None, jobs=1).decls
     decls.append(Declaration("X.y", "theorem", "X.lean", 3, 4, trusts=(TrustUse("native_decide", 4),),
                              sorry_lines=(4,), modifiers=("private",), docstring=None))
-    assert decls
-    for d in decls:
+    stored = pickle.loads(pickle.dumps(warm.StoredDeclarations(decls)))
+    assert len(stored) == len(decls) > 1
+    for i, d in enumerate(decls):
         slim = replace(d, **warm._SLIM)
-        back = warm._declaration(d.name, warm._declaration_form(d))
-        assert back == slim and slim == back
+        back = stored[i]
+        assert type(back) is Declaration and back == slim and back is stored[i] and back is stored[i - len(decls)]
         for f in fields(Declaration):  # the same values, of the same types
             assert type(getattr(back, f.name)) is type(getattr(slim, f.name)), f.name
-        # stored again unread: the same form; a field set in place before any read stays as set
-        again = warm._declaration(d.name, warm._declaration_form(back))
-        again.file = "moved.lean"
-        assert again.file == "moved.lean" and again.line == d.line and again.name == d.name
-        assert warm._declaration_form(again) == warm._declaration_form(replace(slim, file="moved.lean"))
+    # a copy shares what was read, and is written apart
+    copy = stored.copy()
+    copy[0:2] = [decls[1], decls[0]]
+    assert copy[0] is decls[1] and stored[0] is not decls[1] and copy[2] is stored[2]
+    with pytest.raises(ValueError):
+        copy[0:2] = [decls[0]]
+
+
+def test_a_state_holds_each_declaration_once(tmp_path: Path) -> None:
+    """Every holder of the session's declarations holds the one stored list: none is pickled
+    apart (it would be another object after loading)."""
+    root, cache = tmp_path / "p", tmp_path / "cache"
+    root.mkdir()
+    make_project(root, Clock())
+    warm.scan(root, cache)
+    apart: list[object] = []
+    real = warm._Pickler.reducer_override
+
+    def counting(self: Any, obj: Any) -> Any:
+        if type(obj).__name__ == "Declaration":
+            apart.append(obj)
+        return real(self, obj)
+
+    session = warm.load(warm.state_path(cache, root), root, None)
+    assert session is not None
+    session.ledger = session._ledger()
+    io.encode(session.ledger, session.lines)
+    try:
+        warm._Pickler.reducer_override = counting  # type: ignore[method-assign]
+        warm.save(session, tmp_path / "again.state")
+    finally:
+        warm._Pickler.reducer_override = real  # type: ignore[method-assign]
+    assert apart == []
+    again = warm.load(tmp_path / "again.state", root, None)
+    assert again is not None
+    assert again._prepared.decls is again._index.decls is again._state.decls is again._syntax.index.decls
 
 
 def test_a_loaded_state_refreshed_by_proof_edits_then_a_new_name_equals_a_full_scan(tmp_path: Path) -> None:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import marshal
 from array import array
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
 
@@ -52,7 +52,7 @@ def fields_equal(base: type, names: tuple[str, ...]) -> Callable[[Any, object], 
     return eq
 
 
-class _Stored:
+class _Stored(Sequence[Any]):
     """A list stored compactly, decoded entry by entry on read (each decoded entry kept, so it
     is the same object on every read); written entries are kept apart; ``copy()`` is the
     list's shallow copy (a list's ``copy()`` does the same, so code written for lists copies
@@ -68,18 +68,33 @@ class _Stored:
     def __len__(self) -> int:
         return len(self._ends)
 
-    def __getitem__(self, i: int) -> Any:
+    def _at(self, i: int) -> int:
+        n = len(self._ends)
+        j = i + n if i < 0 else i
+        if not 0 <= j < n:
+            raise IndexError(i)
+        return j
+
+    def __getitem__(self, i: Any) -> Any:
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(len(self._ends)))]
         got = self._set.get(i)
         if got is None:
-            if not 0 <= i < len(self._ends):
-                raise IndexError(i)
-            got = self._set[i] = self._decode(self._ends[i - 1] if i else 0, self._ends[i])
+            i = self._at(i)
+            got = self._set.get(i)
+            if got is None:
+                got = self._set[i] = self._decode(self._ends[i - 1] if i else 0, self._ends[i])
         return got
 
-    def __setitem__(self, i: int, value: Any) -> None:
-        if not 0 <= i < len(self._ends):
-            raise IndexError(i)
-        self._set[i] = value
+    def __setitem__(self, i: Any, value: Any) -> None:
+        if isinstance(i, slice):  # entries replaced, never inserted or removed
+            at, values = range(*i.indices(len(self._ends))), list(value)
+            if len(at) != len(values):
+                raise ValueError("a stored list keeps its length")
+            for j, v in zip(at, values, strict=True):
+                self._set[j] = v
+            return
+        self._set[self._at(i)] = value
 
     def __iter__(self) -> Iterator[Any]:
         return (self[i] for i in range(len(self._ends)))
@@ -133,17 +148,27 @@ class Packed(_Stored):
     def __init__(self, values: Iterable[Any]) -> None:
         parts, ends, at = [], array("q"), 0
         for v in values:
-            parts.append(marshal.dumps(v))
+            parts.append(marshal.dumps(self._plain(v)))
             at += len(parts[-1])
             ends.append(at)
         self._data, self._ends, self._set = b"".join(parts), ends, {}
 
+    @staticmethod
+    def _plain(value: Any) -> Any:
+        """The plain value a value is marshalled as (a subclass packs objects of its own)."""
+        return value
+
+    @staticmethod
+    def _made(plain: Any) -> Any:
+        """The value made again from its plain value."""
+        return plain
+
     def _decode(self, start: int, end: int) -> Any:
-        return marshal.loads(memoryview(self._data)[start:end])
+        return self._made(marshal.loads(memoryview(self._data)[start:end]))
 
     def __getstate__(self, whole: bool = True) -> tuple[bytes, bytes]:
         if whole and self._set:
-            return Packed(self).__getstate__()
+            return type(self)(self).__getstate__()
         return self._data, self._ends.tobytes()
 
     def __setstate__(self, state: tuple[bytes, bytes]) -> None:

@@ -33,7 +33,7 @@ from .errors import InputError
 from .lean.names import NameIndex, instance_closure
 from .lean.parser import ParsedFile
 from .lean.project_syntax import SyntaxMemo, apply_syntax
-from .ledger.derive import Derived, derive_state, own_inputs
+from .ledger.derive import Derived, derive_state, named, own_inputs
 from .ledger.derive import diagnostics as derive_diagnostics
 from .ledger.incremental import rederive
 from .ledger.io import LineMemo
@@ -484,7 +484,7 @@ class Session:
             result.rederived = self._derive(p, redo, same=True)
         else:
             assert self._state is not None
-            before = {(x[0], x[2]): i for i, x in enumerate(self._state.inputs)}  # (name, file)
+            before = {named(x): i for i, x in enumerate(self._state.inputs)}  # (name, file)
             old_index_of = [before.get((d.name, d.file), -1) for d in p.decls]
             result.rederived = self._derive(p, redo, old_index_of)
         self._prepared, self._names, self._closure = p, names, closure
@@ -557,7 +557,7 @@ class Session:
         # from here on the edit is a proof edit: the scan is brought up to date in place
         self._fill_inputs(i for rel in changed for i in range(*spans[rel]))
         old_records = self._records
-        decls = list(p.decls)
+        decls = p.decls.copy()  # (a stored state's: zerosorry.warm.StoredDeclarations)
         parsed, lean, parse_keys = dict(p.parsed), dict(p.lean), dict(p.parse_keys)
         diags = list(p.diagnostics)
         lines = p.lines

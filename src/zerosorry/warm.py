@@ -26,10 +26,10 @@ and every cache the session refills on demand.
 from __future__ import annotations
 
 import contextlib
+import copy
 import gc
 import hashlib
 import io
-import marshal
 import os
 import pickle
 import sys
@@ -41,7 +41,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from . import __version__
-from .lazy import Packed, Ragged, decoded_on_read, fields_equal
+from .lazy import Packed, Ragged
 from .ledger.derive import Derived
 from .ledger.encode import StoredRecord, line_of, stored_record
 from .ledger.io import LineMemo, check_lines, encode
@@ -105,44 +105,39 @@ def _header(root: Path) -> bytes:
 
 
 _DECL_FIELDS = tuple(f.name for f in fields(Declaration) if f.name not in _SLIM)
-#: what a stored declaration's form holds (its name is held as it is)
-_DECL_STORED = tuple(n for n in _DECL_FIELDS if n != "name")
 _RECORD_FIELDS = tuple(f.name for f in fields(Record))
 
 
-class StoredDeclaration(Declaration):
-    """A declaration restored from the state: its name, and its other fields as one marshalled
-    tuple (trust uses as pairs), decoded on first read (zerosorry/lazy.py: a proof edit reads
-    the declarations it re-derives and those their names resolve to, a few of many thousand).
-    Equal to the declaration it was stored from; the scan may change it in place like any."""
+class StoredDeclarations(Packed):
+    """The project's declarations as a stored state keeps them: each the marshalled tuple of its
+    fields (but those :data:`_SLIM` names; trust uses as pairs), made a :class:`Declaration`
+    when first read (a proof edit reads the declarations it re-derives and those their names
+    resolve to, a few of many thousand).  Every holder of the session's declaration list (the
+    prepared project, the name index, the derivation) holds this one object, so each is one
+    object however it is reached."""
 
-    def _stored_fields(self) -> dict[str, Any]:
-        out = dict(zip(_DECL_STORED, marshal.loads(self.__dict__["_form"]), strict=True))
-        out["trusts"] = tuple(TrustUse(n, line) for n, line in out["trusts"])
-        out.update(_SLIM)
-        return out
+    __slots__ = ()
 
-    __eq__ = fields_equal(Declaration, tuple(f.name for f in fields(Declaration)))
-    __hash__ = None  # type: ignore[assignment]
+    @staticmethod
+    def _plain(value: Any) -> Any:
+        values = [getattr(value, k) for k in _DECL_FIELDS]
+        values[_TRUSTS] = tuple((t.name, t.line) for t in value.trusts)
+        return tuple(values)
+
+    @staticmethod
+    def _made(plain: Any) -> Any:
+        return _declaration(plain)
 
 
-decoded_on_read(StoredDeclaration, [f.name for f in fields(Declaration) if f.name != "name"])
+_TRUSTS = _DECL_FIELDS.index("trusts")
 
 
-def _declaration(name: str, form: bytes) -> Declaration:
-    d = StoredDeclaration.__new__(StoredDeclaration)
-    d.__dict__.update(name=name, _form=form)
+def _declaration(values: tuple[Any, ...]) -> Declaration:
+    d = Declaration.__new__(Declaration)
+    d.__dict__ = dict(zip(_DECL_FIELDS, values, strict=True))
+    d.__dict__.update(_SLIM)
+    d.trusts = tuple(TrustUse(*t) if isinstance(t, tuple) else t for t in d.trusts)
     return d
-
-
-def _declaration_form(d: Declaration) -> bytes:
-    state = d.__dict__
-    if type(d) is StoredDeclaration and state.keys() == {"name", "_form"}:
-        form: bytes = state["_form"]
-        return form  # as restored: unread, unchanged
-    values = [getattr(d, k) for k in _DECL_STORED]
-    values[_DECL_STORED.index("trusts")] = tuple((t.name, t.line) for t in d.trusts)
-    return marshal.dumps(tuple(values))
 
 
 def _record(values: tuple[Any, ...]) -> Record:
@@ -152,8 +147,8 @@ def _record(values: tuple[Any, ...]) -> Record:
 
 
 class _Pickler(pickle.Pickler):
-    """Declarations (without the fields :data:`_SLIM` names) as :class:`StoredDeclaration`: a
-    name and a marshalled tuple, decoded only when read.  A record as its ledger line (``lines``:
+    """A declaration outside the declaration list (:class:`StoredDeclarations`) as the tuple of
+    its fields' values (without those :data:`_SLIM` names).  A record as its ledger line (``lines``:
     the memo of them), restored as a :class:`~zerosorry.ledger.encode.StoredRecord` that is
     decoded only when read (a proof edit reads few), else as the tuple of its fields."""
 
@@ -163,8 +158,8 @@ class _Pickler(pickle.Pickler):
 
     def reducer_override(self, obj: Any) -> Any:
         kind = type(obj)
-        if kind is Declaration or kind is StoredDeclaration:
-            return _declaration, (obj.name, _declaration_form(obj))
+        if kind is Declaration:  # one held outside the declaration list (StoredDeclarations)
+            return _declaration, (StoredDeclarations._plain(obj),)
         if kind is Record or kind is StoredRecord:
             line = line_of(obj)
             if line is None:
@@ -189,7 +184,10 @@ def save(session: Session, path: Path) -> None:
     # the parses are in the parse cache (a proof edit reads the edited file's from there; any
     # other refresh prepares the project again) and the hits found while parsing are read
     # only by a full derivation, of a project prepared again
-    state["_prepared"] = replace(state["_prepared"], parsed={}, found=None)
+    decls = StoredDeclarations(session._prepared.decls)
+    state["_prepared"] = replace(state["_prepared"], parsed={}, found=None, decls=decls)
+    index = state["_index"] = copy.copy(session._index)
+    index.decls = decls
     derived, inputs = state["_state"], state["_inputs"]
     # the graphs as flat arrays (zerosorry.lazy.Ragged: a proof edit reads a few of their lists)
     # and the closures and the notes marshalled (zerosorry.lazy.Packed)
@@ -197,7 +195,7 @@ def save(session: Session, path: Path) -> None:
     # memo splices the new lines into the stored ones)
     records, state["lines"] = session.lines.based(session._records)
     state["_records"] = records
-    state["_state"] = derived.__class__(**{**derived.__dict__, "inputs": [], "records": records,
+    state["_state"] = derived.__class__(**{**derived.__dict__, "inputs": [], "records": records, "decls": decls,
                                            **{k: Ragged(getattr(derived, k)) for k in _GRAPHS},
                                            **{k: Packed(getattr(derived, k)) for k in ("axioms", "trusts")}})
     state["_inputs"] = replace(inputs, uses=Ragged(inputs.uses), possible=Ragged(inputs.possible),
@@ -209,6 +207,8 @@ def save(session: Session, path: Path) -> None:
     memo = state["_syntax"]
     state["_syntax"] = memo.__class__.__new__(memo.__class__)
     state["_syntax"].__dict__.update({**memo.__dict__, "uses": {}})
+    if memo.index is session._index:
+        state["_syntax"].index = index
     head = _header(session.root)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -198,6 +198,11 @@ def own_inputs(decls: Sequence[Declaration], i: int, certain: Sequence[int], may
 SEEN = 6
 
 
+def named(inputs: tuple[object, ...]) -> tuple[object, object]:
+    """The name and file of the declaration whose :func:`own_inputs` are ``inputs``."""
+    return inputs[0], inputs[SEEN + 1]
+
+
 def make_record(st: Derived, i: int, possible_refs: Sequence[tuple[str, Sequence[int]]],
                 external: int, approximate: Sequence[str], reason: str | None) -> Record:
     decls, certain, maybe = st.decls, st.certain[i], st.maybe[i]
