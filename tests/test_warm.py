@@ -471,3 +471,33 @@ def test_a_loaded_state_refreshed_by_proof_edits_then_a_new_name_equals_a_full_s
         assert io.dumps(session.ledger) == io.dumps(full(root, session.ledger))
     assert session._held is None
     session.close()
+
+
+@pytest.mark.parametrize("special", ["not-utf8", "declaring-command"])
+def test_a_proof_edit_to_a_file_whose_text_the_state_keeps(tmp_path: Path, special: str) -> None:
+    """The state leaves out the files' texts but those a proof edit reads the old text of (a
+    file that is not UTF-8, or defines a declaring command); edits to it and to another file,
+    then a new name (every text read again), each equal a full scan."""
+    root, cache = tmp_path / "p", tmp_path / "cache"
+    root.mkdir()
+    clock = Clock()
+    model = make_project(root, clock)
+    odd = root / "P" / "Odd.lean"
+    head = (b"-- caf\xe9\n" if special == "not-utf8" else
+            b"syntax (name := wanted) \"wanted \" declId declSig : command\n")
+    body = "theorem odd_one : True := by\n  {}\n  trivial\n"
+    odd.write_bytes(head + body.format("skip").encode())
+    clock.stamp(root)
+    warm_equals_full(root, cache)
+    state = warm.load(warm.state_path(cache, root), root, None)
+    assert state is not None and "P/Odd.lean" not in state._unread and "P/F0.lean" in state._unread
+    for edit in ("exact trivial", "sorry"):
+        odd.write_bytes(head + body.format(edit).encode())
+        clock.stamp(root)
+        warm_equals_full(root, cache)
+    apply(root, model, ("sorry", 0, 1))
+    clock.stamp(root)
+    warm_equals_full(root, cache)
+    apply(root, model, ("add", 2, "Foo.d", ["b"], True, "theorem"))
+    clock.stamp(root)
+    warm_equals_full(root, cache)

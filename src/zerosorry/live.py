@@ -271,6 +271,9 @@ class Session:
         self.lines = LineMemo()  # the records' encoded lines, for zerosorry.warm
         #: what a stored state held back (zerosorry.warm): read only by a refresh that is no proof edit
         self._held: Callable[[], dict[str, Any]] | None = None
+        #: the files whose text a stored state left out (each an empty placeholder in ``files``
+        #: and the prepared project's texts until such a refresh reads it again from disk)
+        self._unread: set[str] = set()
         with _no_gc():
             self._prepared = self._prepare(progress)
             self._signatures: dict[tuple[str, str], Signature] = {}
@@ -406,6 +409,7 @@ class Session:
             if rel is None:
                 continue
             touched.add(rel)
+            self._unread.discard(rel)
             self.keys.pop(rel, None)
             self.file_diags = {d for d in self.file_diags if d.file != rel}
             full = self.root / rel
@@ -495,12 +499,20 @@ class Session:
     def _unhold(self) -> None:
         """Restore what a stored state held back: the resolutions of the files (those of the
         files redone by proof edits since, kept meanwhile, stand over them), the names' and
-        signatures' memos.  A proof edit reads none of them."""
+        signatures' memos, and the texts of the files it left out (read again: unchanged since,
+        or they would have been touched).  A proof edit reads none of them."""
         if self._held is not None:
             held, self._held = self._held, None
             since = self._resolved
             self.__dict__.update(held())
             self._resolved.update(since)
+        if self._unread:  # unchanged since the state was written (a change makes a file touched)
+            unread, self._unread = self._unread, set()
+            for rel in sorted(unread & self.files.keys()):
+                self.files[rel] = (self.root / rel).read_bytes()
+            p = self._prepared
+            self._prepared = replace(p, lean={rel: self.files[rel] if rel in unread else text
+                                              for rel, text in p.lean.items()})
 
     def _proof_edit(self, touched: set[str]) -> Refresh | None:
         """The refresh after edits that leave every touched file's :func:`_interface` as it was

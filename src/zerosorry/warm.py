@@ -75,7 +75,7 @@ _GRAPHS = ("certain", "maybe", "edges", "rev", "rev_c")
 _HELD = ("_resolved", "_signatures", "_names")
 #: what a stored state must hold
 _EXPECTED = {"root", "files", "stats", "config", "_prepared", "_index", "_state", "_inputs", "_syntax", "_records", "_closure",
-             "_held"}
+             "_held", "_unread"}
 
 
 @lru_cache(maxsize=1)
@@ -185,7 +185,17 @@ def save(session: Session, path: Path) -> None:
     # other refresh prepares the project again) and the hits found while parsing are read
     # only by a full derivation, of a project prepared again
     decls = StoredDeclarations(session._prepared.decls)
-    state["_prepared"] = replace(state["_prepared"], parsed={}, found=None, decls=decls)
+    # the texts of the files but those a proof edit reads (the lakefiles; a file that defines a
+    # declaring command or is not UTF-8: its old text is read when it is edited) are left out:
+    # a refresh that is no proof edit reads them again (live.Session._unhold)
+    p, files = session._prepared, session.files
+    keep = {"lakefile.lean", "lakefile.toml"} | {d.file for d in p.diagnostics if d.code == "not-utf8"} | {
+        rel for rel, text in files.items() if b"eclSig" in text}
+    left = files.keys() - keep
+    state["files"] = {rel: b"" if rel in left else text for rel, text in files.items()}
+    state["_unread"] = left
+    state["_prepared"] = replace(state["_prepared"], parsed={}, found=None, decls=decls,
+                                 lean={rel: b"" if rel in left else text for rel, text in p.lean.items()})
     index = state["_index"] = copy.copy(session._index)
     index.decls = decls
     derived, inputs = state["_state"], state["_inputs"]
