@@ -48,3 +48,22 @@ def test_a_packed_list_reads_writes_copies_and_pickles_as_the_list_would(values:
         assert copy[i] == values[i]
     back = pickle.loads(pickle.dumps(p, protocol=pickle.HIGHEST_PROTOCOL))
     assert type(back) is Packed and list(back) == plain == list(p)
+
+
+@given(table=st.dictionaries(st.text(max_size=6), st.lists(st.integers(0, 99), max_size=3), max_size=80),
+       probes=st.lists(st.text(max_size=6), max_size=20))
+def test_a_stored_map_and_set_answer_as_the_dict_and_set_would(table: dict[str, list[int]], probes: list[str]) -> None:
+    from zerosorry.lazy import StoredMap, StoredSet
+
+    m, s = pickle.loads(pickle.dumps(StoredMap(table))), pickle.loads(pickle.dumps(StoredSet(table)))
+    for k in [*probes, *table]:
+        assert (k in m) == (k in table) == (k in s)
+        assert m.get(k) == table.get(k) and m.get(k, ()) == table.get(k, ())
+        if k in table:
+            assert m[k] == table[k]
+        else:
+            with pytest.raises(KeyError):
+                m[k]
+    assert dict(m.items()) == table and len(m) == len(table)
+    assert set(s) == set(table) and len(s) == len(table)
+    assert 3 not in m and 3 not in s  # type: ignore[comparison-overlap]

@@ -12,8 +12,9 @@ such as a declaration renamed in place, stays as set).
 from __future__ import annotations
 
 import marshal
+import zlib
 from array import array
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence, Set
 from typing import Any
 
 
@@ -174,3 +175,69 @@ class Packed(_Stored):
     def __setstate__(self, state: tuple[bytes, bytes]) -> None:
         self._data, self._ends, self._set = state[0], array("q"), {}
         self._ends.frombytes(state[1])
+
+
+def _shard(key: str, n: int) -> int:
+    return zlib.crc32(key.encode("utf-8", "surrogatepass")) % n
+
+
+def _sharded(keys: Iterable[str]) -> list[list[str]]:
+    """``keys`` in shards of about 16 by a digest of each (the same in every process)."""
+    keys = list(keys)
+    n = max(1, len(keys) // 16)
+    shards: list[list[str]] = [[] for _ in range(n)]
+    for k in keys:
+        shards[_shard(k, n)].append(k)
+    return shards
+
+
+class StoredMap(Mapping[str, Any]):
+    """A dictionary from names to plain values (a name index's tables), stored in shards of
+    about sixteen entries, each marshalled (zerosorry.lazy.Packed), a shard decoded when a name
+    in it is first looked up: a proof edit looks up the few names one file refers to."""
+
+    __slots__ = ("_len", "_shards")
+
+    def __init__(self, table: Mapping[str, Any]) -> None:
+        self._shards = Packed({k: table[k] for k in keys} for keys in _sharded(table))
+        self._len = len(table)
+
+    def _of(self, key: str) -> dict[str, Any]:
+        shard: dict[str, Any] = self._shards[_shard(key, len(self._shards))]
+        return shard
+
+    def __getitem__(self, key: str) -> Any:
+        return self._of(key)[key]
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return self._of(key).get(key, default)
+
+    def __contains__(self, key: object) -> bool:
+        return isinstance(key, str) and key in self._of(key)
+
+    def __iter__(self) -> Iterator[str]:
+        return (k for shard in self._shards for k in shard)
+
+    def __len__(self) -> int:
+        return self._len
+
+
+class StoredSet(Set[str]):
+    """A set of names stored as :class:`StoredMap` stores a table: a shard decoded when a name
+    in it is first asked for."""
+
+    __slots__ = ("_len", "_shards")
+
+    def __init__(self, names: Iterable[str]) -> None:
+        names = list(names)
+        self._shards = Packed(frozenset(keys) for keys in _sharded(names))
+        self._len = len(names)
+
+    def __contains__(self, key: object) -> bool:
+        return isinstance(key, str) and key in self._shards[_shard(key, len(self._shards))]
+
+    def __iter__(self) -> Iterator[str]:
+        return (k for shard in self._shards for k in shard)
+
+    def __len__(self) -> int:
+        return self._len

@@ -41,7 +41,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from . import __version__
-from .lazy import Packed, Ragged
+from .lazy import Packed, Ragged, StoredMap, StoredSet
 from .ledger.derive import Derived
 from .ledger.encode import StoredRecord, line_of, stored_record
 from .ledger.io import LineMemo, check_lines, encode
@@ -69,6 +69,8 @@ RESAVE_AFTER = 8
 _SLIM = {f.name: f.default for f in fields(Declaration) if f.name in ("refs", "local_types", "body", "type_text")}
 #: the session's attributes the state leaves out (a fresh process makes its own)
 _TRANSIENT = ("cache", "manifest", "ledger")
+#: the name index's tables, stored as zerosorry.lazy.StoredMap
+_TABLES = ("by_name", "by_last", "by_field", "field_names")
 #: the derivation's graphs, stored as zerosorry.lazy.Ragged
 _GRAPHS = ("certain", "maybe", "edges", "rev", "rev_c")
 #: the session's attributes a stored state holds back until a refresh that is no proof edit
@@ -198,6 +200,10 @@ def save(session: Session, path: Path) -> None:
                                  lean={rel: b"" if rel in left else text for rel, text in p.lean.items()})
     index = state["_index"] = copy.copy(session._index)
     index.decls = decls
+    # the name index's tables in shards, each decoded when a name in it is first looked up
+    for name in _TABLES:
+        setattr(index, name, StoredMap(getattr(index, name)))
+    index.suffixes = StoredSet(index.suffixes)  # type: ignore[assignment]
     derived, inputs = state["_state"], state["_inputs"]
     # the graphs as flat arrays (zerosorry.lazy.Ragged: a proof edit reads a few of their lists)
     # and the closures and the notes marshalled (zerosorry.lazy.Packed)
