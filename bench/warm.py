@@ -25,15 +25,8 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from cold import _load, _median
 from scan import copy_real, edit_proof, generate, proof_target, run_phase
-
-
-def _load() -> str:
-    return " ".join(f"{x:.2f}" for x in os.getloadavg())
-
-
-def _median(xs: list[float]) -> float:
-    return sorted(xs)[len(xs) // 2]
 
 
 def measure(label: str, root: Path, lines: int, tmp: Path, repeat: int, against: Path | None,

@@ -53,6 +53,14 @@ def fields_equal(base: type, names: tuple[str, ...]) -> Callable[[Any, object], 
     return eq
 
 
+def position(i: int, n: int) -> int:
+    """The entry ``i`` (negative: from the end) of a list of ``n`` stands at."""
+    j = i + n if i < 0 else i
+    if not 0 <= j < n:
+        raise IndexError(i)
+    return j
+
+
 class _Stored(Sequence[Any]):
     """A list stored compactly, decoded entry by entry on read (each decoded entry kept, so it
     is the same object on every read); written entries are kept apart; ``copy()`` is the
@@ -70,11 +78,7 @@ class _Stored(Sequence[Any]):
         return len(self._ends)
 
     def _at(self, i: int) -> int:
-        n = len(self._ends)
-        j = i + n if i < 0 else i
-        if not 0 <= j < n:
-            raise IndexError(i)
-        return j
+        return position(i, len(self._ends))
 
     def __getitem__(self, i: Any) -> Any:
         if isinstance(i, slice):

@@ -26,7 +26,7 @@ from typing import Any
 
 import msgspec
 
-from ..lazy import decoded_on_read, fields_equal
+from ..lazy import decoded_on_read, fields_equal, position
 from .model import Diagnostic, Disagreement, PossibleRef, Record, Status
 
 
@@ -190,11 +190,7 @@ class RecordLines(Sequence[Record]):
         self.written: set[int] = set()
 
     def _index(self, i: int) -> int:
-        n = len(self.lines)
-        j = i + n if i < 0 else i
-        if not 0 <= j < n:
-            raise IndexError(i)
-        return j
+        return position(i, len(self.lines))
 
     def __len__(self) -> int:
         return len(self.lines)
