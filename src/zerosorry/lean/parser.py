@@ -942,7 +942,7 @@ class _FileParser:
             auto_named=auto,
             local_types=local_types,
             # a section `variable` is a local of the statement too (`variable {α}` … `: α`)
-            result_type=encode_heads(type_heads(type_toks, frozenset(binders) | var_types.keys())),
+            result_type=encode_heads(type_heads(type_toks, frozenset(binders).union(var_types))),
             text_hash=text_hash(kind, [t.text for t in all_toks]),
         )
 
