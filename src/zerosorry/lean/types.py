@@ -163,7 +163,7 @@ _NOTATION_FIRST = frozenset(parts[0] for parts in _SPLIT_NOTATIONS)
 
 
 def _number_notations(toks: Sequence[Token]) -> Sequence[Token]:
-    if not any(t.text in _NOTATION_FIRST for t in toks):
+    if _NOTATION_FIRST.isdisjoint([t.text for t in toks]):
         return toks
     out: list[Token] = []
     i = 0
