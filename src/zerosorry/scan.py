@@ -346,14 +346,10 @@ def _parse_job(args: _Job) -> tuple[ParsedFile | None, list[tuple[Hit, bool]] | 
         return parsed, hits
 
 
-#: a file whose text has none of these defines no syntax (see SYNTAX_COMMANDS, ELAB_ATTRIBUTES):
-#: a syntax command as a whole word (a modifier or `scoped[NS]` may come before it), an
-#: elaborator attribute inside brackets, or a parser declared by name.  Only speed rests on it:
-#: a definition it misses leaves atoms unsearched, and those files are lexed again for them
-_SYNTAX_HINT = re.compile(
-    rb"(?<![\w.'])(?:macro|macro_rules|syntax|notation|notation3|infix|infixl|infixr|prefix|postfix"
-    rb"|elab|elab_rules)(?![\w'!?.])"
-    rb"|\[[^\]\n]*\b(?:tactic|term_elab|command_elab|macro|builtin_tactic)\b|command_parser")
+#: a file whose text has none of these defines no syntax (see SYNTAX_COMMANDS, ELAB_ATTRIBUTES).
+#: Only speed rests on it: a file it lets through is parsed first and lexed once more for the
+#: atoms found there; a tighter expression (whole words only) costs more to search than it saves
+_SYNTAX_HINT = re.compile(rb"macro|syntax|notation|infix|prefix|postfix|elab|tactic|command_parser")
 
 
 #: the diagnostic codes of a .lean file left out of a scan: in no lean_lib, excluded by zerosorry.toml
