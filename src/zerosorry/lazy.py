@@ -19,25 +19,27 @@ from typing import Any
 
 
 class _Decoded:
-    __slots__ = ("name",)
+    __slots__ = ("light", "name")
 
-    def __init__(self, name: str) -> None:
-        self.name = name
+    def __init__(self, name: str, light: bool) -> None:
+        self.name, self.light = name, light
 
     def __get__(self, obj: Any, owner: Any = None) -> Any:
         if obj is None:
             raise AttributeError(self.name)
         state = obj.__dict__
-        for key, value in obj._stored_fields().items():
+        for key, value in obj._stored_fields(self.light).items():
             state.setdefault(key, value)
         return state[self.name]
 
 
-def decoded_on_read(cls: type, names: Iterable[str]) -> None:
-    """Make each of ``names`` on ``cls`` (whose instances have ``_stored_fields()``: every
-    field's value from the stored form) decoded on first read."""
+def decoded_on_read(cls: type, names: Iterable[str], light: Iterable[str] = ()) -> None:
+    """Make each of ``names`` on ``cls`` decoded on first read: its instances have
+    ``_stored_fields(light)``, every field's value from the stored form, or (``light``) only
+    those of the fields ``light`` names (cheaper to decode, and all that most readers read)."""
+    light = set(light)
     for name in names:
-        setattr(cls, name, _Decoded(name))
+        setattr(cls, name, _Decoded(name, name in light))
 
 
 def fields_equal(base: type, names: tuple[str, ...]) -> Callable[[Any, object], bool]:

@@ -126,6 +126,22 @@ def value_text(value: Any) -> bytes:
 
 
 _RECORD_DECODER = msgspec.json.Decoder(RecordOut)
+
+
+class _LightOut(msgspec.Struct):
+    """The fields of a record line most readers read (its place, kind, status and sorries: the
+    ledger's order and counts, the summary tables); decoding skips the others."""
+
+    name: str
+    kind: str
+    status: str
+    file: str
+    line: int
+    sorry_lines: list[int]
+
+
+_LIGHT_DECODER = msgspec.json.Decoder(_LightOut)
+_STATUS = {s.value: s for s in Status}
 _RECORD_NAMES = tuple(f.name for f in fields(Record))
 
 
@@ -135,7 +151,7 @@ def record_fields(line: bytes) -> dict[str, Any]:
     equal to the record, field types included)."""
     o = _RECORD_DECODER.decode(line)
     return {
-        "name": o.name, "kind": o.kind, "status": Status(o.status), "file": o.file, "line": o.line,
+        "name": o.name, "kind": o.kind, "status": _STATUS[o.status], "file": o.file, "line": o.line,
         "end_line": o.end_line, "signature": o.signature, "docstring": o.docstring, "uses": list(o.uses),
         "possible_uses": list(o.possible_uses),
         "possible_refs": [PossibleRef(p.ref, list(p.candidates)) for p in o.possible_refs],
@@ -152,14 +168,19 @@ class StoredRecord(Record):
     warm re-scan restores many thousand records and reads a few).  Equal to the
     :class:`Record` it was encoded from; like every record, never changed in place once made."""
 
-    def _stored_fields(self) -> dict[str, Any]:
-        return record_fields(self.__dict__["_line"])
+    def _stored_fields(self, light: bool) -> dict[str, Any]:
+        line = self.__dict__["_line"]
+        if light:
+            o = _LIGHT_DECODER.decode(line)
+            return {"name": o.name, "kind": o.kind, "status": _STATUS[o.status], "file": o.file, "line": o.line,
+                    "sorry_lines": o.sorry_lines}
+        return record_fields(line)
 
     __eq__ = fields_equal(Record, _RECORD_NAMES)
     __hash__ = None  # type: ignore[assignment]  # as a dataclass with eq: unhashable
 
 
-decoded_on_read(StoredRecord, _RECORD_NAMES)
+decoded_on_read(StoredRecord, _RECORD_NAMES, light=_LightOut.__struct_fields__)
 
 
 def stored_record(line: bytes) -> StoredRecord:
