@@ -231,7 +231,12 @@ class RecordLines(Sequence[Record]):
         self.written.add(j)
 
     def __iter__(self) -> Iterator[Record]:
-        return (self[j] for j in range(len(self.lines)))
+        objs, lines = self._objs, self.lines
+        if len(objs) < len(lines):  # every record made once (a summary reads them all, thrice)
+            for j, line in enumerate(lines):
+                if j not in objs:
+                    objs[j] = stored_record(line)
+        return map(objs.__getitem__, range(len(lines)))
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, (list, RecordLines)):
