@@ -27,6 +27,7 @@
     var fSize = document.getElementById("table-page-size");
     var count = document.getElementById("table-count");
     var info = document.getElementById("page-info");
+    var fmt = window.zerosorry.count;
     var base = table.getAttribute("data-source-base") || "";
     var local = table.getAttribute("data-source-local") === "1";  // the site's own source pages
     var rows = [];
@@ -170,10 +171,9 @@
         body.removeAttribute("data-static");  // the rows the page came with are replaced
       }
       var pages = Math.max(1, Math.ceil(shown.length / state.size));
-      count.textContent = shown.length.toLocaleString("en-US") + " of " +
-        rows.length.toLocaleString("en-US") + " declarations match" + (complete ? "" : " (loading the rest…)");
+      count.textContent = fmt(shown.length) + " of " + fmt(rows.length) + " declarations match" + (complete ? "" : " (loading the rest…)");
       info.textContent = shown.length
-        ? "rows " + (start + 1).toLocaleString("en-US") + "–" + (start + page.length).toLocaleString("en-US") +
+        ? "rows " + fmt(start + 1) + "–" + fmt(start + page.length) +
           " · page " + state.page + " of " + pages
         : "no rows";
       document.getElementById("page-first").disabled = state.page <= 1;
@@ -228,10 +228,12 @@
       take(head);
       readHash();
       syncInputs();
-      // no view in the URL, and the first data file holds the first page: the rows the page came
-      // with are that page (nothing to redraw before the browser first paints them)
+      // this runs once the page's first frame is on screen.  The page came with the first
+      // screenful of the default view's first page (pages.SCREEN rows): with no view in the URL,
+      // when that is the whole page (a small project), there is nothing to redraw
+      var whole = Math.min(state.size, head.total || 0);
       filter(body.hasAttribute("data-static") && !document.documentElement.hasAttribute("data-table-view") &&
-             rows.length >= Math.min(state.size, head.total || 0));
+             rows.length >= whole && body.children.length >= whole);
       document.body.setAttribute("data-first-ms", performance.now().toFixed(0));
     });
     window.zerosorry.ledger.then(function (ledger) {
