@@ -483,6 +483,32 @@ def test_the_table_s_first_rows_are_in_the_html(browser: Any, example_site: Path
         context.close()
 
 
+def test_a_filter_chosen_before_the_data_is_read_is_the_view_drawn(browser: Any, example_site: Path) -> None:
+    """The scripts read the data once the first frame is on screen: a status chosen before then
+    leaves the page's rows in place (no empty table) and is the view the first draw makes."""
+    context = browser.new_context()
+    context.add_init_script("""document.addEventListener("DOMContentLoaded", function () {
+        var select = document.getElementById("table-status");
+        window.__early = !document.body.hasAttribute("data-first-ms");
+        select.value = "deferred";
+        select.dispatchEvent(new Event("change"));
+        window.__rowsLeft = document.querySelectorAll("#decls-body tr").length;
+    });""")
+    try:
+        page = context.new_page()
+        page.goto((example_site / "declarations.html").as_uri())
+        page.wait_for_selector("body[data-table='ready']", timeout=15_000)
+        assert page.evaluate("window.__early") is True
+        assert page.evaluate("window.__rowsLeft") > 0
+        statuses = page.eval_on_selector_all("#decls-body tr", "rows => rows.map(r => r.dataset.status)")
+        deferred = [d for d in ledger_json(example_site)["declarations"] if d["status"] == "deferred"]
+        assert len(statuses) == min(100, len(deferred)) > 0 and set(statuses) == {"deferred"}
+        assert page.input_value("#table-status") == "deferred"
+        assert page.url.endswith("#status=deferred")
+    finally:
+        context.close()
+
+
 def test_a_view_in_the_url_hides_the_html_s_first_page(page: Any, served: str) -> None:
     """#status=… asks for another view than the rows the HTML holds: they stay hidden until the
     table's script has drawn that view (here it never comes), and show with no view asked for."""

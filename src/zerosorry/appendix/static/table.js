@@ -56,6 +56,11 @@
       });
     }
 
+    function isDefault() {  // the view whose first rows the page's HTML holds
+      return !state.q && !state.status && !state.kind && !state.decl && state.sort === "file" && state.dir === 1 &&
+        state.page === 1 && state.size === 100;
+    }
+
     function writeHash() {
       var parts = [];
       if (state.decl) parts.push("decl=" + encodeURIComponent(state.decl));
@@ -126,6 +131,9 @@
     }
 
     function draw(keepRows) {
+      // a control used before the first rows' data is in (the scripts wait for the first frame):
+      // the view goes in the URL, where the first draw reads it
+      if (!loaded) { writeHash(); return; }
       var start = (state.page - 1) * state.size;
       var page = shown.slice(start, start + state.size);
       var frag = document.createDocumentFragment();
@@ -209,8 +217,9 @@
       fSize.value = String(state.size);
     }
 
-    var complete = false;
+    var complete = false, loaded = false;
     function take(ledger) {
+      loaded = true;
       var kinds = new Set();
       rows = (ledger.declarations || []).map(function (r, i) {
         kinds.add(r.kind);
@@ -232,8 +241,7 @@
       // screenful of the default view's first page (pages.SCREEN rows): with no view in the URL,
       // when that is the whole page (a small project), there is nothing to redraw
       var whole = Math.min(state.size, head.total || 0);
-      filter(body.hasAttribute("data-static") && !document.documentElement.hasAttribute("data-table-view") &&
-             rows.length >= whole && body.children.length >= whole);
+      filter(body.hasAttribute("data-static") && isDefault() && rows.length >= whole && body.children.length >= whole);
       document.body.setAttribute("data-first-ms", performance.now().toFixed(0));
     });
     window.zerosorry.ledger.then(function (ledger) {
