@@ -107,21 +107,28 @@ def possibly_deferred(via: Sequence[str], where: str | None, possible: Sequence[
 
 
 @dataclass(frozen=True)
-class EntryNotProven(Finding):
+class EntryFinding(Finding):
+    """A finding about a manifest entry under the policy that checked it (``zero-sorry``, or
+    ``ship`` for every load-bearing entry): the policy is data, not the class's."""
+
+    policy_name: str
+
+    @property
+    def policy(self) -> str:
+        return self.policy_name
+
+
+@dataclass(frozen=True)
+class EntryNotProven(EntryFinding):
     """A ``zero-sorry`` (or, under ``--ship``, any load-bearing) entry that is not proven."""
 
     KIND: ClassVar[str] = "entry-not-proven"
-    policy_name: str
     entry: str
     name: str
     status: Status
     via: tuple[str, ...] = ()  # ``at``: the sorry (deferred) or the declaration (stub, axiom)
     #: deferred only through possible uses: each ambiguous step, in words (ledger/possible.py)
     possible: tuple[str, ...] = ()
-
-    @property
-    def policy(self) -> str:
-        return self.policy_name
 
     def message(self) -> str:
         head = f"entry {self.entry} ({self.name})"
@@ -136,18 +143,13 @@ class EntryNotProven(Finding):
 
 
 @dataclass(frozen=True)
-class UnknownEntryName(Finding):
+class UnknownEntryName(EntryFinding):
     """A manifest entry naming a declaration the scan does not find."""
 
     KIND: ClassVar[str] = "unknown-entry-name"
-    policy_name: str
     entry: str
     name: str  # ``at``: the entry in the manifest
     suggestion: str | None = None
-
-    @property
-    def policy(self) -> str:
-        return self.policy_name
 
     def message(self) -> str:
         hint = f" (did you mean {self.suggestion}?)" if self.suggestion else ""

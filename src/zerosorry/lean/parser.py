@@ -213,7 +213,7 @@ def _join(ns: str, name: str) -> str:
 def _expand_interpolations(toks: list[Token]) -> list[Token]:
     """`s!"… {foo x} …"` (also `m!`, `f!`, …): the code between braces is Lean code, with names
     and possibly a sorry; lex it and put its tokens where the string was (on the string's line)."""
-    if not any(t.kind == STRING for t in toks):
+    if STRING not in [t.kind for t in toks]:
         return toks  # nothing to expand (most declarations)
     out: list[Token] = []
     for i, t in enumerate(toks):
@@ -846,21 +846,29 @@ class _FileParser:
         bound_here: set[str] = set()
         rhs = False
         line_now = -1
+        n_toks = len(all_toks)
         for idx, t in enumerate(all_toks):
-            if t.line != line_now:
-                line_now, bound_here, rhs = t.line, set(), False
-            if t.kind == IDENT and t.text in ("have", "let") and idx + 1 < len(all_toks) \
-                    and all_toks[idx + 1].kind == IDENT and all_toks[idx + 1].line == t.line:
-                bound_here.add(all_toks[idx + 1].text)
-            elif t.kind == SYMBOL and t.text == ":=" and bound_here:
-                rhs = True
-            if t.kind == IDENT:
-                w = t.text
+            tkind, w, t_start, _, t_line, _ = t  # unpacked once: this loop sees every token
+            if t_line != line_now:
+                line_now, bound_here, rhs = t_line, set(), False
+            if tkind == SYMBOL:
+                if w == ":=":
+                    if bound_here:
+                        rhs = True
+                elif (len(w) > 1 and w[0] == "#" and w[1:2].isalpha()
+                      and w not in _HASH_COMMANDS and w[1:] not in binders):
+                    # `#s` inside a declaration is notation (Mathlib's cardinality) applied to the
+                    # name `s`, not a `#command`: the lexer kept them together
+                    add_ref(w[1:])
+            elif tkind == IDENT:
+                if (w == "have" or w == "let") and idx + 1 < n_toks \
+                        and all_toks[idx + 1].kind == IDENT and all_toks[idx + 1].line == t_line:
+                    bound_here.add(all_toks[idx + 1].text)
                 if w in SORRY_WORDS or (
                     w == "stop" and has_by and w not in binders
-                    and (prev is None or prev.line < t.line or prev.text in ("by", ";", "·", "<;>", "=>"))
+                    and (prev is None or prev.line < t_line or prev.text in ("by", ";", "·", "<;>", "=>"))
                 ):
-                    sorry_lines.append(t.line)
+                    sorry_lines.append(t_line)
                 elif w == "by":
                     has_by = True
                 elif w in _TRUST_HEADS and (tu := _trust_at(all_toks, idx)) is not None:
@@ -870,7 +878,7 @@ class _FileParser:
                 shadowed = w in binders and not (rhs and w in bound_here)
                 if w not in RESERVED and not shadowed and w not in SORRY_WORDS:
                     # a dot-prefixed name `.foo` (no gap after the dot, a gap or bracket before it)
-                    if (prev is not None and prev.kind == SYMBOL and prev.end == t.start and (
+                    if (prev is not None and prev.kind == SYMBOL and prev.end == t_start and (
                             prev.text == "|>." or (prev.text == "." and (
                                 idx < 2 or all_toks[idx - 2].end < prev.start
                                 or all_toks[idx - 2].kind in (SYMBOL, NUMBER, STRING))))):
@@ -879,11 +887,6 @@ class _FileParser:
                         recv = receiver_head(all_toks, idx - 1)
                         w = f"{recv}{RECEIVER}{w}" if recv else "." + w
                     add_ref(w)
-            elif (t.kind == SYMBOL and len(t.text) > 1 and t.text[0] == "#" and t.text[1:2].isalpha()
-                  and t.text not in _HASH_COMMANDS and t.text[1:] not in binders):
-                # `#s` inside a declaration is notation (Mathlib's cardinality) applied to the
-                # name `s`, not a `#command`: the lexer kept them together
-                add_ref(t.text[1:])
             prev = t
         # `open Foo in` inside a proof or term: Foo is open for that part, counted for all of it
         local_opens: list[str] = []
@@ -942,7 +945,7 @@ class _FileParser:
             auto_named=auto,
             local_types=local_types,
             # a section `variable` is a local of the statement too (`variable {α}` … `: α`)
-            result_type=encode_heads(type_heads(type_toks, frozenset(binders) | var_types.keys())),
+            result_type=encode_heads(type_heads(type_toks, frozenset(binders).union(var_types))),
             text_hash=text_hash(kind, [t.text for t in all_toks]),
         )
 

@@ -597,19 +597,24 @@ def _follows(texts: Sequence[str], j: int, follow: Sequence[str]) -> bool:
     return True
 
 
+@lru_cache(maxsize=8)
+def _atom_prefixes(atoms: frozenset[str]) -> tuple[int, frozenset[str], frozenset[str]]:
+    """The longest atom's length, every prefix of an atom, and the atoms' first characters
+    (the scan of each file reads them: made once per set of atoms)."""
+    return (max(len(a) for a in atoms), frozenset(a[:k] for a in atoms for k in range(1, len(a) + 1)),
+            frozenset(a[0] for a in atoms))
+
+
 def _scan(texts: Sequence[str], glued: Callable[[int], bool], by_atom: Mapping[str, _V]
           ) -> Iterable[tuple[int, int, str, _V]]:
     """(first and last token index, atom, definitions) of every occurrence of an indexed atom in
     the tokens ``texts`` (``glued(k)``: token ``k`` follows token ``k - 1`` without a gap)."""
     if not by_atom:
         return
-    longest = max(len(a) for a in by_atom)
-    prefixes = {a[:k] for a in by_atom for k in range(1, len(a) + 1)}
-    firsts = {a[0] for a in by_atom}
+    longest, prefixes, firsts = _atom_prefixes(frozenset(by_atom))
     n = len(texts)
-    for i, first in enumerate(texts):
-        if first[0] not in firsts:
-            continue  # no atom starts like this token (most tokens)
+    # no atom starts like most tokens: only the others are looked at
+    for i in [i for i, first in enumerate(texts) if first[0] in firsts]:
         run = ""
         j = i
         while j < n and (j == i or glued(j)):

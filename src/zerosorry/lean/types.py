@@ -158,7 +158,13 @@ def _arg_names(toks: Sequence[Token], locals_: frozenset[str]) -> tuple[str, ...
 _SPLIT_NOTATIONS = {("ℝ", "≥", "0", "∞"): "ENNReal", ("ℝ", "≥", "0"): "NNReal", ("ℕ", "∞"): "ENat"}
 
 
-def _number_notations(toks: Sequence[Token]) -> list[Token]:
+#: the first token of each split notation: a type without one needs no rewriting
+_NOTATION_FIRST = frozenset(parts[0] for parts in _SPLIT_NOTATIONS)
+
+
+def _number_notations(toks: Sequence[Token]) -> Sequence[Token]:
+    if _NOTATION_FIRST.isdisjoint([t.text for t in toks]):
+        return toks
     out: list[Token] = []
     i = 0
     while i < len(toks):
