@@ -223,6 +223,17 @@ def browser_run(context: Any, site: Path) -> dict[str, float]:
 Timings = dict[str, tuple[float, list[float]]]
 
 
+def open_window(pw: Any) -> tuple[Any, Any]:
+    """Debian's Chromium, headless, with one window open (a page that stays, so that each load
+    is a new tab of it) whose pages get :data:`FIRST_PAINT`."""
+    browser = pw.chromium.launch(executable_path="/usr/bin/chromium", headless=True,
+                                 args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    context.add_init_script(FIRST_PAINT)
+    context.new_page()
+    return browser, context
+
+
 def browser_timings(sites: list[Path], floor: Path, runs: int) -> list[Timings]:
     """The floor page's figures, then each site's: each figure's median over ``runs`` loads, with
     every run's value.  A run loads the floor page, then each site's table, each in a new tab of
@@ -232,11 +243,7 @@ def browser_timings(sites: list[Path], floor: Path, runs: int) -> list[Timings]:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path="/usr/bin/chromium", headless=True,
-                                     args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
-        context = browser.new_context(viewport={"width": 1280, "height": 900})
-        context.add_init_script(FIRST_PAINT)
-        context.new_page()  # keeps the window open between runs
+        browser, context = open_window(pw)
         # a first load of each warms the browser and the file cache; not counted
         floor_run(context, floor)
         for site in sites:
@@ -302,11 +309,7 @@ def traced_loads(pages: list[Path], runs: int) -> list[dict[str, float]]:
 
     got: list[dict[str, list[float]]] = [{} for _ in pages]
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path="/usr/bin/chromium", headless=True,
-                                     args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
-        context = browser.new_context(viewport={"width": 1280, "height": 900})
-        context.add_init_script(FIRST_PAINT)
-        context.new_page()
+        browser, context = open_window(pw)
         for run in range(runs + 1):  # the first, warming up, not counted
             for i, path in enumerate(pages):
                 page = context.new_page()
