@@ -454,9 +454,12 @@ def test_a_large_project_s_data_in_several_files(page: Any, tmp_path: Path, how:
             check(url)
 
 
-def test_the_table_s_first_page_is_in_the_html(browser: Any, example_site: Path) -> None:
-    """declarations.html holds the first page of the default view, drawn as table.js draws it:
-    with scripts off it is there, and the script's own first page is the same, row for row."""
+def test_the_table_s_first_rows_are_in_the_html(browser: Any, example_site: Path) -> None:
+    """declarations.html holds the first screenful of the default view's first page, drawn as
+    table.js draws it: with scripts off they are there, and they are the first rows of the
+    script's own first page, row for row."""
+    from zerosorry.appendix.pages import PAGE, SCREEN
+
     rows_js = "els => els.map(e => e.outerHTML)"
     context = browser.new_context(java_script_enabled=False)
     try:
@@ -466,14 +469,42 @@ def test_the_table_s_first_page_is_in_the_html(browser: Any, example_site: Path)
     finally:
         context.close()
     total = len(ledger_json(example_site)["declarations"])
-    assert len(static) == min(100, total) > 0
+    assert len(static) == min(SCREEN, total) > 0
     context = browser.new_context()
     try:
         page = context.new_page()
         page.goto((example_site / "declarations.html").as_uri())
         page.wait_for_selector("body[data-table='ready']", timeout=15_000)
-        assert page.eval_on_selector_all("#decls-body tr", rows_js) == static
+        drawn = page.eval_on_selector_all("#decls-body tr", rows_js)
+        assert len(drawn) == min(PAGE, total)
+        assert drawn[:len(static)] == static
         assert page.get_attribute("#decls-body", "data-static") is None
+    finally:
+        context.close()
+
+
+def test_a_filter_chosen_before_the_data_is_read_is_the_view_drawn(browser: Any, example_site: Path) -> None:
+    """The scripts read the data once the first frame is on screen: a status chosen before then
+    leaves the page's rows in place (no empty table) and is the view the first draw makes."""
+    context = browser.new_context()
+    context.add_init_script("""document.addEventListener("DOMContentLoaded", function () {
+        var select = document.getElementById("table-status");
+        window.__early = !document.body.hasAttribute("data-first-ms");
+        select.value = "deferred";
+        select.dispatchEvent(new Event("change"));
+        window.__rowsLeft = document.querySelectorAll("#decls-body tr").length;
+    });""")
+    try:
+        page = context.new_page()
+        page.goto((example_site / "declarations.html").as_uri())
+        page.wait_for_selector("body[data-table='ready']", timeout=15_000)
+        assert page.evaluate("window.__early") is True
+        assert page.evaluate("window.__rowsLeft") > 0
+        statuses = page.eval_on_selector_all("#decls-body tr", "rows => rows.map(r => r.dataset.status)")
+        deferred = [d for d in ledger_json(example_site)["declarations"] if d["status"] == "deferred"]
+        assert len(statuses) == min(100, len(deferred)) > 0 and set(statuses) == {"deferred"}
+        assert page.input_value("#table-status") == "deferred"
+        assert page.url.endswith("#status=deferred")
     finally:
         context.close()
 

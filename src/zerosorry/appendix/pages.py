@@ -41,8 +41,13 @@ SHARD = 10_000  # declarations in each data file
 #: declarations in the first data file, the one a page waits for: two pages of the table, so
 #: that its first rows are drawn before the browser has read a large project's data
 FIRST = 200
-#: rows on a page of the full table, at first (the page's own HTML holds them)
+#: rows on a page of the full table, at first
 PAGE = 100
+#: of which the page's own HTML holds the first screenful (a 1440-pixel-high window shows 23 rows
+#: below the legend and the filters; a phone fewer), so that the browser lays out and paints no
+#: more than the reader sees before the first frame; the table's script draws the whole page once
+#: that frame is on screen
+SCREEN = 40
 #: how many declarations the site's graph draws (entries come on top); a card's graph draws fewer
 GRAPH_CAP = 150
 MINI_CAP = 16
@@ -96,8 +101,8 @@ class TableRow:
     possible: bool
 
 
-def first_page(ledger: Ledger, *, local: bool, base: str | None, size: int = PAGE) -> list[TableRow]:
-    """The table's first page in its default view (every declaration, in file order)."""
+def first_page(ledger: Ledger, *, local: bool, base: str | None, size: int = SCREEN) -> list[TableRow]:
+    """The first ``size`` rows of the table's default view (every declaration, in file order)."""
     out = []
     for r in table_order(ledger)[:size]:
         path = "/".join(quote(part, safe="!*'()") for part in r.file.split("/"))  # as encodeURIComponent

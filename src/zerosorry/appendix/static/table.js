@@ -27,6 +27,7 @@
     var fSize = document.getElementById("table-page-size");
     var count = document.getElementById("table-count");
     var info = document.getElementById("page-info");
+    var fmt = window.zerosorry.count;
     var base = table.getAttribute("data-source-base") || "";
     var local = table.getAttribute("data-source-local") === "1";  // the site's own source pages
     var rows = [];
@@ -53,6 +54,11 @@
         else if (k === "page") state.page = Math.max(1, parseInt(v, 10) || 1);
         else if (k === "dir") state.dir = v === "desc" ? -1 : 1;
       });
+    }
+
+    function isDefault() {  // the view whose first rows the page's HTML holds
+      return !state.q && !state.status && !state.kind && !state.decl && state.sort === "file" && state.dir === 1 &&
+        state.page === 1 && state.size === 100;
     }
 
     function writeHash() {
@@ -125,6 +131,9 @@
     }
 
     function draw(keepRows) {
+      // a control used before the first rows' data is in (the scripts wait for the first frame):
+      // the view goes in the URL, where the first draw reads it
+      if (!loaded) { writeHash(); return; }
       var start = (state.page - 1) * state.size;
       var page = shown.slice(start, start + state.size);
       var frag = document.createDocumentFragment();
@@ -170,10 +179,9 @@
         body.removeAttribute("data-static");  // the rows the page came with are replaced
       }
       var pages = Math.max(1, Math.ceil(shown.length / state.size));
-      count.textContent = shown.length.toLocaleString("en-US") + " of " +
-        rows.length.toLocaleString("en-US") + " declarations match" + (complete ? "" : " (loading the rest…)");
+      count.textContent = fmt(shown.length) + " of " + fmt(rows.length) + " declarations match" + (complete ? "" : " (loading the rest…)");
       info.textContent = shown.length
-        ? "rows " + (start + 1).toLocaleString("en-US") + "–" + (start + page.length).toLocaleString("en-US") +
+        ? "rows " + fmt(start + 1) + "–" + fmt(start + page.length) +
           " · page " + state.page + " of " + pages
         : "no rows";
       document.getElementById("page-first").disabled = state.page <= 1;
@@ -209,8 +217,9 @@
       fSize.value = String(state.size);
     }
 
-    var complete = false;
+    var complete = false, loaded = false;
     function take(ledger) {
+      loaded = true;
       var kinds = new Set();
       rows = (ledger.declarations || []).map(function (r, i) {
         kinds.add(r.kind);
@@ -228,10 +237,11 @@
       take(head);
       readHash();
       syncInputs();
-      // no view in the URL, and the first data file holds the first page: the rows the page came
-      // with are that page (nothing to redraw before the browser first paints them)
-      filter(body.hasAttribute("data-static") && !document.documentElement.hasAttribute("data-table-view") &&
-             rows.length >= Math.min(state.size, head.total || 0));
+      // this runs once the page's first frame is on screen.  The page came with the first
+      // screenful of the default view's first page (pages.SCREEN rows): with no view in the URL,
+      // when that is the whole page (a small project), there is nothing to redraw
+      var whole = Math.min(state.size, head.total || 0);
+      filter(body.hasAttribute("data-static") && isDefault() && rows.length >= whole && body.children.length >= whole);
       document.body.setAttribute("data-first-ms", performance.now().toFixed(0));
     });
     window.zerosorry.ledger.then(function (ledger) {
