@@ -123,6 +123,37 @@ def test_a_file_saved_within_the_clock_s_tick_is_compared_by_content(tmp_path: P
         assert io.dumps(ledger) == io.dumps(full(root, ledger))
 
 
+def test_a_file_saved_with_its_modification_time_set_back_is_compared_by_content(tmp_path: Path) -> None:
+    """A writer that sets the modification time back (`cp -p`, `tar x`, `rsync -t`) leaves only
+    the change time recent: a file changed within one tick of the clock as it was read is
+    compared by content when either time is that recent (the state's size-and-times check
+    cannot tell the two saves apart)."""
+    from zerosorry.live import file_stat
+
+    root, cache = tmp_path / "p", tmp_path / "cache"
+    root.mkdir()
+    model = make_project(root, Clock())
+    target = root / "P" / "F0.lean"
+    model[0].decls[1].sorry = False  # `b` proven
+    target.write_text(render(model[0]) + "-- padding\n", encoding="utf-8")
+    os.utime(target, ns=(10**18, 10**18))
+    warm_equals_full(root, cache)
+    model[0].decls[1].sorry = True  # `sorry` for `rfl`: unseen, `b` would stay (falsely) proven
+    target.write_text(render(model[0]) + "-- paddi\n", encoding="utf-8")  # as long as before
+    os.utime(target, ns=(10**18, 10**18))  # the modification time set back, as before
+    path = _state(cache, root)
+    session = warm.load(path, root, None)
+    assert session is not None
+    now = file_stat(target)
+    assert now is not None and now[1] + 10 * warm.RACY_NS < now[3]
+    # as if the state had been taken right after this save, within one tick of the clock
+    session.stats["P/F0.lean"] = (*now[:4], now[3] + warm.RACY_NS // 2)
+    warm.save(session, path)
+    ledger, _ = warm.scan(root, cache)
+    assert {r.name: r.status.value for r in ledger.records}["b"] == "deferred"
+    assert io.dumps(ledger) == io.dumps(full(root, ledger))
+
+
 def _state(cache: Path, root: Path) -> Path:
     path = warm.state_path(cache, root)
     assert path.is_file()

@@ -2,7 +2,7 @@
 
 After a scan, the session's state is written to one file in the cache directory, named by the
 project's absolute path; the next scan of that project loads it, finds the files that changed
-(a file whose size, times and inode are as recorded is unchanged; one modified within a second
+(a file whose size, times and inode are as recorded is unchanged; one modified or changed within a second
 of being read is compared by content, since a file system's clock is coarse), refreshes only
 those (a proof edit re-parses, re-resolves and re-derives just what it can reach), and returns
 the ledger.  That ledger is the one a full scan gives: the refresh is the live session's,
@@ -58,8 +58,9 @@ from .scan import (
 )
 
 MAGIC = b"zerosorry-warm-state/1\n"
-#: a file modified this close (ns) before it was read may have changed again within one tick
-#: of the file system's clock: it is compared by content
+#: a file modified or changed this close (ns) before it was read may have changed again within
+#: one tick of the file system's clock: it is compared by content.  The change time counts as
+#: well as the modification time: a writer may set the latter back (`cp -p`, `tar x`, `rsync -t`)
 RACY_NS = 1_000_000_000
 #: after a refresh that redid this many files or more, the state is written again (fewer: the
 #: next scan redoes them from the state as written, which costs less than writing it)
@@ -366,7 +367,7 @@ def changed_paths(session: Session) -> list[Path] | None:
     for rel, full in paths.items():
         was = stats.get(rel) if rel in files else None
         now = file_stat(full)
-        if was is None or now is None or was[:4] != now[:4] or was[1] + RACY_NS >= was[4]:
+        if was is None or now is None or was[:4] != now[:4] or max(was[1], was[3]) + RACY_NS >= was[4]:
             out.append(Path(full))
     if load_config(root) != session.config:
         out.append(root / "zerosorry.toml")
