@@ -32,7 +32,8 @@ def full(root: Path, like: Ledger) -> Ledger:
 
 class Clock:
     """Gives every written file a modification time of its own, well in the past: the state's
-    size-and-times check then decides alone (no file is recent enough to be compared by content)."""
+    size-and-times check then decides alone (no file is recent enough to be compared by content;
+    see :func:`_scans_run_later` for the change time, which only the system sets)."""
 
     def __init__(self) -> None:
         self.t = 1_600_000_000 * 10**9
@@ -42,6 +43,20 @@ class Clock:
             if os.stat(p).st_mtime_ns > self.t:  # written since the last stamp
                 self.t += 10**9
                 os.utime(p, ns=(self.t, self.t))
+
+
+@pytest.fixture(autouse=True)
+def _scans_run_later(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every file's times as read are taken ten seconds on (as if each scan ran well after the
+    writes before it): a file's change time, which the :class:`Clock` cannot set back, is then
+    not within a second of its read, and a file counts as changed by its size and times alone
+    (the tests that mean a file to be compared by content set its stored times themselves)."""
+    from types import SimpleNamespace
+
+    from zerosorry import live
+
+    real = live.time.time_ns
+    monkeypatch.setattr(live, "time", SimpleNamespace(time_ns=lambda: real() + 10 * warm.RACY_NS))
 
 
 def make_project(root: Path, clock: Clock) -> dict[int, File]:
