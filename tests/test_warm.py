@@ -385,6 +385,31 @@ def test_the_line_memo_encodes_only_new_records_and_forgets_gone_ones(tmp_path: 
     assert len(memo.items) == len(ledger.records)
 
 
+@pytest.mark.parametrize("before", [None, "theorem x : 1 = 1 := rfl\n"], ids=["new", "was a file"])
+def test_a_dangling_symlink_is_an_unreadable_file_as_in_a_full_scan(tmp_path: Path, before: str | None) -> None:
+    """A `.lean` name that cannot be read (a symlink to nothing) is listed by discovery: a full
+    scan reports it (`unreadable-file`, an error the gate sees); a warm scan must not take it
+    for a deleted file."""
+    root, cache = tmp_path / "p", tmp_path / "cache"
+    root.mkdir()
+    clock = Clock()
+    make_project(root, clock)
+    odd = root / "P" / "X.lean"
+    if before is not None:
+        odd.write_text(before, encoding="utf-8")
+        clock.stamp(root)
+    warm_equals_full(root, cache)
+    odd.unlink(missing_ok=True)
+    odd.symlink_to(root / "nowhere.lean")
+    for _ in range(2):
+        ledger = warm_equals_full(root, cache)
+        assert [(d.code, d.file) for d in ledger.diagnostics if d.code == "unreadable-file"] == [
+            ("unreadable-file", "P/X.lean")]
+    (root / "nowhere.lean").write_text("theorem y : 1 = 1 := sorry\n", encoding="utf-8")
+    ledger = warm_equals_full(root, cache)
+    assert ledger.by_name()["y"].status.value == "deferred"
+
+
 def test_a_state_saved_through_a_relative_path_serves_another_working_folder(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     root, cache = tmp_path / "p", tmp_path / "cache"

@@ -413,7 +413,9 @@ class Session:
             self.keys.pop(rel, None)
             self.file_diags = {d for d in self.file_diags if d.file != rel}
             full = self.root / rel
-            if full.is_file():
+            # what discovery lists as a file (os.walk: any entry but a folder, a symlink to nothing
+            # included) is read, or reported unreadable as a full scan reports it
+            if full.is_file() or (os.path.lexists(full) and not full.is_dir() and rel != "zerosorry.toml"):
                 try:
                     self.stats[rel] = file_stat(full)
                     data = full.read_bytes()
