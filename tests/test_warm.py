@@ -408,6 +408,11 @@ def test_a_dangling_symlink_is_an_unreadable_file_as_in_a_full_scan(tmp_path: Pa
     (root / "nowhere.lean").write_text("theorem y : 1 = 1 := sorry\n", encoding="utf-8")
     ledger = warm_equals_full(root, cache)
     assert ledger.by_name()["y"].status.value == "deferred"
+    (root / "nowhere.lean").unlink()
+    warm_equals_full(root, cache)
+    warm_equals_full(root, cache)
+    odd.unlink()  # the unreadable file gone: so is its error
+    assert not [d for d in warm_equals_full(root, cache).diagnostics if d.code == "unreadable-file"]
 
 
 def test_a_state_saved_through_a_relative_path_serves_another_working_folder(

@@ -362,7 +362,9 @@ def changed_paths(session: Session) -> list[Path] | None:
     for extra in ("lakefile.lean", "lakefile.toml"):
         if extra not in paths and (root / extra).is_file():
             paths[extra] = os.path.join(root, extra)
-    out = [root / rel for rel in session.files.keys() - paths.keys()]
+    # gone: the files read, and those that could not be read (their error goes with them)
+    unreadable = {d.file for d in session.file_diags if d.code == "unreadable-file" and d.file is not None}
+    out = [root / rel for rel in (session.files.keys() | unreadable) - paths.keys()]
     stats, files = session.stats, session.files
     for rel, full in paths.items():
         was = stats.get(rel) if rel in files else None
