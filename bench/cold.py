@@ -15,6 +15,7 @@ import os
 import shutil
 import sys
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -51,13 +52,20 @@ def measure(label: str, root: Path, lines: int, tmp: Path, repeat: int, against:
               f"{cpu:.2f} s cpu ({lines / cpu:,.0f} lines per cpu-second), peak {peak:.0f} MiB, "
               f"{runs[name][0]['decls']:,} declarations  [target >= 100,000 lines/s]")
     if against:
-        t = _median([x["seconds"] for x in runs["this"]]) / _median([x["seconds"] for x in runs["against"]])
-        c = _median([x["cpu"] for x in runs["this"]]) / _median([x["cpu"] for x in runs["against"]])
-        print(f"-- this / against: {t:.2f}x wall, {c:.2f}x cpu")
+        print_ratio(runs)
 
 
-def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+def print_ratio(runs: dict[str, list[dict[str, Any]]]) -> None:
+    """The medians of this checkout's runs against the other zerosorry's, wall and CPU."""
+    t = _median([x["seconds"] for x in runs["this"]]) / _median([x["seconds"] for x in runs["against"]])
+    c = _median([x["cpu"] for x in runs["this"]]) / _median([x["cpu"] for x in runs["against"]])
+    print(f"-- this / against: {t:.2f}x wall, {c:.2f}x cpu")
+
+
+def trees(doc: str | None, prefix: str) -> Iterator[tuple[str, Path, int, Path, argparse.Namespace]]:
+    """The options these benches share, read; then (label, root, lines, scratch folder, options)
+    for the synthetic tree (unless ``--no-synthetic``) and the ``--real`` tree (when given)."""
+    ap = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--files", type=int, default=5000)
     ap.add_argument("--real", type=Path, nargs="+", default=[], metavar="DIR")
     ap.add_argument("--no-synthetic", action="store_true")
@@ -65,7 +73,7 @@ def main() -> int:
     ap.add_argument("--against", type=Path, default=None, metavar="SRC")
     ap.add_argument("--keep", type=Path, default=None, help="generate the synthetic tree here (reused if present)")
     args = ap.parse_args()
-    tmp = Path(tempfile.mkdtemp(prefix="zerosorry-cold-"))
+    tmp = Path(tempfile.mkdtemp(prefix=prefix))
     try:
         if not args.no_synthetic:
             root = args.keep or tmp / "tree"
@@ -73,13 +81,18 @@ def main() -> int:
                 lines = sum(p.read_bytes().count(b"\n") for p in root.rglob("*.lean"))
             else:
                 lines = generate(root, args.files)
-            measure("synthetic", root, lines, tmp, args.repeat, args.against)
+            yield "synthetic", root, lines, tmp, args
         if args.real:
             real = tmp / "real"
             lines = copy_real(args.real, real)
-            measure(f"real ({', '.join(p.name for p in args.real)})", real, lines, tmp, args.repeat, args.against)
+            yield f"real ({', '.join(p.name for p in args.real)})", real, lines, tmp, args
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def main() -> int:
+    for label, root, lines, tmp, args in trees(__doc__, "zerosorry-cold-"):
+        measure(label, root, lines, tmp, args.repeat, args.against)
     return 0
 
 

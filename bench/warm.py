@@ -16,17 +16,14 @@ medians and their ratio.  Target on 2 cores: <= 0.5 s.
 
 from __future__ import annotations
 
-import argparse
 import os
-import shutil
 import sys
-import tempfile
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from cold import _load, _median
-from scan import copy_real, edit_proof, generate, proof_target, run_phase
+from cold import _load, _median, print_ratio, trees
+from scan import edit_proof, proof_target, run_phase
 
 
 def measure(label: str, root: Path, lines: int, tmp: Path, repeat: int, against: Path | None,
@@ -67,38 +64,15 @@ def measure(label: str, root: Path, lines: int, tmp: Path, repeat: int, against:
         print(f"-- {src or 'this checkout'}: median {wall:.3f} s wall, {cpu:.3f} s cpu over {repeat} runs  "
               f"[target <= 0.5 s]")
     if against:
-        t = _median([x["seconds"] for x in runs["this"]]) / _median([x["seconds"] for x in runs["against"]])
-        c = _median([x["cpu"] for x in runs["this"]]) / _median([x["cpu"] for x in runs["against"]])
-        print(f"-- this / against: {t:.2f}x wall, {c:.2f}x cpu")
+        print_ratio(runs)
 
 
 def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--files", type=int, default=5000)
-    ap.add_argument("--real", type=Path, nargs="+", default=[], metavar="DIR")
-    ap.add_argument("--no-synthetic", action="store_true")
-    ap.add_argument("--repeat", type=int, default=5)
-    ap.add_argument("--against", type=Path, default=None, metavar="SRC")
-    ap.add_argument("--keep", type=Path, default=None, help="generate the synthetic tree here (reused if present)")
-    args = ap.parse_args()
     # the ledger's time is the same in every run (a tree outside git is otherwise dated now)
     os.environ.setdefault("SOURCE_DATE_EPOCH", "1764892800")
-    tmp = Path(tempfile.mkdtemp(prefix="zerosorry-warm-"))
-    try:
-        if not args.no_synthetic:
-            root = args.keep or tmp / "tree"
-            if root.exists():
-                lines = sum(p.read_bytes().count(b"\n") for p in root.rglob("*.lean"))
-            else:
-                lines = generate(root, args.files)
-            measure("synthetic", root, lines, tmp, args.repeat, args.against, root / "Synth" / "File17.lean")
-        if args.real:
-            real = tmp / "real"
-            lines = copy_real(args.real, real)
-            measure(f"real ({', '.join(p.name for p in args.real)})", real, lines, tmp, args.repeat, args.against,
-                    proof_target(real))
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+    for label, root, lines, tmp, args in trees(__doc__, "zerosorry-warm-"):
+        target = root / "Synth" / "File17.lean" if label == "synthetic" else proof_target(root)
+        measure(label, root, lines, tmp, args.repeat, args.against, target)
     return 0
 
 

@@ -39,10 +39,9 @@ def run(args: argparse.Namespace) -> int:
         console = Console()
         console.print(summary.rich_table(ledger))
         console.print(summary.kind_table(ledger))
-        for line in [*summary.diagnostics_text(ledger), *summary.left_out_text(left_out(ledger))]:
-            console.print(line, markup=False, highlight=False)
-        for line in summary.disagreements_text(ledger):
-            console.print(line, markup=False, highlight=False)
-        if args.out is not None:
-            console.print(f"wrote {args.out}", markup=False, highlight=False)
+        # plain lines, written as they are: rich would wrap and style each (a real project's
+        # hundreds of diagnostics cost more than the warm re-scan that found them)
+        lines = [*summary.diagnostics_text(ledger), *summary.left_out_text(left_out(ledger)),
+                 *summary.disagreements_text(ledger), *([f"wrote {args.out}"] if args.out is not None else [])]
+        console.file.write("".join(f"{line}\n" for line in lines))
     return 0
