@@ -194,3 +194,14 @@ def test_a_sorry_in_a_variable_binder_reaches_the_declarations_in_scope(tmp_path
     assert (got["in_statement"].status.value, got["in_statement"].sorry_lines) == ("deferred", [4])
     assert (got["included_raw"].status.value, got["included_raw"].sorry_lines) == ("deferred", [11])
     assert got["outside"].status.value == "proven" and got["outside_raw"].status.value == "proven"
+
+
+def test_every_declaring_pattern_parser_contains_the_text_the_file_tests_look_for() -> None:
+    # the scan parses first, and a warm re-scan never takes as a proof edit, exactly the files
+    # may_define_commands lets through: a declaring parser's name without that text would slip by
+    from zerosorry.lean.syntax_table import _DECL_SIG, DECL_SIG_TEXT, may_define_commands
+
+    for name in _DECL_SIG:
+        assert DECL_SIG_TEXT.decode() in name
+        assert may_define_commands(f"syntax \"my_thm\" {name} : command".encode())
+    assert not may_define_commands(b"theorem t : True := trivial")

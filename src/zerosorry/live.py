@@ -33,6 +33,7 @@ from .errors import InputError
 from .lean.names import NameIndex, instance_closure
 from .lean.parser import ParsedFile
 from .lean.project_syntax import SyntaxMemo, apply_syntax
+from .lean.syntax_table import may_define_commands
 from .ledger.derive import Derived, derive_state, named, own_inputs
 from .ledger.derive import diagnostics as derive_diagnostics
 from .ledger.incremental import rederive
@@ -523,8 +524,8 @@ class Session:
         None when the edit is not one (the full refresh runs)."""
         p = self._prepared
         if self._state is None or not touched or any(
-                rel not in p.parse_keys or rel not in self.files or b"eclSig" in self.files[rel]
-                or b"eclSig" in p.lean[rel] for rel in touched):
+                rel not in p.parse_keys or rel not in self.files or may_define_commands(self.files[rel])
+                or may_define_commands(p.lean[rel]) for rel in touched):
             return None
         if self.keys.keys() != p.parse_keys.keys() - touched:
             return None  # a refresh that failed half-way, or a changed configuration

@@ -38,7 +38,14 @@ from .lean.project_syntax import (
     learned_diagnostics,
     project_table,
 )
-from .lean.syntax_table import Follows, FoundHits, Hit, candidate_follows, token_hits
+from .lean.syntax_table import (
+    Follows,
+    FoundHits,
+    Hit,
+    candidate_follows,
+    may_define_commands,
+    token_hits,
+)
 from .lean.types import UNKNOWN
 from .ledger.derive import derive
 from .ledger.model import Declaration, Diagnostic, EngineInfo, Ledger, Record, Severity, SourceInfo
@@ -659,7 +666,7 @@ def prepare(
         lean[rel] = files[rel]
     # declaring commands the project defines itself (they all take a `declSig`): read the files
     # that can define one first, so every file is parsed once, knowing them
-    defining = {rel: data for rel, data in lean.items() if b"eclSig" in data}
+    defining = {rel: data for rel, data in lean.items() if may_define_commands(data)}
     early = parse_all(defining, config=config, cache=cache, jobs=jobs) if defining else {}
     builtin = {w: "" for w in (*DECL_KEYWORDS, *SCOPE_COMMANDS, *LINE_COMMANDS, *MODIFIERS)}
     commands_table = project_table(early)

@@ -42,6 +42,7 @@ from typing import Any, BinaryIO
 
 from . import __version__
 from .lazy import Packed, Ragged, StoredMap, StoredSet
+from .lean.syntax_table import may_define_commands
 from .ledger.derive import Derived
 from .ledger.encode import StoredRecord, line_of, stored_record
 from .ledger.io import LineMemo, check_lines, encode
@@ -193,7 +194,7 @@ def save(session: Session, path: Path) -> None:
     # a refresh that is no proof edit reads them again (live.Session._unhold)
     p, files = session._prepared, session.files
     keep = {"lakefile.lean", "lakefile.toml"} | {d.file for d in p.diagnostics if d.code == "not-utf8"} | {
-        rel for rel, text in files.items() if b"eclSig" in text}
+        rel for rel, text in files.items() if may_define_commands(text)}
     left = files.keys() - keep
     state["files"] = {rel: b"" if rel in left else text for rel, text in files.items()}
     state["_unread"] = left

@@ -63,6 +63,15 @@ COMMON_ATOMS = frozenset({"(", ")", "[", "]", "{", "}", "⟨", "⟩", ",", ":", 
                           "@", "!", "?", "'"})
 #: pattern parsers that mark a command as declaring: its statement and, maybe, its proof
 _DECL_SIG = frozenset({"declSig", "optDeclSig"})
+#: the text every name of :data:`_DECL_SIG` contains (a test holds them to it)
+DECL_SIG_TEXT = b"eclSig"
+
+
+def may_define_commands(data: bytes) -> bool:
+    """Whether a file's bytes may define a declaring command (a syntax that takes one of
+    :data:`_DECL_SIG`): a file without :data:`DECL_SIG_TEXT` does not.  The scan parses such
+    files first, and a warm re-scan treats an edit of one as no proof edit."""
+    return DECL_SIG_TEXT in data
 _DECL_VAL = frozenset({"declVal", "declBody", "declValSimple", "declValEqns", "termination"})
 _NOT_IN_DECLS = frozenset({"command", "attr", "prio", "prec"})
 _DECL_RHS = ("theorem", "lemma", "def", "abbrev", "instance", "example", "opaque", "axiom", "structure",
