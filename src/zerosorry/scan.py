@@ -426,7 +426,8 @@ def parse_all(
     stages = [todo]
     if found is not None:
         first = [(k, rel) for k, rel in todo if _may_define_syntax(files[rel])]
-        stages = [first, [x for x in todo if x not in set(first)]]
+        firsts = set(first)
+        stages = [first, [x for x in todo if x not in firsts]]
     jobs = jobs if jobs is not None else (os.cpu_count() or 1)
     with _mapper(len(todo), jobs) as run:
         for n, stage in enumerate(stages):
