@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from .ledger.model import Ledger, Record, Status
-from .ledger.possible import SETTLE_HINT, possible_steps
+from .ledger.possible import possible_steps, settle_hint
 from .location import Location, location
 
 
@@ -103,7 +103,7 @@ def chain_text(via: Sequence[str], where: str | None) -> str:
 def possibly_deferred(via: Sequence[str], where: str | None, possible: Sequence[str]) -> str:
     """A deferral that rests only on possible uses, with each ambiguous step and what settles it."""
     return (f"possibly deferred (a possible deferral): {chain_text(via, where)}; {'; '.join(possible)}; "
-            f"{SETTLE_HINT}")
+            f"{settle_hint(possible)}")
 
 
 @dataclass(frozen=True)

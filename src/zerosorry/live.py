@@ -37,6 +37,7 @@ from .lean.syntax_table import may_define_commands
 from .ledger.derive import Derived, derive_state, named, own_inputs
 from .ledger.derive import diagnostics as derive_diagnostics
 from .ledger.incremental import rederive
+from .ledger.instances import InstanceRefs, instance_uses, merge, with_instances
 from .ledger.io import LineMemo
 from .ledger.model import Declaration, Diagnostic, EngineInfo, Ledger, Record, Severity, Status
 from .scan import (
@@ -287,6 +288,9 @@ class Session:
             self._state: Derived | None = None
             self._syntax = SyntaxMemo()
             self._touched: set[int] = set()
+            #: each declaration's possible instance uses (ledger/instances.py), beside ``_inputs``'
+            #: possible uses from name resolution
+            self._inst: InstanceRefs = {}
             self._derive(p)
             self.ledger = self._ledger()
             gc.freeze()  # the scan's many long-lived objects: never walked by the cyclic collector
@@ -350,8 +354,10 @@ class Session:
         generation = self._syntax.generation
         effects = project_effects(p, self.cache, self._syntax, self._index)
         inp = syntax_inputs(p, res, effects)
-        args = dict(external=res.external, approximate=inp.approximate, possible=res.possible,
-                    possible_refs=res.possible_refs, reasons=inp.reasons)
+        inst, possible, possible_refs = with_instances(p.decls, inp.uses, res.possible, res.possible_refs,
+                                                       p.file_bit, p.sees)
+        args = dict(external=res.external, approximate=inp.approximate, possible=possible,
+                    possible_refs=possible_refs, reasons=inp.reasons)
         if redo is None or self._state is None:
             self._state = derive_state(p.decls, inp.uses, track=True, **args)  # type: ignore[arg-type]
             affected = len(p.decls)
@@ -368,10 +374,18 @@ class Session:
                     assert old_index_of is not None
                     back = {o: i for i, o in enumerate(old_index_of) if o >= 0}
                     check |= {back[o] for o in self._touched if o in back}
+            # whose possible instance uses may have changed: those that have some, now or before
+            check |= inst.keys()
+            if same:
+                check |= self._inst.keys()
+            else:
+                assert old_index_of is not None
+                back = {o: i for i, o in enumerate(old_index_of) if o >= 0}
+                check |= {back[o] for o in self._inst if o in back}
             self._state, changed = rederive(self._state, p.decls, inp.uses, old_of=None if same else old_index_of,
                                             check=check, **args)  # type: ignore[arg-type]
             affected = len(changed)
-        self._touched = inp.touched
+        self._touched, self._inst = inp.touched, inst
         self._records = self._state.records
         self._derive_diag_at = _derive_diags(p.decls, self._records, range(len(p.decls)))
         self._derive_diags = [x for _, x in sorted(self._derive_diag_at.items())]
@@ -611,9 +625,16 @@ class Session:
             self._touched = {i for i in self._touched if not start <= i < end} | effects.touched
             check.update(range(start, end))
         assert self._syntax.generation == generation, "a proof edit changed the project syntax's memo"
+        # possible instance uses: which instances are not proven may change anywhere
+        inst = instance_uses(decls, [[*u, *pu] for u, pu in zip(inp.uses, inp.possible, strict=True)],
+                             p.file_bit, p.sees)
+        possible, possible_refs = merge(inp.possible, inp.possible_refs, inst)
+        check |= inst.keys() | self._inst.keys()
+        self._fill_inputs(check)
+        self._inst = inst
         self._state, affected = rederive(self._state, decls, inp.uses, external=inp.external,
-                                         approximate=inp.approximate, possible=inp.possible,
-                                         possible_refs=inp.possible_refs, reasons=inp.reasons, check=check)
+                                         approximate=inp.approximate, possible=possible,
+                                         possible_refs=possible_refs, reasons=inp.reasons, check=check)
         self._records = self._state.records
         if affected:
             for i in affected:
@@ -653,7 +674,9 @@ class Session:
         decls = self._prepared.decls
         for i in ids:
             if st.inputs[i] is None:
-                st.inputs[i] = own_inputs(decls, i, st.certain[i], st.maybe[i], inp.possible_refs[i],
+                refs = inp.possible_refs[i]
+                st.inputs[i] = own_inputs(decls, i, st.certain[i], st.maybe[i],
+                                          [*refs, *self._inst[i]] if i in self._inst else refs,
                                           inp.external[i], inp.approximate[i], inp.reasons[i])
 
     def _to_resolve(self, old: Prepared, new: Prepared, index: NameIndex, parsed: set[str]) -> set[str]:

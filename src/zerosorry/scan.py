@@ -48,6 +48,7 @@ from .lean.syntax_table import (
 )
 from .lean.types import UNKNOWN
 from .ledger.derive import derive
+from .ledger.instances import with_instances
 from .ledger.model import Declaration, Diagnostic, EngineInfo, Ledger, Record, Severity, SourceInfo
 
 if sys.version_info >= (3, 11):
@@ -826,8 +827,9 @@ def project_effects(p: Prepared, cache: ParseCache | None, memo: SyntaxMemo | No
 def finish(p: Prepared, res: Resolved, cache: ParseCache | None) -> tuple[list[Record], list[Diagnostic]]:
     """Uses through the project's own syntax, then the derivation: records and diagnostics."""
     inp = syntax_inputs(p, res, project_effects(p, cache))
+    _, possible, possible_refs = with_instances(p.decls, inp.uses, res.possible, res.possible_refs, p.file_bit, p.sees)
     return derive(p.decls, inp.uses, external=res.external, approximate=inp.approximate,
-                  possible=res.possible, possible_refs=res.possible_refs, reasons=inp.reasons)
+                  possible=possible, possible_refs=possible_refs, reasons=inp.reasons)
 
 
 def _name_table_fingerprint(decls: Sequence[Declaration], members: Sequence[tuple[str, str]],

@@ -78,7 +78,7 @@ _GRAPHS = ("certain", "maybe", "edges", "rev", "rev_c")
 #: the session's attributes a stored state holds back until a refresh that is no proof edit
 _HELD = ("_resolved", "_signatures", "_names")
 #: what a stored state must hold
-_EXPECTED = {"root", "files", "stats", "config", "_prepared", "_index", "_state", "_inputs", "_syntax", "_records", "_closure",
+_EXPECTED = {"root", "files", "stats", "config", "_prepared", "_index", "_state", "_inputs", "_inst", "_syntax", "_records", "_closure",
              "_held", "_unread"}
 
 

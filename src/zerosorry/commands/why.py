@@ -19,7 +19,7 @@ from ..errors import InputError
 from ..gate import own_trusts
 from ..ledger.derive import WANTED_KINDS, WANTED_REASON
 from ..ledger.model import Ledger, Record
-from ..ledger.possible import SETTLE_HINT, step_notes
+from ..ledger.possible import INSTANCE_HINT, SETTLE_HINT, settle_hint, step_notes
 
 NAME = "why"
 HELP = "show the shortest chain from a declaration to each sorry, project axiom and trust extension it rests on"
@@ -188,11 +188,15 @@ def render_text(record: Record, reasons: list[Reason]) -> str:
         else:
             title = f"trust extension {r.what} in {end.name} ({end.where()}):"
         lines += ["", f"possibly: {title}" if r.possible else title, *_arrowed(r.chain)]
+    notes = [s.possible for r in reasons if r.possible for s in r.chain if s.possible]
     if record.possible_deferral:
         lines += ["", f"{record.name} is deferred only through possible uses (a possible deferral): "
-                      f"{SETTLE_HINT}."]
+                      f"{settle_hint(notes)}."]
     elif any(r.possible for r in reasons):
-        lines += ["", f"chains marked possible pass through ambiguous field notation: {SETTLE_HINT}."]
+        what = ("possible instance uses" if settle_hint(notes) == INSTANCE_HINT
+                else "ambiguous field notation" if settle_hint(notes) == SETTLE_HINT
+                else "ambiguous field notation or possible instance uses")
+        lines += ["", f"chains marked possible pass through {what}: {settle_hint(notes)}."]
     return "\n".join(lines) + "\n"
 
 

@@ -2,9 +2,10 @@
 
 A reference the source engine cannot pin (field notation whose receiver's type the source does
 not state, or whose stated library type Lean may unfold to reach a project namespace) is a
-*possible* use of every candidate; a declaration deferred only through such
-uses is a *possible deferral*.  ``why``, the gate and the site all say it the same way, from
-here: ``x.foo may be A.foo (sorry) or B.foo``.
+*possible* use of every candidate, and so is every instance that is not proven which type-class
+search may pick for it (:mod:`.instances`); a declaration deferred only through such uses is a
+*possible deferral*.  ``why``, the gate and the site all say it the same way, from here:
+``x.foo may be A.foo (sorry) or B.foo``, ``type-class search for CommRing A may pick instA (sorry)``.
 """
 
 from __future__ import annotations
@@ -12,11 +13,33 @@ from __future__ import annotations
 import itertools
 from collections.abc import Mapping, Sequence
 
+from .instances import INSTANCE_REF
 from .model import PossibleRef, Record, Status
 
-#: what settles a possible deferral, said wherever one is reported
+#: what settles a possible deferral through field notation, said wherever one is reported
 SETTLE_HINT = ("the source does not pin the field: the receiver's type is not stated, or Lean may unfold it "
                "(a library definition); `--engine lean` settles it")
+#: how a possible instance use is said (a step's description starts with it)
+INSTANCE_STEP = "type-class search for "
+#: what settles a possible deferral through an instance, said wherever one is reported
+INSTANCE_HINT = ("type-class search may pick an instance no name in the source points to: every visible "
+                 "instance that is not proven and whose class or types the declaration may elaborate is "
+                 "counted; `--engine lean` settles it")
+
+
+def is_instance_ref(ref: PossibleRef) -> bool:
+    """Whether ``ref`` is an instance search (:mod:`.instances`), not written field notation."""
+    return ref.ref.startswith(INSTANCE_REF)
+
+
+def settle_hint(notes: Sequence[str]) -> str:
+    """What settles a possible deferral whose possible steps are described by ``notes``."""
+    instance = [n.startswith(INSTANCE_STEP) for n in notes]
+    if instance and all(instance):
+        return INSTANCE_HINT
+    if any(instance):
+        return f"{SETTLE_HINT}; {INSTANCE_HINT}"
+    return SETTLE_HINT
 
 
 def _mark(name: str, by_name: Mapping[str, Record]) -> str:
@@ -31,6 +54,8 @@ def _mark(name: str, by_name: Mapping[str, Record]) -> str:
 def describe(ref: PossibleRef, by_name: Mapping[str, Record]) -> str:
     """``x.foo may be A.foo (sorry) or B.foo``: each candidate with what holds it back."""
     cands = [_mark(c, by_name) for c in ref.candidates]
+    if is_instance_ref(ref):
+        return f"{INSTANCE_STEP}{ref.ref[len(INSTANCE_REF):]} may pick {' or '.join(cands)}"
     if len(cands) == 1:
         return f"{ref.ref} may be {cands[0]}"
     return f"{ref.ref} may be {', '.join(cands[:-1])} or {cands[-1]}"

@@ -1,0 +1,344 @@
+"""Possible instance uses: what type-class search may pick without a name written.
+
+Lean fills an instance argument (``a + b`` needs ``HAdd``, ``inferInstance``, ``ring``'s
+``CommRing``) by searching every instance in scope, so a declaration can rest on an instance
+whose proof holds a sorry without naming it::
+
+    instance : Nice Nat := sorry
+    theorem t : Nice Nat := inferInstance   -- Lean: uses sorryAx
+
+The source engine cannot run that search.  It assumes the worst it can justify: a declaration
+*possibly uses* every instance that is not proven (its derivation reaches a sorry, a project
+axiom or a trust extension) which is **visible** to it (declared earlier in its file, or in a
+file its file imports, transitively; every file when imports are unknown) and **could be found
+by instance search for something it elaborates**:
+
+* the *words* a declaration may elaborate are every name component written in its signature and
+  body, then, transitively, those written in the statement (signature) of every project
+  declaration whose last name component is one of them (a lemma's statement brings its types
+  into the goal: ``f 0 = 1`` with ``f : ℕ → A`` elaborates ``A``), and in the body of every project
+  ``abbrev`` or ``@[reducible]`` definition so named (instance search unfolds them);
+* an instance is keyed by what its conclusion (``C T₁ … Tₙ``, as written) names: a goal it
+  answers contains every constant written in its arguments.  When an argument names a project
+  declaration (``CommRing (FiniteAdeleRing K)``), a declaration can find it only if one of those
+  project names (or a word of an abbreviation among them) is among its words.  When the arguments
+  name only library constants (``Nice Nat``, an orphan ``Fintype (ZMod 3)``), one of them or the
+  class must be among its words; and a class Lean can reach without its name (a library class,
+  or a project class that extends another: search for a parent class tries it) with ``Nat`` among
+  the arguments counts for every declaration (a numeral is a ``Nat`` unless told otherwise).  An
+  instance whose conclusion names no constant in its arguments (``[Foo α] : Nice α``) is keyed
+  by its class alone, and one of a class Lean can reach without its name counts for every
+  declaration; so does one whose type the source does not state readably.
+
+A possible instance use counts like any possible use (a sorry behind it makes a *possible
+deferral*; its axioms and trusts are reached).  Only instances that are not proven are added
+(a proven instance adds nothing to any derivation, and a project without such instances keeps
+its ledger as it was): an instance is not proven when it reaches a sorry, a project axiom or a
+trust through its certain and possible uses, its own possible instance uses included.  That set
+is a fixed point, and the only one: a declaration reaches a sorry through a chain whose every
+instance step goes to an instance nearer the sorry, so the breadth-first search from the sorry
+holders below, which adds an instance's users when it reaches the instance, finds exactly it.
+
+What it cannot see: an instance made by ``attribute [instance] foo`` on a declaration that is no
+``instance``; a goal whose project type is reached only through a library lemma's statement
+(the library's statements are not read: their name components stand in for them), through a
+``simp`` lemma the source does not name, or through an ``outParam``; a tactic that builds types
+the source never writes.  ``--engine lean`` is the exact answer.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict, deque
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+
+from ..lean.library import NOTATIONS
+from ..lean.types import ARG, FUNCTION, RECEIVER, UNKNOWN, decode_heads, structure_parents
+from .model import Declaration
+
+#: the start of a possible reference that is an instance search (``possible.describe`` reads it)
+INSTANCE_REF = "instance search: "
+#: a numeral's default type: a goal can hold it with no name written
+DEFAULT_TYPE = "Nat"
+_WORD = re.compile(r"[^\s()\[\]{}⟨⟩,:]+")
+_REDUCIBLE = frozenset({"reducible", "instance_reducible"})
+
+#: per declaration: (the reference as written, the indices of the instances it may find)
+InstanceRefs = dict[int, list[tuple[str, tuple[int, ...]]]]
+
+
+def is_instance(d: Declaration) -> bool:
+    """Whether type-class search can pick ``d``: an ``instance``, or ``@[instance]`` on another."""
+    return d.kind == "instance" or any(a == "instance" or a.startswith("instance ") for a in d.attributes)
+
+
+def _split(text: str) -> Iterable[str]:
+    for part in text.replace(RECEIVER, ".").split("."):
+        part = part.strip("«»")
+        if part:
+            yield NOTATIONS.get(part, part)
+
+
+def _text_words(text: str) -> set[str]:
+    return {w for token in _WORD.findall(text) for w in _split(token)}
+
+
+def _unfolds(d: Declaration) -> bool:
+    """Whether instance search sees through ``d`` (an abbreviation)."""
+    return d.kind == "abbrev" or any(a in _REDUCIBLE for a in d.attributes)
+
+
+def _key(d: Declaration, last: Mapping[str, Sequence[int]], decls: Sequence[Declaration],
+         expand: Mapping[str, frozenset[str]]) -> tuple[frozenset[str], ...] | None:
+    """The groups of words a declaration must have one of each of to find ``d`` (None: every
+    declaration may find it)."""
+    heads = [h for h in decode_heads(d.result_type) if h != FUNCTION]
+    plain = [h for h in heads if not h.startswith(ARG)]
+    if not plain or plain[0] == UNKNOWN or plain[0].startswith("="):
+        return None  # its type is not stated readably
+    cls = next(iter(_split(plain[0].rpartition(".")[2] or plain[0])), plain[0])
+    args = {w for h in heads if h.startswith(ARG) for w in _split(h[len(ARG):].rpartition(".")[2])}
+    project = {a for a in args if a in last}
+    owners = [decls[j] for j in last.get(cls, ()) if decls[j].kind in ("class", "structure")]
+    hidden = not owners or any(structure_parents(o.signature) for o in owners)  # reached unnamed
+    groups: list[frozenset[str]] = []
+    if project:  # the goal holds one of them (or what one abbreviates)
+        groups.append(frozenset().union(*(expand.get(a, frozenset({a})) for a in project)))
+    if not hidden:  # a project class nothing extends into: its name is written somewhere
+        groups.append(frozenset({cls}))
+    elif not project and args and DEFAULT_TYPE not in args:
+        groups.append(frozenset(args))
+    return tuple(groups) if groups else None
+
+
+def instance_uses(decls: Sequence[Declaration], edges: Sequence[Sequence[int]],
+                  file_bit: Mapping[str, int] | None, sees: Mapping[str, int] | None) -> InstanceRefs:
+    """For each declaration that may find an instance which is not proven, those instances (see
+    the module's docstring).  ``edges``: the certain and possible uses of each declaration."""
+    n = len(decls)
+    insts = [i for i, d in enumerate(decls) if is_instance(d)]
+    if not insts:
+        return {}
+    sources = [i for i, d in enumerate(decls)
+               if d.sorry_lines or d.kind in ("axiom", "proof_wanted") or d.trusts]
+    if not sources:
+        return {}
+    rev: list[list[int]] = [[] for _ in range(n)]
+    for i, succ in enumerate(edges):
+        for j in succ:
+            rev[j].append(i)
+    bad = [False] * n
+    queue: deque[int] = deque()
+
+    def reach(start: Iterable[int]) -> list[int]:
+        """Reverse search from ``start``; returns the instances newly found not proven."""
+        found = []
+        for i in start:
+            if not bad[i]:
+                bad[i] = True
+                queue.append(i)
+        while queue:
+            j = queue.popleft()
+            if j in inst_set:
+                found.append(j)
+            for i in rev[j]:
+                if not bad[i]:
+                    bad[i] = True
+                    queue.append(i)
+        return found
+
+    inst_set = frozenset(insts)
+    todo = reach(sources)
+    if not todo:
+        return {}
+    words = _Words(decls)
+    out: InstanceRefs = defaultdict(list)
+    while todo:
+        users = words.users(todo, file_bit, sees)
+        more: list[int] = []
+        for inst in sorted(todo):
+            d = decls[inst]
+            ref = INSTANCE_REF + (d.type_text or d.signature)
+            for u in users.get(inst, ()):
+                out[u].append((ref, (inst,)))
+                more.append(u)
+        todo = reach(more)
+    return {i: sorted(refs) for i, refs in out.items()}
+
+
+class _Words:
+    """The words each declaration may elaborate, as bitsets over the keys of given instances."""
+
+    def __init__(self, decls: Sequence[Declaration]) -> None:
+        self.decls = decls
+        last: dict[str, list[int]] = defaultdict(list)
+        for i, d in enumerate(decls):
+            if d.kind != "example":
+                last[d.name.rpartition(".")[2]].append(i)
+        self.last = dict(last)
+        self._own: list[frozenset[str] | None] = [None] * len(decls)
+        self._succ: dict[str, frozenset[str]] = {}
+        self._expand: dict[str, frozenset[str]] | None = None
+
+    def own(self, i: int) -> frozenset[str]:
+        got = self._own[i]
+        if got is None:
+            d = self.decls[i]
+            got = self._own[i] = frozenset({w for r in d.refs for w in _split(r)} | _text_words(d.signature))
+        return got
+
+    def succ(self, w: str) -> frozenset[str]:
+        """The words a declaration named ``w`` brings: its statement's (an abbreviation's body too)."""
+        got = self._succ.get(w)
+        if got is None:
+            acc: set[str] = set()
+            for j in self.last.get(w, ()):
+                d = self.decls[j]
+                acc |= _text_words(d.signature)
+                if _unfolds(d):
+                    acc |= self.own(j)
+            acc.discard(w)
+            got = self._succ[w] = frozenset(acc)
+        return got
+
+    def expand(self) -> dict[str, frozenset[str]]:
+        """A project abbreviation's name -> it and the words of its body (instance keys unfold them)."""
+        if self._expand is None:
+            out: dict[str, frozenset[str]] = {}
+            for w, ids in self.last.items():
+                if any(_unfolds(self.decls[j]) for j in ids):
+                    out[w] = self._closure({w})
+            self._expand = out
+        return self._expand
+
+    def _closure(self, start: Iterable[str]) -> frozenset[str]:
+        seen = set(start)
+        stack = list(seen)
+        while stack:
+            for v in self.succ(stack.pop()):
+                if v not in seen:
+                    seen.add(v)
+                    stack.append(v)
+        return frozenset(seen)
+
+    def masks(self, bits: Mapping[str, int], ids: Iterable[int]) -> dict[int, int]:
+        """Each declaration of ``ids``: the bits of the key words among the words it may elaborate."""
+        reach = _reach_bits(self.succ, bits)
+        return {i: _or(reach(w) for w in self.own(i)) for i in ids}
+
+    def users(self, insts: Sequence[int], file_bit: Mapping[str, int] | None,
+              sees: Mapping[str, int] | None) -> dict[int, list[int]]:
+        """Each instance of ``insts``: the declarations that may find it."""
+        decls = self.decls
+        keys = {i: _key(decls[i], self.last, decls, self.expand()) for i in insts}
+        bits: dict[str, int] = {}
+        for groups in keys.values():
+            for words in groups or ():
+                for w in words:
+                    bits.setdefault(w, 1 << len(bits))
+        files = {decls[i].file for i in insts}
+        # who can see which of those files
+        if sees is None or file_bit is None:
+            seen_by = {i: files for i in range(len(decls))}
+        else:
+            wanted = {f: file_bit.get(f) for f in files}
+            seen_by = {}
+            for i, d in enumerate(decls):
+                row = sees.get(d.file)
+                got = {f for f, b in wanted.items() if b is None or row is None or (row >> b) & 1 or f == d.file}
+                if got:
+                    seen_by[i] = got
+        masks = self.masks(bits, seen_by)
+        out: dict[int, list[int]] = {}
+        for inst in insts:
+            d = decls[inst]
+            needs = [_or(bits[w] for w in words) for words in keys[inst] or ()]
+            out[inst] = [i for i, fs in seen_by.items()
+                         if i != inst and d.file in fs and all(masks[i] & need for need in needs)
+                         and (decls[i].file != d.file or decls[i].line > d.line)]
+        return out
+
+
+def _or(values: Iterable[int]) -> int:
+    acc = 0
+    for v in values:
+        acc |= v
+    return acc
+
+
+def _reach_bits(succ: Callable[[str], frozenset[str]], bits: Mapping[str, int]) -> Callable[[str], int]:
+    """``reach(w)``: the bits of the key words reachable from the word ``w`` along ``succ``
+    (itself included), memoised over the strongly connected components (Tarjan, iterative)."""
+    memo: dict[str, int] = {}
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on: set[str] = set()
+
+    def reach(root: str) -> int:
+        got = memo.get(root)
+        if got is not None:
+            return got
+        work: list[tuple[str, Iterator[str]]] = []
+
+        def push(v: str) -> None:
+            index[v] = low[v] = len(index)
+            stack.append(v)
+            on.add(v)
+            work.append((v, iter(succ(v))))
+
+        push(root)
+        while work:
+            v, it = work[-1]
+            for w in it:
+                if w not in index:
+                    push(w)
+                    break
+                if w in on:
+                    low[v] = min(low[v], index[w])
+            else:
+                work.pop()
+                if work:
+                    u = work[-1][0]
+                    low[u] = min(low[u], low[v])
+                if low[v] == index[v]:
+                    comp = []
+                    while True:
+                        w = stack.pop()
+                        on.discard(w)
+                        comp.append(w)
+                        if w == v:
+                            break
+                    acc = 0
+                    for w in comp:
+                        acc |= bits.get(w, 0)
+                        for x in succ(w):
+                            if x in memo:
+                                acc |= memo[x]
+                    for w in comp:
+                        memo[w] = acc
+        return memo[root]
+
+    return reach
+
+
+def merge(possible: Sequence[Sequence[int]], possible_refs: Sequence[Sequence[tuple[str, Sequence[int]]]],
+          inst: Mapping[int, Sequence[tuple[str, tuple[int, ...]]]]) -> tuple[list[Sequence[int]], list[Sequence[tuple[str, Sequence[int]]]]]:
+    """The possible uses and references with the instance ones ``inst`` added."""
+    pu, pr = list(possible), list(possible_refs)
+    for i, refs in inst.items():
+        pu[i] = sorted({*pu[i], *(j for _, cands in refs for j in cands)})
+        pr[i] = [*pr[i], *refs]
+    return pu, pr
+
+
+def with_instances(decls: Sequence[Declaration], uses: Sequence[Sequence[int]], possible: Sequence[Sequence[int]],
+                   possible_refs: Sequence[Sequence[tuple[str, Sequence[int]]]],
+                   file_bit: Mapping[str, int] | None, sees: Mapping[str, int] | None,
+                   ) -> tuple[InstanceRefs, list[Sequence[int]], list[Sequence[tuple[str, Sequence[int]]]]]:
+    """:func:`instance_uses` over the certain ``uses`` and ``possible`` ones, and both merged."""
+    edges = [[*u, *p] if p else u for u, p in zip(uses, possible, strict=True)]
+    inst = instance_uses(decls, edges, file_bit, sees)
+    if not inst:
+        return inst, list(possible), list(possible_refs)
+    return (inst, *merge(possible, possible_refs, inst))
