@@ -57,7 +57,10 @@ def render(f: File) -> str:
         elif d.kind == "example":
             out += [f"example{binder} : 1 = 1 := by", *body]
         elif d.kind == "instance":
-            out += ["instance : Inhabited Nat := ⟨by", *body, "  ⟩"]
+            # found by every declaration that sees it (a library class at `Nat`), or, for a
+            # dotted name, only by those that may elaborate its namespace (`Foo.d`: `Foo`)
+            of = f"(List {d.name.partition('.')[0]})" if "." in d.name else "Nat"
+            out += [f"instance : Inhabited {of} := ⟨by", *body, "  ⟩"]
         else:
             out += [f"{d.kind} {d.name}{binder} : 1 = 1 := by", *body]
         out.append("")
@@ -147,6 +150,17 @@ def statuses(ledger: Ledger) -> dict[str, str]:
 @example(edits=[("macro", 0, True), ("remove", 0, 0), ("remove", 3, 0), ("import", 4, 0),
                 ("add", 4, "a", ["cheat", "b"], False, "theorem"), ("add", 4, "e.f", [], False, "lemma"),
                 ("sorry", 4, 1), ("sorry", 4, 1), ("sorry", 0, 0), ("sorry", 4, 0)])
+# an instance made sorried and proven again (by a proof edit): the declarations type-class search
+# may find it for gain and lose a possible use; one keyed on a project name, one found by all
+@example(edits=[("add", 0, "Foo.a", [], False, "instance"), ("add", 2, "c", ["Foo.a"], False, "theorem"),
+                ("sorry", 0, 2), ("add", 1, "b", [], False, "instance"), ("sorry", 1, 2), ("sorry", 0, 2),
+                ("sorry", 1, 2)])
+# a proof edit (b's sorry) makes an instance that uses it, through `a`, not proven and proven again
+@example(edits=[("add", 1, "Foo.a", ["a"], False, "instance"), ("add", 2, "c", ["Foo.a"], False, "theorem"),
+                ("sorry", 0, 1), ("sorry", 0, 1)])
+# an instance whose own proof may find another: a deferral through two possible instance uses
+@example(edits=[("add", 0, "Foo.d", [], True, "instance"), ("add", 1, "e.f", ["Foo.d"], False, "instance"),
+                ("add", 2, "c", ["e.f"], False, "theorem"), ("sorry", 0, 2), ("import", 3, 2), ("sorry", 0, 2)])
 def test_incremental_equals_full_after_random_edits(edits: list[tuple[Any, ...]]) -> None:
     root = Path(tempfile.mkdtemp(prefix="zerosorry-live-"))
     try:

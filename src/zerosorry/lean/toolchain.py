@@ -49,7 +49,7 @@ from ..ledger.model import (
     Severity,
     Status,
 )
-from ..ledger.possible import possible_steps
+from ..ledger.possible import INSTANCE_STEP, possible_steps
 from .ilean import IleanDecl, build_dirs, load_ileans
 from .leanout import (
     AxiomAnswer,
@@ -706,6 +706,9 @@ def likely_cause(src: Record, lean: Record, ev: _Evidence, lean_by_name: dict[st
                     "Lean's elaboration does not keep (e.g. inside a macro definition or quotation)")
         if src.possible_deferral:
             steps = possible_steps(src.via, src_by_name)
+            if steps and steps[0].startswith(INSTANCE_STEP):
+                return ("possible instance use: the source engine counted an instance type-class search "
+                        f"may pick ({steps[0]}); Lean's elaboration does not use it")
             return ("possible use: the source engine could not read a receiver's type and counted "
                     f"every candidate ({steps[0] if steps else ', '.join(src.possible_uses[:3])}); "
                     "Lean's elaboration picks one that is not deferred")
