@@ -71,11 +71,12 @@ def _sources_digest(*modules: ModuleType) -> str:
 
 def _versions() -> tuple[str, str]:
     from .lean import attributes, lexer, library, names, parser, syntax_table, types
+    from .ledger import model  # the declarations the parse cache holds
 
     # the parse cache's version part: the parser's own source and what it reads with (attribute
     # arguments, the syntax table, types); the resolution cache's: the resolver's (lean/names.py,
     # and lean/types.py, whose reading of types it applies)
-    return (f"{__version__}+{_sources_digest(lexer, parser, attributes, syntax_table, types)}",
+    return (f"{__version__}+{_sources_digest(lexer, parser, attributes, syntax_table, types, library, model)}",
             _sources_digest(names, types, library))
 
 

@@ -43,7 +43,7 @@ from .syntax_table import (
     read_command,
     read_definition,
 )
-from .types import RECEIVER, encode_heads, encoded_local_types, receiver_head, type_heads
+from .types import RECEIVER, encode_heads, encode_words, encoded_local_types, receiver_head, type_heads
 from .types import local_types as read_local_types
 
 #: keyword -> ledger kind
@@ -946,6 +946,9 @@ class _FileParser:
             local_types=local_types,
             # a section `variable` is a local of the statement too (`variable {α}` … `: α`)
             result_type=encode_heads(type_heads(type_toks, frozenset(binders).union(var_types))),
+            words=encode_words([t.text for t in type_toks if t.kind == IDENT],
+                               [t.text for t in pre_colon if t.kind == IDENT], refs,
+                               frozenset(binders).union(var_types)),
             text_hash=text_hash(kind, [t.text for t in all_toks]),
         )
 

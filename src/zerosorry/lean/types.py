@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Set as AbstractSet
 
 from .lexer import IDENT, NUMBER, STRING, SYMBOL, Token, lex
 
@@ -527,6 +528,42 @@ def decode_locals(text: str) -> dict[str, tuple[str, ...]]:
         name, *heads = item.split(_SEP_HEAD)
         out[name] = tuple(heads)
     return out
+
+
+#: separates the parts of :func:`encode_words`'s answer
+WORDS_PART = "\x01"
+
+
+def _name_words(names: Iterable[str], locals_: AbstractSet[str]) -> set[str]:
+    """Every component of the names (a receiver's head too), but locals, a notation read as its constant."""
+    from .library import NOTATIONS  # (the library's tables import this module)
+
+    out: set[str] = set()
+    for name in names:
+        for part in name.replace(RECEIVER, ".").split("."):
+            part = part.strip("«»")
+            if part and part not in locals_:
+                out.add(NOTATIONS.get(part, part))
+    return out
+
+
+def encode_words(type_names: Iterable[str], binder_names: Iterable[str], refs: Iterable[str],
+                 locals_: AbstractSet[str]) -> str:
+    """The names a declaration may elaborate, as written (zerosorry.ledger.instances reads them):
+    the components of the names in its stated type, then of those in its binders, then of its
+    other references, locals left out; the three parts sorted, joined by :data:`WORDS_PART`."""
+    typed = _name_words(type_names, locals_)
+    bound = _name_words(binder_names, locals_) - typed
+    rest = _name_words(refs, locals_) - typed - bound
+    return WORDS_PART.join("\x00".join(sorted(part)) for part in (typed, bound, rest))
+
+
+def decode_words(text: str) -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
+    """:func:`encode_words`' three parts (all empty for a declaration made without it)."""
+    parts = text.split(WORDS_PART) if text else []
+    parts += [""] * (3 - len(parts))
+    typed, bound, rest = (frozenset(p.split("\x00")) if p else frozenset() for p in parts[:3])
+    return typed, bound, rest
 
 
 def encode_heads(heads: Iterable[str]) -> str:

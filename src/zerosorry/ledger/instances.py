@@ -48,19 +48,17 @@ the source never writes.  ``--engine lean`` is the exact answer.
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict, deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 
 from ..lean.library import NOTATIONS
-from ..lean.types import ARG, FUNCTION, RECEIVER, UNKNOWN, decode_heads, structure_parents
+from ..lean.types import ARG, FUNCTION, RECEIVER, UNKNOWN, decode_heads, decode_words, structure_parents
 from .model import Declaration
 
 #: the start of a possible reference that is an instance search (``possible.describe`` reads it)
 INSTANCE_REF = "instance search: "
 #: a numeral's default type: a goal can hold it with no name written
 DEFAULT_TYPE = "Nat"
-_WORD = re.compile(r"[^\s()\[\]{}⟨⟩,:]+")
 _REDUCIBLE = frozenset({"reducible", "instance_reducible"})
 
 #: per declaration: (the reference as written, the indices of the instances it may find)
@@ -79,36 +77,53 @@ def _split(text: str) -> Iterable[str]:
             yield NOTATIONS.get(part, part)
 
 
-def _text_words(text: str) -> set[str]:
-    return {w for token in _WORD.findall(text) for w in _split(token)}
-
-
 def _unfolds(d: Declaration) -> bool:
     """Whether instance search sees through ``d`` (an abbreviation)."""
     return d.kind == "abbrev" or any(a in _REDUCIBLE for a in d.attributes)
 
 
-def _key(d: Declaration, last: Mapping[str, Sequence[int]], decls: Sequence[Declaration],
-         expand: Mapping[str, frozenset[str]]) -> tuple[frozenset[str], ...] | None:
-    """The groups of words a declaration must have one of each of to find ``d`` (None: every
-    declaration may find it)."""
-    heads = [h for h in decode_heads(d.result_type) if h != FUNCTION]
-    plain = [h for h in heads if not h.startswith(ARG)]
-    if not plain or plain[0] == UNKNOWN or plain[0].startswith("="):
+def _key(d: Declaration, typed: frozenset[str], last: Mapping[str, Sequence[int]],
+         decls: Sequence[Declaration], expand: Mapping[str, frozenset[str]]) -> tuple[frozenset[str], ...] | None:
+    """The groups of words a declaration must have one of each of to find ``d``, whose stated
+    type writes the names ``typed`` (None: every declaration may find it)."""
+    words = set(typed)
+    heads = [h for h in decode_heads(d.result_type) if h != FUNCTION and not h.startswith(ARG)]
+    hidden = True
+    if heads and heads[0] != UNKNOWN and not heads[0].startswith("="):
+        written = heads[0].removeprefix("_root_.")
+        cls = next(iter(_split(written.rpartition(".")[2])), written)
+        if cls in words and len(words) > 1:
+            words.discard(cls)
+        # a project class that extends nothing is found only where its name is written (or a
+        # statement read brings it); a library class, or one that extends another, may be
+        # searched for through the classes it gives instances of
+        owners = [decls[j] for j in last.get(cls, ()) if decls[j].kind in ("class", "structure")
+                  and (decls[j].name == written or decls[j].name.endswith("." + written))]
+        hidden = not owners or any(structure_parents(o.signature) for o in owners)
+    if not words:
         return None  # its type is not stated readably
-    cls = next(iter(_split(plain[0].rpartition(".")[2] or plain[0])), plain[0])
-    args = {w for h in heads if h.startswith(ARG) for w in _split(h[len(ARG):].rpartition(".")[2])}
-    project = {a for a in args if a in last}
-    owners = [decls[j] for j in last.get(cls, ()) if decls[j].kind in ("class", "structure")]
-    hidden = not owners or any(structure_parents(o.signature) for o in owners)  # reached unnamed
+    project = {w for w in words if w in last}
     groups: list[frozenset[str]] = []
-    if project:  # the goal holds one of them (or what one abbreviates)
-        groups.append(frozenset().union(*(expand.get(a, frozenset({a})) for a in project)))
-    if not hidden:  # a project class nothing extends into: its name is written somewhere
+    if project:  # a goal it answers holds one of them (or what one abbreviates)
+        groups.append(frozenset().union(*(expand.get(w, frozenset({w})) for w in project)))
+    if not hidden:
         groups.append(frozenset({cls}))
-    elif not project and args and DEFAULT_TYPE not in args:
-        groups.append(frozenset(args))
+    elif not project and DEFAULT_TYPE not in words:
+        groups.append(frozenset(words))
     return tuple(groups) if groups else None
+
+
+def stated_type(signature: str) -> str:
+    """The type a signature states: what follows its first colon outside brackets."""
+    depth = 0
+    for k, ch in enumerate(signature):
+        if ch in "([{⟨⦃":
+            depth += 1
+        elif ch in ")]}⟩⦄":
+            depth -= 1
+        elif ch == ":" and depth == 0 and signature[k + 1 : k + 2] == " " and signature[k - 1 : k] == " ":
+            return signature[k + 2 :]
+    return signature
 
 
 def instance_uses(decls: Sequence[Declaration], edges: Sequence[Sequence[int]],
@@ -158,7 +173,7 @@ def instance_uses(decls: Sequence[Declaration], edges: Sequence[Sequence[int]],
         more: list[int] = []
         for inst in sorted(todo):
             d = decls[inst]
-            ref = INSTANCE_REF + (d.type_text or d.signature)
+            ref = INSTANCE_REF + stated_type(d.signature)
             for u in users.get(inst, ()):
                 out[u].append((ref, (inst,)))
                 more.append(u)
@@ -176,16 +191,24 @@ class _Words:
             if d.kind != "example":
                 last[d.name.rpartition(".")[2]].append(i)
         self.last = dict(last)
-        self._own: list[frozenset[str] | None] = [None] * len(decls)
+        by_file: dict[str, list[int]] = defaultdict(list)
+        for i, d in enumerate(decls):
+            by_file[d.file].append(i)
+        self.by_file = dict(by_file)
+        self._parts: list[tuple[frozenset[str], frozenset[str], frozenset[str]] | None] = [None] * len(decls)
         self._succ: dict[str, frozenset[str]] = {}
         self._expand: dict[str, frozenset[str]] | None = None
 
-    def own(self, i: int) -> frozenset[str]:
-        got = self._own[i]
+    def parts(self, i: int) -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
+        """The names ``decls[i]`` writes: in its stated type, in its binders, elsewhere."""
+        got = self._parts[i]
         if got is None:
-            d = self.decls[i]
-            got = self._own[i] = frozenset({w for r in d.refs for w in _split(r)} | _text_words(d.signature))
+            got = self._parts[i] = decode_words(self.decls[i].words)
         return got
+
+    def own(self, i: int) -> frozenset[str]:
+        typed, bound, rest = self.parts(i)
+        return typed | bound | rest
 
     def succ(self, w: str) -> frozenset[str]:
         """The words a declaration named ``w`` brings: its statement's (an abbreviation's body too)."""
@@ -193,69 +216,73 @@ class _Words:
         if got is None:
             acc: set[str] = set()
             for j in self.last.get(w, ()):
-                d = self.decls[j]
-                acc |= _text_words(d.signature)
-                if _unfolds(d):
-                    acc |= self.own(j)
+                typed, bound, rest = self.parts(j)
+                acc |= typed | bound
+                if _unfolds(self.decls[j]):
+                    acc |= rest
             acc.discard(w)
             got = self._succ[w] = frozenset(acc)
         return got
 
     def expand(self) -> dict[str, frozenset[str]]:
-        """A project abbreviation's name -> it and the words of its body (instance keys unfold them)."""
+        """A project abbreviation's name -> it and, through abbreviations, a name what it unfolds
+        to must hold: instance search unfolds it, so a goal may hold either.  The unfolded form
+        holds every name its body writes; the one fewest declarations write is taken."""
         if self._expand is None:
+            freq: dict[str, int] = defaultdict(int)
+            for i in range(len(self.decls)):
+                for w in self.own(i):
+                    freq[w] += 1
             out: dict[str, frozenset[str]] = {}
             for w, ids in self.last.items():
-                if any(_unfolds(self.decls[j]) for j in ids):
-                    out[w] = self._closure({w})
+                seen = [w]
+                while True:
+                    body = set().union(*(self.parts(j)[2] for j in self.last.get(seen[-1], ())
+                                         if _unfolds(self.decls[j])))
+                    body -= set(seen)
+                    if not body:
+                        break
+                    seen.append(min(body, key=lambda v: (freq[v], v)))
+                if len(seen) > 1:
+                    out[w] = frozenset(seen)
             self._expand = out
         return self._expand
-
-    def _closure(self, start: Iterable[str]) -> frozenset[str]:
-        seen = set(start)
-        stack = list(seen)
-        while stack:
-            for v in self.succ(stack.pop()):
-                if v not in seen:
-                    seen.add(v)
-                    stack.append(v)
-        return frozenset(seen)
-
-    def masks(self, bits: Mapping[str, int], ids: Iterable[int]) -> dict[int, int]:
-        """Each declaration of ``ids``: the bits of the key words among the words it may elaborate."""
-        reach = _reach_bits(self.succ, bits)
-        return {i: _or(reach(w) for w in self.own(i)) for i in ids}
 
     def users(self, insts: Sequence[int], file_bit: Mapping[str, int] | None,
               sees: Mapping[str, int] | None) -> dict[int, list[int]]:
         """Each instance of ``insts``: the declarations that may find it."""
         decls = self.decls
-        keys = {i: _key(decls[i], self.last, decls, self.expand()) for i in insts}
+        keys = {i: _key(decls[i], self.parts(i)[0], self.last, decls, self.expand()) for i in insts}
         bits: dict[str, int] = {}
         for groups in keys.values():
             for words in groups or ():
                 for w in words:
-                    bits.setdefault(w, 1 << len(bits))
-        files = {decls[i].file for i in insts}
-        # who can see which of those files
-        if sees is None or file_bit is None:
-            seen_by = {i: files for i in range(len(decls))}
-        else:
-            wanted = {f: file_bit.get(f) for f in files}
-            seen_by = {}
-            for i, d in enumerate(decls):
-                row = sees.get(d.file)
-                got = {f for f, b in wanted.items() if b is None or row is None or (row >> b) & 1 or f == d.file}
-                if got:
-                    seen_by[i] = got
-        masks = self.masks(bits, seen_by)
+                    bits.setdefault(w, len(bits))
+        # the files that see each instance's file (itself, and those importing it)
+        seeing: dict[str, frozenset[str]] = {}
+        for f in {decls[i].file for i in insts}:
+            b = file_bit.get(f) if file_bit is not None else None
+            seeing[f] = frozenset(g for g in self.by_file if b is None or sees is None or g == f
+                                  or sees.get(g) is None or (sees[g] >> b) & 1)
+        relevant = sorted({i for fs in seeing.values() for g in fs for i in self.by_file[g]})
+        reach = _reach_bits(self.succ, {w: 1 << k for w, k in bits.items()})
+        having: list[list[int]] = [[] for _ in bits]  # key word -> the declarations that may elaborate it
+        for i in relevant:
+            m = _or(reach(w) for w in self.own(i))
+            while m:
+                low = m & -m
+                having[low.bit_length() - 1].append(i)
+                m ^= low
         out: dict[int, list[int]] = {}
         for inst in insts:
             d = decls[inst]
-            needs = [_or(bits[w] for w in words) for words in keys[inst] or ()]
-            out[inst] = [i for i, fs in seen_by.items()
-                         if i != inst and d.file in fs and all(masks[i] & need for need in needs)
-                         and (decls[i].file != d.file or decls[i].line > d.line)]
+            found: set[int] | None = None
+            for words in keys[inst] or ():
+                got = {i for w in words for i in having[bits[w]]}
+                found = got if found is None else found & got
+            fs = seeing[d.file]
+            out[inst] = [i for i in (relevant if found is None else sorted(found))
+                         if i != inst and decls[i].file in fs and (decls[i].file != d.file or decls[i].line > d.line)]
         return out
 
 

@@ -108,6 +108,9 @@ class Declaration:
     #: heads of its stated result type, as written (lean/types.py's encoding; "" not stated)
     result_type: str = ""
     text_hash: str = ""  # kind + signature and body tokens without the name (identity.py)
+    #: the names it may elaborate, as written, locals left out (lean/types.py's encode_words):
+    #: what type-class search may be asked about (ledger/instances.py)
+    words: str = ""
 
     # The parse cache pickles every declaration of a project: its many short reference strings
     # cost more to unpickle one by one than as one joined string split again (a NUL never

@@ -1,0 +1,97 @@
+"""Noise of the source engine's possible instance uses on real projects.
+
+Type-class search can pick an instance no name in the source points to, so the source engine
+counts every visible instance that is not proven and that search may find for what a
+declaration elaborates as a *possible use* (zerosorry.ledger.instances).  Each is sound, and
+noise when Lean picks another instance.  For each project given, this scans it twice in one
+process (source engine, parse cache under ``ZEROSORRY_CACHE_DIR`` or the default): without the
+instance uses and with them, and prints:
+
+* declarations; instances, and of those the ones not proven;
+* the declarations proven without instance uses that are possible deferrals with them
+  (``newly``), those the rule gives an instance use at all (``holders``), the instance uses in
+  all (``edges``), and the seconds the instance pass took;
+* with ``--list N``, N of the new possible deferrals with the instance step of their chain.
+
+    python bench/instances.py PATH [PATH ...] [--list N] [--json OUT]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from zerosorry import scan
+from zerosorry.ledger import instances
+from zerosorry.ledger.model import Status
+from zerosorry.ledger.possible import possible_steps
+
+
+def measure(root: Path, *, listing: int) -> dict[str, object]:
+    real = scan.with_instances
+    spent = [0.0]
+
+    def timed(*args: Any) -> Any:
+        t = time.perf_counter()
+        try:
+            return real(*args)
+        finally:
+            spent[0] += time.perf_counter() - t
+
+    def nothing(decls: Any, uses: Any, possible: Any, refs: Any, *_: Any) -> Any:
+        return {}, list(possible), list(refs)
+
+    try:
+        scan.with_instances = nothing  # type: ignore[assignment]
+        before = scan.scan_project(root, jobs=1)
+        scan.with_instances = timed  # type: ignore[assignment]
+        after = scan.scan_project(root, jobs=1)
+    finally:
+        scan.with_instances = real
+    was = {r.name: r.status for r in before.records}
+    by_name = after.by_name()
+    recs = after.records
+    insts = [r for r in recs if r.kind == "instance" or "instance" in r.attributes]
+    newly = [r for r in recs if was.get(r.name) is Status.PROVEN and r.status is not Status.PROVEN]
+    inst_refs = [[p for p in r.possible_refs if p.ref.startswith(instances.INSTANCE_REF)] for r in recs]
+    out: dict[str, object] = {
+        "project": root.name,
+        "declarations": len(recs),
+        "instances": len(insts),
+        "instances_not_proven": sum(r.status is not Status.PROVEN or bool(r.axioms or r.trusts) for r in insts),
+        "newly_possible": len(newly),
+        "holders": sum(bool(x) for x in inst_refs),
+        "edges": sum(len(x) for x in inst_refs),
+        "seconds": round(spent[0], 3),
+    }
+    if listing:
+        out["list"] = {r.name: [s for s in possible_steps(r.via, by_name) if "type-class" in s][:1]
+                       for r in newly[:listing]}
+    return out
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("paths", type=Path, nargs="+", help="Lean project roots")
+    ap.add_argument("--list", type=int, default=0, metavar="N", help="name N new possible deferrals")
+    ap.add_argument("--json", type=Path, help="write the figures here")
+    args = ap.parse_args(argv)
+    rows = [measure(p, listing=args.list) for p in args.paths]
+    print(f"{'project':<14}{'decls':>7}{'insts':>7}{'not prv':>8}{'newly':>7}{'holders':>8}{'edges':>8}{'s':>7}")
+    for r in rows:
+        print(f"{r['project']!s:<14}{r['declarations']:>7}{r['instances']:>7}{r['instances_not_proven']:>8}"
+              f"{r['newly_possible']:>7}{r['holders']:>8}{r['edges']:>8}{r['seconds']:>7}")
+        for name, steps in dict(r.get("list") or {}).items():  # type: ignore[call-overload]
+            print(f"  {name}: {'; '.join(steps)}")
+    if args.json:
+        args.json.write_text(json.dumps(rows, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
