@@ -13,7 +13,10 @@ instance uses and with them, and prints:
   all (``edges``), and the seconds the instance pass took;
 * with ``--list N``, N of the new possible deferrals with the instance step of their chain.
 
-    python bench/instances.py PATH [PATH ...] [--list N] [--json OUT]
+``--steps K`` reads statements K steps deep instead of the engine's setting (its noise for
+comparison).
+
+    python bench/instances.py PATH [PATH ...] [--list N] [--steps K] [--json OUT]
 """
 
 from __future__ import annotations
@@ -80,7 +83,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("paths", type=Path, nargs="+", help="Lean project roots")
     ap.add_argument("--list", type=int, default=0, metavar="N", help="name N new possible deferrals")
     ap.add_argument("--json", type=Path, help="write the figures here")
+    ap.add_argument("--steps", type=int, default=None,
+                    help="read statements this many steps deep (default: the engine's setting)")
     args = ap.parse_args(argv)
+    if args.steps is not None:
+        instances.STATEMENT_STEPS = args.steps
     rows = [measure(p, listing=args.list) for p in args.paths]
     print(f"{'project':<14}{'decls':>7}{'insts':>7}{'not prv':>8}{'newly':>7}{'holders':>8}{'edges':>8}{'s':>7}")
     for r in rows:

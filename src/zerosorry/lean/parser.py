@@ -947,8 +947,8 @@ class _FileParser:
             # a section `variable` is a local of the statement too (`variable {α}` … `: α`)
             result_type=encode_heads(type_heads(type_toks, frozenset(binders).union(var_types))),
             words=encode_words([t.text for t in type_toks if t.kind == IDENT],
-                               [t.text for t in pre_colon if t.kind == IDENT], refs,
-                               frozenset(binders).union(var_types)),
+                               [*(t.text for t in pre_colon if t.kind == IDENT), *self.current_var_refs()],
+                               [t.text for t in body_toks if t.kind == IDENT], frozenset(binders).union(var_types)),
             text_hash=text_hash(kind, [t.text for t in all_toks]),
         )
 

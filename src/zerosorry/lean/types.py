@@ -547,14 +547,14 @@ def _name_words(names: Iterable[str], locals_: AbstractSet[str]) -> set[str]:
     return out
 
 
-def encode_words(type_names: Iterable[str], binder_names: Iterable[str], refs: Iterable[str],
+def encode_words(type_names: Iterable[str], binder_names: Iterable[str], body_names: Iterable[str],
                  locals_: AbstractSet[str]) -> str:
     """The names a declaration may elaborate, as written (zerosorry.ledger.instances reads them):
-    the components of the names in its stated type, then of those in its binders, then of its
-    other references, locals left out; the three parts sorted, joined by :data:`WORDS_PART`."""
+    the components of the names in its stated type, in its binders (and its section's
+    variables'), and in its body, locals left out; the three parts sorted, joined by :data:`WORDS_PART`."""
     typed = _name_words(type_names, locals_)
-    bound = _name_words(binder_names, locals_) - typed
-    rest = _name_words(refs, locals_) - typed - bound
+    bound = _name_words(binder_names, locals_)
+    rest = _name_words(body_names, locals_)
     return WORDS_PART.join("\x00".join(sorted(part)) for part in (typed, bound, rest))
 
 

@@ -59,6 +59,8 @@ from .model import Declaration
 INSTANCE_REF = "instance search: "
 #: a numeral's default type: a goal can hold it with no name written
 DEFAULT_TYPE = "Nat"
+#: how many statements deep the names a declaration may elaborate are read (None: all the way)
+STATEMENT_STEPS: int | None = None
 _REDUCIBLE = frozenset({"reducible", "instance_reducible"})
 
 #: per declaration: (the reference as written, the indices of the instances it may find)
@@ -87,11 +89,10 @@ def _key(d: Declaration, typed: frozenset[str], last: Mapping[str, Sequence[int]
     """The groups of words a declaration must have one of each of to find ``d``, whose stated
     type writes the names ``typed`` (None: every declaration may find it)."""
     words = set(typed)
-    heads = [h for h in decode_heads(d.result_type) if h != FUNCTION and not h.startswith(ARG)]
     hidden = True
-    if heads and heads[0] != UNKNOWN and not heads[0].startswith("="):
-        written = heads[0].removeprefix("_root_.")
-        cls = next(iter(_split(written.rpartition(".")[2])), written)
+    stated = _class_of(d)
+    if stated is not None:
+        written, cls = stated
         if cls in words and len(words) > 1:
             words.discard(cls)
         # a project class that extends nothing is found only where its name is written (or a
@@ -111,6 +112,16 @@ def _key(d: Declaration, typed: frozenset[str], last: Mapping[str, Sequence[int]
     elif not project and DEFAULT_TYPE not in words:
         groups.append(frozenset(words))
     return tuple(groups) if groups else None
+
+
+def _class_of(d: Declaration) -> tuple[str, str] | None:
+    """The class ``d``'s stated type applies, as written, and its last name component (None:
+    not read)."""
+    heads = [h for h in decode_heads(d.result_type) if h != FUNCTION and not h.startswith(ARG)]
+    if not heads or heads[0] == UNKNOWN or heads[0].startswith("="):
+        return None
+    written = heads[0].removeprefix("_root_.")
+    return written, next(iter(_split(written.rpartition(".")[2])), written)
 
 
 def stated_type(signature: str) -> str:
@@ -210,6 +221,18 @@ class _Words:
         typed, bound, rest = self.parts(i)
         return typed | bound | rest
 
+    def searching(self, i: int) -> frozenset[str]:
+        """The names ``decls[i]`` may ask instance search about: all it writes, but for an
+        instance the class its own statement provides (stating it searches for nothing)."""
+        words = self.own(i)
+        d = self.decls[i]
+        if is_instance(d):
+            stated = _class_of(d)
+            typed, bound, rest = self.parts(i)
+            if stated is not None and stated[1] not in bound and stated[1] not in rest:
+                words = words - {stated[1]}
+        return words
+
     def succ(self, w: str) -> frozenset[str]:
         """The words a declaration named ``w`` brings: its statement's (an abbreviation's body too)."""
         got = self._succ.get(w)
@@ -265,10 +288,11 @@ class _Words:
             seeing[f] = frozenset(g for g in self.by_file if b is None or sees is None or g == f
                                   or sees.get(g) is None or (sees[g] >> b) & 1)
         relevant = sorted({i for fs in seeing.values() for g in fs for i in self.by_file[g]})
-        reach = _reach_bits(self.succ, {w: 1 << k for w, k in bits.items()})
+        masks = {w: 1 << k for w, k in bits.items()}
+        reach = _reach_bits(self.succ, masks) if STATEMENT_STEPS is None else _steps(self.succ, masks, STATEMENT_STEPS)
         having: list[list[int]] = [[] for _ in bits]  # key word -> the declarations that may elaborate it
         for i in relevant:
-            m = _or(reach(w) for w in self.own(i))
+            m = _or(reach(w) for w in self.searching(i))
             while m:
                 low = m & -m
                 having[low.bit_length() - 1].append(i)
@@ -291,6 +315,22 @@ def _or(values: Iterable[int]) -> int:
     for v in values:
         acc |= v
     return acc
+
+
+def _steps(succ: Callable[[str], frozenset[str]], bits: Mapping[str, int], steps: int) -> Callable[[str], int]:
+    """``reach(w)``: the bits of the key words at most ``steps`` steps from ``w`` along ``succ``."""
+    memo: dict[tuple[str, int], int] = {}
+
+    def reach(w: str, k: int = steps) -> int:
+        got = memo.get((w, k))
+        if got is None:
+            got = bits.get(w, 0)
+            if k:
+                got |= _or(reach(v, k - 1) for v in succ(w))
+            memo[(w, k)] = got
+        return got
+
+    return reach
 
 
 def _reach_bits(succ: Callable[[str], frozenset[str]], bits: Mapping[str, int]) -> Callable[[str], int]:
