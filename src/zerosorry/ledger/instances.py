@@ -59,12 +59,15 @@ from .model import Declaration
 INSTANCE_REF = "instance search: "
 #: a numeral's default type: a goal can hold it with no name written
 DEFAULT_TYPE = "Nat"
-#: how many statements deep the names a declaration may elaborate are read (None: all the way)
-STATEMENT_STEPS: int | None = None
 _REDUCIBLE = frozenset({"reducible", "instance_reducible"})
 
 #: per declaration: (the reference as written, the indices of the instances it may find)
 InstanceRefs = dict[int, list[tuple[str, tuple[int, ...]]]]
+
+
+def _last(name: str) -> str:
+    """A ledger name's last component as written (a renamed duplicate's ``@file:line`` left out)."""
+    return name.partition("@")[0].rpartition(".")[2]
 
 
 def is_instance(d: Declaration) -> bool:
@@ -177,7 +180,7 @@ def instance_uses(decls: Sequence[Declaration], edges: Sequence[Sequence[int]],
     todo = reach(sources)
     if not todo:
         return {}
-    words = _Words(decls)
+    words = _Words(decls, edges)
     out: InstanceRefs = defaultdict(list)
     while todo:
         users = words.users(todo, file_bit, sees)
@@ -195,8 +198,8 @@ def instance_uses(decls: Sequence[Declaration], edges: Sequence[Sequence[int]],
 class _Words:
     """The words each declaration may elaborate, as bitsets over the keys of given instances."""
 
-    def __init__(self, decls: Sequence[Declaration]) -> None:
-        self.decls = decls
+    def __init__(self, decls: Sequence[Declaration], edges: Sequence[Sequence[int]]) -> None:
+        self.decls, self.edges = decls, edges
         last: dict[str, list[int]] = defaultdict(list)
         for i, d in enumerate(decls):
             if d.kind != "example":
@@ -207,7 +210,6 @@ class _Words:
             by_file[d.file].append(i)
         self.by_file = dict(by_file)
         self._parts: list[tuple[frozenset[str], frozenset[str], frozenset[str]] | None] = [None] * len(decls)
-        self._succ: dict[str, frozenset[str]] = {}
         self._expand: dict[str, frozenset[str]] | None = None
 
     def parts(self, i: int) -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
@@ -233,19 +235,19 @@ class _Words:
                 words = words - {stated[1]}
         return words
 
-    def succ(self, w: str) -> frozenset[str]:
-        """The words a declaration named ``w`` brings: its statement's (an abbreviation's body too)."""
-        got = self._succ.get(w)
-        if got is None:
-            acc: set[str] = set()
-            for j in self.last.get(w, ()):
-                typed, bound, rest = self.parts(j)
-                acc |= typed | bound
-                if _unfolds(self.decls[j]):
-                    acc |= rest
-            acc.discard(w)
-            got = self._succ[w] = frozenset(acc)
-        return got
+    def stated(self, i: int) -> list[int]:
+        """The project declarations the statement of ``decls[i]`` names (the whole text of an
+        abbreviation, which instance search unfolds): those of its uses whose last name
+        component its statement writes."""
+        typed, bound, rest = self.parts(i)
+        if _unfolds(self.decls[i]):
+            return list(self.edges[i])
+        words = typed | bound
+        return [j for j in self.edges[i] if _last(self.decls[j].name) in words]
+
+    def stated_words(self, i: int) -> frozenset[str]:
+        typed, bound, rest = self.parts(i)
+        return typed | bound | rest if _unfolds(self.decls[i]) else typed | bound
 
     def expand(self) -> dict[str, frozenset[str]]:
         """A project abbreviation's name -> it and, through abbreviations, a name what it unfolds
@@ -289,10 +291,11 @@ class _Words:
                                   or sees.get(g) is None or (sees[g] >> b) & 1)
         relevant = sorted({i for fs in seeing.values() for g in fs for i in self.by_file[g]})
         masks = {w: 1 << k for w, k in bits.items()}
-        reach = _reach_bits(self.succ, masks) if STATEMENT_STEPS is None else _steps(self.succ, masks, STATEMENT_STEPS)
+        # what a declaration's own text names brings the statements of what it uses, and theirs
+        reach = _reach_bits(self.stated, lambda i: _or(masks.get(w, 0) for w in self.stated_words(i)))
         having: list[list[int]] = [[] for _ in bits]  # key word -> the declarations that may elaborate it
         for i in relevant:
-            m = _or(reach(w) for w in self.searching(i))
+            m = _or(masks.get(w, 0) for w in self.searching(i)) | _or(reach(j) for j in self.edges[i])
             while m:
                 low = m & -m
                 having[low.bit_length() - 1].append(i)
@@ -317,38 +320,22 @@ def _or(values: Iterable[int]) -> int:
     return acc
 
 
-def _steps(succ: Callable[[str], frozenset[str]], bits: Mapping[str, int], steps: int) -> Callable[[str], int]:
-    """``reach(w)``: the bits of the key words at most ``steps`` steps from ``w`` along ``succ``."""
-    memo: dict[tuple[str, int], int] = {}
-
-    def reach(w: str, k: int = steps) -> int:
-        got = memo.get((w, k))
-        if got is None:
-            got = bits.get(w, 0)
-            if k:
-                got |= _or(reach(v, k - 1) for v in succ(w))
-            memo[(w, k)] = got
-        return got
-
-    return reach
-
-
-def _reach_bits(succ: Callable[[str], frozenset[str]], bits: Mapping[str, int]) -> Callable[[str], int]:
-    """``reach(w)``: the bits of the key words reachable from the word ``w`` along ``succ``
+def _reach_bits(succ: Callable[[int], Sequence[int]], bits: Callable[[int], int]) -> Callable[[int], int]:
+    """``reach(i)``: the union of ``bits`` over every node reachable from ``i`` along ``succ``
     (itself included), memoised over the strongly connected components (Tarjan, iterative)."""
-    memo: dict[str, int] = {}
-    index: dict[str, int] = {}
-    low: dict[str, int] = {}
-    stack: list[str] = []
-    on: set[str] = set()
+    memo: dict[int, int] = {}
+    index: dict[int, int] = {}
+    low: dict[int, int] = {}
+    stack: list[int] = []
+    on: set[int] = set()
 
-    def reach(root: str) -> int:
+    def reach(root: int) -> int:
         got = memo.get(root)
         if got is not None:
             return got
-        work: list[tuple[str, Iterator[str]]] = []
+        work: list[tuple[int, Iterator[int]]] = []
 
-        def push(v: str) -> None:
+        def push(v: int) -> None:
             index[v] = low[v] = len(index)
             stack.append(v)
             on.add(v)
@@ -378,7 +365,7 @@ def _reach_bits(succ: Callable[[str], frozenset[str]], bits: Mapping[str, int]) 
                             break
                     acc = 0
                     for w in comp:
-                        acc |= bits.get(w, 0)
+                        acc |= bits(w)
                         for x in succ(w):
                             if x in memo:
                                 acc |= memo[x]
