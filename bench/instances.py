@@ -25,6 +25,7 @@ import argparse
 import json
 import sys
 import time
+from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -71,6 +72,8 @@ def measure(root: Path, *, listing: int) -> dict[str, object]:
         "holders": sum(bool(x) for x in inst_refs),
         "edges": sum(len(x) for x in inst_refs),
         "seconds": round(spent[0], 3),
+        # by the first folder of the file (a tree of projects: which project they are in)
+        "newly_by_folder": dict(sorted(Counter(r.file.partition("/")[0] for r in newly).items())),
     }
     if listing:
         out["list"] = {r.name: [s for s in possible_steps(r.via, by_name) if "type-class" in s][:1]
@@ -93,6 +96,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     for r in rows:
         print(f"{r['project']!s:<14}{r['declarations']:>7}{r['instances']:>7}{r['instances_not_proven']:>8}"
               f"{r['newly_possible']:>7}{r['holders']:>8}{r['edges']:>8}{r['seconds']:>7}")
+        print(f"  newly, by folder: {r['newly_by_folder']}")
         for name, steps in dict(r.get("list") or {}).items():  # type: ignore[call-overload]
             print(f"  {name}: {'; '.join(steps)}")
     if args.json:

@@ -112,7 +112,7 @@ def _key(d: Declaration, typed: frozenset[str], last: Mapping[str, Sequence[int]
         groups.append(frozenset().union(*(expand.get(w, frozenset({w})) for w in project)))
     if not hidden:
         groups.append(frozenset({cls}))
-    elif not project and DEFAULT_TYPE not in words:
+    elif not project and not _numeral_type(d):
         groups.append(frozenset(words))
     return tuple(groups) if groups else None
 
@@ -125,6 +125,15 @@ def _class_of(d: Declaration) -> tuple[str, str] | None:
         return None
     written = heads[0].removeprefix("_root_.")
     return written, next(iter(_split(written.rpartition(".")[2])), written)
+
+
+def _numeral_type(d: Declaration) -> bool:
+    """Whether ``d``'s stated type applies its class to ``Nat`` itself (a numeral's type)."""
+    return any(h.startswith(ARG) and _split_one(h[len(ARG):]) == DEFAULT_TYPE for h in decode_heads(d.result_type))
+
+
+def _split_one(name: str) -> str:
+    return NOTATIONS.get(name.removeprefix("_root_."), name.removeprefix("_root_."))
 
 
 def stated_type(signature: str) -> str:
