@@ -49,7 +49,8 @@ class PaperItem:
     root_line: int | None
     card: str | None  # the URL of its card on the site
     missing: tuple[str, ...] = ()  # names the scan does not find (the item counts as deferred)
-    #: deferred only through possible uses (ambiguous field notation; ledger `possible_deferral`)
+    #: deferred only through possible uses (ambiguous field notation, an instance type-class search
+    #: may pick; ledger `possible_deferral`)
     possible: bool = False
 
     @property

@@ -55,7 +55,8 @@ class DeclView:
     missing: bool = False  # named by the manifest but absent from the ledger
     #: the other declarations with a sorry of their own in its derivation (the chain shows one)
     other_holders: tuple[str, ...] = ()
-    #: deferred only through possible uses (ambiguous field notation): the lean engine settles it
+    #: deferred only through possible uses (ambiguous field notation, an instance type-class search
+    #: may pick): the lean engine settles it
     possible_deferral: bool = False
 
 

@@ -43,7 +43,14 @@ from .syntax_table import (
     read_command,
     read_definition,
 )
-from .types import RECEIVER, encode_heads, encode_words, encoded_local_types, receiver_head, type_heads
+from .types import (
+    RECEIVER,
+    encode_heads,
+    encode_words,
+    encoded_local_types,
+    receiver_head,
+    type_heads,
+)
 from .types import local_types as read_local_types
 
 #: keyword -> ledger kind

@@ -10,40 +10,42 @@ whose proof holds a sorry without naming it::
 The source engine cannot run that search.  It assumes the worst it can justify: a declaration
 *possibly uses* every instance that is not proven (its derivation reaches a sorry, a project
 axiom or a trust extension) which is **visible** to it (declared earlier in its file, or in a
-file its file imports, transitively; every file when imports are unknown) and **could be found
-by instance search for something it elaborates**:
+file its file imports, transitively; every file when its imports are not known) and **could be
+found by instance search for something it elaborates**:
 
-* the *words* a declaration may elaborate are every name component written in its signature and
-  body, then, transitively, those written in the statement (signature) of every project
-  declaration whose last name component is one of them (a lemma's statement brings its types
-  into the goal: ``f 0 = 1`` with ``f : ℕ → A`` elaborates ``A``), and in the body of every project
-  ``abbrev`` or ``@[reducible]`` definition so named (instance search unfolds them);
-* an instance is keyed by what its conclusion (``C T₁ … Tₙ``, as written) names: a goal it
-  answers contains every constant written in its arguments.  When an argument names a project
-  declaration (``CommRing (FiniteAdeleRing K)``), a declaration can find it only if one of those
-  project names (or a word of an abbreviation among them) is among its words.  When the arguments
-  name only library constants (``Nice Nat``, an orphan ``Fintype (ZMod 3)``), one of them or the
-  class must be among its words; and a class Lean can reach without its name (a library class,
-  or a project class that extends another: search for a parent class tries it) with ``Nat`` among
-  the arguments counts for every declaration (a numeral is a ``Nat`` unless told otherwise).  An
-  instance whose conclusion names no constant in its arguments (``[Foo α] : Nice α``) is keyed
-  by its class alone, and one of a class Lean can reach without its name counts for every
-  declaration; so does one whose type the source does not state readably.
+* the *words* a declaration may elaborate are the name components its signature and body write
+  (locals left out: ``Declaration.words``), and those the statements of the project declarations
+  it uses (certain and possible uses: what its names resolve to) write, transitively along the
+  uses each statement writes (``f 0 = 1`` with ``f : ℕ → A`` elaborates ``A``; ``rw [h]`` brings
+  ``h``'s statement and what it names); an ``abbrev`` or ``@[reducible]`` definition gives its
+  whole text (instance search unfolds it).  An instance's own statement searches for nothing:
+  its class counts for it only where its binders or body write it;
+* an instance is keyed by what its stated type ``C T₁ … Tₙ`` writes.  A goal it answers holds
+  every constant of its arguments: when some name a project declaration, a declaration finds it
+  only if one of those (or, for an abbreviation, the name written in what it unfolds to that
+  fewest declarations write) is among its words.  When ``C`` is a project class that extends
+  nothing, ``C`` must be among them too (such a class is searched for only where its name is
+  written or a statement read brings it).  When the arguments name only library constants
+  (``Nice Nat``, an orphan ``Fintype (ZMod 3)``), one of those or the class must be; but an
+  instance of a class Lean reaches unnamed (a library class, or a class extending another: a
+  search for the parent tries it) applied to ``Nat`` itself counts for every declaration that
+  sees it (a numeral is a ``Nat`` with no name written), as does one of such a class whose
+  conclusion names no constant (``[Foo α] : Bar α``) and one whose type is not read.
 
 A possible instance use counts like any possible use (a sorry behind it makes a *possible
 deferral*; its axioms and trusts are reached).  Only instances that are not proven are added
 (a proven instance adds nothing to any derivation, and a project without such instances keeps
-its ledger as it was): an instance is not proven when it reaches a sorry, a project axiom or a
-trust through its certain and possible uses, its own possible instance uses included.  That set
-is a fixed point, and the only one: a declaration reaches a sorry through a chain whose every
-instance step goes to an instance nearer the sorry, so the breadth-first search from the sorry
-holders below, which adds an instance's users when it reaches the instance, finds exactly it.
+its ledger as it was).  An instance is not proven when it reaches a sorry, a project axiom or a
+trust through its certain and possible uses, its own possible instance uses included; that set
+is a fixed point, and the only one: a chain to a sorry only ever steps through instances nearer
+the sorry, so the breadth-first search below, backwards from every sorry, axiom and trust, which
+adds an instance's users when it reaches the instance, finds exactly it.
 
 What it cannot see: an instance made by ``attribute [instance] foo`` on a declaration that is no
-``instance``; a goal whose project type is reached only through a library lemma's statement
-(the library's statements are not read: their name components stand in for them), through a
-``simp`` lemma the source does not name, or through an ``outParam``; a tactic that builds types
-the source never writes.  ``--engine lean`` is the exact answer.
+``instance``; a goal whose type is reached only through a library lemma's statement (the
+library's statements are not read: the name components written stand in for them), a ``simp``
+lemma found by attribute, an ``outParam``, or a library abbreviation that unfolds to it; a tactic
+that builds types the source never writes.  ``--engine lean`` is the exact answer.
 """
 
 from __future__ import annotations
@@ -52,7 +54,15 @@ from collections import defaultdict, deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 
 from ..lean.library import NOTATIONS
-from ..lean.types import ARG, FUNCTION, RECEIVER, UNKNOWN, decode_heads, decode_words, structure_parents
+from ..lean.types import (
+    ARG,
+    FUNCTION,
+    RECEIVER,
+    UNKNOWN,
+    decode_heads,
+    decode_words,
+    structure_parents,
+)
 from .model import Declaration
 
 #: the start of a possible reference that is an instance search (``possible.describe`` reads it)
@@ -205,7 +215,8 @@ def instance_uses(decls: Sequence[Declaration], edges: Sequence[Sequence[int]],
 
 
 class _Words:
-    """The words each declaration may elaborate, as bitsets over the keys of given instances."""
+    """What the declarations write (their words), and which of given instances' keys each may
+    elaborate."""
 
     def __init__(self, decls: Sequence[Declaration], edges: Sequence[Sequence[int]]) -> None:
         self.decls, self.edges = decls, edges
@@ -239,7 +250,7 @@ class _Words:
         d = self.decls[i]
         if is_instance(d):
             stated = _class_of(d)
-            typed, bound, rest = self.parts(i)
+            _, bound, rest = self.parts(i)
             if stated is not None and stated[1] not in bound and stated[1] not in rest:
                 words = words - {stated[1]}
         return words
@@ -248,13 +259,13 @@ class _Words:
         """The project declarations the statement of ``decls[i]`` names (the whole text of an
         abbreviation, which instance search unfolds): those of its uses whose last name
         component its statement writes."""
-        typed, bound, rest = self.parts(i)
         if _unfolds(self.decls[i]):
             return list(self.edges[i])
-        words = typed | bound
+        words = self.stated_words(i)
         return [j for j in self.edges[i] if _last(self.decls[j].name) in words]
 
     def stated_words(self, i: int) -> frozenset[str]:
+        """The names the statement of ``decls[i]`` writes (all of an abbreviation's)."""
         typed, bound, rest = self.parts(i)
         return typed | bound | rest if _unfolds(self.decls[i]) else typed | bound
 
@@ -263,12 +274,14 @@ class _Words:
         to must hold: instance search unfolds it, so a goal may hold either.  The unfolded form
         holds every name its body writes; the one fewest declarations write is taken."""
         if self._expand is None:
-            freq: dict[str, int] = defaultdict(int)
-            for i in range(len(self.decls)):
-                for w in self.own(i):
-                    freq[w] += 1
             out: dict[str, frozenset[str]] = {}
-            for w, ids in self.last.items():
+            names = [w for w, ids in self.last.items() if any(_unfolds(self.decls[j]) for j in ids)]
+            freq: dict[str, int] = defaultdict(int)
+            if names:
+                for i in range(len(self.decls)):
+                    for v in self.own(i):
+                        freq[v] += 1
+            for w in names:
                 seen = [w]
                 while True:
                     body = set().union(*(self.parts(j)[2] for j in self.last.get(seen[-1], ())
