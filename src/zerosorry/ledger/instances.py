@@ -231,6 +231,9 @@ class _Words:
         self.by_file = dict(by_file)
         self._parts: list[tuple[frozenset[str], frozenset[str], frozenset[str]] | None] = [None] * len(decls)
         self._expand: dict[str, frozenset[str]] | None = None
+        self._stated: dict[int, list[int]] = {}
+        self._own: dict[int, frozenset[str]] = {}
+        self.lasts = [_last(d.name) for d in decls]
 
     def parts(self, i: int) -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
         """The names ``decls[i]`` writes: in its stated type, in its binders, elsewhere."""
@@ -240,8 +243,11 @@ class _Words:
         return got
 
     def own(self, i: int) -> frozenset[str]:
-        typed, bound, rest = self.parts(i)
-        return typed | bound | rest
+        got = self._own.get(i)
+        if got is None:
+            typed, bound, rest = self.parts(i)
+            got = self._own[i] = typed | bound | rest
+        return got
 
     def searching(self, i: int) -> frozenset[str]:
         """The names ``decls[i]`` may ask instance search about: all it writes, but for an
@@ -259,10 +265,15 @@ class _Words:
         """The project declarations the statement of ``decls[i]`` names (the whole text of an
         abbreviation, which instance search unfolds): those of its uses whose last name
         component its statement writes."""
-        if _unfolds(self.decls[i]):
-            return list(self.edges[i])
-        words = self.stated_words(i)
-        return [j for j in self.edges[i] if _last(self.decls[j].name) in words]
+        got = self._stated.get(i)
+        if got is None:
+            if _unfolds(self.decls[i]):
+                got = list(self.edges[i])
+            else:
+                words, lasts = self.stated_words(i), self.lasts
+                got = [j for j in self.edges[i] if lasts[j] in words]
+            self._stated[i] = got
+        return got
 
     def stated_words(self, i: int) -> frozenset[str]:
         """The names the statement of ``decls[i]`` writes (all of an abbreviation's)."""
