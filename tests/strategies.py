@@ -119,4 +119,7 @@ def project_edits() -> st.SearchStrategy[list[tuple[Any, ...]]]:
         st.tuples(st.just("macro"), f, st.none() | st.booleans()),
         # `open Foo` (or `open e`, `open g`) before the declarations: what a short name resolves to
         st.tuples(st.just("open"), f, st.sampled_from(EDIT_OPENS)),
+        # a name written in a declaration's proof, or taken out again (a proof edit: what it
+        # uses, and so the instances type-class search may find for it, changes)
+        st.tuples(st.just("use"), f, st.integers(0, 5), st.sampled_from(EDIT_USES)),
     ), min_size=1, max_size=8)

@@ -90,7 +90,8 @@ def apply(root: Path, model: dict[int, File], op: tuple[Any, ...]) -> set[Path]:
 
     kind, i = op[0], op[1]
     touched = {path(i)}
-    if kind == "new_file" or (i not in model and kind in ("sorry", "add", "remove", "shift", "import", "macro", "open")):
+    if kind == "new_file" or (i not in model and kind in ("sorry", "add", "remove", "shift", "import", "macro", "open",
+                                                          "use")):
         model.setdefault(i, File())
     if kind == "sorry" and model[i].decls:
         d = model[i].decls[op[2] % len(model[i].decls)]
@@ -98,6 +99,12 @@ def apply(root: Path, model: dict[int, File], op: tuple[Any, ...]) -> set[Path]:
     elif kind == "add":
         _, _, name, uses, sorry, dkind = op
         model[i].decls.append(Decl(dkind, name, uses, sorry))
+    elif kind == "use" and model[i].decls:  # a name written in a proof, or taken out again
+        d = model[i].decls[op[2] % len(model[i].decls)]
+        if op[3] in d.uses:
+            d.uses.remove(op[3])
+        else:
+            d.uses.append(op[3])
     elif kind == "remove" and model[i].decls:
         model[i].decls.pop(op[2] % len(model[i].decls))
     elif kind == "shift":
@@ -158,6 +165,9 @@ def statuses(ledger: Ledger) -> dict[str, str]:
 # a proof edit (b's sorry) makes an instance that uses it, through `a`, not proven and proven again
 @example(edits=[("add", 1, "Foo.a", ["a"], False, "instance"), ("add", 2, "c", ["Foo.a"], False, "theorem"),
                 ("sorry", 0, 1), ("sorry", 0, 1)])
+# a proof edit writes the name an instance is found by, and takes it out again
+@example(edits=[("add", 1, "Foo.a", ["a"], False, "instance"), ("import", 3, 1), ("use", 3, 2, "Foo.a"),
+                ("use", 3, 2, "Foo.a"), ("sorry", 0, 1), ("use", 3, 2, "Foo.d"), ("sorry", 0, 1)])
 # an instance whose own proof may find another: a deferral through two possible instance uses
 @example(edits=[("add", 0, "Foo.d", [], True, "instance"), ("add", 1, "e.f", ["Foo.d"], False, "instance"),
                 ("add", 2, "c", ["e.f"], False, "theorem"), ("sorry", 0, 2), ("import", 3, 2), ("sorry", 0, 2)])

@@ -37,7 +37,15 @@ from .lean.syntax_table import may_define_commands
 from .ledger.derive import Derived, derive_state, named, own_inputs
 from .ledger.derive import diagnostics as derive_diagnostics
 from .ledger.incremental import rederive
-from .ledger.instances import InstanceRefs, instance_uses, merge, with_instances
+from .ledger.instances import (
+    Instances,
+    Joined,
+    Merged,
+    instance_uses,
+    refresh_uses,
+    unproven,
+    with_instances,
+)
 from .ledger.io import LineMemo
 from .ledger.model import Declaration, Diagnostic, EngineInfo, Ledger, Record, Severity, Status
 from .scan import (
@@ -290,7 +298,7 @@ class Session:
             self._touched: set[int] = set()
             #: each declaration's possible instance uses (ledger/instances.py), beside ``_inputs``'
             #: possible uses from name resolution
-            self._inst: InstanceRefs = {}
+            self._inst = Instances()
             self._derive(p)
             self.ledger = self._ledger()
             gc.freeze()  # the scan's many long-lived objects: never walked by the cyclic collector
@@ -375,13 +383,13 @@ class Session:
                     back = {o: i for i, o in enumerate(old_index_of) if o >= 0}
                     check |= {back[o] for o in self._touched if o in back}
             # whose possible instance uses may have changed: those that have some, now or before
-            check |= inst.keys()
+            check |= inst.refs.keys()
             if same:
-                check |= self._inst.keys()
+                check |= self._inst.refs.keys()
             else:
                 assert old_index_of is not None
                 back = {o: i for i, o in enumerate(old_index_of) if o >= 0}
-                check |= {back[o] for o in self._inst if o in back}
+                check |= {back[o] for o in self._inst.refs if o in back}
             self._state, changed = rederive(self._state, p.decls, inp.uses, old_of=None if same else old_index_of,
                                             check=check, **args)  # type: ignore[arg-type]
             affected = len(changed)
@@ -587,6 +595,7 @@ class Session:
         self._fill_inputs(i for rel in changed for i in range(*spans[rel]))
         old_records = self._records
         decls = p.decls.copy()  # (a stored state's: zerosorry.warm.StoredDeclarations)
+        old_decls = p.decls
         parsed, lean, parse_keys = dict(p.parsed), dict(p.lean), dict(p.parse_keys)
         diags = list(p.diagnostics)
         lines = p.lines
@@ -610,6 +619,9 @@ class Session:
         table = self._syntax.table
         assert table is not None
         check: set[int] = set()
+        # each edited declaration as it was, with its uses: what the instance pass compares
+        before = {i: (old_decls[i], [*inp.uses[i], *inp.possible[i]])
+                  for rel in changed for i in range(*spans[rel])}
         for rel in sorted(changed):
             start, end = spans[rel]
             resolution = self._resolve_file(index, p, start, end)
@@ -625,16 +637,31 @@ class Session:
             self._touched = {i for i in self._touched if not start <= i < end} | effects.touched
             check.update(range(start, end))
         assert self._syntax.generation == generation, "a proof edit changed the project syntax's memo"
-        # possible instance uses: which instances are not proven may change anywhere
-        inst = instance_uses(decls, [[*u, *pu] for u, pu in zip(inp.uses, inp.possible, strict=True)],
-                             p.file_bit, p.sees)
-        possible, possible_refs = merge(inp.possible, inp.possible_refs, inst)
-        check |= inst.keys() | self._inst.keys()
-        self._fill_inputs(check)
-        self._inst = inst
-        self._state, affected = rederive(self._state, decls, inp.uses, external=inp.external,
-                                         approximate=inp.approximate, possible=possible,
-                                         possible_refs=possible_refs, reasons=inp.reasons, check=check)
+        # possible instance uses: first the edited declarations' own, the instances not proven
+        # taken to be as they were; when the derivation finds otherwise, all of them again
+        edges = Joined(inp.uses, inp.possible)
+        prev = self._inst
+        refs = refresh_uses(prev, decls, edges, p.file_bit, p.sees, before)
+        affected: set[int] = set()
+        for _ in range(2):
+            full = refs is None
+            if refs is None:
+                inst = instance_uses(decls, edges, p.file_bit, p.sees)
+                refs = inst.refs
+                check |= refs.keys() | self._inst.refs.keys()
+            else:
+                inst = replace(prev, refs=refs)
+            self._fill_inputs(check)
+            self._inst = inst
+            self._state, done = rederive(self._state, decls, inp.uses, external=inp.external,
+                                         approximate=inp.approximate, possible=Merged(inp.possible, inp.possible_refs, refs, False),
+                                         possible_refs=Merged(inp.possible, inp.possible_refs, refs, True),
+                                         reasons=inp.reasons, check=check)
+            affected |= done
+            st = self._state
+            if full or unproven(prev.ids, st.dist, st.axioms, st.trusts) == prev.bad:
+                break
+            refs, check = None, set()
         self._records = self._state.records
         if affected:
             for i in affected:
@@ -676,7 +703,7 @@ class Session:
             if st.inputs[i] is None:
                 refs = inp.possible_refs[i]
                 st.inputs[i] = own_inputs(decls, i, st.certain[i], st.maybe[i],
-                                          [*refs, *self._inst[i]] if i in self._inst else refs,
+                                          [*refs, *self._inst.refs[i]] if i in self._inst.refs else refs,
                                           inp.external[i], inp.approximate[i], inp.reasons[i])
 
     def _to_resolve(self, old: Prepared, new: Prepared, index: NameIndex, parsed: set[str]) -> set[str]:

@@ -52,6 +52,8 @@ from __future__ import annotations
 
 from collections import defaultdict, deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
 
 from ..lean.library import NOTATIONS
 from ..lean.types import (
@@ -73,6 +75,22 @@ _REDUCIBLE = frozenset({"reducible", "instance_reducible"})
 
 #: per declaration: (the reference as written, the indices of the instances it may find)
 InstanceRefs = dict[int, list[tuple[str, tuple[int, ...]]]]
+#: the groups of words a declaration must have one of each of to find an instance (None: any)
+Key = tuple[frozenset[str], ...] | None
+
+
+@dataclass
+class Instances:
+    """One instance pass: each declaration's possible instance uses, and what a refresh after a
+    proof edit reuses (:func:`refresh_uses`): every instance, those not proven, their keys and
+    the references to them as written."""
+
+    refs: InstanceRefs = field(default_factory=dict)
+    ids: tuple[int, ...] = ()
+    bad: frozenset[int] = frozenset()
+    keys: dict[int, Key] = field(default_factory=dict)
+    written: dict[int, str] = field(default_factory=dict)
+    at: dict[int, tuple[str, int]] = field(default_factory=dict)  # file and line
 
 
 def _last(name: str) -> str:
@@ -160,17 +178,17 @@ def stated_type(signature: str) -> str:
 
 
 def instance_uses(decls: Sequence[Declaration], edges: Sequence[Sequence[int]],
-                  file_bit: Mapping[str, int] | None, sees: Mapping[str, int] | None) -> InstanceRefs:
+                  file_bit: Mapping[str, int] | None, sees: Mapping[str, int] | None) -> Instances:
     """For each declaration that may find an instance which is not proven, those instances (see
     the module's docstring).  ``edges``: the certain and possible uses of each declaration."""
     n = len(decls)
-    insts = [i for i, d in enumerate(decls) if is_instance(d)]
+    insts = tuple(i for i, d in enumerate(decls) if is_instance(d))
     if not insts:
-        return {}
+        return Instances()
     sources = [i for i, d in enumerate(decls)
                if d.sorry_lines or d.kind in ("axiom", "proof_wanted") or d.trusts]
     if not sources:
-        return {}
+        return Instances(ids=insts)
     rev: list[list[int]] = [[] for _ in range(n)]
     for i, succ in enumerate(edges):
         for j in succ:
@@ -198,20 +216,24 @@ def instance_uses(decls: Sequence[Declaration], edges: Sequence[Sequence[int]],
     inst_set = frozenset(insts)
     todo = reach(sources)
     if not todo:
-        return {}
+        return Instances(ids=insts)
     words = _Words(decls, edges)
     out: InstanceRefs = defaultdict(list)
+    result = Instances(ids=insts)
     while todo:
-        users = words.users(todo, file_bit, sees)
+        result.keys.update((i, words.key(i)) for i in todo)
+        users = words.users(todo, result.keys, file_bit, sees)
         more: list[int] = []
         for inst in sorted(todo):
-            d = decls[inst]
-            ref = INSTANCE_REF + stated_type(d.signature)
+            ref = result.written[inst] = INSTANCE_REF + stated_type(decls[inst].signature)
+            result.at[inst] = (decls[inst].file, decls[inst].line)
             for u in users.get(inst, ()):
                 out[u].append((ref, (inst,)))
                 more.append(u)
         todo = reach(more)
-    return {i: sorted(refs) for i, refs in out.items()}
+    result.refs = {i: sorted(refs) for i, refs in out.items()}
+    result.bad = frozenset(result.keys)
+    return result
 
 
 class _Words:
@@ -220,24 +242,45 @@ class _Words:
 
     def __init__(self, decls: Sequence[Declaration], edges: Sequence[Sequence[int]]) -> None:
         self.decls, self.edges = decls, edges
-        last: dict[str, list[int]] = defaultdict(list)
-        for i, d in enumerate(decls):
-            if d.kind != "example":
-                last[d.name.rpartition(".")[2]].append(i)
-        self.last = dict(last)
-        by_file: dict[str, list[int]] = defaultdict(list)
-        for i, d in enumerate(decls):
-            by_file[d.file].append(i)
-        self.by_file = dict(by_file)
-        self._parts: list[tuple[frozenset[str], frozenset[str], frozenset[str]] | None] = [None] * len(decls)
+        self._parts: dict[int, tuple[frozenset[str], frozenset[str], frozenset[str]]] = {}
         self._expand: dict[str, frozenset[str]] | None = None
         self._stated: dict[int, list[int]] = {}
         self._own: dict[int, frozenset[str]] = {}
-        self.lasts = [_last(d.name) for d in decls]
+        self._lasts: dict[int, str] = {}
+        self._last: dict[str, list[int]] | None = None
+        self._by_file: dict[str, list[int]] | None = None
+
+    # the tables over every declaration are made when first read: a refresh after a proof
+    # edit (refresh_uses) reads only the declarations the edited ones lead to
+    @property
+    def last(self) -> dict[str, list[int]]:
+        """Last name component -> the declarations so named."""
+        if self._last is None:
+            last: dict[str, list[int]] = defaultdict(list)
+            for i, d in enumerate(self.decls):
+                if d.kind != "example":
+                    last[d.name.rpartition(".")[2]].append(i)
+            self._last = dict(last)
+        return self._last
+
+    @property
+    def by_file(self) -> dict[str, list[int]]:
+        if self._by_file is None:
+            by_file: dict[str, list[int]] = defaultdict(list)
+            for i, d in enumerate(self.decls):
+                by_file[d.file].append(i)
+            self._by_file = dict(by_file)
+        return self._by_file
+
+    def lasts(self, j: int) -> str:
+        got = self._lasts.get(j)
+        if got is None:
+            got = self._lasts[j] = _last(self.decls[j].name)
+        return got
 
     def parts(self, i: int) -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
         """The names ``decls[i]`` writes: in its stated type, in its binders, elsewhere."""
-        got = self._parts[i]
+        got = self._parts.get(i)
         if got is None:
             got = self._parts[i] = decode_words(self.decls[i].words)
         return got
@@ -271,7 +314,7 @@ class _Words:
                 got = list(self.edges[i])
             else:
                 words, lasts = self.stated_words(i), self.lasts
-                got = [j for j in self.edges[i] if lasts[j] in words]
+                got = [j for j in self.edges[i] if lasts(j) in words]
             self._stated[i] = got
         return got
 
@@ -283,15 +326,12 @@ class _Words:
     def expand(self) -> dict[str, frozenset[str]]:
         """A project abbreviation's name -> it and, through abbreviations, a name what it unfolds
         to must hold: instance search unfolds it, so a goal may hold either.  The unfolded form
-        holds every name its body writes; the one fewest declarations write is taken."""
+        holds every name its body writes; one is taken, read from the body alone (a project
+        name before a library one, then the longest: the most specific, as a rule)."""
         if self._expand is None:
             out: dict[str, frozenset[str]] = {}
-            names = [w for w, ids in self.last.items() if any(_unfolds(self.decls[j]) for j in ids)]
-            freq: dict[str, int] = defaultdict(int)
-            if names:
-                for i in range(len(self.decls)):
-                    for v in self.own(i):
-                        freq[v] += 1
+            last = self.last
+            names = [w for w, ids in last.items() if any(_unfolds(self.decls[j]) for j in ids)]
             for w in names:
                 seen = [w]
                 while True:
@@ -300,22 +340,20 @@ class _Words:
                     body -= set(seen)
                     if not body:
                         break
-                    seen.append(min(body, key=lambda v: (freq[v], v)))
+                    seen.append(min(body, key=lambda v: (v not in last, -len(v), v)))
                 if len(seen) > 1:
                     out[w] = frozenset(seen)
             self._expand = out
         return self._expand
 
-    def users(self, insts: Sequence[int], file_bit: Mapping[str, int] | None,
+    def key(self, i: int) -> Key:
+        return _key(self.decls[i], self.parts(i)[0], self.last, self.decls, self.expand())
+
+    def users(self, insts: Sequence[int], keys: Mapping[int, Key], file_bit: Mapping[str, int] | None,
               sees: Mapping[str, int] | None) -> dict[int, list[int]]:
-        """Each instance of ``insts``: the declarations that may find it."""
+        """Each instance of ``insts`` (keyed by ``keys``): the declarations that may find it."""
         decls = self.decls
-        keys = {i: _key(decls[i], self.parts(i)[0], self.last, decls, self.expand()) for i in insts}
-        bits: dict[str, int] = {}
-        for groups in keys.values():
-            for words in groups or ():
-                for w in words:
-                    bits.setdefault(w, len(bits))
+        bits = _bits(keys[i] for i in insts)
         # the files that see each instance's file (itself, and those importing it)
         seeing: dict[str, frozenset[str]] = {}
         for f in {decls[i].file for i in insts}:
@@ -323,12 +361,10 @@ class _Words:
             seeing[f] = frozenset(g for g in self.by_file if b is None or sees is None or g == f
                                   or sees.get(g) is None or (sees[g] >> b) & 1)
         relevant = sorted({i for fs in seeing.values() for g in fs for i in self.by_file[g]})
-        masks = {w: 1 << k for w, k in bits.items()}
-        # what a declaration's own text names brings the statements of what it uses, and theirs
-        reach = _reach_bits(self.stated, lambda i: _or(masks.get(w, 0) for w in self.stated_words(i)))
+        mask = self.masker(bits)
         having: list[list[int]] = [[] for _ in bits]  # key word -> the declarations that may elaborate it
         for i in relevant:
-            m = _or(masks.get(w, 0) for w in self.searching(i)) | _or(reach(j) for j in self.edges[i])
+            m = mask(i)
             while m:
                 low = m & -m
                 having[low.bit_length() - 1].append(i)
@@ -344,6 +380,28 @@ class _Words:
             out[inst] = [i for i in (relevant if found is None else sorted(found))
                          if i != inst and decls[i].file in fs and (decls[i].file != d.file or decls[i].line > d.line)]
         return out
+
+    def masker(self, bits: Mapping[str, int]) -> Callable[[int], int]:
+        """``mask(i)``: the bits of the key words ``decls[i]`` may elaborate: those its own text
+        writes, and those the statements of what it uses write, transitively."""
+        masks = {w: 1 << k for w, k in bits.items()}
+        reach = _reach_bits(self.stated, lambda i: _or(masks.get(w, 0) for w in self.stated_words(i)))
+        return lambda i: _or(masks.get(w, 0) for w in self.searching(i)) | _or(reach(j) for j in self.edges[i])
+
+
+def _bits(keys: Iterable[Key]) -> dict[str, int]:
+    """A bit for each word of the keys."""
+    bits: dict[str, int] = {}
+    for groups in keys:
+        for words in groups or ():
+            for w in words:
+                bits.setdefault(w, len(bits))
+    return bits
+
+
+def _finds(key: Key, bits: Mapping[str, int], mask: int) -> bool:
+    """Whether a declaration that may elaborate the key words ``mask`` finds an instance keyed ``key``."""
+    return all(mask & _or(1 << bits[w] for w in words) for words in key or ())
 
 
 def _or(values: Iterable[int]) -> int:
@@ -422,10 +480,97 @@ def merge(possible: Sequence[Sequence[int]], possible_refs: Sequence[Sequence[tu
 def with_instances(decls: Sequence[Declaration], uses: Sequence[Sequence[int]], possible: Sequence[Sequence[int]],
                    possible_refs: Sequence[Sequence[tuple[str, Sequence[int]]]],
                    file_bit: Mapping[str, int] | None, sees: Mapping[str, int] | None,
-                   ) -> tuple[InstanceRefs, list[Sequence[int]], list[Sequence[tuple[str, Sequence[int]]]]]:
+                   ) -> tuple[Instances, list[Sequence[int]], list[Sequence[tuple[str, Sequence[int]]]]]:
     """:func:`instance_uses` over the certain ``uses`` and ``possible`` ones, and both merged."""
-    edges = [[*u, *p] if p else u for u, p in zip(uses, possible, strict=True)]
-    inst = instance_uses(decls, edges, file_bit, sees)
-    if not inst:
+    inst = instance_uses(decls, joined(uses, possible), file_bit, sees)
+    if not inst.refs:
         return inst, list(possible), list(possible_refs)
-    return (inst, *merge(possible, possible_refs, inst))
+    return (inst, *merge(possible, possible_refs, inst.refs))
+
+
+def joined(uses: Sequence[Sequence[int]], possible: Sequence[Sequence[int]]) -> list[Sequence[int]]:
+    """Certain and possible uses, per declaration."""
+    return [[*u, *p] if p else u for u, p in zip(uses, possible, strict=True)]
+
+
+class Joined(Sequence[Sequence[int]]):
+    """Certain and possible uses per declaration, joined when read (a stored state's lists are
+    decoded one by one: a refresh reads those the edit leads to)."""
+
+    def __init__(self, uses: Sequence[Sequence[int]], possible: Sequence[Sequence[int]]) -> None:
+        self.uses, self.possible = uses, possible
+
+    def __len__(self) -> int:
+        return len(self.uses)
+
+    def __getitem__(self, i: int) -> Sequence[int]:  # type: ignore[override]
+        u, p = self.uses[i], self.possible[i]
+        return [*u, *p] if p else u
+
+
+class Merged(Sequence[Any]):
+    """:func:`merge`'s possible uses (``refs`` False) or references (True), made when read."""
+
+    def __init__(self, possible: Sequence[Sequence[int]], possible_refs: Sequence[Sequence[tuple[str, Sequence[int]]]],
+                 inst: Mapping[int, Sequence[tuple[str, tuple[int, ...]]]], refs: bool) -> None:
+        self.possible, self.possible_refs, self.inst, self.refs = possible, possible_refs, inst, refs
+
+    def __len__(self) -> int:
+        return len(self.possible)
+
+    def __getitem__(self, i: int) -> Any:  # type: ignore[override]
+        extra = self.inst.get(i)
+        if self.refs:
+            return self.possible_refs[i] if extra is None else [*self.possible_refs[i], *extra]
+        return self.possible[i] if extra is None else sorted({*self.possible[i], *(j for _, c in extra for j in c)})
+
+
+def unproven(ids: Iterable[int], dist: Sequence[int], axioms: Sequence[frozenset[str]],
+             trusts: Sequence[frozenset[str]]) -> frozenset[int]:
+    """The instances of ``ids`` a derivation finds not proven (a sorry, an axiom or a trust reached)."""
+    return frozenset(i for i in ids if dist[i] >= 0 or axioms[i] or trusts[i])
+
+
+def refresh_uses(prev: Instances, decls: Sequence[Declaration], edges: Sequence[Sequence[int]],
+                 file_bit: Mapping[str, int] | None, sees: Mapping[str, int] | None,
+                 before: Mapping[int, tuple[Declaration, Sequence[int]]]) -> InstanceRefs | None:
+    """Each declaration's possible instance uses after a proof edit of the declarations
+    ``before`` holds (each with its declaration and uses before the edit), taking the instances
+    not proven to be still ``prev.bad``: the caller derives with them and checks that they are
+    (:func:`unproven`); the fixed point being unique, the answer is then :func:`instance_uses`'.
+    Only the edited declarations' own uses are made again, reading only what they lead to.
+    None when the edit may change more: an instance or an abbreviation edited, or what an edited
+    statement's names resolve to (the statements others read through it)."""
+    words = _Words(decls, edges)
+    for i, (old, old_edges) in before.items():
+        new = decls[i]
+        if is_instance(old) != is_instance(new) or _unfolds(old) or _unfolds(new):
+            return None
+        typed, bound, _ = decode_words(old.words)
+        if typed | bound != words.stated_words(i) or \
+                [j for j in old_edges if words.lasts(j) in typed | bound] != words.stated(i):
+            return None
+    refs = {i: r for i, r in prev.refs.items() if i not in before}
+    if not prev.bad:
+        return refs
+    bad = sorted(prev.bad)
+    bits = _bits(prev.keys[i] for i in bad)
+    mask = words.masker(bits)
+    for i in sorted(before):
+        d, m = decls[i], None
+        got = []
+        for inst in bad:
+            file, line = prev.at[inst]
+            if inst == i or (d.file == file and d.line <= line):
+                continue
+            if d.file != file and sees is not None and file_bit is not None:
+                b, row = file_bit.get(file), sees.get(d.file)
+                if b is not None and row is not None and not (row >> b) & 1:
+                    continue
+            if m is None:
+                m = mask(i)
+            if _finds(prev.keys[inst], bits, m):
+                got.append((prev.written[inst], (inst,)))
+        if got:
+            refs[i] = sorted(got)
+    return refs
