@@ -641,16 +641,16 @@ class Session:
         # taken to be as they were; when the derivation finds otherwise, all of them again
         edges = Joined(inp.uses, inp.possible)
         prev = self._inst
-        refs = refresh_uses(prev, decls, edges, p.file_bit, p.sees, before)
+        uses = refresh_uses(prev, decls, edges, p.file_bit, p.sees, before)
         affected: set[int] = set()
         for _ in range(2):
-            full = refs is None
-            if refs is None:
+            full = uses is None
+            if uses is None:
                 inst = instance_uses(decls, edges, p.file_bit, p.sees)
-                refs = inst.refs
-                check |= refs.keys() | self._inst.refs.keys()
+                check |= inst.uses.keys() | self._inst.uses.keys()
             else:
-                inst = replace(prev, refs=refs)
+                inst = replace(prev, uses=uses)
+            refs = inst.refs
             self._fill_inputs(check)
             self._inst = inst
             self._state, done = rederive(self._state, decls, inp.uses, external=inp.external,
@@ -661,7 +661,7 @@ class Session:
             st = self._state
             if full or unproven(prev.ids, st.dist, st.axioms, st.trusts) == prev.bad:
                 break
-            refs, check = None, set()
+            uses, check = None, set()
         self._records = self._state.records
         if affected:
             for i in affected:

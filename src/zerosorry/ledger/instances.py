@@ -73,24 +73,48 @@ INSTANCE_REF = "instance search: "
 DEFAULT_TYPE = "Nat"
 _REDUCIBLE = frozenset({"reducible", "instance_reducible"})
 
-#: per declaration: (the reference as written, the indices of the instances it may find)
-InstanceRefs = dict[int, list[tuple[str, tuple[int, ...]]]]
 #: the groups of words a declaration must have one of each of to find an instance (None: any)
 Key = tuple[frozenset[str], ...] | None
 
 
 @dataclass
 class Instances:
-    """One instance pass: each declaration's possible instance uses, and what a refresh after a
-    proof edit reuses (:func:`refresh_uses`): every instance, those not proven, their keys and
-    the references to them as written."""
+    """One instance pass: each declaration's possible instance uses (the instances, in the
+    order of their references), and what a refresh after a proof edit reuses
+    (:func:`refresh_uses`): every instance, those not proven, their keys, the references to them
+    as written, where they are."""
 
-    refs: InstanceRefs = field(default_factory=dict)
+    uses: dict[int, tuple[int, ...]] = field(default_factory=dict)
     ids: tuple[int, ...] = ()
     bad: frozenset[int] = frozenset()
     keys: dict[int, Key] = field(default_factory=dict)
     written: dict[int, str] = field(default_factory=dict)
     at: dict[int, tuple[str, int]] = field(default_factory=dict)  # file and line
+
+    def order(self, found: Iterable[int]) -> tuple[int, ...]:
+        """Instances in the order of their references (as written, then by index)."""
+        return tuple(sorted(found, key=lambda j: (self.written[j], j)))
+
+    @property
+    def refs(self) -> Mapping[int, list[tuple[str, tuple[int, ...]]]]:
+        """Each declaration's possible instance references: (``instance search: C T``, (instance,))."""
+        return _Refs(self.uses, self.written)
+
+
+class _Refs(Mapping[int, list[tuple[str, tuple[int, ...]]]]):
+    """:attr:`Instances.refs`, made when read (a stored state keeps the instances only)."""
+
+    def __init__(self, uses: Mapping[int, tuple[int, ...]], written: Mapping[int, str]) -> None:
+        self.uses, self.written = uses, written
+
+    def __getitem__(self, i: int) -> list[tuple[str, tuple[int, ...]]]:
+        return [(self.written[j], (j,)) for j in self.uses[i]]
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(self.uses)
+
+    def __len__(self) -> int:
+        return len(self.uses)
 
 
 def _last(name: str) -> str:
@@ -218,20 +242,20 @@ def instance_uses(decls: Sequence[Declaration], edges: Sequence[Sequence[int]],
     if not todo:
         return Instances(ids=insts)
     words = _Words(decls, edges)
-    out: InstanceRefs = defaultdict(list)
+    out: dict[int, list[int]] = defaultdict(list)
     result = Instances(ids=insts)
     while todo:
         result.keys.update((i, words.key(i)) for i in todo)
         users = words.users(todo, result.keys, file_bit, sees)
         more: list[int] = []
         for inst in sorted(todo):
-            ref = result.written[inst] = INSTANCE_REF + stated_type(decls[inst].signature)
+            result.written[inst] = INSTANCE_REF + stated_type(decls[inst].signature)
             result.at[inst] = (decls[inst].file, decls[inst].line)
             for u in users.get(inst, ()):
-                out[u].append((ref, (inst,)))
+                out[u].append(inst)
                 more.append(u)
         todo = reach(more)
-    result.refs = {i: sorted(refs) for i, refs in out.items()}
+    result.uses = {i: result.order(found) for i, found in out.items()}
     result.bad = frozenset(result.keys)
     return result
 
@@ -468,7 +492,7 @@ def _reach_bits(succ: Callable[[int], Sequence[int]], bits: Callable[[int], int]
 
 
 def merge(possible: Sequence[Sequence[int]], possible_refs: Sequence[Sequence[tuple[str, Sequence[int]]]],
-          inst: Mapping[int, Sequence[tuple[str, tuple[int, ...]]]]) -> tuple[list[Sequence[int]], list[Sequence[tuple[str, Sequence[int]]]]]:
+          inst: Mapping[int, list[tuple[str, tuple[int, ...]]]]) -> tuple[list[Sequence[int]], list[Sequence[tuple[str, Sequence[int]]]]]:
     """The possible uses and references with the instance ones ``inst`` added."""
     pu, pr = list(possible), list(possible_refs)
     for i, refs in inst.items():
@@ -533,7 +557,7 @@ def unproven(ids: Iterable[int], dist: Sequence[int], axioms: Sequence[frozenset
 
 def refresh_uses(prev: Instances, decls: Sequence[Declaration], edges: Sequence[Sequence[int]],
                  file_bit: Mapping[str, int] | None, sees: Mapping[str, int] | None,
-                 before: Mapping[int, tuple[Declaration, Sequence[int]]]) -> InstanceRefs | None:
+                 before: Mapping[int, tuple[Declaration, Sequence[int]]]) -> dict[int, tuple[int, ...]] | None:
     """Each declaration's possible instance uses after a proof edit of the declarations
     ``before`` holds (each with its declaration and uses before the edit), taking the instances
     not proven to be still ``prev.bad``: the caller derives with them and checks that they are
@@ -550,9 +574,9 @@ def refresh_uses(prev: Instances, decls: Sequence[Declaration], edges: Sequence[
         if typed | bound != words.stated_words(i) or \
                 [j for j in old_edges if words.lasts(j) in typed | bound] != words.stated(i):
             return None
-    refs = {i: r for i, r in prev.refs.items() if i not in before}
+    uses = {i: r for i, r in prev.uses.items() if i not in before}
     if not prev.bad:
-        return refs
+        return uses
     bad = sorted(prev.bad)
     bits = _bits(prev.keys[i] for i in bad)
     mask = words.masker(bits)
@@ -570,7 +594,7 @@ def refresh_uses(prev: Instances, decls: Sequence[Declaration], edges: Sequence[
             if m is None:
                 m = mask(i)
             if _finds(prev.keys[inst], bits, m):
-                got.append((prev.written[inst], (inst,)))
+                got.append(inst)
         if got:
-            refs[i] = sorted(got)
-    return refs
+            uses[i] = prev.order(got)
+    return uses
