@@ -262,9 +262,10 @@ def diagnostics(decls: Sequence[Declaration], records: Sequence[Record]) -> list
             diags.append(
                 Diagnostic(
                     "sorried-instance",
-                    f"instance {d.name} depends on a sorry; Lean may use it implicitly through "
-                    "type-class search, which a source scan cannot see, so declarations relying on "
-                    "it can be shown proven here (use --engine lean for the exact verdict)",
+                    f"instance {d.name} depends on a sorry; type-class search may pick it where no "
+                    "name points to it: the declarations that may find it count it as a possible use "
+                    "(a possible deferral; what the source cannot read, such as a type reached only "
+                    "through a library lemma, is not counted: use --engine lean for the exact verdict)",
                     d.file,
                     d.line,
                     d.column,

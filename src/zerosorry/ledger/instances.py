@@ -566,21 +566,27 @@ def refresh_uses(prev: Instances, decls: Sequence[Declaration], edges: Sequence[
     None when the edit may change more: an instance or an abbreviation edited, or what an edited
     statement's names resolve to (the statements others read through it)."""
     words = _Words(decls, edges)
+    redo = []
     for i, (old, old_edges) in before.items():
         new = decls[i]
+        if old.words == new.words and list(old_edges) == list(edges[i]) and old.kind == new.kind \
+                and old.attributes == new.attributes:
+            continue  # (a declaration of the edited file that the edit left as it was)
+        redo.append(i)
         if is_instance(old) != is_instance(new) or _unfolds(old) or _unfolds(new):
             return None
         typed, bound, _ = decode_words(old.words)
         if typed | bound != words.stated_words(i) or \
                 [j for j in old_edges if words.lasts(j) in typed | bound] != words.stated(i):
             return None
-    uses = {i: r for i, r in prev.uses.items() if i not in before}
-    if not prev.bad:
+    again = set(redo)
+    uses = {i: r for i, r in prev.uses.items() if i not in again}
+    if not prev.bad or not redo:
         return uses
     bad = sorted(prev.bad)
     bits = _bits(prev.keys[i] for i in bad)
     mask = words.masker(bits)
-    for i in sorted(before):
+    for i in redo:
         d, m = decls[i], None
         got = []
         for inst in bad:
