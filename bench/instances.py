@@ -9,8 +9,9 @@ instance uses and with them, and prints:
 
 * declarations; instances, and of those the ones not proven;
 * the declarations proven without instance uses that are possible deferrals with them
-  (``newly``), those the rule gives an instance use at all (``holders``), the instance uses in
-  all (``edges``), and the seconds the instance pass took;
+  (``newly``), those still proven that rest on more project axioms or trusts with them
+  (``+axioms``), those the rule gives an instance use at all (``holders``), the instance uses
+  in all (``edges``), and the seconds the instance pass took;
 * with ``--list N``, N of the new possible deferrals with the instance step of their chain.
 
 ``--steps K`` reads statements K steps deep instead of the engine's setting (its noise for
@@ -58,6 +59,7 @@ def measure(root: Path, *, listing: int) -> dict[str, object]:
     finally:
         scan.with_instances = real
     was = {r.name: r.status for r in before.records}
+    had = {r.name: (set(r.axioms), set(r.trusts)) for r in before.records}
     by_name = after.by_name()
     recs = after.records
     insts = [r for r in recs if r.kind == "instance" or "instance" in r.attributes]
@@ -71,6 +73,9 @@ def measure(root: Path, *, listing: int) -> dict[str, object]:
         "newly_possible": len(newly),
         "holders": sum(bool(x) for x in inst_refs),
         "edges": sum(len(x) for x in inst_refs),
+        # proven still, but resting on more project axioms or trust extensions (through an instance)
+        "more_axioms": sum(r.status is Status.PROVEN and r.name in had
+                           and (set(r.axioms) > had[r.name][0] or set(r.trusts) > had[r.name][1]) for r in recs),
         "seconds": round(spent[0], 3),
         # by the first folder of the file (a tree of projects: which project they are in)
         "newly_by_folder": dict(sorted(Counter(r.file.partition("/")[0] for r in newly).items())),
@@ -92,10 +97,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.steps is not None:
         instances.STATEMENT_STEPS = args.steps
     rows = [measure(p, listing=args.list) for p in args.paths]
-    print(f"{'project':<14}{'decls':>7}{'insts':>7}{'not prv':>8}{'newly':>7}{'holders':>8}{'edges':>8}{'s':>7}")
+    print(f"{'project':<14}{'decls':>7}{'insts':>7}{'not prv':>8}{'newly':>7}{'+axioms':>8}{'holders':>8}"
+          f"{'edges':>8}{'s':>7}")
     for r in rows:
         print(f"{r['project']!s:<14}{r['declarations']:>7}{r['instances']:>7}{r['instances_not_proven']:>8}"
-              f"{r['newly_possible']:>7}{r['holders']:>8}{r['edges']:>8}{r['seconds']:>7}")
+              f"{r['newly_possible']:>7}{r['more_axioms']:>8}{r['holders']:>8}{r['edges']:>8}{r['seconds']:>7}")
         print(f"  newly, by folder: {r['newly_by_folder']}")
         for name, steps in dict(r.get("list") or {}).items():  # type: ignore[call-overload]
             print(f"  {name}: {'; '.join(steps)}")
