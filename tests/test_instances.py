@@ -17,6 +17,8 @@ from zerosorry.ledger.model import Ledger, Record, SourceInfo, Status
 from zerosorry.ledger.possible import INSTANCE_HINT
 from zerosorry.scan import scan_files
 
+from .test_field_notation import MANIFEST as FIELD_MANIFEST
+
 LAKE = 'name = "p"\n\n[[lean_lib]]\nname = "P"\n'
 
 NICE = """\
@@ -159,26 +161,9 @@ def test_gate_fails_a_possible_instance_deferral_and_says_so() -> None:
         "(P/Nice.lean:3); type-class search for Nice Nat may pick instNiceNat (sorry); " + INSTANCE_HINT]
 
 
-MANIFEST = """
-[site]
-title = "T"
-paper_title = "P"
-
-[[families]]
-id = "f"
-title = "F"
-explanation = "E"
-
-[[entries]]
-id = "e1"
-lean = ["u"]
-family = "f"
-title = "Entry"
-statement = 'x'
-summary = "S"
-why = "W"
-target = "zero-sorry"
-"""
+#: the field-notation tests' manifest, its entry on `u`
+MANIFEST = FIELD_MANIFEST.replace('lean = ["unknown"]', 'lean = ["u"]')
+assert 'lean = ["u"]' in MANIFEST
 
 
 def test_site_shows_the_possible_instance_step(tmp_path: Path) -> None:
