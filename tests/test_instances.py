@@ -67,7 +67,7 @@ def test_nice_nat_rests_on_the_sorried_instance_type_class_search_picks() -> Non
     assert (t.status, t.possible_deferral) == (Status.DEFERRED, True)
     assert t.via == ["t", "instNiceNat"]
     assert t.uses == ["Nice"] and t.possible_uses == ["instNiceNat"]
-    assert [(p.ref, p.candidates) for p in t.possible_refs] == [("instance search: Nice Nat", ["instNiceNat"])]
+    assert [(p.ref, p.candidates) for p in t.possible_refs] == [("instance search", ["instNiceNat"])]
     # a proven instance adds nothing: no possible use, no record changed by it
     tf = got["tf"]
     assert (tf.status, tf.possible_uses, tf.possible_refs) == (Status.PROVEN, [], [])
@@ -186,3 +186,18 @@ def test_a_project_without_unproven_instances_gets_no_instance_use() -> None:
 def test_stated_type_reads_past_binders() -> None:
     assert stated_type("instance foo {K : Type} [Field K] : CommRing (A K)") == "CommRing (A K)"
     assert stated_type("instance : Nice Nat") == "Nice Nat"
+
+
+def test_one_reference_lists_every_instance_a_declaration_may_find() -> None:
+    text = ("import P.Nice\n"
+            "instance instNiceInt : Nice Int := sorry\n"
+            "theorem both : Nice Nat ∧ Nice Int := ⟨inferInstance, inferInstance⟩\n")
+    ledger = ledger_of(project(Two=text))
+    rec = ledger.by_name()["both"]
+    assert [(p.ref, p.candidates) for p in rec.possible_refs] == [("instance search", ["instNiceInt", "instNiceNat"])]
+    assert rec.possible_uses == ["instNiceInt", "instNiceNat"]
+    step = rec.via[1]
+    text_why = render_text(rec, why(ledger, "both"))
+    wanted = {"instNiceInt": "Nice Int", "instNiceNat": "Nice Nat"}[step]
+    assert (f"type-class search for {wanted} may pick {step} (sorry) (one of 2 instances it may find)"
+            in text_why)

@@ -114,7 +114,7 @@ def test_scan_engine_auto_without_lake_keeps_the_source_ledger(demo: Path, tmp_p
     nice = by_name["nat_is_nice"]
     assert (nice["status"], nice.get("possible_deferral")) == ("deferred", True)
     assert nice["via"] == ["nat_is_nice", "instNiceNat"]
-    assert nice["possible_refs"] == [{"ref": "instance search: Nice Nat", "candidates": ["instNiceNat"]}]
+    assert nice["possible_refs"] == [{"ref": "instance search", "candidates": ["instNiceNat"]}]
 
 
 def test_scan_engine_lean_without_lake_exits_2(demo: Path, tmp_path: Path,

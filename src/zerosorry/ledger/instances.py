@@ -67,8 +67,9 @@ from ..lean.types import (
 )
 from .model import Declaration
 
-#: the start of a possible reference that is an instance search (``possible.describe`` reads it)
-INSTANCE_REF = "instance search: "
+#: a declaration's possible reference that is type-class search, with every instance it may find
+#: (``possible.describe`` says which type each is for, from its signature)
+INSTANCE_REF = "instance search"
 #: a numeral's default type: a goal can hold it with no name written
 DEFAULT_TYPE = "Nat"
 _REDUCIBLE = frozenset({"reducible", "instance_reducible"})
@@ -79,36 +80,30 @@ Key = tuple[frozenset[str], ...] | None
 
 @dataclass
 class Instances:
-    """One instance pass: each declaration's possible instance uses (the instances, in the
-    order of their references), and what a refresh after a proof edit reuses
-    (:func:`refresh_uses`): every instance, those not proven, their keys, the references to them
-    as written, where they are."""
+    """One instance pass: each declaration's possible instance uses (the instances, by index),
+    and what a refresh after a proof edit reuses (:func:`refresh_uses`): every instance, those
+    not proven, their keys, where they are."""
 
     uses: dict[int, tuple[int, ...]] = field(default_factory=dict)
     ids: tuple[int, ...] = ()
     bad: frozenset[int] = frozenset()
     keys: dict[int, Key] = field(default_factory=dict)
-    written: dict[int, str] = field(default_factory=dict)
     at: dict[int, tuple[str, int]] = field(default_factory=dict)  # file and line
-
-    def order(self, found: Iterable[int]) -> tuple[int, ...]:
-        """Instances in the order of their references (as written, then by index)."""
-        return tuple(sorted(found, key=lambda j: (self.written[j], j)))
 
     @property
     def refs(self) -> Mapping[int, list[tuple[str, tuple[int, ...]]]]:
-        """Each declaration's possible instance references: (``instance search: C T``, (instance,))."""
-        return _Refs(self.uses, self.written)
+        """Each declaration's possible instance reference: (``instance search``, the instances)."""
+        return _Refs(self.uses)
 
 
 class _Refs(Mapping[int, list[tuple[str, tuple[int, ...]]]]):
     """:attr:`Instances.refs`, made when read (a stored state keeps the instances only)."""
 
-    def __init__(self, uses: Mapping[int, tuple[int, ...]], written: Mapping[int, str]) -> None:
-        self.uses, self.written = uses, written
+    def __init__(self, uses: Mapping[int, tuple[int, ...]]) -> None:
+        self.uses = uses
 
     def __getitem__(self, i: int) -> list[tuple[str, tuple[int, ...]]]:
-        return [(self.written[j], (j,)) for j in self.uses[i]]
+        return [(INSTANCE_REF, self.uses[i])]
 
     def __iter__(self) -> Iterator[int]:
         return iter(self.uses)
@@ -249,13 +244,12 @@ def instance_uses(decls: Sequence[Declaration], edges: Sequence[Sequence[int]],
         users = words.users(todo, result.keys, file_bit, sees)
         more: list[int] = []
         for inst in sorted(todo):
-            result.written[inst] = INSTANCE_REF + stated_type(decls[inst].signature)
             result.at[inst] = (decls[inst].file, decls[inst].line)
             for u in users.get(inst, ()):
                 out[u].append(inst)
                 more.append(u)
         todo = reach(more)
-    result.uses = {i: result.order(found) for i, found in out.items()}
+    result.uses = {i: tuple(sorted(found)) for i, found in out.items()}
     result.bad = frozenset(result.keys)
     return result
 
@@ -602,5 +596,5 @@ def refresh_uses(prev: Instances, decls: Sequence[Declaration], edges: Sequence[
             if _finds(prev.keys[inst], bits, m):
                 got.append(inst)
         if got:
-            uses[i] = prev.order(got)
+            uses[i] = tuple(got)
     return uses

@@ -13,7 +13,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Mapping, Sequence
 
-from .instances import INSTANCE_REF
+from .instances import INSTANCE_REF, stated_type
 from .model import PossibleRef, Record, Status
 
 #: what settles a possible deferral through field notation, said wherever one is reported
@@ -29,7 +29,7 @@ INSTANCE_HINT = ("type-class search may pick an instance no name in the source p
 
 def is_instance_ref(ref: PossibleRef) -> bool:
     """Whether ``ref`` is an instance search (:mod:`.instances`), not written field notation."""
-    return ref.ref.startswith(INSTANCE_REF)
+    return ref.ref == INSTANCE_REF
 
 
 def settle_hint(notes: Sequence[str]) -> str:
@@ -51,11 +51,18 @@ def _mark(name: str, by_name: Mapping[str, Record]) -> str:
     return f"{name} ({r.status.value})"
 
 
-def describe(ref: PossibleRef, by_name: Mapping[str, Record]) -> str:
-    """``x.foo may be A.foo (sorry) or B.foo``: each candidate with what holds it back."""
-    cands = [_mark(c, by_name) for c in ref.candidates]
+def describe(ref: PossibleRef, by_name: Mapping[str, Record], target: str | None = None) -> str:
+    """``x.foo may be A.foo (sorry) or B.foo``: each candidate with what holds it back.  An
+    instance search is said for the instance ``target`` (the first candidate when not given):
+    ``type-class search for C T may pick inst (sorry)``, ``C T`` read from its signature."""
     if is_instance_ref(ref):
-        return f"{INSTANCE_STEP}{ref.ref[len(INSTANCE_REF):]} may pick {' or '.join(cands)}"
+        inst = target if target is not None else ref.candidates[0]
+        rec = by_name.get(inst)
+        what = stated_type(rec.signature) if rec is not None else inst
+        more = len(ref.candidates) - 1
+        others = f" (one of {more + 1} instances it may find)" if more else ""
+        return f"{INSTANCE_STEP}{what} may pick {_mark(inst, by_name)}{others}"
+    cands = [_mark(c, by_name) for c in ref.candidates]
     if len(cands) == 1:
         return f"{ref.ref} may be {cands[0]}"
     return f"{ref.ref} may be {', '.join(cands[:-1])} or {cands[-1]}"
@@ -75,7 +82,7 @@ def step_notes(chain: Sequence[str], by_name: Mapping[str, Record]) -> list[str 
     for a, b in itertools.pairwise(chain):
         rec = by_name.get(a)
         ref = ref_for(rec, b) if rec is not None else None
-        out.append(describe(ref, by_name) if ref is not None else None)
+        out.append(describe(ref, by_name, b) if ref is not None else None)
     return out
 
 
