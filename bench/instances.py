@@ -64,7 +64,7 @@ def measure(root: Path, *, listing: int) -> dict[str, object]:
     recs = after.records
     insts = [r for r in recs if r.kind == "instance" or "instance" in r.attributes]
     newly = [r for r in recs if was.get(r.name) is Status.PROVEN and r.status is not Status.PROVEN]
-    inst_refs = [[p for p in r.possible_refs if p.ref.startswith(instances.INSTANCE_REF)] for r in recs]
+    inst_refs = [[p for p in r.possible_refs if p.ref == instances.INSTANCE_REF] for r in recs]
     out: dict[str, object] = {
         "project": root.name,
         "declarations": len(recs),
@@ -72,7 +72,7 @@ def measure(root: Path, *, listing: int) -> dict[str, object]:
         "instances_not_proven": sum(r.status is not Status.PROVEN or bool(r.axioms or r.trusts) for r in insts),
         "newly_possible": len(newly),
         "holders": sum(bool(x) for x in inst_refs),
-        "edges": sum(len(x) for x in inst_refs),
+        "edges": sum(len(p.candidates) for x in inst_refs for p in x),
         # proven still, but resting on more project axioms or trust extensions (through an instance)
         "more_axioms": sum(r.status is Status.PROVEN and r.name in had
                            and (set(r.axioms) > had[r.name][0] or set(r.trusts) > had[r.name][1]) for r in recs),
