@@ -15,7 +15,6 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
-import re
 import shutil
 import subprocess
 import sys
@@ -27,6 +26,7 @@ from pathlib import Path
 import pytest
 
 from zerosorry import engine
+from zerosorry.lean.lexer import IDENT, lex
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "bench"))
@@ -47,10 +47,8 @@ from pathlib import Path
 from zerosorry import engine
 from zerosorry.cli import main
 for step in json.loads(sys.argv[1]):
-    if step[0] == "edit":
-        path, old, new = step[1:]
-        p = Path(path)
-        p.write_text(p.read_text(encoding="utf-8").replace(old, new, 1), encoding="utf-8")
+    if step[0] == "write":
+        Path(step[1]).write_text(step[2], encoding="utf-8")
     else:
         code = main(step[1:])
         assert code == 0, (step, code)
@@ -104,15 +102,17 @@ def _run(src: Path, plan: list[list[str]]) -> dict[str, object]:
     return out
 
 
-def _proof_edit(project: Path) -> tuple[str, str, str]:
-    """(file, old, new): the first ``sorry`` of the project taken out, or one put in."""
-    files = sorted(p for p in project.rglob("*.lean") if ".lake" not in p.parts)
-    for f in files:
-        m = re.search(r"\bsorry\b", f.read_text(encoding="utf-8"))
-        if m:
-            return f.relative_to(project).as_posix(), "sorry", "rfl"
-    rel = files[-1].relative_to(project).as_posix()
-    return rel, "\n", "\ntheorem zerosorry_compiled_probe : True := sorry\n"
+def _proof_edit(project: Path) -> tuple[Path, str]:
+    """(file, its new text): the project's first ``sorry`` token (not one in a comment or a
+    string) replaced by ``rfl``, or in a project without one, a ``sorry`` put into its first
+    tactic proof: a proof edit that changes the ledger."""
+    files = [(f, f.read_text(encoding="utf-8")) for f in sorted(project.rglob("*.lean"))]
+    for word, new in (("sorry", "rfl"), ("by", "by sorry")):
+        for f, text in files:
+            for t in lex(text).tokens:
+                if t.kind == IDENT and t.text == word:
+                    return f, text[: t.start] + new + text[t.end :]
+    raise AssertionError(f"{project}: no proof to edit")
 
 
 @pytest.fixture(scope="session")
@@ -131,11 +131,11 @@ def _scan_all(src: Path, projects: dict[str, Path], work: Path) -> dict[str, obj
     for name, project in projects.items():
         root = work / "projects" / name
         shutil.copytree(project, root, ignore=shutil.ignore_patterns(".lake", "lean_status.json"))
-        rel, old, new = _proof_edit(root)
+        edited, text = _proof_edit(root)
         jobs = ["-j", "2"] if name == "synthetic" else []
         scan = ["scan", str(root), "-q", *jobs]
         plan += [["scan", *scan, "-o", str(work / "out" / f"{name}.cold.json"), "--cache-dir", str(work / "c" / name)],
-                 ["edit", str(root / rel), old, new],
+                 ["write", str(edited), text],
                  ["scan", *scan, "-o", str(work / "out" / f"{name}.warm.json"), "--cache-dir", str(work / "c" / name)],
                  ["scan", *scan, "-o", str(work / "out" / f"{name}.edited.json"),
                   "--cache-dir", str(work / "c" / f"{name}-fresh")]]
