@@ -57,7 +57,8 @@ def _ext_modules() -> list[object]:
 
 
 COMPILE = os.environ.get("ZEROSORRY_COMPILE", "") not in ("", "0")
-if COMPILE:
+# (the backend's requirements hook runs this file before mypy is installed: it needs no modules)
+if COMPILE and not os.environ.get("_ZEROSORRY_BUILD_REQUIREMENTS_ONLY"):
     setup(ext_modules=_ext_modules())
 else:
     setup()

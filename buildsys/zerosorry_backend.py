@@ -5,21 +5,37 @@ isolation this is how mypyc reaches the build, and a pure install pulls in nothi
 
 from __future__ import annotations
 
+import contextlib
 import os
+from collections.abc import Iterator
 
 from setuptools import build_meta as _setuptools
 from setuptools.build_meta import *  # noqa: F403  (the backend's other hooks, unchanged)
 
 MYPY = "mypy>=1.10"
+ONLY_REQUIRES = "_ZEROSORRY_BUILD_REQUIREMENTS_ONLY"
 
 
 def _extra() -> list[str]:
     return [MYPY] if os.environ.get("ZEROSORRY_COMPILE", "") not in ("", "0") else []
 
 
+@contextlib.contextmanager
+def _requirements_only() -> Iterator[None]:
+    """setuptools runs setup.py to collect its requirements, before mypy is installed: setup.py
+    then leaves the compiled modules out (only this hook sets the variable)."""
+    os.environ[ONLY_REQUIRES] = "1"
+    try:
+        yield
+    finally:
+        del os.environ[ONLY_REQUIRES]
+
+
 def get_requires_for_build_wheel(config_settings=None):  # type: ignore[no-untyped-def]
-    return _setuptools.get_requires_for_build_wheel(config_settings) + _extra()
+    with _requirements_only():
+        return _setuptools.get_requires_for_build_wheel(config_settings) + _extra()
 
 
 def get_requires_for_build_editable(config_settings=None):  # type: ignore[no-untyped-def]
-    return _setuptools.get_requires_for_build_editable(config_settings) + _extra()
+    with _requirements_only():
+        return _setuptools.get_requires_for_build_editable(config_settings) + _extra()
