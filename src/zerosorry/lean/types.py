@@ -168,16 +168,22 @@ def _number_notations(toks: Sequence[Token]) -> Sequence[Token]:
         return toks
     out: list[Token] = []
     i = 0
-    while i < len(toks):
-        for parts, name in _SPLIT_NOTATIONS.items():
-            end = i + len(parts)
-            if (tuple(t.text for t in toks[i:end]) == parts
-                    and all(toks[k].end == toks[k + 1].start for k in range(i, end - 1))):
-                out.append(toks[i]._replace(kind=IDENT, text=name, end=toks[end - 1].end))
-                i = end
-                break
+    n = len(toks)
+    while i < n:
+        t = toks[i]
+        if t.text in _NOTATION_FIRST:  # (no notation starts at any other token)
+            for parts, name in _SPLIT_NOTATIONS.items():
+                end = i + len(parts)
+                if (tuple(x.text for x in toks[i:end]) == parts
+                        and all(toks[k].end == toks[k + 1].start for k in range(i, end - 1))):
+                    out.append(t._replace(kind=IDENT, text=name, end=toks[end - 1].end))
+                    i = end
+                    break
+            else:
+                out.append(t)
+                i += 1
         else:
-            out.append(toks[i])
+            out.append(t)
             i += 1
     return out
 
