@@ -22,8 +22,9 @@ def _extra() -> list[str]:
 
 @contextlib.contextmanager
 def _requirements_only() -> Iterator[None]:
-    """setuptools runs setup.py to collect its requirements, before mypy is installed: setup.py
-    then leaves the compiled modules out (only this hook sets the variable)."""
+    """setuptools runs setup.py to collect the requirements (before mypy is installed) and the
+    metadata: neither needs the compiled modules, which setup.py then leaves out (only these
+    hooks set the variable)."""
     os.environ[ONLY_REQUIRES] = "1"
     try:
         yield
@@ -39,3 +40,13 @@ def get_requires_for_build_wheel(config_settings=None):  # type: ignore[no-untyp
 def get_requires_for_build_editable(config_settings=None):  # type: ignore[no-untyped-def]
     with _requirements_only():
         return _setuptools.get_requires_for_build_editable(config_settings) + _extra()
+
+
+def prepare_metadata_for_build_wheel(metadata_directory, config_settings=None):  # type: ignore[no-untyped-def]
+    with _requirements_only():
+        return _setuptools.prepare_metadata_for_build_wheel(metadata_directory, config_settings)
+
+
+def prepare_metadata_for_build_editable(metadata_directory, config_settings=None):  # type: ignore[no-untyped-def]
+    with _requirements_only():
+        return _setuptools.prepare_metadata_for_build_editable(metadata_directory, config_settings)

@@ -10,7 +10,7 @@ edited.  The build therefore records each compiled module's source digest in a g
 (``zerosorry/_compiled.py``), and :func:`check` — run when ``zerosorry`` is imported, and costing
 a few ``stat`` calls when nothing is compiled — refuses to go on when a compiled module's source
 no longer matches it.  This module must import nothing but the standard library: ``setup.py``
-reads :data:`COMPILED` from it before the package is installed.
+loads it on its own (before the package is built) for :data:`COMPILED` and :func:`digest`.
 """
 
 from __future__ import annotations
