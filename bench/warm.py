@@ -11,7 +11,9 @@ they write are compared byte for byte, and at the end with a scan without any st
 Prints each run's wall and CPU seconds with the load average (the machine may be shared), the
 medians and their ratio.  Target on 2 cores: <= 0.5 s.
 
-    python bench/warm.py [--files 5000] [--real DIR ...] [--no-synthetic] [--repeat 5] [--against SRC]
+With ``--compiled``: this checkout's pure and mypyc-compiled builds (see bench/cold.py).
+
+    python bench/warm.py [--files 5000] [--real DIR ...] [--no-synthetic] [--repeat 5] [--against SRC | --compiled]
 """
 
 from __future__ import annotations
@@ -22,13 +24,12 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from cold import _load, _median, print_ratio, trees
+from cold import Variants, _load, _median, print_ratio, trees, variants
 from scan import edit_proof, proof_target, run_phase
 
 
-def measure(label: str, root: Path, lines: int, tmp: Path, repeat: int, against: Path | None,
+def measure(label: str, root: Path, lines: int, tmp: Path, repeat: int, variants: Variants,
             target: Path) -> None:
-    variants: list[tuple[str, Path | None]] = [("this", None)] + ([("against", against)] if against else [])
     caches = {name: tmp / f"cache-{label}-{name}" for name, _ in variants}
     print(f"== {label}: {lines:,} lines; edited file {target.relative_to(root)}")
     for name, src in variants:
@@ -53,7 +54,7 @@ def measure(label: str, root: Path, lines: int, tmp: Path, repeat: int, against:
                   f"peak {got['peak_mib']:.0f} MiB  (load {load})")
         if len(set(texts)) != 1:
             raise SystemExit(f"round {r + 1}: the ledgers written differ")
-    full = run_phase("cold", root, tmp / f"cache-{label}-full")
+    full = run_phase("cold", root, tmp / f"cache-{label}-full", variants[0][1])
     if (tmp / f"cache-{label}-full" / "lean_status.json").read_bytes() != texts[0]:
         raise SystemExit("the last warm ledger differs from a scan without a stored state")
     print(f"  the ledgers written are byte-identical, and to a full scan's ({full['decls']:,} declarations)")
@@ -63,16 +64,17 @@ def measure(label: str, root: Path, lines: int, tmp: Path, repeat: int, against:
         cpu = _median([x["cpu"] for x in runs[name]])
         print(f"-- {src or 'this checkout'}: median {wall:.3f} s wall, {cpu:.3f} s cpu over {repeat} runs  "
               f"[target <= 0.5 s]")
-    if against:
-        print_ratio(runs)
+    print_ratio(runs)
 
 
 def main() -> int:
     # the ledger's time is the same in every run (a tree outside git is otherwise dated now)
     os.environ.setdefault("SOURCE_DATE_EPOCH", "1764892800")
+    built: Variants | None = None
     for label, root, lines, tmp, args in trees(__doc__, "zerosorry-warm-"):
+        built = built or variants(args, tmp)
         target = root / "Synth" / "File17.lean" if label == "synthetic" else proof_target(root)
-        measure(label, root, lines, tmp, args.repeat, args.against, target)
+        measure(label, root, lines, tmp, args.repeat, built, target)
     return 0
 
 

@@ -14,7 +14,7 @@ import sys
 from collections.abc import Sequence
 from types import ModuleType
 
-from . import __version__, commands
+from . import __version__, commands, engine
 from .errors import InputError
 from .ledger.io import LedgerError
 
@@ -40,7 +40,7 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
         prog="zerosorry",
         description="Lean 4 proof-status ledger, living appendix and CI gate.",
     )
-    parser.add_argument("--version", action="version", version=f"zerosorry {__version__}")
+    parser.add_argument("--version", action="version", version=f"zerosorry {__version__} ({engine.describe()})")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     sub.required = True
     for mod in _command_modules(command):

@@ -24,7 +24,7 @@ import gc
 import os
 import sqlite3
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -224,7 +224,7 @@ def _signature(rel: str, decls: Sequence[Declaration], parsed_names: Sequence[st
 Identities = dict[str, frozenset[tuple[str, str, bool, bool]]]
 
 
-def _identities(p: Prepared, by_name: dict[str, list[int]], names: Sequence[str]) -> Identities:
+def _identities(p: Prepared, by_name: Mapping[str, list[int]], names: Sequence[str]) -> Identities:
     """Each name of the table -> the declarations it denotes (file, ledger name, visibility);
     ``names``: the ledger names of ``p``'s declarations (its objects may have been renamed)."""
     decls = p.decls

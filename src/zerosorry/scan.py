@@ -25,7 +25,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from . import __version__
+from . import __version__, engine
 from .errors import InputError
 from .lean.lexer import lex
 from .lean.names import NameIndex, instance_closure
@@ -58,12 +58,14 @@ else:  # pragma: no cover
 
 
 def _sources_digest(*modules: ModuleType) -> str:
-    """A digest of these modules' own source, so any change to them invalidates what a cache
-    keyed by it holds (the version stands in for a source that cannot be read)."""
+    """A digest of these modules' own source (the ``.py``, also of a compiled module) and of
+    the engine build, so any change to them invalidates what a cache keyed by it holds (the
+    version stands in for a source that cannot be read)."""
     h = hashlib.blake2b(digest_size=8)
+    h.update(engine.kind().encode())
     for mod in modules:
         try:
-            h.update(Path(mod.__file__ or "").read_bytes())
+            h.update(engine.source_path(mod.__name__).read_bytes())
         except OSError:
             h.update(__version__.encode())
     return h.hexdigest()

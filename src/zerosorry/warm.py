@@ -40,7 +40,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from . import __version__
+from . import __version__, engine
 from .lazy import Packed, Ragged, StoredMap, StoredSet
 from .lean.syntax_table import may_define_commands
 from .ledger.derive import Derived
@@ -84,10 +84,10 @@ _EXPECTED = {"root", "files", "stats", "config", "_prepared", "_index", "_state"
 
 @lru_cache(maxsize=1)
 def tool_key() -> bytes:
-    """zerosorry's version, the digest of every one of its modules' source, and the Python
-    version: a state written by any other build is stale."""
+    """zerosorry's version, the digest of every one of its modules' source, the Python version
+    and the engine build (pure or compiled): a state written by any other build is stale."""
     h = hashlib.blake2b(digest_size=16)
-    h.update(f"{__version__}\0{sys.version}\0{pickle.HIGHEST_PROTOCOL}\0".encode())
+    h.update(f"{__version__}\0{sys.version}\0{pickle.HIGHEST_PROTOCOL}\0{engine.kind()}\0".encode())
     pkg = Path(__file__).resolve().parent
     for path in sorted(pkg.rglob("*.py")):
         h.update(path.relative_to(pkg).as_posix().encode() + b"\0")
@@ -205,7 +205,7 @@ def save(session: Session, path: Path) -> None:
     # the name index's tables in shards, each decoded when a name in it is first looked up
     for name in _TABLES:
         setattr(index, name, StoredMap(getattr(index, name)))
-    index.suffixes = StoredSet(index.suffixes)  # type: ignore[assignment]
+    index.suffixes = StoredSet(index.suffixes)
     derived, inputs = state["_state"], state["_inputs"]
     # the graphs as flat arrays (zerosorry.lazy.Ragged: a proof edit reads a few of their lists)
     # and the closures and the notes marshalled (zerosorry.lazy.Packed)
@@ -222,9 +222,8 @@ def save(session: Session, path: Path) -> None:
     held = io.BytesIO()
     _Pickler(held, session.lines).dump({k: state.pop(k) for k in _HELD})
     state["_held"] = held.getvalue()
-    memo = state["_syntax"]
-    state["_syntax"] = memo.__class__.__new__(memo.__class__)
-    state["_syntax"].__dict__.update({**memo.__dict__, "uses": {}})
+    memo = state["_syntax"] = copy.copy(state["_syntax"])  # (no __dict__ once compiled: copied)
+    memo.uses = {}
     if memo.index is session._index:
         state["_syntax"].index = index
     head = _header(session.root)

@@ -15,6 +15,7 @@ from __future__ import annotations
 import itertools
 import re
 from collections.abc import Iterator, Sequence
+from typing import Final
 
 from .lexer import CLOSE_BRACKETS, DOC, IDENT, OPEN_BRACKETS, STRING, SYMBOL, Token, matching_close
 
@@ -61,12 +62,12 @@ def _option(inner: Sequence[Token]) -> tuple[str, list[Token]]:
 
 # to_additive's dictionary, roughly: lower-case words at a word start (after _ or the start),
 # capitalised ones anywhere in camelCase (isMulLeftInvariant → isAddLeftInvariant)
-_ADDITIVE_LOWER = [("multiplicative", "additive"), ("zpow", "zsmul"), ("npow", "nsmul"), ("finprod", "finsum"),
+_ADDITIVE_LOWER: Final = [("multiplicative", "additive"), ("zpow", "zsmul"), ("npow", "nsmul"), ("finprod", "finsum"),
                    ("mulIndicator", "indicator"), ("orderOf", "addOrderOf"), ("smul", "vadd"), ("mul", "add"),
                    ("one", "zero"), ("inv", "neg"), ("div", "sub"), ("prod", "sum"), ("pow", "nsmul"),
                    ("monoid", "addMonoid"), ("group", "addGroup"), ("submonoid", "addSubmonoid"),
                    ("subgroup", "addSubgroup")]
-_ADDITIVE_UPPER = [("Multiplicative", "Additive"), ("SMul", "VAdd"), ("Mul", "Add"), ("One", "Zero"),
+_ADDITIVE_UPPER: Final = [("Multiplicative", "Additive"), ("SMul", "VAdd"), ("Mul", "Add"), ("One", "Zero"),
                    ("Inv", "Neg"), ("Div", "Sub"), ("Prod", "Sum"), ("Monoid", "AddMonoid"),
                    ("Group", "AddGroup"), ("Submonoid", "AddSubmonoid"), ("Subgroup", "AddSubgroup"),
                    ("Pow", "SMul")]
@@ -89,7 +90,7 @@ def additive(name: str) -> str:
 # kept as a word, at a lower-to-upper step and before the last capital of a capital run), look
 # each word up lower-cased in a dictionary (the first word out takes the input word's
 # capitalisation), then rewrite a few word sequences ("Comm" "Add" -> "AddComm").
-_NAME_DICT: dict[str, tuple[str, ...]] = {
+_NAME_DICT: Final[dict[str, tuple[str, ...]]] = {
     "one": ("zero",), "mul": ("add",), "smul": ("vadd",), "inv": ("neg",), "div": ("sub",), "prod": ("sum",),
     "hmul": ("hadd",), "hsmul": ("hvadd",), "hdiv": ("hsub",), "hpow": ("hsmul",), "finprod": ("finsum",),
     "tprod": ("tsum",), "pow": ("nsmul",), "npow": ("nsmul",), "zpow": ("zsmul",), "mabs": ("abs",),
@@ -103,7 +104,7 @@ _NAME_DICT: dict[str, tuple[str, ...]] = {
     "mlconvolution": ("lconvolution",),
 }
 #: (words, their replacement): Mathlib's `fixAbbreviation`, tried at each word, longest first
-_ABBREVIATIONS: tuple[tuple[tuple[str, ...], str], ...] = tuple(
+_ABBREVIATIONS: Final[tuple[tuple[tuple[str, ...], str], ...]] = tuple(
     (tuple(words.split()), out) for words, out in (
         ("is Cancel Add", "isCancelAdd"), ("Is Cancel Add", "IsCancelAdd"),
         ("is Left Cancel Add", "isLeftCancelAdd"), ("Is Left Cancel Add", "IsLeftCancelAdd"),
@@ -139,11 +140,11 @@ _ABBREVIATIONS: tuple[tuple[tuple[str, ...], str], ...] = tuple(
         ("sub Neg Zero Add Monoid", "subNegZeroMonoid"), ("modular Character", "addModularCharacter"),
         ("Modular Character", "AddModularCharacter"),
     ))
-_ABBREV_BY_FIRST: dict[str, list[tuple[tuple[str, ...], str]]] = {}
+_ABBREV_BY_FIRST: Final[dict[str, list[tuple[tuple[str, ...], str]]]] = {}
 for _words, _out in sorted(_ABBREVIATIONS, key=lambda a: -len(a[0])):
     _ABBREV_BY_FIRST.setdefault(_words[0], []).append((_words, _out))
 #: words that end at their last capital (`LEZero` is `LE` `Zero`); `Coe` keeps these suffixes
-_END_CAPITAL = {"LE": ("",), "LT": ("",), "WF": ("",), "Coe": ("TC", "T", "HTCT")}
+_END_CAPITAL: Final = {"LE": ("",), "LT": ("",), "WF": ("",), "Coe": ("TC", "T", "HTCT")}
 
 
 def _split_case(part: str, legacy: bool = False) -> list[str]:
@@ -229,7 +230,7 @@ def _join(ns: str, name: str) -> str:
 
 #: the projections `@[simps]` names its lemmas after when none are listed (a name that is never
 #: used costs nothing)
-_SIMPS_DEFAULT = ("apply", "symm_apply", "coe", "toFun", "invFun", "fst", "snd", "val", "hom", "inv",
+_SIMPS_DEFAULT: Final = ("apply", "symm_apply", "coe", "toFun", "invFun", "fst", "snd", "val", "hom", "inv",
                   "hom_app", "inv_app", "obj", "map")
 
 

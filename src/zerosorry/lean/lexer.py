@@ -21,17 +21,17 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import NamedTuple
+from typing import Final, NamedTuple
 
-IDENT = "ident"
-NUMBER = "number"
-STRING = "string"
-CHAR = "char"
-NAME = "name"  # name literal `foo / ``foo
-SYMBOL = "symbol"
-DOC = "doc"  # /-- … -/
-MODDOC = "moddoc"  # /-! … -/
-COMMENT = "comment"  # -- … and /- … -/ (only with keep_comments=True)
+IDENT: Final = "ident"
+NUMBER: Final = "number"
+STRING: Final = "string"
+CHAR: Final = "char"
+NAME: Final = "name"  # name literal `foo / ``foo
+SYMBOL: Final = "symbol"
+DOC: Final = "doc"  # /-- … -/
+MODDOC: Final = "moddoc"  # /-! … -/
+COMMENT: Final = "comment"  # -- … and /- … -/ (only with keep_comments=True)
 
 
 def _ranges(*pairs: tuple[int, int]) -> str:
@@ -40,7 +40,7 @@ def _ranges(*pairs: tuple[int, int]) -> str:
 
 # isLetterLike: Greek (but λ, Π, Σ), Coptic, polytonic Greek, the letter-like block, the
 # mathematical alphanumeric block; newer Lean also admits Latin-1 and Latin Extended-A letters.
-_LETTER_LIKE = _ranges(
+_LETTER_LIKE: Final = _ranges(
     (0x3B1, 0x3BA),
     (0x3BC, 0x3C9),  # lower Greek without λ (0x3BB)
     (0x391, 0x39F),
@@ -56,15 +56,15 @@ _LETTER_LIKE = _ranges(
     (0x100, 0x17F),  # Latin Extended-A
 )
 # isSubScriptAlnum: numeric subscripts, subscript letters, and subscript j.
-_SUBSCRIPT = _ranges((0x2080, 0x2089), (0x2090, 0x209C), (0x1D62, 0x1D6A), (0x2C7C, 0x2C7C))
+_SUBSCRIPT: Final = _ranges((0x2080, 0x2089), (0x2090, 0x209C), (0x1D62, 0x1D6A), (0x2C7C, 0x2C7C))
 
-ID_FIRST = f"A-Za-z_{_LETTER_LIKE}"
-ID_REST = f"A-Za-z0-9_'!?{_LETTER_LIKE}{_SUBSCRIPT}"
-_PART = f"(?:[{ID_FIRST}][{ID_REST}]*|«[^»]*»)"
-IDENT_RE = re.compile(f"{_PART}(?:\\.{_PART})*")
+ID_FIRST: Final = f"A-Za-z_{_LETTER_LIKE}"
+ID_REST: Final = f"A-Za-z0-9_'!?{_LETTER_LIKE}{_SUBSCRIPT}"
+_PART: Final = f"(?:[{ID_FIRST}][{ID_REST}]*|«[^»]*»)"
+IDENT_RE: Final = re.compile(f"{_PART}(?:\\.{_PART})*")
 
 # Multi-character symbols the parser cares about, longest first.  Everything else is one char.
-_SYMBOLS = [
+_SYMBOLS: Final = [
     "...", "<->", "|>.", "<;>", ":=", "::", "=>", "->", "<-", "..", "@[", "#[", "%[", "|>", "<|",
     "`(", "`[", "``(", "!=", "==", "&&", "||", "<=", ">=", "++", "^^", "''",
 ]  # fmt: skip
@@ -73,7 +73,7 @@ _SYMBOLS.sort(key=len, reverse=True)
 #: (name, pattern) of each token the regular expression ends, tried in this order at the first
 #: character after whitespace.  Only ``raw`` and ``ident`` can both match at one place (`r"`):
 #: every other pair starts with different characters, so the most frequent come first
-_ALTERNATIVES = [
+_ALTERNATIVES: Final = [
     ("raw", r'r#*"'),
     ("ident", f"{_PART}(?:\\.{_PART})*"),
     ("sym", "|".join(re.escape(s) for s in _SYMBOLS)),
@@ -94,19 +94,22 @@ _ALTERNATIVES = [
 ]
 # group 1 is the whitespace before the token; each alternative ends with an empty group that
 # names it (a branch that starts with a literal is skipped by its first character)
-_MASTER = re.compile(
+_MASTER: Final = re.compile(
     r"([ \t\r\n\f]*)(?:" + "|".join(f"(?:{rx})(?P<{name}>)" for name, rx in _ALTERNATIVES) + ")",
     re.DOTALL,
 )
-_G = _MASTER.groupindex
+_G: Final = _MASTER.groupindex
 #: group number -> the kind of the token it makes as it is (None: handled case by case)
-_SIMPLE: list[str | None] = [None] * (_MASTER.groups + 1)
+_SIMPLE: Final[list[str | None]] = [None] * (_MASTER.groups + 1)
 for _g, _k in (("str", STRING), ("char", CHAR), ("name", NAME), ("num", NUMBER), ("ident", IDENT),
                ("hash", SYMBOL), ("sym", SYMBOL), ("one", SYMBOL)):
     _SIMPLE[_G[_g]] = _k
-_LINE, _BLOCK, _RAW, _QUOTE = _G["line"], _G["block"], _G["raw"], _G["quote"]
-_CHAR_OK_BEFORE = frozenset(" \t\r\n\f([{⟨⦃,;:=|>")
-_COMMENT_DELIM = re.compile(r"/-|-/")
+_LINE: Final = _G["line"]
+_BLOCK: Final = _G["block"]
+_RAW: Final = _G["raw"]
+_QUOTE: Final = _G["quote"]
+_CHAR_OK_BEFORE: Final = frozenset(" \t\r\n\f([{⟨⦃,;:=|>")
+_COMMENT_DELIM: Final = re.compile(r"/-|-/")
 
 
 class Token(NamedTuple):
@@ -241,9 +244,9 @@ def lex(text: str, *, keep_comments: bool = False) -> LexResult:
 
 
 #: brackets, opening -> closing (`@[`, `` `( `` and the like open too)
-OPEN_BRACKETS = {"(": ")", "[": "]", "{": "}", "⟨": "⟩", "⦃": "⦄", "@[": "]", "#[": "]", "%[": "]",
+OPEN_BRACKETS: Final = {"(": ")", "[": "]", "{": "}", "⟨": "⟩", "⦃": "⦄", "@[": "]", "#[": "]", "%[": "]",
                  "`(": ")", "``(": ")", "`[": "]", "‹": "›", "⟦": "⟧"}  # fmt: skip
-CLOSE_BRACKETS = frozenset(OPEN_BRACKETS.values())
+CLOSE_BRACKETS: Final = frozenset(OPEN_BRACKETS.values())
 
 
 def matching_close(toks: Sequence[Token], i: int, end: int) -> int:

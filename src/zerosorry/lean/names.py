@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence, Set
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -123,14 +123,15 @@ class NameIndex:
     """Every project declaration by full name, plus member names (constructors, fields, exports)."""
 
     decls: Sequence[Declaration]
-    by_name: dict[str, list[int]] = field(default_factory=dict)
-    by_last: dict[str, list[int]] = field(default_factory=dict)
+    # the tables are Mappings, not dicts: a warm state stores them as zerosorry.lazy.StoredMap
+    by_name: Mapping[str, list[int]] = field(default_factory=dict)
+    by_last: Mapping[str, list[int]] = field(default_factory=dict)
     #: like by_last, for names with a namespace only: what a field access can denote
-    by_field: dict[str, list[int]] = field(default_factory=dict)
+    by_field: Mapping[str, list[int]] = field(default_factory=dict)
     #: every namespace a project name lies in (`A.B.c` gives `A.B` and `A`)
     namespaces: frozenset[str] = frozenset()
     #: every dotted suffix of every known name: `x` can only resolve if it is one of these
-    suffixes: frozenset[str] = frozenset()
+    suffixes: Set[str] = frozenset()  # (a warm state's: a zerosorry.lazy.StoredSet)
     #: file -> bit index, and file -> bitset of the files it sees (itself and its imports,
     #: transitively); None: every file sees every other (no import information)
     file_bit: dict[str, int] | None = None
@@ -141,7 +142,7 @@ class NameIndex:
     _open_cache: dict[str, list[int]] = field(default_factory=dict)
     _open_cache_parents: dict[str, bool] = field(default_factory=dict)
     #: last name component -> every name with a namespace ending in it
-    field_names: dict[str, list[str]] = field(default_factory=dict)
+    field_names: Mapping[str, list[str]] = field(default_factory=dict)
 
     @classmethod
     def build(cls, decls: Sequence[Declaration], members: Iterable[tuple[str, str]] = (),
@@ -161,7 +162,7 @@ class NameIndex:
         for member, owner in members:
             if member not in by_name and owner in by_name:
                 by_name[member] = list(by_name[owner])
-        idx.by_name = dict(by_name)
+        idx.by_name = table = dict(by_name)
         idx.suffixes = cls._suffixes(idx.by_name)  # _lookup needs them, aliases included below
         # aliases (export, open … renaming): resolve the target now, in the alias's own scope
         added = False
@@ -170,7 +171,7 @@ class NameIndex:
                 continue
             hits = idx._lookup(target, ns, opens, file=None)
             if hits:
-                idx.by_name[alias_name] = hits
+                table[alias_name] = hits
                 added = True
         by_last: dict[str, list[int]] = defaultdict(list)
         for name, ids in idx.by_name.items():

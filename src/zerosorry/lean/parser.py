@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Final
 
 from ..ledger.model import Declaration, Diagnostic, Severity, TrustUse
 from .attributes import attribute_name, generated_names, split_top
@@ -54,7 +55,7 @@ from .types import (
 from .types import local_types as read_local_types
 
 #: keyword -> ledger kind
-DECL_KEYWORDS: dict[str, str] = {
+DECL_KEYWORDS: Final[dict[str, str]] = {
     "theorem": "theorem",
     "lemma": "lemma",
     "def": "def",
@@ -71,12 +72,12 @@ DECL_KEYWORDS: dict[str, str] = {
     "irreducible_def": "def",
     "proof_wanted": "proof_wanted",
 }
-MODIFIERS = frozenset(
+MODIFIERS: Final = frozenset(
     {"private", "public", "protected", "noncomputable", "meta", "unsafe", "partial", "nonrec",
      "scoped", "local"}
 )  # fmt: skip
 #: commands that always start a new command wherever they stand
-SCOPE_COMMANDS = frozenset(
+SCOPE_COMMANDS: Final = frozenset(
     {"namespace", "section", "end", "mutual", "variable", "universe", "import", "module",
      "prelude", "export", "omit", "include", "macro", "macro_rules", "syntax", "elab",
      "elab_rules", "notation", "notation3", "infix", "infixl", "infixr", "prefix", "postfix",
@@ -86,17 +87,17 @@ SCOPE_COMMANDS = frozenset(
      "initialize_simps_projections", "compile_inductive%", "deriving"}
 )  # fmt: skip
 #: commands that are also tactics or terms: a command only first on a line, not indented
-LINE_COMMANDS = frozenset({"open", "set_option", "attribute"})
+LINE_COMMANDS: Final = frozenset({"open", "set_option", "attribute"})
 #: commands whose text holds no term or tactic block: a line-start LINE_COMMAND after one is a command
-_SCOPE_HEADS = frozenset({"namespace", "section", "end", "open", "universe", "import", "export",
+_SCOPE_HEADS: Final = frozenset({"namespace", "section", "end", "open", "universe", "import", "export",
                           "mutual", "set_option", "attribute", "variable", "omit", "include"})
 #: declaring commands that libraries define (Batteries, Mathlib), not Lean itself: their keyword
 #: is an ordinary identifier elsewhere (`alias:ident` in a syntax pattern, a local named
 #: `alias`), so, like LINE_COMMANDS, they start a command only first on a line, not indented
-LIBRARY_DECL_KEYWORDS = frozenset({"alias", "irreducible_def", "proof_wanted"})
+LIBRARY_DECL_KEYWORDS: Final = frozenset({"alias", "irreducible_def", "proof_wanted"})
 
-SORRY_WORDS = frozenset({"sorry", "admit", "sorryAx"})
-TRUST_WORDS = {
+SORRY_WORDS: Final = frozenset({"sorry", "admit", "sorryAx"})
+TRUST_WORDS: Final = {
     "native_decide": "native_decide",
     "bv_decide": "bv_decide",
     "bv_decide?": "bv_decide",
@@ -105,13 +106,13 @@ TRUST_WORDS = {
     "Lean.trustCompiler": "Lean.trustCompiler",
 }
 #: identifiers that are Lean keywords or tactic names, never references
-KEYWORDS = frozenset(
+KEYWORDS: Final = frozenset(
     ["fun", "λ", "by", "have", "show", "from", "at", "with", "match", "let", "if", "then", "else", "do", "return", "for", "in", "unless", "mut", "calc", "suffices", "obtain", "intro", "intros", "rintro", "exact", "apply", "refine", "refine'", "rw", "rwa", "simp", "simp_all", "simpa", "dsimp", "norm_num", "ring", "ring_nf", "linarith", "nlinarith", "positivity", "omega", "decide", "trivial", "rfl", "constructor", "use", "exists", "exfalso", "contradiction", "assumption", "cases", "rcases", "induction", "generalizing", "using", "only", "this", "where", "termination_by", "decreasing_by", "deriving", "extends", "structure", "class", "instance", "def", "theorem", "lemma", "abbrev", "example", "axiom", "opaque", "inductive", "namespace", "section", "end", "open", "set_option", "attribute", "variable", "universe", "noncomputable", "private", "protected", "partial", "unsafe", "nonrec", "scoped", "local", "public", "meta", "mutual", "Type", "Sort", "Prop", "true", "false", "True", "False", "at_top", "sorry", "admit", "stop", "native_decide", "bv_decide", "infer_instance", "inferInstance", "field_simp", "push_cast", "norm_cast", "exact_mod_cast", "congr", "ext", "funext", "gcongr", "split_ifs", "by_cases", "by_contra", "push_neg", "specialize", "subst", "unfold", "change", "convert", "calc_step", "nofun", "nomatch", "forall", "exists_prop", "fin_cases", "interval_cases", "aesop", "tauto", "exact?", "apply?", "simp?", "first", "try", "repeat", "all_goals", "any_goals", "focus", "case", "next", "on_goal", "rename_i", "clear", "revert", "set", "filter_upwards", "measurability", "continuity", "fun_prop", "bound"]
 )  # fmt: skip
 #: words Lean reserves (they can never name a constant): never references.  Tactic names in
 #: KEYWORDS are not reserved in Lean 4 (a project may define `bound`, `set` or `ext`), so they
 #: stay references, which resolve only when the project declares such a name
-RESERVED = frozenset(
+RESERVED: Final = frozenset(
     ["fun", "λ", "by", "have", "show", "from", "at", "with", "match", "let", "if", "then", "else", "do",
      "return", "for", "in", "unless", "mut", "calc", "suffices", "where", "termination_by",
      "decreasing_by", "deriving", "extends", "structure", "class", "instance", "def", "theorem",
@@ -122,17 +123,17 @@ RESERVED = frozenset(
 )  # fmt: skip
 #: `#` commands that can stand inside a declaration's text (after `in`, in a docstring example):
 #: never a reference; any other `#name` there is notation (`#s`, Mathlib's cardinality)
-_HASH_COMMANDS = frozenset({"#check", "#eval", "#print", "#reduce", "#guard_msgs", "#guard", "#synth",
+_HASH_COMMANDS: Final = frozenset({"#check", "#eval", "#print", "#reduce", "#guard_msgs", "#guard", "#synth",
                             "#exit", "#help", "#lint", "#align", "#find", "#where", "#time",
                             "#simp", "#norm_num", "#conv", "#whnf", "#kernel", "#find_home"})
 #: words that end a run of bound names (`filter_upwards … with x hx using h`, `cases h with …`)
-_BINDING_STOPS = frozenset({"using", "at", "only", "generalizing", "in", "then", "else", "do"})
-_BINDING_WORDS = frozenset(
+_BINDING_STOPS: Final = frozenset({"using", "at", "only", "generalizing", "in", "then", "else", "do"})
+_BINDING_WORDS: Final = frozenset(
     {"fun", "λ", "∀", "∃", "∃!", "intro", "intros", "rintro", "obtain", "have", "let", "haveI",
      "letI", "with"}
 )  # fmt: skip
-_OPEN = OPEN_BRACKETS
-_CLOSE = CLOSE_BRACKETS
+_OPEN: Final = OPEN_BRACKETS
+_CLOSE: Final = CLOSE_BRACKETS
 
 
 @dataclass
@@ -185,7 +186,7 @@ class _Scope:
 
 
 #: the identifiers :func:`_trust_at` can answer for (a cheap test before the call)
-_TRUST_HEADS = frozenset({*TRUST_WORDS, "native", "debug.skipKernelTC"})
+_TRUST_HEADS: Final = frozenset({*TRUST_WORDS, "native", "debug.skipKernelTC"})
 
 
 def _trust_at(toks: Sequence[Token], i: int) -> TrustUse | None:

@@ -32,7 +32,7 @@ import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
-from typing import TypeVar
+from typing import Final, TypeVar
 
 from .lexer import (
     CLOSE_BRACKETS,
@@ -50,21 +50,21 @@ from .lexer import (
 )
 
 #: the commands this module reads
-SYNTAX_COMMANDS = frozenset({"macro", "macro_rules", "syntax", "notation", "notation3", "infix", "infixl",
+SYNTAX_COMMANDS: Final = frozenset({"macro", "macro_rules", "syntax", "notation", "notation3", "infix", "infixl",
                              "infixr", "prefix", "postfix", "elab", "elab_rules"})
 #: attributes that attach meta code to a syntax kind: `@[tactic foo] def evalFoo …`
-ELAB_ATTRIBUTES = frozenset({"tactic", "term_elab", "command_elab", "macro", "builtin_tactic"})
+ELAB_ATTRIBUTES: Final = frozenset({"tactic", "term_elab", "command_elab", "macro", "builtin_tactic"})
 #: meta-level functions that close a goal or build a term with sorry (by last name component)
-SORRY_META = frozenset({"sorry", "admit", "sorryAx", "admitGoal", "mkSorry", "mkSyntheticSorry",
+SORRY_META: Final = frozenset({"sorry", "admit", "sorryAx", "admitGoal", "mkSorry", "mkSyntheticSorry",
                         "mkLabeledSorry", "closeUsingOrAdmit"})
 #: atoms too common to identify a syntax by: a pattern is invoked by its first atom not in here
-COMMON_ATOMS = frozenset({"(", ")", "[", "]", "{", "}", "⟨", "⟩", ",", ":", ":=", "|", ".", "=>", "_", ";",
+COMMON_ATOMS: Final = frozenset({"(", ")", "[", "]", "{", "}", "⟨", "⟩", ",", ":", ":=", "|", ".", "=>", "_", ";",
                           "←", "→", "<-", "->", "at", "with", "using", "only", "in", "from", "by", "*", "$",
                           "@", "!", "?", "'"})
 #: pattern parsers that mark a command as declaring: its statement and, maybe, its proof
-_DECL_SIG = frozenset({"declSig", "optDeclSig"})
+_DECL_SIG: Final = frozenset({"declSig", "optDeclSig"})
 #: the text every name of :data:`_DECL_SIG` contains (a test holds them to it)
-DECL_SIG_TEXT = b"eclSig"
+DECL_SIG_TEXT: Final = b"eclSig"
 
 
 def may_define_commands(data: bytes) -> bool:
@@ -72,9 +72,9 @@ def may_define_commands(data: bytes) -> bool:
     :data:`_DECL_SIG`): a file without :data:`DECL_SIG_TEXT` does not.  The scan parses such
     files first, and a warm re-scan treats an edit of one as no proof edit."""
     return DECL_SIG_TEXT in data
-_DECL_VAL = frozenset({"declVal", "declBody", "declValSimple", "declValEqns", "termination"})
-_NOT_IN_DECLS = frozenset({"command", "attr", "prio", "prec"})
-_DECL_RHS = ("theorem", "lemma", "def", "abbrev", "instance", "example", "opaque", "axiom", "structure",
+_DECL_VAL: Final = frozenset({"declVal", "declBody", "declValSimple", "declValEqns", "termination"})
+_NOT_IN_DECLS: Final = frozenset({"command", "attr", "prio", "prec"})
+_DECL_RHS: Final = ("theorem", "lemma", "def", "abbrev", "instance", "example", "opaque", "axiom", "structure",
              "class", "inductive")
 
 
@@ -123,8 +123,8 @@ def atom_text(tok: Token) -> str:
     return body.replace('\\"', '"').replace("\\\\", "\\").strip()
 
 
-_OPENERS = OPEN_BRACKETS
-_CLOSERS = CLOSE_BRACKETS
+_OPENERS: Final = OPEN_BRACKETS
+_CLOSERS: Final = CLOSE_BRACKETS
 
 
 def _depths(toks: Sequence[Token]) -> list[int]:
@@ -684,8 +684,8 @@ def _prefilter(atoms: frozenset[str]) -> re.Pattern[str]:
 
 #: atom -> the follow-sequences (sorted, distinct) of the definitions it invokes
 Follows = Mapping[str, tuple[tuple[str, ...], ...]]
-_IDENT_ATOM = re.compile(f"[{ID_REST}]+")
-_ID_REST_CHAR = re.compile(f"[{ID_REST}]")
+_IDENT_ATOM: Final = re.compile(f"[{ID_REST}]+")
+_ID_REST_CHAR: Final = re.compile(f"[{ID_REST}]")
 
 
 def atom_follows(table: SyntaxTable) -> dict[str, tuple[tuple[str, ...], ...]]:

@@ -23,24 +23,25 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from collections.abc import Set as AbstractSet
+from typing import Final
 
 from .lexer import IDENT, NUMBER, STRING, SYMBOL, Token, lex
 
-FUNCTION = "Function"
+FUNCTION: Final = "Function"
 #: in a reference, separates a receiver expression's head name from the fields applied to it:
 #: ``h.trans\x03foo`` is ``(h.trans …).foo`` or ``h.trans … |>.foo``
-RECEIVER = "\x03"
-UNKNOWN = "?"
+RECEIVER: Final = "\x03"
+UNKNOWN: Final = "?"
 #: a head entry ``ARG + name``: a constant written in the type's arguments, not its head
 #: (``Box`` in ``OrderDual Box``): a namespace the head may unfold to, never searched first
-ARG = "\x04"
+ARG: Final = "\x04"
 #: separators of the encoded forms stored on a Declaration (a NUL never occurs in a name, nor these)
-_SEP_HEAD = "\x01"
-_SEP_NAME = "\x02"
+_SEP_HEAD: Final = "\x01"
+_SEP_NAME: Final = "\x02"
 
 #: infix notation -> the head constant of the proposition or type it builds, lowest
 #: precedence first (the first one found at the top level is the expression's head)
-_INFIX_LEVELS: tuple[tuple[frozenset[str], Mapping[str, str]], ...] = tuple(
+_INFIX_LEVELS: Final[tuple[tuple[frozenset[str], Mapping[str, str]], ...]] = tuple(
     (frozenset(level), level)
     for level in (
         {"↔": "Iff"},
@@ -52,42 +53,42 @@ _INFIX_LEVELS: tuple[tuple[frozenset[str], Mapping[str, str]], ...] = tuple(
          "∣": "Dvd.dvd", "≃": "Equiv", "≅": "HEq", "==": "BEq.beq", "≍": "HEq"},
     )
 )
-_ALL_INFIX = frozenset().union(*(lv for lv, _ in _INFIX_LEVELS))
-_PREFIX_HEADS = {"¬": "Not", "∃": "Exists", "∃!": "ExistsUnique"}
-_PI_WORDS = frozenset({"∀", "Π", "forall"})
-_OPEN = frozenset({"(", "[", "{", "⟨", "⦃", "@[", "#[", "‹", "⟦"})
-_CLOSE = frozenset({")", "]", "}", "⟩", "⦄", "›", "⟧"})
+_ALL_INFIX: Final = frozenset().union(*(lv for lv, _ in _INFIX_LEVELS))
+_PREFIX_HEADS: Final = {"¬": "Not", "∃": "Exists", "∃!": "ExistsUnique"}
+_PI_WORDS: Final = frozenset({"∀", "Π", "forall"})
+_OPEN: Final = frozenset({"(", "[", "{", "⟨", "⦃", "@[", "#[", "‹", "⟦"})
+_CLOSE: Final = frozenset({")", "]", "}", "⟩", "⦄", "›", "⟧"})
 #: symbols that can stand inside a type without changing its head (applications' arguments)
-_NEUTRAL = frozenset({",", ".", "@", "_", "'", "$", "<|", "|>", "+", "-", "*", "/", "^", "∘", "•", "⁻¹",
+_NEUTRAL: Final = frozenset({",", ".", "@", "_", "'", "$", "<|", "|>", "+", "-", "*", "/", "^", "∘", "•", "⁻¹",
                       "!", "::", "++", "%", "↑", "⇑", "|"})
 #: a local's head written ``=e``: its type is that of the expression headed by the name ``e``
 #: (``have bg := lemma x``: what ``lemma`` states), read by :mod:`zerosorry.lean.names`
-EXPR = "="
+EXPR: Final = "="
 #: words whose `name := e` gives the name e's type (`obtain`/`set` too; `suffices` and
 #: `replace` keep or change a goal, not a value)
-_VALUE_WORDS = frozenset({"have", "let", "haveI", "letI", "obtain", "set"})
+_VALUE_WORDS: Final = frozenset({"have", "let", "haveI", "letI", "obtain", "set"})
 #: words that start a term but are no name: the value's type is not read from them
-_NOT_A_HEAD = frozenset({"by", "fun", "λ", "show", "from", "if", "match", "do", "calc", "let", "have",
+_NOT_A_HEAD: Final = frozenset({"by", "fun", "λ", "show", "from", "if", "match", "do", "calc", "let", "have",
                          "this", "sorry", "Classical.choice", "cast", "id", "absurd"})
 #: words after which a name and `: T` bind a local with a written type
-_HAVE_WORDS = frozenset({"have", "let", "haveI", "letI", "obtain", "set", "suffices", "replace", "by_cases"})
+_HAVE_WORDS: Final = frozenset({"have", "let", "haveI", "letI", "obtain", "set", "suffices", "replace", "by_cases"})
 #: binders of a term: each names a bound variable (untyped unless written `(x : T)`)
-_QUANTIFIERS = frozenset({"∀", "∃", "∃!", "Π", "Σ", "Σ'", "forall", "exists", "∑", "∏", "⨆", "⨅", "⋃", "⋂",
+_QUANTIFIERS: Final = frozenset({"∀", "∃", "∃!", "Π", "Σ", "Σ'", "forall", "exists", "∑", "∏", "⨆", "⨅", "⋃", "⋂",
                           "∫", "∮", "∫⁻", "⨁", "⋃₀", "⋂₀", "for"})
-_BINDER_WORDS = frozenset({"fun", "λ", "∀", "∃", "∃!", "Π", "Σ", "forall"})
+_BINDER_WORDS: Final = frozenset({"fun", "λ", "∀", "∃", "∃!", "Π", "Σ", "forall"})
 #: (`rcases e with …`, `cases e with …`, `induction n with …` bind after their `with`, not before)
-_UNTYPED_BINDING = frozenset({"intro", "intros", "rintro", "obtain", "with", "fun", "λ", "have", "let", "haveI", "letI", "set", "generalize",
+_UNTYPED_BINDING: Final = frozenset({"intro", "intros", "rintro", "obtain", "with", "fun", "λ", "have", "let", "haveI", "letI", "set", "generalize",
                               "choose", "lift", "by_contra", "by_contra!", "by_cases", "ext", "funext",
                               "replace", "suffices", "at", "contrapose", "contrapose!", "next", "case",
                               "rename_i", "rename", "specialize", "by_contra'"})
 #: words that end an application to their left (`exact f x |>.foo`: the receiver is `f x`)
-_ENDS_APP = frozenset({"exact", "by", "refine", "refine'", "apply", "show", "from", "have", "let", "fun", "λ",
+_ENDS_APP: Final = frozenset({"exact", "by", "refine", "refine'", "apply", "show", "from", "have", "let", "fun", "λ",
                        "then", "else", "do", "in", "at", "with", "using", "return", "calc", "use",
                        "exists", "obtain", "rcases", "simpa", "if", "match"})
 #: words in a type's arguments that name no constant
-_NOT_ARGS = frozenset({"Type", "Sort", "Prop", "fun", "λ", "by", "if", "then", "else", "match", "with", "let", "have",
+_NOT_ARGS: Final = frozenset({"Type", "Sort", "Prop", "fun", "λ", "by", "if", "then", "else", "match", "with", "let", "have",
                        "show", "from", "do", "in", "at", "this", "sorry", "_"})
-_STOPS = frozenset({"using", "only", "generalizing", "in", "then", "else", "do", "=>", ":=", "↦"})
+_STOPS: Final = frozenset({"using", "only", "generalizing", "in", "then", "else", "do", "=>", ":=", "↦"})
 
 
 def _depth0(toks: Sequence[Token]) -> Iterable[tuple[int, Token]]:
@@ -156,11 +157,11 @@ def _arg_names(toks: Sequence[Token], locals_: frozenset[str]) -> tuple[str, ...
 
 #: Mathlib's number-type notations that the lexer splits (`ℝ≥0` is `ℝ`, `≥`, `0` written without
 #: spaces; read apart it would be the proposition `ℝ ≥ 0`): the constant each stands for
-_SPLIT_NOTATIONS = {("ℝ", "≥", "0", "∞"): "ENNReal", ("ℝ", "≥", "0"): "NNReal", ("ℕ", "∞"): "ENat"}
+_SPLIT_NOTATIONS: Final = {("ℝ", "≥", "0", "∞"): "ENNReal", ("ℝ", "≥", "0"): "NNReal", ("ℕ", "∞"): "ENat"}
 
 
 #: the first token of each split notation: a type without one needs no rewriting
-_NOTATION_FIRST = frozenset(parts[0] for parts in _SPLIT_NOTATIONS)
+_NOTATION_FIRST: Final = frozenset(parts[0] for parts in _SPLIT_NOTATIONS)
 
 
 def _number_notations(toks: Sequence[Token]) -> Sequence[Token]:
@@ -168,23 +169,29 @@ def _number_notations(toks: Sequence[Token]) -> Sequence[Token]:
         return toks
     out: list[Token] = []
     i = 0
-    while i < len(toks):
-        for parts, name in _SPLIT_NOTATIONS.items():
-            end = i + len(parts)
-            if (tuple(t.text for t in toks[i:end]) == parts
-                    and all(toks[k].end == toks[k + 1].start for k in range(i, end - 1))):
-                out.append(toks[i]._replace(kind=IDENT, text=name, end=toks[end - 1].end))
-                i = end
-                break
+    n = len(toks)
+    while i < n:
+        t = toks[i]
+        if t.text in _NOTATION_FIRST:  # (no notation starts at any other token)
+            for parts, name in _SPLIT_NOTATIONS.items():
+                end = i + len(parts)
+                if (tuple(x.text for x in toks[i:end]) == parts
+                        and all(toks[k].end == toks[k + 1].start for k in range(i, end - 1))):
+                    out.append(t._replace(kind=IDENT, text=name, end=toks[end - 1].end))
+                    i = end
+                    break
+            else:
+                out.append(t)
+                i += 1
         else:
-            out.append(toks[i])
+            out.append(t)
             i += 1
     return out
 
 
 #: one-letter names that are Mathlib's notations for number types, not variables
-_NUMBER_TYPES = frozenset("ℕℤℚℝℂℍ")
-_AUTO_SUFFIX = re.compile(r"[0-9₀-₉'_]*")
+_NUMBER_TYPES: Final = frozenset("ℕℤℚℝℂℍ")
+_AUTO_SUFFIX: Final = re.compile(r"[0-9₀-₉'_]*")
 
 
 def _auto_bound(name: str) -> bool:
@@ -355,7 +362,7 @@ def _matches(toks: Sequence[Token]) -> dict[int, int]:
     return out
 
 
-_GROUP_OPEN = frozenset({"(", "{", "[", "⦃"})
+_GROUP_OPEN: Final = frozenset({"(", "{", "[", "⦃"})
 
 
 def _read_group(toks: Sequence[Token], is_binders: bool, out: dict[str, set[str]],
@@ -574,7 +581,7 @@ def decode_heads(text: str) -> tuple[str, ...]:
     return tuple(text.split(_SEP_HEAD)) if text else (UNKNOWN,)
 
 
-_EXTENDS = re.compile(r"\bextends\b(.*)$")
+_EXTENDS: Final = re.compile(r"\bextends\b(.*)$")
 
 
 def structure_parents(signature: str) -> list[str]:
