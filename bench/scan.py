@@ -16,8 +16,9 @@ each in a fresh process:
   printed status change.
 
 With ``--real DIR ...`` the same phases also run on a tree made of the ``.lean`` files of the
-Lean projects given (fetched by the user, never committed; each is copied under its folder's
-name, so the originals are never edited), and both trees are printed.
+Lean projects given (fetched by the user, never committed; copied side by side at the tree's
+root so that their imports resolve, and the originals are never edited), and both trees are
+printed.
 
 Prints times, lines per second, peak memory (the process and its parser workers), and each time
 as a ratio against the baseline measured in the same run (the machine may be shared: the ratios
@@ -111,17 +112,27 @@ def generate(root: Path, files: int, seed: int = 20261122) -> int:
 
 
 def copy_real(projects: list[Path], dest: Path) -> int:
-    """The ``.lean`` files of ``projects`` (skipping build folders) under ``dest/<name>/``."""
+    """The ``.lean`` files of ``projects`` (skipping build folders) side by side at ``dest``'s
+    root, as a Lake workspace holds its packages' modules: each project's ``import``s then name
+    files of the tree and resolve, as in a scan of the project itself.  (Under a folder per
+    project no import would resolve, every file would see every other, and visibility, possible
+    uses and their cost would be those of no real project.)  A project with a path another one
+    already took goes under ``dest/<name>/`` instead, and is named."""
     skip = {".lake", "lake-packages", ".git", "node_modules"}
     total = 0
+    taken: set[Path] = set()
     for proj in projects:
-        for src in sorted(proj.rglob("*.lean")):
-            rel = src.relative_to(proj)
-            if any(part in skip or part.startswith(".") for part in rel.parts):
-                continue
-            out = dest / proj.name / rel
+        rels = [src.relative_to(proj) for src in sorted(proj.rglob("*.lean"))]
+        rels = [rel for rel in rels if not any(part in skip or part.startswith(".") for part in rel.parts)]
+        base = dest
+        if taken.intersection(rels):
+            print(f"  --real: {proj.name} shares paths with a project before it: copied under {proj.name}/")
+            base = dest / proj.name
+        for rel in rels:
+            out = base / rel
+            taken.add(out.relative_to(dest))
             out.parent.mkdir(parents=True, exist_ok=True)
-            data = src.read_bytes()
+            data = (proj / rel).read_bytes()
             out.write_bytes(data)
             total += data.count(b"\n")
     if not total:
