@@ -26,7 +26,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from engines import build_compiled, copy_sources
-from scan import copy_real, generate, run_phase
+from scan import copy_real, run_phase, synthetic_tree
 
 #: the zerosorry builds a bench runs, alternating: (name, folder put first on PYTHONPATH; None:
 #: this checkout as the bench itself imports it)
@@ -102,10 +102,7 @@ def trees(doc: str | None, prefix: str) -> Iterator[tuple[str, Path, int, Path, 
     try:
         if not args.no_synthetic:
             root = args.keep or tmp / "tree"
-            if root.exists():
-                lines = sum(p.read_bytes().count(b"\n") for p in root.rglob("*.lean"))
-            else:
-                lines = generate(root, args.files)
+            lines = synthetic_tree(root, args.files)
             yield "synthetic", root, lines, tmp, args
         if args.real:
             real = tmp / "real"

@@ -111,6 +111,13 @@ def generate(root: Path, files: int, seed: int = 20261122) -> int:
     return total
 
 
+def synthetic_tree(root: Path, files: int) -> int:
+    """The synthetic tree at ``root``, generated unless it is already there (``--keep``): its lines."""
+    if root.exists():
+        return sum(p.read_bytes().count(b"\n") for p in root.rglob("*.lean"))
+    return generate(root, files)
+
+
 def copy_real(projects: list[Path], dest: Path) -> int:
     """The ``.lean`` files of ``projects`` (skipping build folders) side by side at ``dest``'s
     root, as a Lake workspace holds its packages' modules: each project's ``import``s then name
@@ -321,19 +328,23 @@ def bench_tree(label: str, root: Path, lines: int, cache: Path, touched: Path,
     res: dict[str, dict[str, Any]] = {name: {} for name, _ in variants}
     for name, src in variants:
         res[name]["cold"] = run_phase("cold", root, caches[name], src)
-    touched.write_text(touched.read_text(encoding="utf-8") + "\ntheorem touched_by_bench : True := trivial\n",
-                       encoding="utf-8")
-    for name, src in variants:
-        res[name]["warm"] = run_phase("warm", root, caches[name], src)
-    original = touched.read_text(encoding="utf-8")
-    edit_proof(touched, "skip")
-    for name, src in variants:
-        res[name]["edit"] = run_phase("warm", root, caches[name], src)
-    touched.write_text(original, encoding="utf-8")
-    for name, src in variants:
-        res[name]["refresh"] = run_phase("refresh", root, caches[name], src, str(touched))
-    for name, src in variants:
-        res[name]["watch"] = watch_latency(root, caches[name], touched, src)
+    pristine = touched.read_text(encoding="utf-8")  # put back at the end: a kept tree is reused
+    try:
+        touched.write_text(pristine + "\ntheorem touched_by_bench : True := trivial\n",
+                           encoding="utf-8")
+        for name, src in variants:
+            res[name]["warm"] = run_phase("warm", root, caches[name], src)
+        original = touched.read_text(encoding="utf-8")
+        edit_proof(touched, "skip")
+        for name, src in variants:
+            res[name]["edit"] = run_phase("warm", root, caches[name], src)
+        touched.write_text(original, encoding="utf-8")
+        for name, src in variants:
+            res[name]["refresh"] = run_phase("refresh", root, caches[name], src, str(touched))
+        for name, src in variants:
+            res[name]["watch"] = watch_latency(root, caches[name], touched, src)
+    finally:
+        touched.write_text(pristine, encoding="utf-8")
     b = base["seconds"]
     print(f"== {label}: {lines:,} lines; edited file {touched.relative_to(root)}")
     print(f"baseline (read + hash every file): {b:.2f} s")
@@ -370,7 +381,7 @@ def bench_tree(label: str, root: Path, lines: int, cache: Path, touched: Path,
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--files", type=int, default=5000)
-    ap.add_argument("--keep", type=Path, default=None, help="generate into this directory and keep it")
+    ap.add_argument("--keep", type=Path, default=None, help="generate the synthetic tree here and keep it (reused if present)")
     ap.add_argument("--real", type=Path, nargs="+", default=[], metavar="DIR",
                     help="Lean projects to copy into a real-code tree and measure too")
     ap.add_argument("--no-synthetic", action="store_true", help="measure only the --real tree")
@@ -383,8 +394,8 @@ def main() -> int:
         if not args.no_synthetic:
             root = args.keep or tmp / "tree"
             t0 = time.perf_counter()
-            lines = generate(root, args.files)
-            print(f"generated {args.files} files, {lines:,} lines in {time.perf_counter() - t0:.1f} s")
+            lines = synthetic_tree(root, args.files)
+            print(f"synthetic tree: {args.files} files, {lines:,} lines in {time.perf_counter() - t0:.1f} s")
             bench_tree("synthetic", root, lines, tmp / "cache", root / "Synth" / "File17.lean", args.against)
         if args.real:
             real = tmp / "real"
