@@ -34,7 +34,7 @@ from .lean.names import NameIndex, instance_closure
 from .lean.parser import ParsedFile
 from .lean.project_syntax import SyntaxMemo, apply_syntax
 from .lean.syntax_table import may_define_commands
-from .ledger.derive import Derived, derive_state, named, own_inputs
+from .ledger.derive import Derived, DeriveInputs, derive_state, named, own_inputs
 from .ledger.derive import diagnostics as derive_diagnostics
 from .ledger.incremental import rederive
 from .ledger.instances import (
@@ -364,10 +364,10 @@ class Session:
         inp = syntax_inputs(p, res, effects)
         inst, possible, possible_refs = with_instances(p.decls, inp.uses, res.possible, res.possible_refs,
                                                        p.file_bit, p.sees)
-        args = dict(external=res.external, approximate=inp.approximate, possible=possible,
-                    possible_refs=possible_refs, reasons=inp.reasons)
+        args = DeriveInputs(external=res.external, approximate=inp.approximate, possible=possible,
+                            possible_refs=possible_refs, reasons=inp.reasons)
         if redo is None or self._state is None:
-            self._state = derive_state(p.decls, inp.uses, track=True, **args)  # type: ignore[arg-type]
+            self._state = derive_state(p.decls, inp.uses, track=True, **args)
             affected = len(p.decls)
         else:
             redo = set(redo)
@@ -391,7 +391,7 @@ class Session:
                 back = {o: i for i, o in enumerate(old_index_of) if o >= 0}
                 check |= {back[o] for o in self._inst.refs if o in back}
             self._state, changed = rederive(self._state, p.decls, inp.uses, old_of=None if same else old_index_of,
-                                            check=check, **args)  # type: ignore[arg-type]
+                                            check=check, **args)
             affected = len(changed)
         self._touched, self._inst = inp.touched, inst
         self._records = self._state.records

@@ -23,8 +23,12 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, TypedDict
 
 from .model import Declaration, Diagnostic, PossibleRef, Record, Severity, Status
+
+if TYPE_CHECKING:  # Unpack is in typing from 3.11; only mypy reads these annotations
+    from typing_extensions import Unpack
 
 #: Batteries' `proof_wanted`: a statement recorded without a proof (Lean checks the statement
 #: and adds no declaration), so it is deferred on its own account, with no sorry token
@@ -275,18 +279,27 @@ def diagnostics(decls: Sequence[Declaration], records: Sequence[Record]) -> list
     return diags
 
 
+class DeriveInputs(TypedDict, total=False):
+    """What :func:`derive` and :func:`derive_state` take besides the declarations and their
+    certain uses, each indexed like the declarations: uses outside the project (``external``),
+    references read only approximately (``approximate``), possible uses and the ambiguous
+    references behind them (``possible``, ``possible_refs``), and why a declaration holds a
+    sorry no token says (``reasons``)."""
+
+    external: Sequence[int] | None
+    approximate: Sequence[Sequence[str]] | None
+    possible: Sequence[Sequence[int]] | None
+    possible_refs: Sequence[Sequence[tuple[str, Sequence[int]]]] | None
+    reasons: Sequence[str | None] | None
+
+
 def derive_state(
-    decls: Sequence[Declaration],
-    uses: Sequence[Sequence[int]],
-    *,
-    external: Sequence[int] | None = None,
-    approximate: Sequence[Sequence[str]] | None = None,
-    possible: Sequence[Sequence[int]] | None = None,
-    possible_refs: Sequence[Sequence[tuple[str, Sequence[int]]]] | None = None,
-    reasons: Sequence[str | None] | None = None,
-    track: bool = False,
+    decls: Sequence[Declaration], uses: Sequence[Sequence[int]], *, track: bool = False,
+    **inputs: Unpack[DeriveInputs],
 ) -> Derived:
     """:func:`derive`, keeping its state; ``track``: record each declaration's own inputs too."""
+    external, approximate = inputs.get("external"), inputs.get("approximate")
+    possible, possible_refs, reasons = inputs.get("possible"), inputs.get("possible_refs"), inputs.get("reasons")
     n = len(decls)
     certain, maybe, edges = graphs(uses, possible, range(n))
     dist, nxt = _from_sorries(decls, edges)
@@ -314,18 +327,10 @@ def derive_state(
 
 
 def derive(
-    decls: Sequence[Declaration],
-    uses: Sequence[Sequence[int]],
-    *,
-    external: Sequence[int] | None = None,
-    approximate: Sequence[Sequence[str]] | None = None,
-    possible: Sequence[Sequence[int]] | None = None,
-    possible_refs: Sequence[Sequence[tuple[str, Sequence[int]]]] | None = None,
-    reasons: Sequence[str | None] | None = None,
+    decls: Sequence[Declaration], uses: Sequence[Sequence[int]], **inputs: Unpack[DeriveInputs],
 ) -> tuple[list[Record], list[Diagnostic]]:
     """Statuses, chains, axioms and trusts for ``decls`` whose resolved uses are ``uses``
     (certain) and ``possible`` (possible).  ``reasons``: why a declaration holds a sorry when no
     sorry token says it (project syntax that expands to sorry, a declaring command without a proof)."""
-    st = derive_state(decls, uses, external=external, approximate=approximate, possible=possible,
-                      possible_refs=possible_refs, reasons=reasons)
+    st = derive_state(decls, uses, **inputs)
     return st.records, diagnostics(decls, st.records)

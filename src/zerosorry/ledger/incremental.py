@@ -25,10 +25,12 @@ from __future__ import annotations
 
 import heapq
 from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
 
 from .derive import (
     SEEN,
     Derived,
+    DeriveInputs,
     _sccs,
     graphs,
     holds_sorry,
@@ -40,19 +42,18 @@ from .derive import (
 )
 from .model import Declaration, Record
 
+if TYPE_CHECKING:  # only mypy reads these annotations
+    from typing_extensions import Unpack
+
 
 def rederive(
     prev: Derived,
     decls: Sequence[Declaration],
     uses: Sequence[Sequence[int]],
     *,
-    external: Sequence[int],
-    approximate: Sequence[Sequence[str]],
-    possible: Sequence[Sequence[int]],
-    possible_refs: Sequence[Sequence[tuple[str, Sequence[int]]]],
-    reasons: Sequence[str | None],
     old_of: Sequence[int] | None = None,
     check: Iterable[int] | None = None,
+    **given: Unpack[DeriveInputs],
 ) -> tuple[Derived, set[int]]:
     """The derivation :func:`zerosorry.ledger.derive.derive_state` would give (tracked),
     reusing ``prev`` wherever the edit cannot reach.
@@ -62,6 +63,10 @@ def rederive(
     the others must have the same inputs as their previous selves.  Returns the derivation and
     the affected declarations."""
     n = len(decls)
+    # as derive_state reads a missing input: none
+    external, approximate = given.get("external") or [0] * n, given.get("approximate") or [()] * n
+    possible, reasons = given.get("possible"), given.get("reasons") or [None] * n
+    possible_refs = given.get("possible_refs") or [()] * n
     same = old_of is None
     if same:
         assert n == len(prev.decls)
