@@ -23,7 +23,6 @@ comparison).
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import time
 from collections import Counter
@@ -35,6 +34,9 @@ from zerosorry import scan
 from zerosorry.ledger import instances
 from zerosorry.ledger.model import Status
 from zerosorry.ledger.possible import possible_steps
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from possible import report  # bench/possible.py, beside this file
 
 
 def measure(root: Path, *, listing: int) -> dict[str, object]:
@@ -97,18 +99,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.steps is not None:
         instances.STATEMENT_STEPS = args.steps
     rows = [measure(p, listing=args.list) for p in args.paths]
-    print(f"{'project':<14}{'decls':>7}{'insts':>7}{'not prv':>8}{'newly':>7}{'+axioms':>8}{'holders':>8}"
-          f"{'edges':>8}{'s':>7}")
-    for r in rows:
-        print(f"{r['project']!s:<14}{r['declarations']:>7}{r['instances']:>7}{r['instances_not_proven']:>8}"
-              f"{r['newly_possible']:>7}{r['more_axioms']:>8}{r['holders']:>8}{r['edges']:>8}{r['seconds']:>7}")
-        print(f"  newly, by folder: {r['newly_by_folder']}")
-        for name, steps in dict(r.get("list") or {}).items():  # type: ignore[call-overload]
-            print(f"  {name}: {'; '.join(steps)}")
-    if args.json:
-        args.json.write_text(json.dumps(rows, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    report(rows, [("project", "project", 14), ("decls", "declarations", 7), ("insts", "instances", 7),
+                  ("not prv", "instances_not_proven", 8), ("newly", "newly_possible", 7),
+                  ("+axioms", "more_axioms", 8), ("holders", "holders", 8), ("edges", "edges", 8),
+                  ("s", "seconds", 7)], args.json, extra=["newly_by_folder"])
     return 0
-
 
 if __name__ == "__main__":
     sys.exit(main())

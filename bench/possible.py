@@ -54,16 +54,27 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--json", type=Path, help="write the figures here")
     args = ap.parse_args(argv)
     rows = [measure(p, listing=args.list) for p in args.paths]
-    print(f"{'project':<12}{'decls':>7}{'deferred':>10}{'possible':>10}{'w/ refs':>9}{'refs':>7}{'edges':>7}")
-    for r in rows:
-        print(f"{r['project']!s:<12}{r['declarations']:>7}{r['deferred']:>10}{r['possible_deferred']:>10}"
-              f"{r['with_possible_refs']:>9}{r['possible_refs']:>7}{r['possible_edges']:>7}")
-        for name, steps in dict(r.get("list") or {}).items():  # type: ignore[call-overload]
-            print(f"  {name}: {'; '.join(steps)}")
-    if args.json:
-        args.json.write_text(json.dumps(rows, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    report(rows, [("project", "project", 12), ("decls", "declarations", 7), ("deferred", "deferred", 10),
+                  ("possible", "possible_deferred", 10), ("w/ refs", "with_possible_refs", 9),
+                  ("refs", "possible_refs", 7), ("edges", "possible_edges", 7)], args.json)
     return 0
 
+
+def report(rows: list[dict[str, object]], columns: Sequence[tuple[str, str, int]], json_path: Path | None,
+           extra: Sequence[str] = ()) -> None:
+    """``rows`` as a table (``columns``: header, key, width; the first left-aligned), each row
+    followed by its ``extra`` keys' values and its listed possible deferrals; and as JSON at
+    ``json_path`` when given."""
+    head, *rest = columns
+    print(f"{head[0]:<{head[2]}}" + "".join(f"{h:>{w}}" for h, _, w in rest))
+    for r in rows:
+        print(f"{r[head[1]]!s:<{head[2]}}" + "".join(f"{r[k]!s:>{w}}" for _, k, w in rest))
+        for key in extra:
+            print(f"  {key.replace('_', ' ')}: {r[key]}")
+        for name, steps in dict(r.get("list") or {}).items():  # type: ignore[call-overload]
+            print(f"  {name}: {'; '.join(steps)}")
+    if json_path:
+        json_path.write_text(json.dumps(rows, indent=2, sort_keys=True) + "\n", encoding="utf-8")
 
 if __name__ == "__main__":
     sys.exit(main())
