@@ -201,3 +201,49 @@ def test_one_reference_lists_every_instance_a_declaration_may_find() -> None:
     wanted = {"instNiceInt": "Nice Int", "instNiceNat": "Nice Nat"}[step]
     assert (f"type-class search for {wanted} may pick {step} (sorry) (one of 2 instances it may find)"
             in text_why)
+
+
+#: what a review found shown *proven* though Lean's instance search reaches a sorried instance:
+#: (file text, the declarations that must be possible deferrals, those that must stay proven)
+REVIEW_HOLES = {
+    # a definition whose type is inferred (its body fixes it), a structure's field types
+    "Infer": ("structure Foo where\n  n : Nat\ndef a : Foo := ⟨1⟩\ndef b := a\n"
+              "structure S where\n  f : Foo\n"
+              "instance : Add Foo := sorry\n"
+              "theorem tb : b + b = b + b := rfl\n"
+              "theorem tField (s : S) : s.f + s.f = s.f + s.f := rfl\n"
+              "theorem apart (n : Nat) : n + n = n + n := rfl\n",
+              ["tb", "tField"], ["apart"]),
+    # a proven instance taking an instance argument: a search for what it gives searches the class
+    "Chain": ("class MyC (α : Type) where\n  op : α → α → α\n"
+              "instance instMulOfMyC {α : Type} [MyC α] : Mul α := ⟨MyC.op⟩\n"
+              "structure Bar where\n  n : Nat\n"
+              "instance : MyC Bar := sorry\n"
+              "instance : MyC String := sorry\n"
+              "theorem tBar (x : Bar) : x * x = x * x := rfl\n"
+              "theorem tStr (s : String) : s * s = s * s := rfl\n"
+              "theorem tNat (n : Nat) : n * n = n * n := rfl\n",
+              # (`tNat` counts `MyC String` too: a string literal's type is written by no name)
+              ["tBar", "tStr", "tNat"], []),
+    # an abbreviation of a literal: instance search unfolds it to what no name writes
+    "Lit": ("abbrev N : Nat := 3\nclass Good (α : Type) : Prop where\n  ok : True\n"
+            "instance : Good (Fin N) := sorry\n"
+            "theorem tFin : Good (Fin 3) := inferInstance\n"
+            "theorem tOther (n : Nat) : n = n := rfl\n",
+            ["tFin"], ["tOther"]),
+    # a literal's type other than Nat's, and `Fact`, which library instances take as arguments
+    "Types": ("instance : Mul String := sorry\n"
+              "instance : Fact (Nat.Prime 5) := ⟨sorry⟩\n"
+              "theorem tS : \"a\" * \"b\" = \"a\" * \"b\" := rfl\n"
+              "theorem tZ (x : ZMod 5) (h : x ≠ 0) : x * x⁻¹ = 1 := mul_inv_cancel₀ h\n",
+              ["tS", "tZ"], []),
+}
+
+
+def test_what_the_review_found_is_a_possible_deferral() -> None:
+    for name, (text, deferred, proven) in REVIEW_HOLES.items():
+        got = scan(**{name: text})
+        for d in deferred:
+            assert (got[d].status, got[d].possible_deferral) == (Status.DEFERRED, True), (name, d)
+        for d in proven:
+            assert got[d].status is Status.PROVEN, (name, d, got[d].possible_uses)

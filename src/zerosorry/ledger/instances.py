@@ -18,19 +18,24 @@ found by instance search for something it elaborates**:
   it uses (certain and possible uses: what its names resolve to) write, transitively along the
   uses each statement writes (``f 0 = 1`` with ``f : ℕ → A`` elaborates ``A``; ``rw [h]`` brings
   ``h``'s statement and what it names); an ``abbrev`` or ``@[reducible]`` definition gives its
-  whole text (instance search unfolds it).  An instance's own statement searches for nothing:
-  its class counts for it only where its binders or body write it;
+  whole text (instance search unfolds it), as do a structure, class or inductive type (its
+  fields' and constructors' types: ``s.f + s.f`` with ``f : Foo``) and a definition whose type
+  is not written (``def b := a``: its body fixes it).  An instance's own statement searches for
+  nothing: its class counts for it only where its binders or body write it;
 * an instance is keyed by what its stated type ``C T₁ … Tₙ`` writes.  A goal it answers holds
   every constant of its arguments: when some name a project declaration, a declaration finds it
   only if one of those (or, for an abbreviation, the name written in what it unfolds to that
   fewest declarations write) is among its words.  When ``C`` is a project class that extends
-  nothing, ``C`` must be among them too (such a class is searched for only where its name is
-  written or a statement read brings it).  When the arguments name only library constants
+  nothing and that no instance takes as an instance argument, ``C`` must be among them too
+  (such a class is searched for only where its name is written or a statement read brings it;
+  ``instance [MyC α] : Mul α`` makes every search for ``Mul`` search ``MyC``).  An abbreviation
+  of a literal (``abbrev N := 3``) counts as no name (a goal may hold the literal).  When the arguments name only library constants
   (``Nice Nat``, an orphan ``Fintype (ZMod 3)``), one of those or the class must be; but an
   instance of a class Lean reaches unnamed (a library class, or a class extending another: a
-  search for the parent tries it) applied to ``Nat`` itself counts for every declaration that
-  sees it (a numeral is a ``Nat`` with no name written), as does one of such a class whose
-  conclusion names no constant (``[Foo α] : Bar α``) and one whose type is not read.
+  search for the parent tries it) applied to a literal's type itself (``Nat``, ``String``,
+  ``List``…: :data:`LITERAL_TYPES`, written by no name) counts for every declaration that sees
+  it, as do one of such a class whose conclusion names no constant (``[Foo α] : Bar α``), one
+  whose type is not read, and a ``Fact`` instance (library instances take ``[Fact p.Prime]``).
 
 A possible instance use counts like any possible use (a sorry behind it makes a *possible
 deferral*; its axioms and trusts are reached).  Only instances that are not proven are added
@@ -42,7 +47,8 @@ the sorry, so the breadth-first search below, backwards from every sorry, axiom 
 adds an instance's users when it reaches the instance, finds exactly it.
 
 What it cannot see: an instance made by ``attribute [instance] foo`` on a declaration that is no
-``instance``; a goal whose type is reached only through a library lemma's statement (the
+``instance``, or by a standalone ``deriving instance … for T``; a class reached through ``export`` or
+a notation or macro that expands to its method; a goal whose type is reached only through a library lemma's statement (the
 library's statements are not read: the name components written stand in for them), a ``simp``
 lemma found by attribute, an ``outParam``, or a library abbreviation that unfolds to it; a tactic
 that builds types the source never writes.  ``--engine lean`` is the exact answer.
@@ -52,6 +58,7 @@ from __future__ import annotations
 
 from collections import defaultdict, deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -70,8 +77,14 @@ from .model import Declaration
 #: a declaration's possible reference that is type-class search, with every instance it may find
 #: (``possible.describe`` says which type each is for, from its signature)
 INSTANCE_REF = "instance search"
-#: a numeral's default type: a goal can hold it with no name written
-DEFAULT_TYPE = "Nat"
+#: the types a literal has with no name written (a numeral's default type, `-1`, `2.5`, `"a"`,
+#: `'a'`, `true`, `[a]`, `#[a]`, `(a, b)`, `()`): a goal can hold them unnamed
+LITERAL_TYPES = frozenset({"Nat", "Int", "Float", "String", "Char", "Bool", "List", "Array", "Prod", "Unit"})
+#: library classes whose instances library instances take as arguments (`ZMod.instField` takes
+#: `[Fact p.Prime]`): searched for with no name of theirs or their arguments written
+ARGUMENT_CLASSES = frozenset({"Fact"})
+#: kinds whose whole text states what they give (field and constructor types)
+_STATING_KINDS = frozenset({"structure", "class", "inductive", "coinductive"})
 _REDUCIBLE = frozenset({"reducible", "instance_reducible"})
 
 #: the groups of words a declaration must have one of each of to find an instance (None: any)
@@ -134,15 +147,32 @@ def _unfolds(d: Declaration) -> bool:
     return d.kind == "abbrev" or any(a in _REDUCIBLE for a in d.attributes)
 
 
+#: :meth:`_Words.expand`'s answer for an abbreviation of a literal (its body writes no name)
+_LITERAL: frozenset[str] = frozenset()
+
+
+def _whole(d: Declaration, typed: AbstractSet[str]) -> bool:
+    """Whether all ``d`` writes states what using it elaborates: an abbreviation (instance search
+    unfolds it), a structure, class or inductive type (its fields' and constructors' types), a
+    definition whose type is not written (its body fixes it: ``def b := a``)."""
+    return _unfolds(d) or d.kind in _STATING_KINDS or (not typed and d.kind not in ("theorem", "lemma"))
+
+
 def _key(d: Declaration, typed: frozenset[str], last: Mapping[str, Sequence[int]],
-         decls: Sequence[Declaration], expand: Mapping[str, frozenset[str]]) -> tuple[frozenset[str], ...] | None:
+         decls: Sequence[Declaration], expand: Mapping[str, frozenset[str]],
+         searched: AbstractSet[str] = frozenset()) -> tuple[frozenset[str], ...] | None:
     """The groups of words a declaration must have one of each of to find ``d``, whose stated
-    type writes the names ``typed`` (None: every declaration may find it)."""
-    words = set(typed)
+    type writes the names ``typed`` (None: every declaration may find it).  ``searched``: the
+    classes some instance takes as an instance argument (a search for what it gives searches
+    them, no name of theirs written)."""
+    # a project abbreviation of a literal (`abbrev N := 3`) unfolds to what no name writes
+    words = {w for w in typed if expand.get(w) != _LITERAL}
     hidden = True
     stated = _class_of(d)
     if stated is not None:
         written, cls = stated
+        if cls in ARGUMENT_CLASSES:
+            return None
         if cls in words and len(words) > 1:
             words.discard(cls)
         # a project class that extends nothing is found only where its name is written (or a
@@ -150,7 +180,7 @@ def _key(d: Declaration, typed: frozenset[str], last: Mapping[str, Sequence[int]
         # searched for through the classes it gives instances of
         owners = [decls[j] for j in last.get(cls, ()) if decls[j].kind in ("class", "structure")
                   and (decls[j].name == written or decls[j].name.endswith("." + written))]
-        hidden = not owners or any(structure_parents(o.signature) for o in owners)
+        hidden = not owners or any(structure_parents(o.signature) for o in owners) or cls in searched
     if not words:
         return None  # its type is not stated readably
     project = {w for w in words if w in last}
@@ -159,7 +189,7 @@ def _key(d: Declaration, typed: frozenset[str], last: Mapping[str, Sequence[int]
         groups.append(frozenset().union(*(expand.get(w, frozenset({w})) for w in project)))
     if not hidden:
         groups.append(frozenset({cls}))
-    elif not project and not _numeral_type(d):
+    elif not project and not _numeral_type(d) and len(words) == len(typed):
         groups.append(frozenset(words))
     return tuple(groups) if groups else None
 
@@ -175,8 +205,9 @@ def _class_of(d: Declaration) -> tuple[str, str] | None:
 
 
 def _numeral_type(d: Declaration) -> bool:
-    """Whether ``d``'s stated type applies its class to ``Nat`` itself (a numeral's type)."""
-    return any(h.startswith(ARG) and _split_one(h[len(ARG):]) == DEFAULT_TYPE for h in decode_heads(d.result_type))
+    """Whether ``d``'s stated type applies its class to a literal's type itself (``Nat``, a
+    numeral's; ``String``, ``List``, …: :data:`LITERAL_TYPES`)."""
+    return any(h.startswith(ARG) and _split_one(h[len(ARG):]) in LITERAL_TYPES for h in decode_heads(d.result_type))
 
 
 def _split_one(name: str) -> str:
@@ -267,6 +298,7 @@ class _Words:
         self._lasts: dict[int, str] = {}
         self._last: dict[str, list[int]] | None = None
         self._by_file: dict[str, list[int]] | None = None
+        self._searched: frozenset[str] | None = None
 
     # the tables over every declaration are made when first read: a refresh after a proof
     # edit (refresh_uses) reads only the declarations the edited ones lead to
@@ -328,7 +360,7 @@ class _Words:
         component its statement writes."""
         got = self._stated.get(i)
         if got is None:
-            if _unfolds(self.decls[i]):
+            if _whole(self.decls[i], self.parts(i)[0]):
                 got = list(self.edges[i])
             else:
                 words, lasts = self.stated_words(i), self.lasts
@@ -337,9 +369,9 @@ class _Words:
         return got
 
     def stated_words(self, i: int) -> frozenset[str]:
-        """The names the statement of ``decls[i]`` writes (all of an abbreviation's)."""
+        """The names the statement of ``decls[i]`` writes (all of them where :func:`_whole`)."""
         typed, bound, rest = self.parts(i)
-        return typed | bound | rest if _unfolds(self.decls[i]) else typed | bound
+        return typed | bound | rest if _whole(self.decls[i], typed) else typed | bound
 
     def expand(self) -> dict[str, frozenset[str]]:
         """A project abbreviation's name -> it and, through abbreviations, a name what it unfolds
@@ -357,6 +389,9 @@ class _Words:
                                          if _unfolds(self.decls[j])))
                     body -= set(seen)
                     if not body:
+                        if len(seen) == 1 and not any(self.parts(j)[2] for j in self.last.get(w, ())
+                                                      if _unfolds(self.decls[j])):
+                            out[w] = _LITERAL  # `abbrev N := 3`: unfolds to no name
                         break
                     seen.append(min(body, key=lambda v: (v not in last, -len(v), v)))
                 if len(seen) > 1:
@@ -364,8 +399,17 @@ class _Words:
             self._expand = out
         return self._expand
 
+    @property
+    def searched(self) -> frozenset[str]:
+        """The names instances' binders write: the classes of their instance arguments among them
+        (a search for what such an instance gives searches them)."""
+        if self._searched is None:
+            self._searched = frozenset().union(*(self.parts(i)[1] for i, d in enumerate(self.decls)
+                                                 if is_instance(d)))
+        return self._searched
+
     def key(self, i: int) -> Key:
-        return _key(self.decls[i], self.parts(i)[0], self.last, self.decls, self.expand())
+        return _key(self.decls[i], self.parts(i)[0], self.last, self.decls, self.expand(), self.searched)
 
     def users(self, insts: Sequence[int], keys: Mapping[int, Key], file_bit: Mapping[str, int] | None,
               sees: Mapping[str, int] | None) -> dict[int, list[int]]:
@@ -567,9 +611,9 @@ def refresh_uses(prev: Instances, decls: Sequence[Declaration], edges: Sequence[
                 and old.attributes == new.attributes:
             continue  # (a declaration of the edited file that the edit left as it was)
         redo.append(i)
-        if is_instance(old) != is_instance(new) or _unfolds(old) or _unfolds(new):
-            return None
         typed, bound, _ = decode_words(old.words)
+        if is_instance(old) != is_instance(new) or _whole(old, typed) or _whole(new, words.parts(i)[0]):
+            return None
         if typed | bound != words.stated_words(i) or \
                 [j for j in old_edges if words.lasts(j) in typed | bound] != words.stated(i):
             return None
