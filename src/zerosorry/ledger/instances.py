@@ -210,6 +210,20 @@ def _numeral_type(d: Declaration) -> bool:
     return any(h.startswith(ARG) and _split_one(h[len(ARG):]) in LITERAL_TYPES for h in decode_heads(d.result_type))
 
 
+def _sees(file_bit: Mapping[str, int] | None, sees: Mapping[str, int] | None, viewer: str, target: str) -> bool:
+    """Whether file ``viewer`` sees file ``target``: itself, or one it imports (when either is
+    not known: yes)."""
+    if viewer == target or file_bit is None or sees is None:
+        return True
+    b, row = file_bit.get(target), sees.get(viewer)
+    return b is None or row is None or bool((row >> b) & 1)
+
+
+def _after(d: Declaration, file: str, line: int) -> bool:
+    """Whether ``d`` stands after line ``line`` of ``file`` (or in another file)."""
+    return d.file != file or d.line > line
+
+
 def _split_one(name: str) -> str:
     return NOTATIONS.get(name.removeprefix("_root_."), name.removeprefix("_root_."))
 
@@ -419,9 +433,7 @@ class _Words:
         # the files that see each instance's file (itself, and those importing it)
         seeing: dict[str, frozenset[str]] = {}
         for f in {decls[i].file for i in insts}:
-            b = file_bit.get(f) if file_bit is not None else None
-            seeing[f] = frozenset(g for g in self.by_file if b is None or sees is None or g == f
-                                  or sees.get(g) is None or (sees[g] >> b) & 1)
+            seeing[f] = frozenset(g for g in self.by_file if _sees(file_bit, sees, g, f))
         relevant = sorted({i for fs in seeing.values() for g in fs for i in self.by_file[g]})
         mask = self.masker(bits)
         having: list[list[int]] = [[] for _ in bits]  # key word -> the declarations that may elaborate it
@@ -440,7 +452,7 @@ class _Words:
                 found = got if found is None else found & got
             fs = seeing[d.file]
             out[inst] = [i for i in (relevant if found is None else sorted(found))
-                         if i != inst and decls[i].file in fs and (decls[i].file != d.file or decls[i].line > d.line)]
+                         if i != inst and decls[i].file in fs and _after(decls[i], d.file, d.line)]
         return out
 
     def masker(self, bits: Mapping[str, int]) -> Callable[[int], int]:
@@ -531,12 +543,8 @@ def _reach_bits(succ: Callable[[int], Sequence[int]], bits: Callable[[int], int]
 
 def merge(possible: Sequence[Sequence[int]], possible_refs: Sequence[Sequence[tuple[str, Sequence[int]]]],
           inst: Mapping[int, list[tuple[str, tuple[int, ...]]]]) -> tuple[list[Sequence[int]], list[Sequence[tuple[str, Sequence[int]]]]]:
-    """The possible uses and references with the instance ones ``inst`` added."""
-    pu, pr = list(possible), list(possible_refs)
-    for i, refs in inst.items():
-        pu[i] = sorted({*pu[i], *(j for _, cands in refs for j in cands)})
-        pr[i] = [*pr[i], *refs]
-    return pu, pr
+    """The possible uses and references with the instance ones ``inst`` added (:class:`Merged`, read)."""
+    return list(Merged(possible, possible_refs, inst, False)), list(Merged(possible, possible_refs, inst, True))
 
 
 def with_instances(decls: Sequence[Declaration], uses: Sequence[Sequence[int]], possible: Sequence[Sequence[int]],
@@ -544,15 +552,10 @@ def with_instances(decls: Sequence[Declaration], uses: Sequence[Sequence[int]], 
                    file_bit: Mapping[str, int] | None, sees: Mapping[str, int] | None,
                    ) -> tuple[Instances, list[Sequence[int]], list[Sequence[tuple[str, Sequence[int]]]]]:
     """:func:`instance_uses` over the certain ``uses`` and ``possible`` ones, and both merged."""
-    inst = instance_uses(decls, joined(uses, possible), file_bit, sees)
+    inst = instance_uses(decls, list(Joined(uses, possible)), file_bit, sees)
     if not inst.refs:
         return inst, list(possible), list(possible_refs)
     return (inst, *merge(possible, possible_refs, inst.refs))
-
-
-def joined(uses: Sequence[Sequence[int]], possible: Sequence[Sequence[int]]) -> list[Sequence[int]]:
-    """Certain and possible uses, per declaration."""
-    return [[*u, *p] if p else u for u, p in zip(uses, possible, strict=True)]
 
 
 class Joined(Sequence[Sequence[int]]):
@@ -629,12 +632,8 @@ def refresh_uses(prev: Instances, decls: Sequence[Declaration], edges: Sequence[
         got = []
         for inst in bad:
             file, line = prev.at[inst]
-            if inst == i or (d.file == file and d.line <= line):
+            if inst == i or not _after(d, file, line) or not _sees(file_bit, sees, d.file, file):
                 continue
-            if d.file != file and sees is not None and file_bit is not None:
-                b, row = file_bit.get(file), sees.get(d.file)
-                if b is not None and row is not None and not (row >> b) & 1:
-                    continue
             if m is None:
                 m = mask(i)
             if _finds(prev.keys[inst], bits, m):
