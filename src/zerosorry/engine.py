@@ -15,6 +15,7 @@ loads it on its own (before the package is built) for :data:`COMPILED` and :func
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import importlib
 from importlib.machinery import EXTENSION_SUFFIXES
@@ -59,9 +60,11 @@ def _extension(module: str) -> Path | None:
     return None
 
 
-def compiled() -> list[str]:
-    """The modules of :data:`COMPILED` whose compiled extension sits beside their source."""
-    return [m for m in COMPILED if _extension(m) is not None]
+@functools.cache
+def compiled() -> tuple[str, ...]:
+    """The modules of :data:`COMPILED` whose compiled extension sits beside their source (looked
+    for once: the check at import, ``--version`` and the cache keys all ask)."""
+    return tuple(m for m in COMPILED if _extension(m) is not None)
 
 
 def check() -> None:
